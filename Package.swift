@@ -1,0 +1,82 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "gatewayd",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "gatewayd", targets: ["gatewayd"]),
+    ],
+    dependencies: [
+        // `traits: []` keeps swift-configuration out and stops Hummingbird rebuilding between build and test.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    ],
+    targets: [
+        // MARK: Shared value type
+        .target(name: "JSONCore"),
+
+        // MARK: Wire protocol
+        .target(
+            name: "SocketIO",
+            dependencies: [
+                "JSONCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ]
+        ),
+
+        // MARK: Lua sandbox
+        .systemLibrary(name: "CLua", pkgConfig: "lua5.4", providers: [.apt(["liblua5.4-dev"])]),
+        .target(name: "CLuaShim", dependencies: ["CLua"]),
+        .target(
+            name: "ScriptSandbox",
+            dependencies: ["CLuaShim", "JSONCore", .product(name: "Logging", package: "swift-log")]
+        ),
+
+        // MARK: Storage
+        .target(
+            name: "Persistence",
+            dependencies: [
+                "JSONCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            plugins: ["EmbedMigrations"]
+        ),
+        /// Compiles `migrations/*.sql` into the Persistence module, so the binary runs from any directory.
+        .plugin(name: "EmbedMigrations", capability: .buildTool(), dependencies: ["EmbedMigrationsTool"]),
+        .executableTarget(name: "EmbedMigrationsTool"),
+
+        // MARK: Executables
+        .executableTarget(
+            name: "gatewayd",
+            dependencies: [
+                "SocketIO",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        /// The small Socket.IO app the end-to-end protocol tests and the official suites run against.
+        .executableTarget(
+            name: "sio-testapp",
+            dependencies: [
+                "SocketIO",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: Tests
+        .testTarget(name: "JSONCoreTests", dependencies: ["JSONCore"]),
+        .testTarget(name: "SocketIOTests", dependencies: ["SocketIO"]),
+        .testTarget(name: "ScriptSandboxTests", dependencies: ["ScriptSandbox"]),
+        .testTarget(name: "PersistenceTests", dependencies: ["Persistence"]),
+    ]
+)

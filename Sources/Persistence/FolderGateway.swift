@@ -1,0 +1,29 @@
+/// One `handlers/<folderName>/` gateway as read from disk, before it is written to the store.
+public struct FolderGateway: Sendable, Equatable {
+    /// The sub-folder name: the gateway's identity for sync, so changing `path` in `gateway.json` updates the
+    /// same gateway instead of replacing it.
+    public var folderName: String
+    public var gateway: GatewayDraft
+    /// Where `gateway` was read from, for messages.
+    public var settingsFile: String
+    public var connectionScriptFile: String?
+    public var disconnectScriptFile: String?
+    /// Ordered by event name.
+    public var events: [FolderEvent]
+
+    /// Every script of this gateway with the file it came from, for validation before a sync writes anything.
+    var scripts: [(file: String, source: String)] {
+        var scripts: [(file: String, source: String)] = []
+        if let file = connectionScriptFile, let source = gateway.connectionScript { scripts.append((file, source)) }
+        if let file = disconnectScriptFile, let source = gateway.disconnectScript { scripts.append((file, source)) }
+        scripts += events.map { ($0.scriptFile, $0.event.script) }
+        return scripts
+    }
+}
+
+/// One `events/<eventName>.lua` (with its optional `events/<eventName>.json`) as read from disk.
+public struct FolderEvent: Sendable, Equatable {
+    public var event: EventDraft
+    public var scriptFile: String
+    public var settingsFile: String?
+}

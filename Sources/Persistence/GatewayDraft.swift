@@ -1,0 +1,33 @@
+/// Everything needed to create a gateway; defaults are the product's defaults.
+public struct GatewayDraft: Sendable, Equatable {
+    public var path: String
+    public var enabled: Bool
+    public var requireAuth: Bool
+    public var description: String
+    public var connectionScript: String?
+    public var disconnectScript: String?
+    public var connectionTimeoutMs: Int
+
+    public init(
+        path: String,
+        enabled: Bool = true,
+        requireAuth: Bool = false,
+        description: String = "",
+        connectionScript: String? = nil,
+        disconnectScript: String? = nil,
+        connectionTimeoutMs: Int = ConfigRules.defaultTimeoutMs
+    ) {
+        self.path = path
+        self.enabled = enabled
+        self.requireAuth = requireAuth
+        self.description = description
+        self.connectionScript = connectionScript
+        self.disconnectScript = disconnectScript
+        self.connectionTimeoutMs = connectionTimeoutMs
+    }
+
+    public func validate() throws(ConfigStoreError) {
+        try ConfigRules.checkPath(path)
+        try ConfigRules.checkTimeout(connectionTimeoutMs, field: "connectionTimeoutMs")
+    }
+}

@@ -1,0 +1,58 @@
+/// A partial update of a gateway: `nil` (or `.keep`) leaves a field as it is.
+public struct GatewayPatch: Sendable, Equatable {
+    public var path: String?
+    public var enabled: Bool?
+    public var requireAuth: Bool?
+    public var description: String?
+    public var connectionScript: NullableUpdate<String>
+    public var disconnectScript: NullableUpdate<String>
+    public var connectionTimeoutMs: Int?
+
+    public init(
+        path: String? = nil,
+        enabled: Bool? = nil,
+        requireAuth: Bool? = nil,
+        description: String? = nil,
+        connectionScript: NullableUpdate<String> = .keep,
+        disconnectScript: NullableUpdate<String> = .keep,
+        connectionTimeoutMs: Int? = nil
+    ) {
+        self.path = path
+        self.enabled = enabled
+        self.requireAuth = requireAuth
+        self.description = description
+        self.connectionScript = connectionScript
+        self.disconnectScript = disconnectScript
+        self.connectionTimeoutMs = connectionTimeoutMs
+    }
+
+    /// A patch that makes a gateway match `draft` in every field.
+    init(replacingWith draft: GatewayDraft) {
+        self.init(
+            path: draft.path,
+            enabled: draft.enabled,
+            requireAuth: draft.requireAuth,
+            description: draft.description,
+            connectionScript: draft.connectionScript.map(NullableUpdate.set) ?? .clear,
+            disconnectScript: draft.disconnectScript.map(NullableUpdate.set) ?? .clear,
+            connectionTimeoutMs: draft.connectionTimeoutMs
+        )
+    }
+
+    public func validate() throws(ConfigStoreError) {
+        if let path { try ConfigRules.checkPath(path) }
+        if let connectionTimeoutMs { try ConfigRules.checkTimeout(connectionTimeoutMs, field: "connectionTimeoutMs") }
+    }
+
+    func applied(to gateway: GatewayRecord) -> GatewayRecord {
+        var result = gateway
+        result.path = path ?? gateway.path
+        result.enabled = enabled ?? gateway.enabled
+        result.requireAuth = requireAuth ?? gateway.requireAuth
+        result.description = description ?? gateway.description
+        result.connectionScript = connectionScript.applied(to: gateway.connectionScript)
+        result.disconnectScript = disconnectScript.applied(to: gateway.disconnectScript)
+        result.connectionTimeoutMs = connectionTimeoutMs ?? gateway.connectionTimeoutMs
+        return result
+    }
+}

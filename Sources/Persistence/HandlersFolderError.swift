@@ -1,0 +1,47 @@
+/// Why the `handlers/` folder could not be loaded or synced, naming the file (and field) to fix.
+///
+/// Any of these stops the sync before the database is changed.
+public struct HandlersFolderError: Error, Sendable, CustomStringConvertible {
+    /// Stable, machine-readable reasons.
+    public enum Code: String, Sendable {
+        /// A folder or file could not be read, or is not UTF-8.
+        case unreadable = "unreadable"
+        /// A gateway folder has no `gateway.json`.
+        case missingFile = "missing_file"
+        /// A `.lua` or `.json` file the format does not know (usually a misspelt name), or an event `.json`
+        /// without its `.lua`.
+        case unexpectedFile = "unexpected_file"
+        case invalidJSON = "invalid_json"
+        case unknownKey = "unknown_key"
+        case missingField = "missing_field"
+        /// A value of the wrong type, or one that breaks a `ConfigRules` rule.
+        case invalidField = "invalid_field"
+        /// Two gateway folders declare the same `path`.
+        case duplicatePath = "duplicate_path"
+        /// A gateway created through the admin API already serves the folder gateway's `path`.
+        case pathTakenByAPIGateway = "path_taken_by_api_gateway"
+        /// The script validator refused a script; `underlying` is its error.
+        case scriptRejected = "script_rejected"
+    }
+
+    public let code: Code
+    /// The file (or folder) at fault, as a path under the handlers folder given to the loader.
+    public let file: String
+    /// The JSON key at fault, in the product's spelling, when there is one.
+    public let field: String?
+    public let message: String
+    /// The validator's error for `.scriptRejected`, with its own message and line.
+    public let underlying: (any Error)?
+
+    init(_ code: Code, file: String, field: String? = nil, message: String, underlying: (any Error)? = nil) {
+        self.code = code
+        self.file = file
+        self.field = field
+        self.message = message
+        self.underlying = underlying
+    }
+
+    public var description: String {
+        if let field { "\(file): '\(field)' \(message)" } else { "\(file): \(message)" }
+    }
+}
