@@ -9,11 +9,14 @@ import PackagePlugin
 @main
 struct EmbedMigrations: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
-        let folder = context.package.directoryURL.appending(path: "migrations")
+        let folder = context.package.directoryURL.appending(path: "migrations").resolvingSymlinksInPath()
         let sqlFiles = try FileManager.default
             .contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)
             .filter { $0.pathExtension == "sql" }
             .sorted { $0.lastPathComponent < $1.lastPathComponent }
+        guard !sqlFiles.isEmpty else {
+            throw NoMigrations(folder: folder.path())
+        }
         let output = context.pluginWorkDirectoryURL.appending(path: "EmbeddedMigrations.swift")
         return [
             .buildCommand(
@@ -25,4 +28,9 @@ struct EmbedMigrations: BuildToolPlugin {
             ),
         ]
     }
+}
+
+struct NoMigrations: Error, CustomStringConvertible {
+    let folder: String
+    var description: String { "no *.sql migrations in \(folder)" }
 }

@@ -25,6 +25,27 @@ public struct GatewayRecord: Codable, Sendable, Equatable, Identifiable {
     public var updatedAt: Date
 }
 
+extension GatewayRecord {
+    /// Encodes absent scripts and folder name as `null` rather than leaving the keys out, so API clients
+    /// always see every field.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(path, forKey: .path)
+        try container.encode(enabled, forKey: .enabled)
+        try container.encode(requireAuth, forKey: .requireAuth)
+        try container.encode(description, forKey: .description)
+        try container.encode(connectionScript, forKey: .connectionScript)
+        try container.encode(disconnectScript, forKey: .disconnectScript)
+        try container.encode(connectionTimeoutMs, forKey: .connectionTimeoutMs)
+        try container.encode(origin, forKey: .origin)
+        try container.encode(folderName, forKey: .folderName)
+        try container.encode(version, forKey: .version)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(updatedAt, forKey: .updatedAt)
+    }
+}
+
 extension GatewayRecord: FetchableRecord {
     public init(row: Row) throws {
         id = row["id"]
