@@ -1,0 +1,40 @@
+/// The per-run bounds a handler cannot exceed.
+///
+/// Defaults: 5 s wall clock (the event's `timeoutMs` when it has one), 64 MiB of Lua memory for the
+/// whole state, 1 MiB per returned/emitted/thrown payload (the approximate size of its JSON text, and
+/// the same bound for all logs of a run together), 1000 log entries and 1000 SOCKET calls per run.
+/// The timeout is enforced within about 5 ms of the deadline (the watchdog's tick).
+public struct HandlerLimits: Sendable, Equatable {
+    public static let defaultTimeoutMilliseconds = 5000
+
+    public var timeout: Duration
+    public var memoryBytes: Int
+    public var maxPayloadBytes: Int
+    public var maxLogEntries: Int
+    public var maxSocketCalls: Int
+
+    public init(
+        timeout: Duration = .milliseconds(HandlerLimits.defaultTimeoutMilliseconds),
+        memoryBytes: Int = 64 << 20,
+        maxPayloadBytes: Int = 1 << 20,
+        maxLogEntries: Int = 1000,
+        maxSocketCalls: Int = 1000
+    ) {
+        self.timeout = timeout
+        self.memoryBytes = memoryBytes
+        self.maxPayloadBytes = maxPayloadBytes
+        self.maxLogEntries = maxLogEntries
+        self.maxSocketCalls = maxSocketCalls
+    }
+
+    /// The limits for an event configured with `timeoutMs` (nil: the 5000 ms default).
+    public init(timeoutMilliseconds: Int?) {
+        self.init(timeout: .milliseconds(timeoutMilliseconds ?? HandlerLimits.defaultTimeoutMilliseconds))
+    }
+
+    var timeoutNanoseconds: UInt64 {
+        let (seconds, attoseconds) = timeout.components
+        let nanoseconds = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        return UInt64(max(nanoseconds, 0))
+    }
+}

@@ -1,0 +1,24 @@
+import JSONCore
+
+/// What `SOCKET` does, seen from Swift. The gateway implements it on the real connection; the admin
+/// test runner uses ``RecordingSocket``.
+///
+/// Calls arrive synchronously on the Lua worker thread while the script waits, so implementations must
+/// be quick and thread-safe (hand work to the event loop rather than doing I/O here).
+public protocol HandlerSocket: Sendable {
+    /// The caller's socket id (`SOCKET.id`).
+    var id: String { get }
+    func reply(event: String, args: [JSONValue])
+    func join(room: String)
+    func leave(room: String)
+    func emitToUser(userId: String, event: String, args: [JSONValue])
+    func emitToRoom(room: String, event: String, args: [JSONValue])
+    /// To everyone in `room` except the caller.
+    func broadcastToRoom(room: String, event: String, args: [JSONValue])
+    func emitToGateway(path: String, event: String, args: [JSONValue])
+    /// To everyone on the caller's gateway except the caller.
+    func broadcast(event: String, args: [JSONValue])
+    func disconnect()
+    func roomSize(room: String) -> Int
+    func rooms() -> [String]
+}

@@ -1,0 +1,186 @@
+import CLuaShim
+import JSONCore
+
+/// The Swift side of the functions Lua calls into: `LOGS`, `print`, `JSON.encode/decode` and `SOCKET.*`.
+///
+/// Entered through ``hostEntryPoint`` from the C trampoline, which lifts the allocator cap while Swift
+/// pushes and raises any error Swift reports after Swift has returned: nothing here may raise a Lua error.
+final class HostBridge {
+    /// The run in progress; nil between runs.
+    var run: HandlerRun?
+
+    func call(_ state: OpaquePointer, op: Int32) -> Int32 {
+        guard let run else { return raise(state, "SOCKET, LOGS and JSON are only available while a handler runs") }
+        let operation = clua_host_op(rawValue: UInt32(bitPattern: op))
+        switch operation {
+        case CLUA_OP_LOGS: return logs(state, run)
+        case CLUA_OP_PRINT: return print(state, run)
+        case CLUA_OP_JSON_ENCODE: return encode(state, run)
+        case CLUA_OP_JSON_DECODE: return decode(state)
+        default: return socket(state, run, operation)
+        }
+    }
+
+    // MARK: Logs
+
+    private func logs(_ state: OpaquePointer, _ run: HandlerRun) -> Int32 {
+        guard run.acceptsLogs else { return 0 }
+        let count = lua_gettop(state)
+        var reader = LuaToJSON(state: state, lenient: true, budget: run.logBudget)
+        do {
+            let values = count == 0 ? [] : try reader.values(at: 1...count)
+            run.appendLog(values.count == 1 ? values[0] : .array(values), bytes: run.logBudget - reader.remainingBytes)
+        } catch {
+            run.truncateLogs()
+        }
+        return 0
+    }
+
+    private func print(_ state: OpaquePointer, _ run: HandlerRun) -> Int32 {
+        guard run.acceptsLogs else { return 0 }
+        var length = 0
+        let bytes = lua_tolstring(state, 1, &length)
+        guard length + 2 <= run.logBudget else {
+            run.truncateLogs()
+            return 0
+        }
+        run.appendLog(.string(String(decoding: UnsafeRawBufferPointer(start: bytes, count: length), as: UTF8.self)), bytes: length + 2)
+        return 0
+    }
+
+    // MARK: JSON
+
+    private func encode(_ state: OpaquePointer, _ run: HandlerRun) -> Int32 {
+        var reader = LuaToJSON(state: state, budget: run.limits.maxPayloadBytes)
+        do {
+            let value = try reader.value(at: 1)
+            JSONToLua(state: state, sandbox: clua_sandbox_of(state)).pushString(value.serialized())
+            return 1
+        } catch {
+            return raise(state, "JSON.encode: \(error.message)")
+        }
+    }
+
+    private func decode(_ state: OpaquePointer) -> Int32 {
+        guard lua_type(state, 1) == LUA_TSTRING else { return raise(state, "JSON.decode expects a string") }
+        var length = 0
+        let bytes = lua_tolstring(state, 1, &length)
+        let value: JSONValue
+        do {
+            value = try JSONValue(parsing: UnsafeRawBufferPointer(start: bytes, count: length))
+        } catch {
+            return raise(state, "JSON.decode: \(error.description)")
+        }
+        do {
+            try JSONToLua(state: state, sandbox: clua_sandbox_of(state)).push(value)
+            return 1
+        } catch {
+            return CLUA_HOST_OUT_OF_MEMORY
+        }
+    }
+
+    // MARK: SOCKET
+
+    /// The Lua name of each SOCKET function and the names of its leading string parameters.
+    private static func signature(of operation: clua_host_op) -> (name: String, parameters: [String]) {
+        switch operation {
+        case CLUA_OP_REPLY: ("reply", ["event"])
+        case CLUA_OP_JOIN: ("join", ["room"])
+        case CLUA_OP_LEAVE: ("leave", ["room"])
+        case CLUA_OP_EMIT_TO_USER: ("emitToUser", ["userId", "event"])
+        case CLUA_OP_EMIT_TO_ROOM: ("emitToRoom", ["room", "event"])
+        case CLUA_OP_BROADCAST_TO_ROOM: ("broadcastToRoom", ["room", "event"])
+        case CLUA_OP_EMIT_TO_GATEWAY: ("emitToGateway", ["path", "event"])
+        case CLUA_OP_BROADCAST: ("broadcast", ["event"])
+        case CLUA_OP_DISCONNECT: ("disconnect", [])
+        case CLUA_OP_ROOM_SIZE: ("roomSize", ["room"])
+        default: ("rooms", [])
+        }
+    }
+
+    private func socket(_ state: OpaquePointer, _ run: HandlerRun, _ operation: clua_host_op) -> Int32 {
+        let (name, parameters) = Self.signature(of: operation)
+        guard run.admitSocketCall() else {
+            return raise(state, "SOCKET.\(name): the handler made more than \(run.limits.maxSocketCalls) SOCKET calls")
+        }
+        var strings: [String] = []
+        for (offset, parameter) in parameters.enumerated() {
+            guard let text = identifier(state, at: Int32(offset + 1)) else {
+                return raise(state, "SOCKET.\(name): \(parameter) must be a string")
+            }
+            strings.append(text)
+        }
+        var payload: [JSONValue] = []
+        let firstPayload = Int32(parameters.count + 1)
+        if lua_gettop(state) >= firstPayload {
+            var reader = LuaToJSON(state: state, budget: run.limits.maxPayloadBytes)
+            do {
+                payload = try reader.values(at: firstPayload...lua_gettop(state))
+            } catch {
+                clua_push_failure(state, 500, HandlerErrorCode.invalidResult.rawValue, "\(location(state))SOCKET.\(name): \(error.message)")
+                return CLUA_HOST_ERROR
+            }
+        }
+        let socket = run.socket
+        switch operation {
+        case CLUA_OP_REPLY: socket.reply(event: strings[0], args: payload)
+        case CLUA_OP_JOIN: socket.join(room: strings[0])
+        case CLUA_OP_LEAVE: socket.leave(room: strings[0])
+        case CLUA_OP_EMIT_TO_USER: socket.emitToUser(userId: strings[0], event: strings[1], args: payload)
+        case CLUA_OP_EMIT_TO_ROOM: socket.emitToRoom(room: strings[0], event: strings[1], args: payload)
+        case CLUA_OP_BROADCAST_TO_ROOM: socket.broadcastToRoom(room: strings[0], event: strings[1], args: payload)
+        case CLUA_OP_EMIT_TO_GATEWAY: socket.emitToGateway(path: strings[0], event: strings[1], args: payload)
+        case CLUA_OP_BROADCAST: socket.broadcast(event: strings[0], args: payload)
+        case CLUA_OP_DISCONNECT: socket.disconnect()
+        case CLUA_OP_ROOM_SIZE:
+            lua_pushinteger(state, lua_Integer(socket.roomSize(room: strings[0])))
+            return 1
+        default:
+            do {
+                try JSONToLua(state: state, sandbox: clua_sandbox_of(state)).push(.array(socket.rooms().map(JSONValue.string)))
+                return 1
+            } catch {
+                return CLUA_HOST_OUT_OF_MEMORY
+            }
+        }
+        return 0
+    }
+
+    /// A string argument; integers are accepted too (user ids are often numbers) and written in decimal.
+    private func identifier(_ state: OpaquePointer, at index: Int32) -> String? {
+        switch lua_type(state, index) {
+        case LUA_TSTRING:
+            var length = 0
+            let bytes = lua_tolstring(state, index, &length)
+            return String(decoding: UnsafeRawBufferPointer(start: bytes, count: length), as: UTF8.self)
+        case LUA_TNUMBER where lua_isinteger(state, index) != 0:
+            return String(lua_tointegerx(state, index, nil))
+        default:
+            return nil
+        }
+    }
+
+    // MARK: Errors
+
+    /// `chunkname:line: ` of the Lua code that called the host function (empty when unknown).
+    private func location(_ state: OpaquePointer) -> String {
+        luaL_where(state, 1)
+        var length = 0
+        let bytes = lua_tolstring(state, -1, &length)
+        let text = String(decoding: UnsafeRawBufferPointer(start: bytes, count: length), as: UTF8.self)
+        lua_settop(state, -2)
+        return text
+    }
+
+    /// Pushes a Lua error message (with the caller's location) for the trampoline to raise.
+    private func raise(_ state: OpaquePointer, _ message: String) -> Int32 {
+        JSONToLua(state: state, sandbox: clua_sandbox_of(state)).pushString(location(state) + message)
+        return CLUA_HOST_ERROR
+    }
+}
+
+/// The C-callable entry point the sandbox is created with; its context is the sandbox's ``HostBridge``.
+let hostEntryPoint: clua_host_fn = { state, op in
+    guard let state, let context = clua_sandbox_host_context(state) else { return CLUA_HOST_ERROR }
+    return Unmanaged<HostBridge>.fromOpaque(context).takeUnretainedValue().call(state, op: op)
+}

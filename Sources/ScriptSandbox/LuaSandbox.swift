@@ -1,0 +1,218 @@
+import CLuaShim
+import JSONCore
+
+/// The sandbox could not open a Lua state (the process is out of memory).
+public struct SandboxStartError: Error, Sendable {}
+
+/// One sandboxed Lua 5.4 state that runs handlers, one at a time, on the thread that owns it.
+///
+/// Not thread-safe: a state belongs to one thread (``ScriptWorkerPool`` gives each worker thread its own).
+/// Each run gets fresh globals over a read-only shared library, so nothing a script does is visible to the
+/// next run; after a run hits the time or memory limit the state is closed and reopened anyway.
+public final class LuaSandbox {
+    private let bridge = HostBridge()
+    private let sandbox: OpaquePointer
+    private let watched: WatchedSandbox
+    private var chunks: ChunkCache
+    /// Longest error message kept from a script (`error(string.rep("x", 1e7))` must not travel).
+    private static let maxMessageBytes = 4096
+
+    public init(chunkCacheCapacity: Int = 128) throws(SandboxStartError) {
+        let context = Unmanaged.passUnretained(bridge).toOpaque()
+        guard let sandbox = clua_sandbox_create(hostEntryPoint, context, HandlerLimits().memoryBytes) else {
+            throw SandboxStartError()
+        }
+        self.sandbox = sandbox
+        self.watched = WatchedSandbox(sandbox)
+        self.chunks = ChunkCache(capacity: chunkCacheCapacity)
+        SandboxWatchdog.shared.register(watched)
+    }
+
+    deinit {
+        SandboxWatchdog.shared.unregister(watched)
+        clua_sandbox_destroy(sandbox)
+    }
+
+    /// Bytes the Lua state currently holds (libraries, cached chunks, live garbage).
+    public var memoryInUse: Int { clua_sandbox_memory_used(sandbox) }
+
+    /// Runs `script` once and reports what it returned or how it failed; never throws, never traps on
+    /// anything the script does.
+    public func run(
+        _ script: CompiledScript,
+        context: HandlerContext,
+        socket: any HandlerSocket,
+        limits: HandlerLimits = HandlerLimits()
+    ) -> HandlerOutcome {
+        guard let state = clua_sandbox_state(sandbox) ?? reopen() else {
+            return .failure(HandlerFailure(code: .serviceUnavailable, message: "the Lua sandbox could not be opened"))
+        }
+        let run = HandlerRun(socket: socket, limits: limits)
+        bridge.run = run
+        defer { bridge.run = nil }
+        clua_sandbox_set_memory_limit(sandbox, limits.memoryBytes)
+        lua_settop(state, 0)
+
+        clua_sandbox_begin_run(sandbox, clua_monotonic_ns() &+ limits.timeoutNanoseconds)
+        let status: Int32
+        let loadStatus = chunks.push(script, state: state, sandbox: sandbox)
+        if loadStatus != LUA_OK {
+            status = loadStatus
+        } else if prepareEnvironment(state, context: context, socketID: socket.id) {
+            status = clua_pcall(state, 0, LUA_MULTRET)
+        } else {
+            clua_sandbox_end_run(sandbox)
+            lua_settop(state, 0)
+            return .failure(HandlerFailure(
+                code: .scriptMemoryLimit,
+                message: "the event does not fit in the handler's memory limit of \(limits.memoryBytes) bytes",
+                logs: run.logs))
+        }
+        clua_sandbox_end_run(sandbox)
+
+        let outcome = conclude(status: status, state: state, run: run)
+        lua_settop(state, 0)
+        if clua_sandbox_memory_exceeded(sandbox) != 0 || clua_sandbox_timed_out(sandbox) != 0 || status == LUA_ERRMEM {
+            _ = reopen()
+        } else if loadStatus == LUA_OK {
+            release(script, state: state)
+        }
+        return outcome
+    }
+
+    /// Pushes a fresh `_ENV` with the handler globals and binds it to the function on top.
+    /// False when the context does not fit in the memory budget.
+    private func prepareEnvironment(_ state: OpaquePointer, context: HandlerContext, socketID: String) -> Bool {
+        clua_sandbox_lift_cap(sandbox)
+        defer { clua_sandbox_restore_cap(sandbox) }
+        let pusher = JSONToLua(state: state, sandbox: sandbox)
+        clua_push_run_env(state)
+        let environment = lua_gettop(state)
+        do {
+            try pusher.push(.array(context.args))
+            lua_rawgeti(state, -1, 1)
+            clua_rawsetfield(state, environment, "BODY")
+            clua_rawsetfield(state, environment, "ARGS")
+            pusher.pushString(context.event)
+            clua_rawsetfield(state, environment, "EVENT")
+            pusher.pushString(context.requestId)
+            clua_rawsetfield(state, environment, "REQUEST_ID")
+            pusher.pushString(context.gatewayPath)
+            clua_rawsetfield(state, environment, "GATEWAY")
+            if let user = context.user {
+                try pusher.push(user)
+                clua_rawsetfield(state, environment, "USER")
+            }
+            try pusher.push(context.handshake)
+            clua_rawsetfield(state, environment, "HANDSHAKE")
+        } catch {
+            return false
+        }
+        clua_push_socket_table(state)
+        pusher.pushString(socketID)
+        clua_rawsetfield(state, -2, "id")
+        clua_rawsetfield(state, environment, "SOCKET")
+        clua_bind_env(state)
+        return true
+    }
+
+    /// Drops the run's `_ENV` from the cached function so the run's values can be collected.
+    private func release(_ script: CompiledScript, state: OpaquePointer) {
+        clua_sandbox_lift_cap(sandbox)
+        defer { clua_sandbox_restore_cap(sandbox) }
+        if chunks.push(script, state: state, sandbox: sandbox) == LUA_OK {
+            clua_unbind_env(state)
+        }
+        lua_settop(state, 0)
+    }
+
+    private func reopen() -> OpaquePointer? {
+        chunks.removeAll()
+        guard clua_sandbox_reset(sandbox) == 0 else { return nil }
+        return clua_sandbox_state(sandbox)
+    }
+
+    // MARK: Outcome
+
+    private func conclude(status: Int32, state: OpaquePointer, run: HandlerRun) -> HandlerOutcome {
+        let limits = run.limits
+        if status == LUA_ERRMEM || clua_sandbox_memory_exceeded(sandbox) != 0 {
+            return .failure(HandlerFailure(
+                code: .scriptMemoryLimit,
+                message: "the handler exceeded its memory limit of \(limits.memoryBytes) bytes",
+                logs: run.logs))
+        }
+        if clua_sandbox_timed_out(sandbox) != 0 {
+            return .failure(HandlerFailure(
+                code: .scriptTimeout,
+                message: "the handler exceeded its time limit of \(limits.timeout)",
+                logs: run.logs))
+        }
+        let top = lua_gettop(state)
+        guard status == LUA_OK else {
+            return .failure(failure(errorAt: top, state: state, run: run))
+        }
+        guard top >= 1 else { return .success(values: [], logs: run.logs) }
+        var reader = LuaToJSON(state: state, budget: limits.maxPayloadBytes)
+        do {
+            return .success(values: try reader.values(at: 1...top), logs: run.logs)
+        } catch {
+            return .failure(HandlerFailure(code: .invalidResult, message: "the handler's result: \(error.message)", logs: run.logs))
+        }
+    }
+
+    /// Classifies the error value a failed run left on the stack.
+    private func failure(errorAt index: Int32, state: OpaquePointer, run: HandlerRun) -> HandlerFailure {
+        switch lua_type(state, index) {
+        case LUA_TSTRING:
+            return HandlerFailure(code: .scriptError, message: message(at: index, state: state), logs: run.logs)
+        case LUA_TNUMBER:
+            var reader = LuaToJSON(state: state, budget: 64)
+            let number = (try? reader.value(at: index))?.serialized() ?? "a number"
+            return HandlerFailure(code: .scriptError, message: "the handler raised \(number)", logs: run.logs)
+        case LUA_TTABLE where clua_is_failure(state, index) != 0:
+            return thrownFailure(at: index, state: state, run: run)
+        case LUA_TTABLE:
+            // A table error that is not from THROW: keep it as details when JSON can carry it.
+            var reader = LuaToJSON(state: state, budget: run.limits.maxPayloadBytes)
+            return HandlerFailure(
+                code: .scriptError, message: "the handler raised a table value (use THROW for structured errors)",
+                details: try? reader.value(at: index), logs: run.logs)
+        default:
+            let typeName = String(cString: lua_typename(state, lua_type(state, index)))
+            return HandlerFailure(code: .scriptError, message: "the handler raised a \(typeName) value", logs: run.logs)
+        }
+    }
+
+    /// A THROW (or a sandbox INVALID_RESULT raised inside a SOCKET call). Fields are re-validated: a script
+    /// can catch such an object with pcall and alter it before raising it again.
+    private func thrownFailure(at index: Int32, state: OpaquePointer, run: HandlerRun) -> HandlerFailure {
+        clua_rawgetfield(state, index, "status")
+        let status = lua_isinteger(state, -1) != 0 ? Int(lua_tointegerx(state, -1, nil)) : 500
+        clua_rawgetfield(state, index, "code")
+        let named = lua_type(state, -1) == LUA_TSTRING ? HandlerErrorCode(rawValue: message(at: -1, state: state)) : nil
+        let code = named == .invalidResult ? .invalidResult : HandlerErrorCode(throwStatus: status)
+        clua_rawgetfield(state, index, "message")
+        let text = lua_type(state, -1) == LUA_TSTRING ? message(at: -1, state: state) : code.rawValue
+        var details: JSONValue?
+        if clua_rawgetfield(state, index, "details") != LUA_TNIL {
+            var reader = LuaToJSON(state: state, budget: run.limits.maxPayloadBytes)
+            do {
+                details = try reader.value(at: -1)
+            } catch {
+                return HandlerFailure(code: .invalidResult, message: "THROW details: \(error.message)", logs: run.logs)
+            }
+        }
+        let validStatus = (400...599).contains(status) ? status : code.defaultStatus
+        return HandlerFailure(code: code, status: validStatus, message: text, details: details, logs: run.logs)
+    }
+
+    /// The string at `index`, cut to ``maxMessageBytes``.
+    private func message(at index: Int32, state: OpaquePointer) -> String {
+        var length = 0
+        let bytes = lua_tolstring(state, index, &length)
+        let kept = min(length, Self.maxMessageBytes)
+        let text = String(decoding: UnsafeRawBufferPointer(start: bytes, count: kept), as: UTF8.self)
+        return kept < length ? text + "…" : text
+    }
+}

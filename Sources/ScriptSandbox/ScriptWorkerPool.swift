@@ -1,0 +1,110 @@
+import Dispatch
+import Foundation
+import JSONCore
+import Logging
+import Synchronization
+
+/// Runs handlers on a fixed set of dedicated threads, each owning one ``LuaSandbox``.
+///
+/// Lua is single-threaded and a handler may legitimately compute for seconds, so handlers never run on a
+/// network event loop: ``run(_:context:socket:limits:)`` queues the job and suspends the caller until a
+/// worker has finished it. Each worker caches loaded chunks per ``CompiledScript/id``.
+public final class ScriptWorkerPool: Sendable {
+    private struct Job: Sendable {
+        var script: CompiledScript
+        var context: HandlerContext
+        var socket: any HandlerSocket
+        var limits: HandlerLimits
+        var continuation: CheckedContinuation<HandlerOutcome, Never>
+    }
+
+    private struct Queue {
+        var jobs: [Job] = []
+        var head = 0
+        var closed = false
+
+        mutating func popFirst() -> Job? {
+            guard head < jobs.count else { return nil }
+            let job = jobs[head]
+            head += 1
+            if head > 64, head * 2 > jobs.count {
+                jobs.removeFirst(head)
+                head = 0
+            }
+            return job
+        }
+    }
+
+    private let queue = Mutex(Queue())
+    private let available = DispatchSemaphore(value: 0)
+    private let workerCount: Int
+    private let logger: Logger
+
+    /// Starts `workers` threads (at least one), each opening its Lua state.
+    public init(workers: Int, chunkCacheCapacity: Int = 128, logger: Logger = Logger(label: "gatewayd.script-sandbox")) {
+        self.workerCount = max(1, workers)
+        self.logger = logger
+        for index in 0..<workerCount {
+            let thread = Thread { [self] in self.work(chunkCacheCapacity: chunkCacheCapacity) }
+            thread.name = "lua-worker-\(index)"
+            // Lua's C-stack limit (200 nested C calls) and the sandbox's conversions fit well within this.
+            thread.stackSize = 16 << 20
+            thread.start()
+        }
+    }
+
+    /// Runs `script` on a worker thread; suspends until it has finished.
+    public func run(
+        _ script: CompiledScript,
+        context: HandlerContext,
+        socket: any HandlerSocket,
+        limits: HandlerLimits = HandlerLimits()
+    ) async -> HandlerOutcome {
+        await withCheckedContinuation { continuation in
+            let job = Job(script: script, context: context, socket: socket, limits: limits, continuation: continuation)
+            let accepted = queue.withLock { queue in
+                guard !queue.closed else { return false }
+                queue.jobs.append(job)
+                return true
+            }
+            if accepted {
+                available.signal()
+            } else {
+                continuation.resume(returning: Self.shutDownOutcome)
+            }
+        }
+    }
+
+    /// Stops the workers once they finish their current job; queued and later jobs fail with
+    /// `SERVICE_UNAVAILABLE`.
+    public func shutdown() {
+        let abandoned: [Job] = queue.withLock { queue in
+            queue.closed = true
+            var jobs: [Job] = []
+            while let job = queue.popFirst() { jobs.append(job) }
+            return jobs
+        }
+        for job in abandoned { job.continuation.resume(returning: Self.shutDownOutcome) }
+        for _ in 0..<workerCount { available.signal() }
+    }
+
+    private static let shutDownOutcome = HandlerOutcome.failure(
+        HandlerFailure(code: .serviceUnavailable, message: "the script workers are shut down"))
+
+    private func work(chunkCacheCapacity: Int) {
+        let sandbox: LuaSandbox?
+        do {
+            sandbox = try LuaSandbox(chunkCacheCapacity: chunkCacheCapacity)
+        } catch {
+            logger.error("a script worker could not open its Lua state; it fails every job it takes")
+            sandbox = nil
+        }
+        while true {
+            available.wait()
+            guard let job = queue.withLock({ $0.popFirst() }) else { return }
+            let outcome = sandbox?.run(job.script, context: job.context, socket: job.socket, limits: job.limits)
+                ?? .failure(HandlerFailure(code: .serviceUnavailable, message: "the Lua sandbox could not be opened"))
+            job.continuation.resume(returning: outcome)
+        }
+    }
+}
