@@ -1,0 +1,165 @@
+import Foundation
+import Testing
+
+@testable import Persistence
+
+@Suite struct HandlersFolderTests {
+    /// A handlers folder with one valid gateway, `chat`, for each test to break in its own way.
+    private func folder() throws -> TemporaryDirectory {
+        let folder = try TemporaryDirectory()
+        try folder.write("chat/gateway.json", #"{"path": "/chat", "requireAuth": true, "eventTimeoutMs": 2000}"#)
+        try folder.write("chat/connection.lua", "SOCKET.reply('welcome')")
+        try folder.write("chat/events/message.lua", "return BODY")
+        try folder.write("chat/events/notify.lua", "return 1")
+        try folder.write("chat/events/notify.json", #"{"ack": "result", "timeoutMs": 300, "enabled": false, "description": "n"}"#)
+        return folder
+    }
+
+    private func loadError(_ folder: TemporaryDirectory) -> HandlersFolderError? {
+        #expect(throws: HandlersFolderError.self) { try HandlersFolder.load(from: folder.path) }
+    }
+
+    @Test func loadsGatewayScriptsAndEventSettings() throws {
+        let folder = try folder()
+        defer { folder.remove() }
+
+        let loaded = try HandlersFolder.load(from: folder.path)
+
+        let chat = try #require(loaded.gateways.first)
+        #expect(loaded.gateways.count == 1)
+        #expect(chat.folderName == "chat")
+        #expect(chat.gateway == GatewayDraft(path: "/chat", requireAuth: true, connectionScript: "SOCKET.reply('welcome')"))
+        #expect(chat.connectionScriptFile == "\(loaded.root)/chat/connection.lua")
+        #expect(chat.disconnectScriptFile == nil)
+        #expect(chat.events.map(\.event) == [
+            EventDraft(eventName: "message", script: "return BODY", timeoutMs: 2000),
+            EventDraft(eventName: "notify", script: "return 1", enabled: false, timeoutMs: 300, ack: .result, description: "n"),
+        ])
+    }
+
+    @Test func unknownKeyIsNamed() throws {
+        let folder = try folder()
+        defer { folder.remove() }
+        try folder.write("chat/gateway.json", #"{"path": "/chat", "requireAuht": true}"#)
+
+        let error = loadError(folder)
+        #expect(error?.code == .unknownKey)
+        #expect(error?.field == "requireAuht")
+        #expect(error?.file.hasSuffix("/chat/gateway.json") == true)
+    }
+
+    @Test func missingPathIsReported() throws {
+        let folder = try folder()
+        defer { folder.remove() }
+        try folder.write("chat/gateway.json", #"{"enabled": true}"#)
+
+        let error = loadError(folder)
+        #expect(error?.code == .missingField)
+        #expect(error?.field == "path")
+    }
+
+    @Test(arguments: [
+        (#"{"path": "chat"}"#, "path", HandlersFolderError.Code.invalidField),
+        (#"{"path": "/chat", "enabled": "yes"}"#, "enabled", .invalidField),
+        (#"{"path": "/chat", "connectionTimeoutMs": 0}"#, "connectionTimeoutMs", .invalidField),
+        (#"{"path": "/chat", "eventTimeoutMs": 1.5}"#, "eventTimeoutMs", .invalidField),
+    ])
+    func badGatewayValueNamesFileAndField(json: String, field: String, code: HandlersFolderError.Code) throws {
+        let folder = try folder()
+        defer { folder.remove() }
+        try folder.write("chat/gateway.json", json)
+
+        let error = loadError(folder)
+        #expect(error?.code == code)
+        #expect(error?.field == field)
+        #expect(error?.file.hasSuffix("/chat/gateway.json") == true)
+    }
+
+    @Test func malformedJSONIsReported() throws {
+        let folder = try folder()
+        defer { folder.remove() }
+        try folder.write("chat/gateway.json", #"{"path": "/chat",}"#)
+
+        let error = loadError(folder)
+        #expect(error?.code == .invalidJSON)
+        #expect(error?.file.hasSuffix("/chat/gateway.json") == true)
+    }
+
+    @Test func badAckValueNamesTheEventSettingsFile() throws {
+        let folder = try folder()
+        defer { folder.remove() }
+        try folder.write("chat/events/notify.json", #"{"ack": "immediate"}"#)
+
+        let error = loadError(folder)
+        #expect(error?.code == .invalidField)
+        #expect(error?.field == "ack")
+        #expect(error?.file.hasSuffix("/chat/events/notify.json") == true)
+    }
+
+    @Test func reservedEventNameNamesTheScript() throws {
+        let folder = try folder()
+        defer { folder.remove() }
+        try folder.write("chat/events/disconnect.lua", "return 1")
+
+        let error = loadError(folder)
+        #expect(error?.field == "eventName")
+        #expect(error?.file.hasSuffix("/chat/events/disconnect.lua") == true)
+    }
+
+    @Test func strayFilesAreRefused() throws {
+        let folder = try folder()
+        defer { folder.remove() }
+        try folder.write("chat/conection.lua", "return 1")
+        #expect(loadError(folder)?.code == .unexpectedFile)
+
+        try folder.delete("chat/conection.lua")
+        try folder.write("chat/events/orphan.json", "{}")
+        let orphan = loadError(folder)
+        #expect(orphan?.code == .unexpectedFile)
+        #expect(orphan?.file.hasSuffix("/chat/events/orphan.json") == true)
+
+        try folder.delete("chat/events/orphan.json")
+        try folder.write("chat/README.md", "Notes are fine.")
+        #expect(try HandlersFolder.load(from: folder.path).gateways.count == 1)
+    }
+
+    @Test func folderWithoutGatewayJSONIsReported() throws {
+        let folder = try folder()
+        defer { folder.remove() }
+        try folder.write("empty/connection.lua", "return 1")
+
+        let error = loadError(folder)
+        #expect(error?.code == .missingFile)
+        #expect(error?.file.hasSuffix("/empty") == true)
+    }
+
+    @Test func duplicatePathsAcrossFoldersAreRefused() throws {
+        let folder = try folder()
+        defer { folder.remove() }
+        try folder.write("chat2/gateway.json", #"{"path": "/chat"}"#)
+
+        let error = loadError(folder)
+        #expect(error?.code == .duplicatePath)
+        #expect(error?.field == "path")
+        #expect(error?.file.hasSuffix("/chat2/gateway.json") == true)
+    }
+
+    @Test func shippedHandlersFolderLoads() async throws {
+        let handlers = URL(filePath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appending(path: "handlers").path()
+
+        let loaded = try HandlersFolder.load(from: handlers)
+
+        let chat = try #require(loaded.gateways.first { $0.folderName == "chat" })
+        #expect(chat.gateway.path == "/chat")
+        #expect(chat.gateway.requireAuth == false)
+        #expect(chat.gateway.connectionScript?.contains("welcome") == true)
+        #expect(Set(chat.events.map(\.event.eventName)) == ["joinRoom", "leaveRoom", "message", "typing", "notify"])
+
+        let store = try ConfigStore.inMemory()
+        let summary = try await loaded.sync(into: store, validate: FakeCompiler.validate)
+        #expect(summary.gatewayCounts.created == loaded.gateways.count)
+        #expect(try await store.gateway(path: "/chat")?.origin == .folder)
+    }
+}

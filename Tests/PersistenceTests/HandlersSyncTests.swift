@@ -1,0 +1,157 @@
+import Foundation
+import Testing
+
+@testable import Persistence
+
+@Suite struct HandlersSyncTests {
+    private struct Fixture {
+        let folder: TemporaryDirectory
+        let store: ConfigStore
+
+        init() throws {
+            folder = try TemporaryDirectory()
+            store = try ConfigStore.inMemory()
+            try folder.write("chat/gateway.json", #"{"path": "/chat"}"#)
+            try folder.write("chat/connection.lua", "SOCKET.reply('welcome')")
+            try folder.write("chat/events/message.lua", "return BODY")
+            try folder.write("chat/events/typing.lua", "return nil")
+            try folder.write("admin/gateway.json", #"{"path": "/admin", "requireAuth": true}"#)
+            try folder.write("admin/events/kick.lua", "SOCKET.disconnect()")
+        }
+
+        @discardableResult
+        func sync() async throws -> SyncSummary {
+            try await HandlersFolder.sync(folder: folder.path, into: store, validate: FakeCompiler.validate)
+        }
+    }
+
+    @Test func firstSyncCreatesEverything() async throws {
+        let fixture = try Fixture()
+        defer { fixture.folder.remove() }
+
+        let summary = try await fixture.sync()
+
+        #expect(summary.gatewayCounts == SyncSummary.Counts(created: 2))
+        #expect(summary.eventCounts == SyncSummary.Counts(created: 3))
+        let snapshot = try await fixture.store.snapshot()
+        #expect(snapshot.gateways.map(\.gateway.path) == ["/admin", "/chat"])
+        #expect(snapshot.gateways.allSatisfy { $0.gateway.origin == .folder })
+        #expect(snapshot.gateways.map(\.gateway.folderName) == ["admin", "chat"])
+        #expect(snapshot.gateways[1].gateway.connectionScript == "SOCKET.reply('welcome')")
+        #expect(snapshot.gateways[1].events.map(\.eventName) == ["message", "typing"])
+    }
+
+    @Test func syncingTheSameFolderAgainChangesNothing() async throws {
+        let fixture = try Fixture()
+        defer { fixture.folder.remove() }
+        try await fixture.sync()
+        let before = try await fixture.store.snapshot()
+
+        let summary = try await fixture.sync()
+
+        #expect(!summary.changedAnything)
+        #expect(summary.gatewayCounts == SyncSummary.Counts(unchanged: 2))
+        #expect(summary.eventCounts == SyncSummary.Counts(unchanged: 3))
+        #expect(try await fixture.store.snapshot() == before)
+    }
+
+    @Test func syncAppliesUpdatesAndDeletions() async throws {
+        let fixture = try Fixture()
+        defer { fixture.folder.remove() }
+        try await fixture.sync()
+        let before = try await fixture.store.snapshot()
+        let chatBefore = try #require(before.gateways.first { $0.gateway.path == "/chat" })
+
+        try fixture.folder.write("chat/gateway.json", #"{"path": "/chat", "description": "rooms"}"#)
+        try fixture.folder.delete("chat/connection.lua")
+        try fixture.folder.write("chat/events/message.lua", "return { echo = BODY }")
+        try fixture.folder.delete("chat/events/typing.lua")
+        try fixture.folder.write("chat/events/joinRoom.lua", "SOCKET.join(BODY.room)")
+        try fixture.folder.delete("admin")
+        let summary = try await fixture.sync()
+
+        #expect(summary.gatewayCounts == SyncSummary.Counts(updated: 1, deleted: 1))
+        #expect(summary.eventCounts == SyncSummary.Counts(created: 1, updated: 1, deleted: 2))
+        let after = try await fixture.store.snapshot()
+        #expect(after.revision > before.revision)
+        let chat = try #require(after.gateways.only)
+        #expect(chat.gateway.id == chatBefore.gateway.id)
+        #expect(chat.gateway.description == "rooms")
+        #expect(chat.gateway.connectionScript == nil)
+        #expect(chat.gateway.version > chatBefore.gateway.version)
+        #expect(chat.events.map(\.eventName) == ["joinRoom", "message"])
+        let message = try #require(chat.events.first { $0.eventName == "message" })
+        let messageBefore = try #require(chatBefore.events.first { $0.eventName == "message" })
+        #expect(message.script == "return { echo = BODY }")
+        #expect(message.id == messageBefore.id)
+        #expect(message.version == messageBefore.version + 1)
+    }
+
+    @Test func changingPathKeepsTheGatewayIdentity() async throws {
+        let fixture = try Fixture()
+        defer { fixture.folder.remove() }
+        try await fixture.sync()
+        let before = try #require(try await fixture.store.gateway(path: "/chat"))
+
+        try fixture.folder.write("chat/gateway.json", #"{"path": "/rooms"}"#)
+        try await fixture.sync()
+
+        #expect(try await fixture.store.gateway(path: "/rooms")?.id == before.id)
+        #expect(try await fixture.store.gateway(path: "/chat") == nil)
+    }
+
+    @Test func apiGatewaysAreNeverTouched() async throws {
+        let fixture = try Fixture()
+        defer { fixture.folder.remove() }
+        let apiGateway = try await fixture.store.createGateway(GatewayDraft(path: "/api-made"))
+        let apiEvent = try await fixture.store.createEvent(gatewayId: apiGateway.id, EventDraft(eventName: "ping", script: ""))
+        let api = try await fixture.store.gateway(id: apiGateway.id)
+
+        try await fixture.sync()
+        try fixture.folder.delete("chat")
+        try fixture.folder.delete("admin")
+        let summary = try await fixture.sync()
+
+        #expect(summary.gatewayCounts == SyncSummary.Counts(deleted: 2))
+        #expect(try await fixture.store.gateways() == [api])
+        #expect(try await fixture.store.events(gatewayId: api.id) == [apiEvent])
+    }
+
+    @Test func folderPathTakenByAnAPIGatewayStopsTheSync() async throws {
+        let fixture = try Fixture()
+        defer { fixture.folder.remove() }
+        let api = try await fixture.store.createGateway(GatewayDraft(path: "/chat"))
+        let revision = try await fixture.store.revision()
+
+        let error = await #expect(throws: HandlersFolderError.self) { try await fixture.sync() }
+
+        #expect(error?.code == .pathTakenByAPIGateway)
+        #expect(error?.field == "path")
+        #expect(error?.file.hasSuffix("/chat/gateway.json") == true)
+        #expect(try await fixture.store.gateways() == [api])
+        #expect(try await fixture.store.revision() == revision)
+    }
+
+    @Test func aScriptThatDoesNotCompileStopsTheSyncWithFileAndLine() async throws {
+        let fixture = try Fixture()
+        defer { fixture.folder.remove() }
+        try await fixture.sync()
+        let before = try await fixture.store.snapshot()
+
+        // A valid change that must not land, next to a script that does not compile.
+        try fixture.folder.write("chat/events/message.lua", "return { changed = true }")
+        try fixture.folder.write("chat/events/typing.lua", "local a = 1\nlocal b = !!\n")
+        let error = await #expect(throws: HandlersFolderError.self) { try await fixture.sync() }
+
+        #expect(error?.code == .scriptRejected)
+        let typingFile = "\(fixture.folder.path)/chat/events/typing.lua"
+        #expect(error?.file == typingFile)
+        #expect(error?.underlying as? FakeCompileError == FakeCompileError(chunkName: typingFile, line: 2))
+        #expect(try await fixture.store.snapshot() == before)
+    }
+}
+
+extension Collection {
+    /// The single element, or `nil` when there are none or several.
+    fileprivate var only: Element? { count == 1 ? first : nil }
+}

@@ -1,0 +1,60 @@
+import Testing
+
+@testable import Persistence
+
+@Suite struct RevisionTests {
+    @Test func everyChangeBumpsTheRevision() async throws {
+        let store = try ConfigStore.inMemory()
+        var last = try await store.revision()
+
+        func expectBumped(_ sourceLocation: SourceLocation = #_sourceLocation) async throws {
+            let now = try await store.revision()
+            #expect(now > last, sourceLocation: sourceLocation)
+            last = now
+        }
+
+        let gateway = try await store.createGateway(GatewayDraft(path: "/chat"))
+        try await expectBumped()
+        _ = try await store.updateGateway(id: gateway.id, GatewayPatch(requireAuth: true))
+        try await expectBumped()
+        _ = try await store.createEvent(gatewayId: gateway.id, EventDraft(eventName: "message", script: ""))
+        try await expectBumped()
+        _ = try await store.updateEvent(gatewayId: gateway.id, eventName: "message", EventPatch(enabled: false))
+        try await expectBumped()
+        try await store.deleteEvent(gatewayId: gateway.id, eventName: "message")
+        try await expectBumped()
+        try await store.deleteGateway(id: gateway.id)
+        try await expectBumped()
+    }
+
+    @Test func aWriteFromAnotherConnectionIsSeen() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        // Two stores on one file behave like the daemon and `gatewayd handlers sync` in another process.
+        let daemon = try ConfigStore(path: directory.databasePath)
+        let cli = try ConfigStore(path: directory.databasePath)
+        let before = try await daemon.snapshot()
+
+        let gateway = try await cli.createGateway(GatewayDraft(path: "/chat"))
+
+        #expect(try await daemon.revision() > before.revision)
+        let after = try await daemon.snapshot()
+        #expect(after.gateways.map(\.gateway) == [gateway])
+        #expect(after.revision == (try await daemon.revision()))
+    }
+
+    @Test func snapshotGroupsEventsUnderTheirGateways() async throws {
+        let store = try ConfigStore.inMemory()
+        let chat = try await store.createGateway(GatewayDraft(path: "/chat"))
+        let root = try await store.createGateway(GatewayDraft(path: "/"))
+        _ = try await store.createEvent(gatewayId: chat.id, EventDraft(eventName: "typing", script: ""))
+        _ = try await store.createEvent(gatewayId: chat.id, EventDraft(eventName: "message", script: ""))
+        _ = try await store.createEvent(gatewayId: root.id, EventDraft(eventName: "ping", script: ""))
+
+        let snapshot = try await store.snapshot()
+
+        #expect(snapshot.gateways.map(\.gateway.path) == ["/", "/chat"])
+        #expect(snapshot.gateways.map { $0.events.map(\.eventName) } == [["ping"], ["message", "typing"]])
+        #expect(snapshot.gateways[1].gateway.version == (try await store.gateway(id: chat.id)).version)
+    }
+}
