@@ -23,7 +23,7 @@ extension HandlersFolder {
             do {
                 try validate(source, file)
             } catch {
-                throw HandlersFolderError(.scriptRejected, file: file, message: "\(error)", underlying: error)
+                throw HandlersFolderError.scriptRejected(file: file, by: error)
             }
         }
         return try await store.database.write { db in try apply(db) }

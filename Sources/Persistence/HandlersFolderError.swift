@@ -30,18 +30,34 @@ public struct HandlersFolderError: Error, Sendable, CustomStringConvertible {
     /// The JSON key at fault, in the product's spelling, when there is one.
     public let field: String?
     public let message: String
-    /// The validator's error for `.scriptRejected`, with its own message and line.
+    /// The line of `file` at fault, for `.scriptRejected` when the validator's error tells it.
+    public let line: Int?
+    /// The validator's error for `.scriptRejected`, unchanged.
     public let underlying: (any Error)?
 
-    init(_ code: Code, file: String, field: String? = nil, message: String, underlying: (any Error)? = nil) {
+    init(_ code: Code, file: String, field: String? = nil, message: String, line: Int? = nil, underlying: (any Error)? = nil) {
         self.code = code
         self.file = file
         self.field = field
         self.message = message
+        self.line = line
         self.underlying = underlying
     }
 
+    /// A script rejected by `validate`, described by the validator's error.
+    static func scriptRejected(file: String, by error: any Error) -> HandlersFolderError {
+        guard let failure = error as? any ScriptCompileFailure else {
+            return HandlersFolderError(.scriptRejected, file: file, message: "\(error)", underlying: error)
+        }
+        return HandlersFolderError(.scriptRejected, file: file, message: failure.message, line: failure.line, underlying: error)
+    }
+
+    /// One line for people: `file:line: message` or `file: 'field' message`. A compiler message that already
+    /// starts with the file name is not prefixed twice.
     public var description: String {
-        if let field { "\(file): '\(field)' \(message)" } else { "\(file): \(message)" }
+        let location = line.map { "\(file):\($0)" } ?? file
+        if message.hasPrefix(location + ":") || message.hasPrefix(file + ":") { return message }
+        if let field { return "\(location): '\(field)' \(message)" }
+        return "\(location): \(message)"
     }
 }

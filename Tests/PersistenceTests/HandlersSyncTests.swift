@@ -146,8 +146,25 @@ import Testing
         #expect(error?.code == .scriptRejected)
         let typingFile = "\(fixture.folder.path)/chat/events/typing.lua"
         #expect(error?.file == typingFile)
-        #expect(error?.underlying as? FakeCompileError == FakeCompileError(chunkName: typingFile, line: 2))
+        #expect(error?.line == 2)
+        #expect(error?.description == "\(typingFile):2: unexpected symbol near '!'")
+        #expect(error?.underlying is FakeCompileError)
         #expect(try await fixture.store.snapshot() == before)
+    }
+
+    @Test func anyValidatorErrorIsSurfacedWithTheFile() async throws {
+        struct Refused: Error {}
+        let fixture = try Fixture()
+        defer { fixture.folder.remove() }
+
+        let error = await #expect(throws: HandlersFolderError.self) {
+            try await HandlersFolder.sync(folder: fixture.folder.path, into: fixture.store) { _, _ in throw Refused() }
+        }
+
+        #expect(error?.code == .scriptRejected)
+        #expect(error?.line == nil)
+        #expect(error?.description.hasPrefix("\(fixture.folder.path)/admin/events/kick.lua: ") == true)
+        #expect(try await fixture.store.gateways().isEmpty)
     }
 }
 
