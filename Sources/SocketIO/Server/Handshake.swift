@@ -1,0 +1,35 @@
+import Foundation
+import JSONCore
+
+/// What a socket knows about how it connected: the Engine.IO request plus the namespace CONNECT's auth.
+///
+/// Mirrors socket.io's `socket.handshake`. Protocol v4 clients (socket.io 2.x) have no auth payload:
+/// their credentials arrive in the query string, which includes any query on the namespace CONNECT.
+public struct Handshake: Sendable {
+    public var headers: [String: String]
+    public var query: [String: String]
+    /// The CONNECT packet's payload (an object; `{}` when the client sent none).
+    public var auth: JSONValue
+    public var address: String
+    /// Milliseconds since 1970 when the Engine.IO session opened.
+    public var issued: Int
+    public var url: String
+
+    init(request: HandshakeRequest, auth: JSONValue, extraQuery: [String: String]) {
+        self.headers = request.headers
+        self.query = request.query.merging(extraQuery) { _, namespaceQuery in namespaceQuery }
+        self.auth = auth
+        self.address = request.address
+        self.issued = request.issued
+        self.url = request.url
+    }
+
+    /// The connection time as socket.io writes it (`Date.toString()` style, UTC).
+    public var time: String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "EEE MMM dd yyyy HH:mm:ss 'GMT+0000 (Coordinated Universal Time)'"
+        return formatter.string(from: Date(timeIntervalSince1970: Double(issued) / 1000))
+    }
+}

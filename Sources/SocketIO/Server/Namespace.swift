@@ -1,0 +1,88 @@
+import JSONCore
+import Synchronization
+
+/// A Socket.IO namespace (`/`, `/chat`, …): its middleware, its connection handler, its sockets and rooms.
+public final class Namespace: Sendable {
+    public typealias Middleware = @Sendable (Socket) async throws -> Void
+    public typealias ConnectionHandler = @Sendable (Socket) async -> Void
+
+    private struct State {
+        var middlewares: [Middleware] = []
+        var connectionHandler: ConnectionHandler?
+        var sockets: [String: Socket] = [:]
+    }
+
+    public let name: String
+    public let rooms = RoomTable()
+    private let state = Mutex(State())
+
+    init(name: String) {
+        self.name = name
+    }
+
+    /// Adds a middleware, run in order for every connecting socket before its CONNECT is answered.
+    /// Throwing ``ConnectionRefusal`` refuses the connection with that message and data; any other
+    /// error refuses it with the error's description.
+    public func use(_ middleware: @escaping Middleware) {
+        state.withLock { $0.middlewares.append(middleware) }
+    }
+
+    /// Runs for every socket once its CONNECT was answered; events wait until it returns.
+    public func onConnection(_ handler: @escaping ConnectionHandler) {
+        state.withLock { $0.connectionHandler = handler }
+    }
+
+    public var sockets: [Socket] { state.withLock { Array($0.sockets.values) } }
+
+    public var socketCount: Int { state.withLock { $0.sockets.count } }
+
+    public func socket(id: String) -> Socket? { state.withLock { $0.sockets[id] } }
+
+    // MARK: Emitting
+
+    public func emit(_ event: String, args: [JSONValue]) {
+        BroadcastOperator(namespace: self).emit(event, args: args)
+    }
+
+    public func to(_ room: String) -> BroadcastOperator {
+        BroadcastOperator(namespace: self).to(room)
+    }
+
+    public func except(_ room: String) -> BroadcastOperator {
+        BroadcastOperator(namespace: self).except(room)
+    }
+
+    /// Disconnects every socket of the namespace (reason `server namespace disconnect` on both sides).
+    public func disconnectSockets(close: Bool = false) {
+        for socket in sockets { socket.disconnect(close: close) }
+    }
+
+    // MARK: Membership (used by the client)
+
+    /// Runs the middleware chain; the refusal to send, if any.
+    func admit(_ socket: Socket) async -> ConnectionRefusal? {
+        let middlewares = state.withLock { $0.middlewares }
+        for middleware in middlewares {
+            do {
+                try await middleware(socket)
+            } catch let refusal as ConnectionRefusal {
+                return refusal
+            } catch {
+                return ConnectionRefusal(message: String(describing: error))
+            }
+        }
+        return nil
+    }
+
+    func add(_ socket: Socket) {
+        state.withLock { $0.sockets[socket.id] = socket }
+        rooms.add(socket, to: socket.id)
+    }
+
+    var connectionHandler: ConnectionHandler? { state.withLock { $0.connectionHandler } }
+
+    func remove(_ socket: Socket) {
+        state.withLock { _ = $0.sockets.removeValue(forKey: socket.id) }
+        rooms.removeEverywhere(socket)
+    }
+}

@@ -1,0 +1,168 @@
+import JSONCore
+import Synchronization
+
+/// One client's membership of one namespace: what handlers receive events from and emit to.
+///
+/// A client connected to three namespaces has three sockets over one Engine.IO session. The socket's
+/// id is its own random id, distinct from the Engine.IO session id (which is a polling credential).
+public final class Socket: Sendable {
+    public typealias EventHandler = @Sendable (SocketEvent) async -> Void
+    public typealias DisconnectHandler = @Sendable (DisconnectReason) -> Void
+
+    /// Thrown by ``emitWithAck(_:_:timeout:)`` when the client did not answer in time or left.
+    public struct AckTimeout: Error, Sendable {}
+
+    private struct State {
+        var isConnected = true
+        var handlers: [String: EventHandler] = [:]
+        var anyHandler: EventHandler?
+        var disconnectHandlers: [DisconnectHandler] = []
+        var nextAckId = 0
+        var pendingAcks: [Int: CheckedContinuation<[JSONValue], any Error>] = [:]
+    }
+
+    public let id: String
+    public let namespace: Namespace
+    public let handshake: Handshake
+    let client: Client
+    private let state = Mutex(State())
+
+    init(id: String, namespace: Namespace, handshake: Handshake, client: Client) {
+        self.id = id
+        self.namespace = namespace
+        self.handshake = handshake
+        self.client = client
+    }
+
+    public var isConnected: Bool { state.withLock { $0.isConnected } }
+
+    /// The Engine.IO session id of the connection carrying this socket.
+    public var engineSessionID: String { client.session.id }
+
+    // MARK: Handlers
+
+    /// Handles events named `event`. Handlers run one at a time, in the order the client sent the events.
+    public func on(_ event: String, _ handler: @escaping EventHandler) {
+        state.withLock { $0.handlers[event] = handler }
+    }
+
+    /// Handles every event that has no handler of its own.
+    public func onAny(_ handler: @escaping EventHandler) {
+        state.withLock { $0.anyHandler = handler }
+    }
+
+    public func onDisconnect(_ handler: @escaping DisconnectHandler) {
+        let alreadyGone = state.withLock { state in
+            if state.isConnected { state.disconnectHandlers.append(handler) }
+            return !state.isConnected
+        }
+        if alreadyGone { handler(.transportClose) }
+    }
+
+    func dispatch(_ event: SocketEvent) async {
+        let handler = state.withLock { $0.isConnected ? ($0.handlers[event.name] ?? $0.anyHandler) : nil }
+        await handler?(event)
+    }
+
+    // MARK: Emitting
+
+    public func emit(_ event: String, _ args: JSONValue...) {
+        emit(event, args: args)
+    }
+
+    public func emit(_ event: String, args: [JSONValue]) {
+        sendPacket(SocketIOPacket(.event, namespace: namespace.name, data: .array([.string(event)] + args)))
+    }
+
+    /// Emits and waits for the client's acknowledgement.
+    public func emitWithAck(_ event: String, _ args: [JSONValue], timeout: Duration) async throws -> [JSONValue] {
+        let ackId: Int? = state.withLock { state in
+            guard state.isConnected else { return nil }
+            defer { state.nextAckId += 1 }
+            return state.nextAckId
+        }
+        guard let ackId else { throw AckTimeout() }
+        let timer = Task { [weak self] in
+            try await Task.sleep(for: timeout)
+            self?.resolveAck(ackId, with: .failure(AckTimeout()))
+        }
+        defer { timer.cancel() }
+        return try await withCheckedThrowingContinuation { continuation in
+            let registered = state.withLock { state in
+                guard state.isConnected else { return false }
+                state.pendingAcks[ackId] = continuation
+                return true
+            }
+            guard registered else {
+                continuation.resume(throwing: AckTimeout())
+                return
+            }
+            sendPacket(SocketIOPacket(.event, namespace: namespace.name, data: .array([.string(event)] + args), ackId: ackId))
+        }
+    }
+
+    func resolveAck(_ id: Int, with result: Result<[JSONValue], any Error>) {
+        let continuation = state.withLock { $0.pendingAcks.removeValue(forKey: id) }
+        continuation?.resume(with: result)
+    }
+
+    func sendPacket(_ packet: SocketIOPacket) {
+        client.send(packet)
+    }
+
+    /// Everyone in `room` of this namespace except this socket.
+    public func to(_ room: String) -> BroadcastOperator {
+        BroadcastOperator(namespace: namespace).to(room).excludingSocket(id)
+    }
+
+    /// Everyone in this namespace except this socket.
+    public var broadcast: BroadcastOperator {
+        BroadcastOperator(namespace: namespace).excludingSocket(id)
+    }
+
+    // MARK: Rooms
+
+    public func join(_ room: String) {
+        guard isConnected else { return }
+        namespace.rooms.add(self, to: room)
+    }
+
+    public func leave(_ room: String) {
+        namespace.rooms.remove(self, from: room)
+    }
+
+    /// The rooms this socket is in, its own id room included.
+    public var rooms: Set<String> { namespace.rooms.rooms(of: id) }
+
+    // MARK: Leaving
+
+    /// Removes the socket from its namespace and tells the client (DISCONNECT packet); with `close`,
+    /// the whole connection is closed too.
+    public func disconnect(close: Bool = false) {
+        if isConnected {
+            sendPacket(SocketIOPacket(.disconnect, namespace: namespace.name))
+        }
+        didDisconnect(reason: .serverNamespaceDisconnect)
+        if close { client.session.close(reason: .forcedClose) }
+    }
+
+    /// Detaches the socket once and runs its disconnect handlers.
+    func didDisconnect(reason: DisconnectReason) {
+        let gone: (handlers: [DisconnectHandler], acks: [CheckedContinuation<[JSONValue], any Error>])? = state.withLock { state in
+            guard state.isConnected else { return nil }
+            state.isConnected = false
+            defer {
+                state.disconnectHandlers = []
+                state.pendingAcks = [:]
+                state.handlers = [:]
+                state.anyHandler = nil
+            }
+            return (state.disconnectHandlers, Array(state.pendingAcks.values))
+        }
+        guard let gone else { return }
+        namespace.remove(self)
+        client.forget(self)
+        for ack in gone.acks { ack.resume(throwing: AckTimeout()) }
+        for handler in gone.handlers { handler(reason) }
+    }
+}

@@ -1,0 +1,39 @@
+import JSONCore
+import Synchronization
+
+/// An event a client emitted: its name, every argument, and the acknowledgement callback if it asked for one.
+public struct SocketEvent: Sendable {
+    public var name: String
+    public var args: [JSONValue]
+    public var ack: Acknowledgement?
+
+    public init(name: String, args: [JSONValue], ack: Acknowledgement?) {
+        self.name = name
+        self.args = args
+        self.ack = ack
+    }
+}
+
+/// The client's ack callback for one event. Only the first `send` goes out: a client runs its
+/// callback once, so a second answer would be a protocol error on its side.
+public final class Acknowledgement: Sendable {
+    private let socket: Socket
+    private let id: Int
+    private let sent = Mutex<Bool>(false)
+
+    init(socket: Socket, id: Int) {
+        self.socket = socket
+        self.id = id
+    }
+
+    /// Sends the ack with these arguments; returns false if it was already sent.
+    @discardableResult
+    public func send(_ args: [JSONValue]) -> Bool {
+        let first = sent.withLock { sent in
+            defer { sent = true }
+            return !sent
+        }
+        if first { socket.sendPacket(SocketIOPacket(.ack, namespace: socket.namespace.name, data: .array(args), ackId: id)) }
+        return first
+    }
+}

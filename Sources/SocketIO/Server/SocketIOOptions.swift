@@ -1,0 +1,41 @@
+/// Server settings, with socket.io's defaults.
+public struct SocketIOOptions: Sendable {
+    public enum Transport: String, Sendable, CaseIterable {
+        case polling
+        case websocket
+    }
+
+    /// Where Engine.IO is served; clients use `path` too (`io(url, { path })`).
+    public var path: String = "/socket.io/"
+    /// How often the server pings a v4 client (and how often a v3 client must ping us).
+    public var pingInterval: Duration = .milliseconds(25_000)
+    /// How long a pong (v4) or the next ping (v3) may be late before the session is closed.
+    public var pingTimeout: Duration = .milliseconds(20_000)
+    /// How long a polling session may take to finish a WebSocket upgrade it started.
+    public var upgradeTimeout: Duration = .milliseconds(10_000)
+    /// Largest message or polling body accepted, in bytes; larger ones close the session.
+    public var maxHttpBufferSize: Int = 1_000_000
+    /// How long a client may stay connected to Engine.IO without joining any namespace.
+    public var connectTimeout: Duration = .milliseconds(45_000)
+    public var transports: Set<Transport> = [.polling, .websocket]
+    public var cors: CORSPolicy = .disabled
+    /// Whether protocol v3 (socket.io 2.x) clients are served alongside v4 ones.
+    public var allowEIO3: Bool = true
+
+    public init() {}
+
+    /// The path without its trailing slash, as requests are matched.
+    var normalizedPath: String {
+        var trimmed = path
+        while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed.removeLast() }
+        return trimmed.hasPrefix("/") ? trimmed : "/" + trimmed
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, as Engine.IO's handshake states intervals.
+    var milliseconds: Int {
+        let (seconds, attoseconds) = components
+        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
+    }
+}

@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import JSONCore
+import Logging
+import SocketIO
+
+/// A small application on the SocketIO module, for the end-to-end protocol tests and the official
+/// Engine.IO and Socket.IO test suites. It prints `LISTENING <port>` once it accepts connections.
+@main
+struct SocketIOTestApp: AsyncParsableCommand {
+    enum Mode: String, ExpressibleByArgument {
+        /// `/chat` with an auth check, echo with ack, rooms, server→client acks, binary.
+        case chat
+        /// The Engine.IO suite's reference app: echo every message at `/engine.io/`.
+        case engineEcho = "engine-echo"
+        /// The Socket.IO suite's reference app.
+        case protocolSuite = "protocol-suite"
+    }
+
+    @Option var host = "127.0.0.1"
+    @Option var port = 0
+    @Option var mode = Mode.chat
+    @Option(help: "Milliseconds.") var pingInterval = 25_000
+    @Option(help: "Milliseconds.") var pingTimeout = 20_000
+    @Option(help: "Milliseconds.") var connectTimeout = 45_000
+    @Option(help: "Bytes.") var maxPayload = 1_000_000
+    @Option var path: String?
+    @Flag var cors = false
+
+    func run() async throws {
+        var options = SocketIOOptions()
+        options.pingInterval = .milliseconds(pingInterval)
+        options.pingTimeout = .milliseconds(pingTimeout)
+        options.connectTimeout = .milliseconds(connectTimeout)
+        options.maxHttpBufferSize = maxPayload
+        if cors { options.cors = CORSPolicy(origins: .any) }
+        let logger = Logger(label: "sio-testapp")
+
+        let router = Router(context: SocketIORequestContext.self)
+        let webSocketRouter = Router(context: SocketIORequestContext.self)
+        router.get("/health") { _, _ in "ok" }
+        switch mode {
+        case .engineEcho:
+            options.path = path ?? "/engine.io/"
+            let engine = EngineIOServer(options: options, logger: logger) { connection, payload in
+                connection.send(payload)
+            }
+            engine.installRoutes(on: router)
+            engine.installWebSocketRoutes(on: webSocketRouter)
+        case .chat, .protocolSuite:
+            options.path = path ?? "/socket.io/"
+            let server = SocketIOServer(options: options, logger: logger)
+            if mode == .chat { ChatApp.install(on: server) } else { ProtocolSuiteApp.install(on: server) }
+            server.installRoutes(on: router)
+            server.installWebSocketRoutes(on: webSocketRouter)
+        }
+
+        let app = Application(
+            router: router,
+            server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter, configuration: .init(maxFrameSize: maxPayload * 2 + 64)),
+            configuration: .init(address: .hostname(host, port: port)),
+            onServerRunning: { channel in
+                // Unbuffered, so a test reading the pipe sees it at once.
+                FileHandle.standardOutput.write(Data("LISTENING \(channel.localAddress?.port ?? 0)\n".utf8))
+            },
+            logger: logger
+        )
+        try await app.runService()
+    }
+}
