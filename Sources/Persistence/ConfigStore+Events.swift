@@ -38,7 +38,7 @@ extension ConfigStore {
             if let newName = patch.eventName, newName != eventName {
                 try EventTable.checkNameIsFree(db, gatewayId: gatewayId, eventName: newName)
             }
-            return try EventTable.update(db, from: current, to: patch.applied(to: current)).0
+            return try EventTable.update(db, from: current, to: patch.applied(to: current)).record
         }
     }
 

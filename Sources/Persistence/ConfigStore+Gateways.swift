@@ -40,7 +40,7 @@ extension ConfigStore {
         return try await database.write { db in
             let current = try GatewayTable.fetch(db, id: id)
             if let path = patch.path { try GatewayTable.checkPathIsFree(db, path: path, exceptId: id) }
-            return try GatewayTable.update(db, from: current, to: patch.applied(to: current)).0
+            return try GatewayTable.update(db, from: current, to: patch.applied(to: current)).record
         }
     }
 

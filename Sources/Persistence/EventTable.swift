@@ -55,7 +55,7 @@ enum EventTable {
 
     /// Writes the editable fields of `event` when they differ from `current`, so a no-op keeps its version.
     /// Returns the stored row and whether anything was written.
-    static func update(_ db: Database, from current: EventRecord, to event: EventRecord) throws -> (EventRecord, changed: Bool) {
+    static func update(_ db: Database, from current: EventRecord, to event: EventRecord) throws -> (record: EventRecord, changed: Bool) {
         guard event != current else { return (current, false) }
         try db.execute(
             sql: """

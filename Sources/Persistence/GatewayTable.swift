@@ -44,7 +44,7 @@ enum GatewayTable {
 
     /// Writes the editable fields of `gateway` when they differ from `current`, so a no-op keeps its version.
     /// Returns the stored row and whether anything was written.
-    static func update(_ db: Database, from current: GatewayRecord, to gateway: GatewayRecord) throws -> (GatewayRecord, changed: Bool) {
+    static func update(_ db: Database, from current: GatewayRecord, to gateway: GatewayRecord) throws -> (record: GatewayRecord, changed: Bool) {
         guard gateway != current else { return (current, false) }
         try db.execute(
             sql: """
