@@ -27,22 +27,6 @@ import Testing
         try await expectBumped()
     }
 
-    @Test func aWriteFromAnotherConnectionIsSeen() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        // Two stores on one file behave like the daemon and `gatewayd handlers sync` in another process.
-        let daemon = try ConfigStore(path: directory.databasePath)
-        let cli = try ConfigStore(path: directory.databasePath)
-        let before = try await daemon.snapshot()
-
-        let gateway = try await cli.createGateway(GatewayDraft(path: "/chat"))
-
-        #expect(try await daemon.revision() > before.revision)
-        let after = try await daemon.snapshot()
-        #expect(after.gateways.map(\.gateway) == [gateway])
-        #expect(after.revision == (try await daemon.revision()))
-    }
-
     @Test func snapshotGroupsEventsUnderTheirGateways() async throws {
         let store = try ConfigStore.inMemory()
         let chat = try await store.createGateway(GatewayDraft(path: "/chat"))
