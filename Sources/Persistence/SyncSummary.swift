@@ -48,7 +48,7 @@ public struct SyncSummary: Sendable, Equatable {
         public var events: Counts
     }
 
-    /// Ordered as applied: deletions first, then the folder's gateways by folder name.
+    /// Ordered as applied: deletions, then updates, then creations, each by folder name.
     public var gateways: [GatewayOutcome] = []
 
     public var gatewayCounts: Counts {

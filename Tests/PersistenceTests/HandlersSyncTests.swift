@@ -100,6 +100,18 @@ import Testing
         #expect(try await fixture.store.gateway(path: "/chat") == nil)
     }
 
+    @Test func renamingAFolderHandsItsPathToTheNewGateway() async throws {
+        let fixture = try Fixture()
+        defer { fixture.folder.remove() }
+        try await fixture.sync()
+
+        try FileManager.default.moveItem(at: fixture.folder.url.appending(path: "chat"), to: fixture.folder.url.appending(path: "rooms"))
+        let summary = try await fixture.sync()
+
+        #expect(summary.gateways.map { "\($0.folderName) \($0.action)" } == ["chat deleted", "admin unchanged", "rooms created"])
+        #expect(try await fixture.store.gateway(path: "/chat")?.folderName == "rooms")
+    }
+
     @Test func apiGatewaysAreNeverTouched() async throws {
         let fixture = try Fixture()
         defer { fixture.folder.remove() }
