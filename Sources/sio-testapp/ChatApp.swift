@@ -1,5 +1,6 @@
 import JSONCore
 import SocketIO
+import Synchronization
 
 /// The end-to-end tests' application: what a real app does with the SocketIO API.
 ///
@@ -9,8 +10,11 @@ import SocketIO
 ///   `ask` makes the server ask the client (`question`) and emits `answer` with the client's ack.
 /// - `binary` acks `{size, echo}` where echo is the first argument (binary stays binary).
 /// - `kick` disconnects the socket from the server side.
+/// - On `/`, `disconnectReasons` acks the reasons of every `/chat` disconnect so far, so tests can
+///   check what the server concluded about a connection they broke.
 enum ChatApp {
     static func install(on server: SocketIOServer) {
+        let reasons = Mutex<[JSONValue]>([])
         let chat = server.of("/chat")
         chat.use { socket in
             let token = socket.handshake.auth["token"]?.stringValue ?? socket.handshake.query["token"]
@@ -19,6 +23,7 @@ enum ChatApp {
             }
         }
         chat.onConnection { socket in
+            socket.onDisconnect { reason in reasons.withLock { $0.append(.string(reason.rawValue)) } }
             socket.emit("welcome", ["id": .string(socket.id)])
             socket.on("echo") { event in event.ack?.send(event.args) }
             socket.on("join") { event in
@@ -43,6 +48,7 @@ enum ChatApp {
         }
         server.of("/").onConnection { socket in
             socket.on("echo") { event in event.ack?.send(event.args) }
+            socket.on("disconnectReasons") { event in event.ack?.send([.array(reasons.withLock { $0 })]) }
         }
     }
 }

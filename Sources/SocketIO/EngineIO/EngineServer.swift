@@ -179,13 +179,12 @@ final class EngineServer: Sendable {
     }
 
     private func readFrames(from inbound: WebSocketInboundStream, session: EngineSession, sink: WebSocketSink) async {
-        // Frames up to twice the limit are read so an oversized message is refused with a reason
-        // (`transport error`, close code 1009) rather than cut off mid-read.
+        // Messages up to `webSocketFrameLimit` are read so an oversized one is refused with a reason.
         let limit = options.maxHttpBufferSize
         var reason = EngineCloseReason.transportClose
         var code = WebSocketErrorCode.normalClosure
         do {
-            for try await message in inbound.messages(maxSize: limit * 2 + 64) {
+            for try await message in inbound.messages(maxSize: options.webSocketFrameLimit) {
                 var packet = EnginePacket(.noop)
                 switch message {
                 case .text(let text) where text.utf8.count <= limit + 1:

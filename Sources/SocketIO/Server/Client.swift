@@ -100,7 +100,7 @@ final class Client: EngineSessionDelegate {
             default: return
             }
             let ack = packet.ackId.map { Acknowledgement(socket: socket, id: $0) }
-            await socket.dispatch(SocketEvent(name: name, args: Array(items.dropFirst()), ack: ack))
+            socket.receive(SocketEvent(name: name, args: Array(items.dropFirst()), ack: ack))
         case .ack, .binaryAck:
             guard let socket = socket(for: packet.namespace), let id = packet.ackId else { return }
             socket.resolveAck(id, with: .success(packet.data?.arrayValue ?? []))

@@ -1,3 +1,4 @@
+import DequeModule
 import JSONCore
 import Synchronization
 
@@ -19,7 +20,13 @@ public final class Socket: Sendable {
         var disconnectHandlers: [DisconnectHandler] = []
         var nextAckId = 0
         var pendingAcks: [Int: CheckedContinuation<[JSONValue], any Error>] = [:]
+        /// Events received but not yet handled, and whether a task is working through them.
+        var inbox: Deque<SocketEvent> = []
+        var isDraining = false
     }
+
+    /// Events a socket may have waiting for its handlers before the connection is judged a flood and closed.
+    static let maxPendingEvents = 10_000
 
     public let id: String
     public let namespace: Namespace
@@ -59,9 +66,35 @@ public final class Socket: Sendable {
         if alreadyGone { handler(.transportClose) }
     }
 
-    func dispatch(_ event: SocketEvent) async {
-        let handler = state.withLock { $0.isConnected ? ($0.handlers[event.name] ?? $0.anyHandler) : nil }
-        await handler?(event)
+    /// Queues an event for the handlers. They run in arrival order on a task of their own, so a
+    /// handler that awaits the client (an ack it asked for) never stops the connection being read.
+    func receive(_ event: SocketEvent) {
+        enum Next { case none, startDraining, flood }
+        let next: Next = state.withLock { state in
+            guard state.isConnected else { return .none }
+            guard state.inbox.count < Self.maxPendingEvents else { return .flood }
+            state.inbox.append(event)
+            if state.isDraining { return .none }
+            state.isDraining = true
+            return .startDraining
+        }
+        switch next {
+        case .none: break
+        case .startDraining: Task { await self.drainInbox() }
+        case .flood: client.session.close(reason: .transportError)
+        }
+    }
+
+    private func drainInbox() async {
+        while let (event, handler) = state.withLock({ state -> (SocketEvent, EventHandler?)? in
+            guard state.isConnected, let event = state.inbox.popFirst() else {
+                state.isDraining = false
+                return nil
+            }
+            return (event, state.handlers[event.name] ?? state.anyHandler)
+        }) {
+            await handler?(event)
+        }
     }
 
     // MARK: Emitting
@@ -156,6 +189,7 @@ public final class Socket: Sendable {
                 state.pendingAcks = [:]
                 state.handlers = [:]
                 state.anyHandler = nil
+                state.inbox = []
             }
             return (state.disconnectHandlers, Array(state.pendingAcks.values))
         }

@@ -24,6 +24,13 @@ public struct SocketIOOptions: Sendable {
 
     public init() {}
 
+    /// The largest WebSocket frame read at all: above ``maxHttpBufferSize`` so that an oversized message
+    /// is read, refused with a reason (`transport error`, close code 1009) and logged, rather than cut
+    /// off by the frame decoder; pass it to the WebSocket server configuration.
+    public var webSocketFrameLimit: Int {
+        max(maxHttpBufferSize * 2, maxHttpBufferSize + 1 << 20)
+    }
+
     /// The path without its trailing slash, as requests are matched.
     var normalizedPath: String {
         var trimmed = path

@@ -1,0 +1,102 @@
+"""Shared fixtures for the end-to-end tests: they start the real binaries on loopback and stop them.
+
+Binaries come from the debug build (`swift build`); `GATEWAYD_BIN_DIR` overrides the folder.
+A server is ready when it prints `LISTENING <port>` on stdout (it binds port 0, so tests never collide).
+"""
+import os
+import pathlib
+import re
+import signal
+import subprocess
+import threading
+import time
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BIN_DIR = pathlib.Path(os.environ.get("GATEWAYD_BIN_DIR", ROOT / ".build" / "debug"))
+
+
+class ServerProcess:
+    """A running server binary: its port, its output so far, and a bounded stop."""
+
+    def __init__(self, args, env=None, cwd=None, ready_timeout=30.0):
+        self.args = [str(a) for a in args]
+        self.output = []
+        self.proc = subprocess.Popen(
+            self.args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env={**os.environ, **(env or {})}, cwd=cwd,
+        )
+        ready = threading.Event()
+        self.port = None
+
+        def pump():
+            for line in self.proc.stdout:
+                self.output.append(line)
+                match = re.match(r"LISTENING (\d+)", line)
+                if match and self.port is None:
+                    self.port = int(match.group(1))
+                    ready.set()
+            ready.set()
+
+        self.reader = threading.Thread(target=pump, daemon=True)
+        self.reader.start()
+        if not ready.wait(ready_timeout) or self.port is None:
+            self.stop()
+            raise RuntimeError("server did not start: " + "".join(self.output[-40:]))
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def wait(self, timeout):
+        return self.proc.wait(timeout=timeout)
+
+    def stop(self, timeout=10.0):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+        self.reader.join(timeout=5)
+        return self.proc.returncode
+
+
+def wait_until(predicate, timeout=5.0, interval=0.02):
+    """Polls `predicate` until it is truthy or `timeout` passes; returns its last value."""
+    deadline = time.monotonic() + timeout
+    value = predicate()
+    while not value and time.monotonic() < deadline:
+        time.sleep(interval)
+        value = predicate()
+    return value
+
+
+@pytest.fixture
+def start_server():
+    """Starts servers for one test and stops every one of them afterwards."""
+    started = []
+
+    def start(args, **kwargs):
+        server = ServerProcess(args, **kwargs)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def chat_app(start_server):
+    """The SocketIO module's test application (`sio-testapp --mode chat`); extra CLI options allowed."""
+
+    def start(*options):
+        return start_server([BIN_DIR / "sio-testapp", "--mode", "chat", *options])
+
+    return start

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what building and testing gatewayd needs and is missing: Lua 5.4 and SQLite headers from
+# Debian, and (with --test-clients) the Python Socket.IO clients the end-to-end tests drive the daemon with.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+for pkg in liblua5.4-dev libsqlite3-dev; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
+done
+if [ "${1:-}" = "--test-clients" ]; then
+  python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need_apt+=(python3-venv)
+fi
+if [ ${#need_apt[@]} -gt 0 ]; then
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+if [ "${1:-}" = "--test-clients" ]; then
+  # Today's clients: python-socketio 5.x (Engine.IO v4 / Socket.IO v5).
+  if [ ! -x .venv-v5/bin/pytest ] || ! .venv-v5/bin/python -c 'import socketio, aiohttp, websocket, requests' 2>/dev/null; then
+    python3 -m venv .venv-v5
+    .venv-v5/bin/pip install -q 'python-socketio[client,asyncio-client]>=5.11,<6' requests websocket-client aiohttp pytest
+  fi
+  # socket.io 2.x-era clients: python-socketio 4.6.1 + python-engineio 3.14.2 (Engine.IO v3 / Socket.IO v4).
+  if [ ! -x .venv-v4/bin/pytest ] || ! .venv-v4/bin/python -c 'import socketio, websocket, requests' 2>/dev/null; then
+    python3 -m venv .venv-v4
+    .venv-v4/bin/pip install -q 'python-socketio==4.6.1' 'python-engineio==3.14.2' requests websocket-client pytest
+  fi
+fi
