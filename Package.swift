@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // MARK: Shared value type
@@ -60,12 +61,31 @@ let package = Package(
         .plugin(name: "EmbedMigrations", capability: .buildTool(), dependencies: ["EmbedMigrationsTool"]),
         .executableTarget(name: "EmbedMigrationsTool"),
 
+        // MARK: Admin HTTP API
+        .target(
+            name: "AdminHTTP",
+            dependencies: [
+                "Persistence",
+                "ScriptSandbox",
+                "JSONCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // MARK: Executables
         .executableTarget(
             name: "gatewayd",
             dependencies: [
+                "AdminHTTP",
+                "Persistence",
+                "ScriptSandbox",
                 "SocketIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             ]
         ),
         /// The small Socket.IO app the end-to-end protocol tests and the official suites run against.
@@ -82,5 +102,6 @@ let package = Package(
         .testTarget(name: "SocketIOTests", dependencies: ["SocketIO"]),
         .testTarget(name: "ScriptSandboxTests", dependencies: ["ScriptSandbox"]),
         .testTarget(name: "PersistenceTests", dependencies: ["Persistence"]),
+        .testTarget(name: "AdminHTTPTests", dependencies: ["AdminHTTP"]),
     ]
 )

@@ -1,0 +1,55 @@
+import Foundation
+import Hummingbird
+import Logging
+import Persistence
+
+/// The admin HTTP API: gateway and event CRUD, handler test runs, and `GET /healthz`, mounted on the
+/// daemon's router next to the Socket.IO endpoint.
+///
+/// Every `/admin/*` route goes through ``AdminAuthMiddleware`` and answers JSON, errors included
+/// (``AdminError``). Scripts are compiled before they are saved: a syntax error is 422
+/// `SCRIPT_SYNTAX_ERROR` with the line, and nothing is stored.
+public struct AdminAPI: Sendable {
+    let store: ConfigStore
+    let runner: TestRunner
+    let adminToken: String?
+    let version: String
+    let maxRequestBytes: Int
+    let logger: Logger
+
+    /// `adminToken` nil (or empty) leaves the admin routes to loopback clients only.
+    public init(
+        store: ConfigStore, runner: TestRunner, adminToken: String?, version: String,
+        maxRequestBytes: Int = 4 << 20, logger: Logger = Logger(label: "gatewayd.admin")
+    ) {
+        self.store = store
+        self.runner = runner
+        self.adminToken = adminToken.flatMap { $0.isEmpty ? nil : $0 }
+        self.version = version
+        self.maxRequestBytes = maxRequestBytes
+        self.logger = logger
+    }
+
+    public func install<Context: RemoteAddressRequestContext>(on router: Router<Context>) {
+        router.get("healthz") { _, _ in await health() }
+        let admin = router.group("admin")
+            .add(middleware: AdminErrorMiddleware<Context>(logger: logger))
+            .add(middleware: AdminAuthMiddleware<Context>(token: adminToken))
+        installGatewayRoutes(on: admin)
+        installEventRoutes(on: admin)
+        admin.post("test/run") { request, _ in
+            JSONResponse(try await runner.run(decode(TestRunRequest.self, from: request)))
+        }
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+        try await RequestBody.decode(type, from: request, maxBytes: maxRequestBytes)
+    }
+
+    /// The `{id}` route parameter; an id that is not a number names no gateway.
+    func gatewayId(_ context: some RequestContext) throws -> Int64 {
+        let raw = context.parameters.get("id") ?? ""
+        guard let id = Int64(raw) else { throw AdminError.notFound("no gateway with id '\(raw)'") }
+        return id
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import JSONCore
+import Persistence
+import ScriptSandbox
+
+/// Runs one handler in the sandbox with a recording `SOCKET`, for `POST /admin/test/run` and
+/// `gatewayd test-run`.
+///
+/// Which script runs, and what `GATEWAY` is:
+/// - `script` given: it runs. `GATEWAY` is the stored gateway's path when `gatewayId`/`gatewayPath` names
+///   one, else `gatewayPath` as given, else `/`. Only a `gatewayId` that matches nothing is refused
+///   (`GATEWAY_NOT_FOUND`): an id can only mean a stored gateway.
+/// - no `script`: the stored handler runs — the event's script for `websocket_event`, the connection script
+///   for `websocket_connection`. `GATEWAY_NOT_FOUND` when no gateway matches (or none was named),
+///   `MISSING_SCRIPT` when the gateway has no such handler.
+///
+/// A script that does not compile, or a handler that fails, is a report with `success: false`, not an error.
+public struct TestRunner: Sendable {
+    public static let defaultTimeoutMs = 5000
+
+    let store: ConfigStore
+    let pool: ScriptWorkerPool
+
+    public init(store: ConfigStore, pool: ScriptWorkerPool) {
+        self.store = store
+        self.pool = pool
+    }
+
+    /// Throws ``AdminError`` for a request that cannot run (400 `INVALID_TEST_KIND`, `MISSING_EVENT_NAME`,
+    /// `GATEWAY_NOT_FOUND`, `MISSING_SCRIPT`; 422 `VALIDATION_ERROR`), or a storage error.
+    public func run(_ request: TestRunRequest) async throws -> TestRunReport {
+        guard let kind = request.kind.flatMap(TestRunKind.init(rawValue:)) else {
+            throw Self.badRequest(
+                "INVALID_TEST_KIND", "kind must be \"websocket_event\" or \"websocket_connection\"", field: "kind")
+        }
+        let eventName = request.eventName ?? ""
+        if kind == .websocketEvent, eventName.isEmpty {
+            throw Self.badRequest("MISSING_EVENT_NAME", "eventName is required for a websocket_event test", field: "eventName")
+        }
+        let timeoutMs = request.timeoutMs ?? Self.defaultTimeoutMs
+        guard ConfigRules.timeoutRangeMs.contains(timeoutMs) else {
+            throw AdminError.validation(
+                field: "timeoutMs",
+                "must be between \(ConfigRules.timeoutRangeMs.lowerBound) and \(ConfigRules.timeoutRangeMs.upperBound) milliseconds")
+        }
+        let user = try Self.user(from: request.user?.value)
+        let handshake = try Self.handshake(over: request.handshake?.value)
+
+        let gateway = try await findGateway(request)
+        let source = try await script(for: request, kind: kind, eventName: eventName, gateway: gateway)
+        let chunkName = kind == .websocketEvent ? "\(eventName).lua" : "connection.lua"
+        let compiled: CompiledScript
+        do {
+            compiled = try CompiledScript.compile(source: source, chunkName: chunkName)
+        } catch {
+            return TestRunReport(syntaxError: error)
+        }
+
+        let args: [JSONValue] = switch kind {
+        case .websocketEvent: request.args.map { $0.map(\.value) } ?? request.payload.map { [$0.value] } ?? []
+        case .websocketConnection: []
+        }
+        let context = HandlerContext(
+            args: args,
+            event: kind == .websocketEvent ? eventName : "connection",
+            requestId: UUID().uuidString.lowercased(),
+            gatewayPath: gateway?.path ?? request.gatewayPath ?? "/",
+            user: user,
+            handshake: handshake)
+        let socket = RecordingSocket()
+        let outcome = await pool.run(compiled, context: context, socket: socket, limits: HandlerLimits(timeoutMilliseconds: timeoutMs))
+        return TestRunReport(outcome: outcome, calls: socket.calls)
+    }
+
+    private func findGateway(_ request: TestRunRequest) async throws -> GatewayRecord? {
+        if let id = request.gatewayId {
+            do {
+                return try await store.gateway(id: id)
+            } catch ConfigStoreError.gatewayNotFound {
+                throw Self.badRequest("GATEWAY_NOT_FOUND", "no gateway with id \(id)", field: "gatewayId")
+            }
+        }
+        guard let path = request.gatewayPath else { return nil }
+        return try await store.gateway(path: path)
+    }
+
+    private func script(for request: TestRunRequest, kind: TestRunKind, eventName: String, gateway: GatewayRecord?) async throws -> String {
+        if let script = request.script { return script }
+        guard let gateway else {
+            let message = request.gatewayPath.map { "no gateway serves '\($0)', and no script was given" }
+                ?? "name a gateway (gatewayPath or gatewayId) or give a script"
+            throw Self.badRequest("GATEWAY_NOT_FOUND", message, field: "gatewayPath")
+        }
+        switch kind {
+        case .websocketConnection:
+            guard let script = gateway.connectionScript else {
+                throw Self.badRequest("MISSING_SCRIPT", "gateway '\(gateway.path)' has no connection script, and no script was given", field: "script")
+            }
+            return script
+        case .websocketEvent:
+            do {
+                return try await store.event(gatewayId: gateway.id, eventName: eventName).script
+            } catch ConfigStoreError.eventNotFound {
+                throw Self.badRequest("MISSING_SCRIPT", "gateway '\(gateway.path)' has no handler for '\(eventName)', and no script was given", field: "script")
+            }
+        }
+    }
+
+    private static func badRequest(_ code: String, _ message: String, field: String) -> AdminError {
+        AdminError(status: .badRequest, code: code, message: message, field: field)
+    }
+
+    /// `USER`: the claims object, with `id` taken from `sub` when absent. `null` means anonymous.
+    static func user(from value: JSONValue?) throws(AdminError) -> JSONValue? {
+        guard let value, !value.isNull else { return nil }
+        guard var claims = value.objectValue else { throw .validation(field: "user", "must be an object of claims") }
+        if claims["id"] == nil || claims["id"] == .null { claims["id"] = claims["sub"] }
+        guard let id = claims["id"], id.stringValue != nil || id.intValue != nil else {
+            throw .validation(field: "user.id", "is required (a string, or given as 'sub')")
+        }
+        return .object(claims)
+    }
+
+    /// `HANDSHAKE`: the given fields over the defaults a real connection from loopback would have.
+    static func handshake(over value: JSONValue?, now: Date = Date()) throws(AdminError) -> JSONValue {
+        var handshake: [String: JSONValue] = [
+            "headers": [:], "query": [:], "auth": [:], "address": "127.0.0.1",
+            "time": .string(now.formatted(.iso8601)), "url": "/socket.io/",
+        ]
+        guard let value, !value.isNull else { return .object(handshake) }
+        guard let given = value.objectValue else { throw .validation(field: "handshake", "must be an object") }
+        handshake.merge(given) { _, new in new }
+        return .object(handshake)
+    }
+}

@@ -1,0 +1,29 @@
+import ArgumentParser
+import Logging
+
+/// The options every command shares: where the database is and how much to log.
+struct CommonOptions: ParsableArguments {
+    @Option(name: .customLong("db"), help: "SQLite database file, created if missing (env GATEWAYD_DB).")
+    var databasePath: String = EnvironmentDefault.value("GATEWAYD_DB", "gatewayd.sqlite")
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical; logs go to stderr (env GATEWAYD_LOG_LEVEL).")
+    var logLevel: Logger.Level = EnvironmentDefault.value("GATEWAYD_LOG_LEVEL", .info)
+
+    /// Sends logs to stderr (stdout carries the readiness line and command output) at `logLevel`.
+    /// Call once, first thing in `run()`.
+    func bootstrapLogging() -> Logger {
+        let level = logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        return Logger(label: "gatewayd")
+    }
+}
+
+/// Where the `handlers/` folder is.
+struct HandlersOptions: ParsableArguments {
+    @Option(name: .customLong("handlers"), help: "The handlers folder to sync into the database (env GATEWAYD_HANDLERS).")
+    var handlersFolder: String = EnvironmentDefault.value("GATEWAYD_HANDLERS", "handlers")
+}

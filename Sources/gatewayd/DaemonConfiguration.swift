@@ -1,0 +1,28 @@
+import Logging
+import SocketIO
+
+/// Everything `gatewayd serve` runs with, resolved from defaults, `GATEWAYD_*` variables and the command line.
+///
+/// The components the daemon builds (and the Gateway service that turns stored gateways into namespaces)
+/// read their settings from here rather than from the command.
+struct DaemonConfiguration: Sendable {
+    var host: String
+    var port: Int
+    var databasePath: String
+    var handlersFolder: String
+    /// Sync `handlersFolder` into the database before serving (skipped, with a log line, when it is absent).
+    var syncHandlers: Bool
+    /// nil: the admin API answers loopback clients only.
+    var adminToken: String?
+    /// The HMAC secret for users' JWTs; at least ``minimumJWTSecretBytes`` long when set.
+    var jwtSecret: String?
+    /// Lua worker threads.
+    var workers: Int
+    /// How many handler runs may wait for a worker before new events are refused.
+    var queueSize: Int
+    var socketIO: SocketIOOptions
+    var logLevel: Logger.Level
+
+    /// HS256 needs a key at least as long as its output: shorter secrets are guessable and trip jwt-kit's assert.
+    static let minimumJWTSecretBytes = 32
+}

@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SocketIO
+
+/// `gatewayd serve`: the daemon. With no options it serves on port 3000 from `gatewayd.sqlite` in the
+/// working directory, after syncing `handlers/` when that folder exists.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve Socket.IO gateways and the admin HTTP API on one port (the default command).",
+        discussion: "Prints 'LISTENING <port>' on stdout once it accepts connections. SIGTERM or SIGINT shut it down gracefully (exit 0).")
+
+    @OptionGroup var common: CommonOptions
+    @OptionGroup var handlers: HandlersOptions
+
+    @Option(help: "Address to bind; 0.0.0.0 for every interface (env GATEWAYD_HOST).")
+    var host: String = EnvironmentDefault.value("GATEWAYD_HOST", "0.0.0.0")
+    @Option(help: "Port to listen on; 0 picks a free one (env GATEWAYD_PORT).")
+    var port: Int = EnvironmentDefault.value("GATEWAYD_PORT", 3000)
+    @Flag(inversion: .prefixedNo, help: "Sync the handlers folder into the database at start-up (env GATEWAYD_SYNC=true|false).")
+    var sync: Bool = EnvironmentDefault.flag("GATEWAYD_SYNC", true)
+    @Option(help: "Bearer token for /admin/*; without one the admin API only answers loopback clients (env GATEWAYD_ADMIN_TOKEN).")
+    var adminToken: String?
+    @Option(help: "HMAC secret (at least 32 bytes) that users' JWTs are signed with (env GATEWAYD_JWT_SECRET).")
+    var jwtSecret: String?
+    @Option(help: "Lua worker threads running handlers (env GATEWAYD_WORKERS).")
+    var workers: Int = EnvironmentDefault.value("GATEWAYD_WORKERS", ProcessInfo.processInfo.activeProcessorCount)
+    @Option(help: "Handler runs that may wait for a worker before events are refused (env GATEWAYD_QUEUE_SIZE).")
+    var queueSize: Int = EnvironmentDefault.value("GATEWAYD_QUEUE_SIZE", 1000)
+    @Option(help: "HTTP path of the Socket.IO endpoint (env GATEWAYD_PATH).")
+    var path: String = EnvironmentDefault.value("GATEWAYD_PATH", "/socket.io/")
+    @Option(help: "A browser origin allowed to connect, repeatable; '*' allows any; none disables CORS (env GATEWAYD_CORS_ORIGIN, comma-separated).")
+    var corsOrigin: [String] = EnvironmentDefault.list("GATEWAYD_CORS_ORIGIN")
+    @Option(help: "Engine.IO ping interval in milliseconds (env GATEWAYD_PING_INTERVAL).")
+    var pingInterval: Int = EnvironmentDefault.value("GATEWAYD_PING_INTERVAL", 25_000)
+    @Option(help: "Engine.IO ping timeout in milliseconds (env GATEWAYD_PING_TIMEOUT).")
+    var pingTimeout: Int = EnvironmentDefault.value("GATEWAYD_PING_TIMEOUT", 20_000)
+    @Option(help: "Largest Socket.IO message in bytes (env GATEWAYD_MAX_PAYLOAD).")
+    var maxPayload: Int = EnvironmentDefault.value("GATEWAYD_MAX_PAYLOAD", 1_000_000)
+
+    func validate() throws {
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+        guard queueSize >= 1 else { throw ValidationError("--queue-size must be at least 1") }
+        guard pingInterval > 0, pingTimeout > 0 else { throw ValidationError("--ping-interval and --ping-timeout must be positive") }
+        guard maxPayload > 0 else { throw ValidationError("--max-payload must be positive") }
+        guard path.hasPrefix("/") else { throw ValidationError("--path must start with '/'") }
+        if let jwtSecret = resolvedJWTSecret, jwtSecret.utf8.count < DaemonConfiguration.minimumJWTSecretBytes {
+            throw ValidationError(
+                "--jwt-secret (GATEWAYD_JWT_SECRET) must be at least \(DaemonConfiguration.minimumJWTSecretBytes) bytes, got \(jwtSecret.utf8.count)")
+        }
+    }
+
+    func run() async throws {
+        let logger = common.bootstrapLogging()
+        try await Daemon(configuration: configuration, logger: logger).run()
+    }
+
+    // Secrets have no declared default, so `--help` never prints one read from the environment.
+    private var resolvedAdminToken: String? {
+        (adminToken ?? EnvironmentDefault.optional("GATEWAYD_ADMIN_TOKEN")).flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    private var resolvedJWTSecret: String? {
+        (jwtSecret ?? EnvironmentDefault.optional("GATEWAYD_JWT_SECRET")).flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    var configuration: DaemonConfiguration {
+        var socketIO = SocketIOOptions()
+        socketIO.path = path
+        socketIO.pingInterval = .milliseconds(pingInterval)
+        socketIO.pingTimeout = .milliseconds(pingTimeout)
+        socketIO.maxHttpBufferSize = maxPayload
+        socketIO.cors = switch corsOrigin {
+        case []: .disabled
+        case _ where corsOrigin.contains("*"): CORSPolicy(origins: .any)
+        default: CORSPolicy(origins: .list(Set(corsOrigin)))
+        }
+        return DaemonConfiguration(
+            host: host, port: port, databasePath: common.databasePath, handlersFolder: handlers.handlersFolder,
+            syncHandlers: sync, adminToken: resolvedAdminToken, jwtSecret: resolvedJWTSecret,
+            workers: workers, queueSize: queueSize, socketIO: socketIO, logLevel: common.logLevel)
+    }
+}

@@ -1,0 +1,34 @@
+import Testing
+import JSONCore
+@testable import AdminHTTP
+
+@Suite struct TestRunnerTests {
+    @Test func resultFollowsQueuedSemantics() {
+        #expect(TestRunReport.result(of: []) == .null)
+        #expect(TestRunReport.result(of: [1]) == 1)
+        #expect(TestRunReport.result(of: [1, "a"]) == [1, "a"])
+    }
+
+    @Test func userTakesIdFromSub() throws {
+        #expect(try TestRunner.user(from: ["sub": "u1", "role": "admin"]) == ["sub": "u1", "id": "u1", "role": "admin"])
+        #expect(try TestRunner.user(from: .null) == nil)
+        #expect(throws: AdminError.validation(field: "user.id", "is required (a string, or given as 'sub')")) {
+            try TestRunner.user(from: ["role": "admin"])
+        }
+    }
+
+    @Test func handshakeMergesOverDefaults() throws {
+        let handshake = try TestRunner.handshake(over: ["query": ["room": "a"]])
+        #expect(handshake["query"] == ["room": "a"])
+        #expect(handshake["address"] == "127.0.0.1")
+        #expect(handshake["url"] == "/socket.io/")
+        #expect(handshake["headers"] == [:])
+    }
+
+    @Test func bearerTokenComparison() {
+        #expect(AdminAuthMiddleware<Never>.constantTimeEquals(Array("secret".utf8), Array("secret".utf8)))
+        #expect(!AdminAuthMiddleware<Never>.constantTimeEquals(Array("secret".utf8), Array("secrets".utf8)))
+        #expect(AdminAuthMiddleware<Never>.bearerToken("Bearer abc") == "abc")
+        #expect(AdminAuthMiddleware<Never>.bearerToken("Basic abc") == nil)
+    }
+}
