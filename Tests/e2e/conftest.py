@@ -67,6 +67,22 @@ class ServerProcess:
         return self.proc.returncode
 
 
+class Recorder:
+    """Collects the events a client receives, thread-safely (python-socketio calls handlers on other threads)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.events = []
+
+    def add(self, name, *args):
+        with self.lock:
+            self.events.append((name, args))
+
+    def named(self, name):
+        with self.lock:
+            return [args for event, args in self.events if event == name]
+
+
 def wait_until(predicate, timeout=5.0, interval=0.02):
     """Polls `predicate` until it is truthy or `timeout` passes; returns its last value."""
     deadline = time.monotonic() + timeout

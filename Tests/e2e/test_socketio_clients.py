@@ -6,7 +6,7 @@ import threading
 import pytest
 import socketio
 
-from conftest import wait_until
+from conftest import Recorder, wait_until
 
 TRANSPORTS = {
     "polling": ["polling"],
@@ -14,22 +14,6 @@ TRANSPORTS = {
     "upgrade": ["polling", "websocket"],
 }
 AUTH = {"token": "letmein"}
-
-
-class Recorder:
-    """Collects the events a client receives, thread-safely."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.events = []
-
-    def add(self, name, *args):
-        with self.lock:
-            self.events.append((name, args))
-
-    def named(self, name):
-        with self.lock:
-            return [args for event, args in self.events if event == name]
 
 
 def sync_client(recorder):

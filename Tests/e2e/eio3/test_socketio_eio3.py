@@ -7,23 +7,9 @@ import threading
 import pytest
 import socketio
 
-from conftest import wait_until
+from conftest import Recorder, wait_until
 
 TRANSPORTS = {"polling": ["polling"], "websocket": ["websocket"], "upgrade": ["polling", "websocket"]}
-
-
-class Recorder:
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.events = []
-
-    def add(self, name, *args):
-        with self.lock:
-            self.events.append((name, args))
-
-    def named(self, name):
-        with self.lock:
-            return [args for event, args in self.events if event == name]
 
 
 def connected_client(server, recorder, transports, token="letmein"):
