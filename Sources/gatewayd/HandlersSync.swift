@@ -1,3 +1,4 @@
+import AdminHTTP
 import Foundation
 import Logging
 import Persistence
@@ -8,7 +9,7 @@ extension ScriptSyntaxError: ScriptCompileFailure {}
 /// Syncing the `handlers/` folder with the sandbox's compiler as validator, for `serve` and `handlers sync`.
 enum HandlersSync {
     static let validator: ScriptValidator = { source, chunkName in
-        _ = try CompiledScript.compile(source: source, chunkName: chunkName)
+        _ = try ScriptCompiler.compile(source: source, name: chunkName)
     }
 
     /// Syncs `folder` into `store` and logs what changed. Throws `HandlersFolderError` with the file (and

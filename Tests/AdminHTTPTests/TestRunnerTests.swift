@@ -1,5 +1,6 @@
 import Testing
 import JSONCore
+import ScriptSandbox
 @testable import AdminHTTP
 
 @Suite struct TestRunnerTests {
@@ -30,5 +31,16 @@ import JSONCore
         #expect(!AdminAuthMiddleware<Never>.constantTimeEquals(Array("secret".utf8), Array("secrets".utf8)))
         #expect(AdminAuthMiddleware<Never>.bearerToken("Bearer abc") == "abc")
         #expect(AdminAuthMiddleware<Never>.bearerToken("Basic abc") == nil)
+    }
+}
+
+@Suite struct ScriptCompilerTests {
+    @Test func longNamesKeepTheLineNumber() {
+        let name = "/a/very/long/path/that/goes/on/and/on/handlers/chat/events/typing.lua"
+        #expect(throws: ScriptSyntaxError(message: name + ":3: unexpected symbol near '='", line: 3)) {
+            try ScriptCompiler.compile(source: "local a = 1\n\nreturn = 2", name: name)
+        }
+        #expect(ScriptCompiler.shortened(name).utf8.count == ScriptCompiler.maxChunkNameBytes)
+        #expect(ScriptCompiler.shortened("short.lua") == "short.lua")
     }
 }

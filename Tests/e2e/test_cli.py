@@ -1,0 +1,242 @@
+"""End-to-end tests of the gatewayd command line: migrate, handlers sync, serve start-up and shutdown, test-run."""
+import json
+import pathlib
+import shutil
+import signal
+import sqlite3
+import subprocess
+
+import pytest
+import requests
+
+from conftest import BIN_DIR, ROOT
+
+GATEWAYD = BIN_DIR / "gatewayd"
+MIGRATIONS = sorted(p.stem for p in (ROOT / "migrations").glob("*.sql"))
+TIMEOUT = 60
+
+
+def gatewayd(*args, cwd=None, env=None):
+    import os
+    return subprocess.run([str(GATEWAYD), *map(str, args)], capture_output=True, text=True, timeout=TIMEOUT,
+                          cwd=cwd, env={**os.environ, **(env or {})})
+
+
+def rows(db, sql):
+    with sqlite3.connect(db) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def events_of(db, path):
+    return dict(rows(db, "SELECT e.event_name, e.script FROM gateway_events e JOIN gateways g ON g.id = e.gateway_id "
+                         f"WHERE g.path = '{path}'"))
+
+
+@pytest.fixture
+def handlers(tmp_path):
+    """A copy of the example handlers folder that a test may edit."""
+    folder = tmp_path / "handlers"
+    shutil.copytree(ROOT / "handlers", folder)
+    return folder
+
+
+# MARK: migrate
+
+def test_migrations_are_applied_once_on_an_existing_database(tmp_path, handlers):
+    db = tmp_path / "db.sqlite"
+    first = gatewayd("migrate", "--db", db)
+    assert first.returncode == 0, first.stderr
+    applied = rows(db, "SELECT identifier FROM grdb_migrations")
+    assert [name for (name,) in applied] == MIGRATIONS
+
+    assert gatewayd("handlers", "sync", "--db", db, "--handlers", handlers).returncode == 0
+    before = rows(db, "SELECT id, path, version FROM gateways")
+    assert [path for (_, path, _) in before] == ["/chat"]
+
+    for _ in range(2):
+        again = gatewayd("migrate", "--db", db)
+        assert again.returncode == 0, again.stderr
+        assert rows(db, "SELECT identifier FROM grdb_migrations") == applied
+        assert rows(db, "SELECT id, path, version FROM gateways") == before
+    assert ", ".join(MIGRATIONS) in again.stdout
+
+
+# MARK: handlers sync
+
+def test_sync_creates_updates_and_deletes(tmp_path, handlers):
+    db = tmp_path / "db.sqlite"
+    created = gatewayd("handlers", "sync", "--db", db, "--handlers", handlers)
+    assert created.returncode == 0, created.stderr
+    assert "created /chat (chat): events created 5" in created.stdout
+    events = events_of(db, "/chat")
+    assert sorted(events) == ["joinRoom", "leaveRoom", "message", "notify", "typing"]
+
+    unchanged = gatewayd("handlers", "sync", "--db", db, "--handlers", handlers)
+    assert "unchanged /chat (chat): events created 0, updated 0, deleted 0, unchanged 5" in unchanged.stdout
+
+    (handlers / "chat" / "events" / "message.lua").write_text("return 'changed'\n")
+    (handlers / "chat" / "events" / "typing.lua").unlink()
+    (handlers / "chat" / "events" / "typing.json").unlink()
+    (handlers / "chat" / "events" / "wave.lua").write_text("return 'wave'\n")
+    updated = gatewayd("handlers", "sync", "--db", db, "--handlers", handlers)
+    assert updated.returncode == 0, updated.stderr
+    assert "events created 1, updated 1, deleted 1, unchanged 3" in updated.stdout
+    events = events_of(db, "/chat")
+    assert events["message"] == "return 'changed'\n"
+    assert events["wave"] == "return 'wave'\n"
+    assert "typing" not in events
+
+    shutil.rmtree(handlers / "chat")
+    deleted = gatewayd("handlers", "sync", "--db", db, "--handlers", handlers)
+    assert deleted.returncode == 0, deleted.stderr
+    assert "deleted /chat (chat)" in deleted.stdout
+    assert rows(db, "SELECT count(*) FROM gateways") == [(0,)]
+    assert rows(db, "SELECT count(*) FROM gateway_events") == [(0,)]
+
+
+def test_a_bad_script_refuses_the_whole_sync_with_file_and_line(tmp_path, handlers):
+    db = tmp_path / "db.sqlite"
+    assert gatewayd("handlers", "sync", "--db", db, "--handlers", handlers).returncode == 0
+    before = rows(db, "SELECT * FROM gateway_events ORDER BY id")
+    revision = rows(db, "SELECT * FROM config_revision")
+
+    (handlers / "chat" / "events" / "message.lua").write_text("return 'would be an update'\n")
+    (handlers / "chat" / "events" / "new.lua").write_text("return 'would be created'\n")
+    (handlers / "chat" / "events" / "typing.lua").write_text("local a = 1\n\nif a then\n  return = 2\nend\n")
+    refused = gatewayd("handlers", "sync", "--db", db, "--handlers", handlers)
+    assert refused.returncode == 1
+    assert f"{handlers}/chat/events/typing.lua:4:" in refused.stderr
+    assert rows(db, "SELECT * FROM gateway_events ORDER BY id") == before
+    assert rows(db, "SELECT * FROM config_revision") == revision
+
+
+# MARK: serve
+
+def test_serve_syncs_the_handlers_folder_at_start_up(start_server, tmp_path, handlers):
+    server = start_server([GATEWAYD, "serve", "--port", "0", "--db", tmp_path / "db.sqlite", "--handlers", handlers])
+    gateways = requests.get(server.url + "/admin/gateways", timeout=10).json()["gateways"]
+    assert [(g["path"], g["origin"], g["folderName"]) for g in gateways] == [("/chat", "folder", "chat")]
+
+
+def test_serve_with_no_arguments_uses_the_working_directory(start_server, tmp_path, handlers):
+    # Only the port comes from the environment, so the test cannot collide with a daemon on 3000.
+    server = start_server([GATEWAYD], cwd=tmp_path, env={"GATEWAYD_PORT": "0"})
+    assert (tmp_path / "gatewayd.sqlite").exists()
+    body = requests.post(server.url + "/admin/test/run", timeout=10, json={
+        "kind": "websocket_event", "gatewayPath": "/chat", "eventName": "message",
+        "payload": {"room": "lobby", "text": "hi"}}).json()
+    assert body["success"] is True, body
+    assert body["result"]["text"] == "hi"
+
+
+def test_serve_without_a_handlers_folder_starts_and_says_so(start_server, tmp_path):
+    server = start_server([GATEWAYD, "serve", "--port", "0", "--db", tmp_path / "db.sqlite",
+                           "--handlers", tmp_path / "absent"])
+    assert requests.get(server.url + "/admin/gateways", timeout=10).json() == {"gateways": []}
+    assert any("no handlers folder" in line for line in server.output)
+
+
+def test_serve_refuses_to_start_on_a_bad_handlers_folder(tmp_path, handlers):
+    (handlers / "chat" / "events" / "message.lua").write_text("return )\n")
+    result = gatewayd("serve", "--port", "0", "--db", tmp_path / "db.sqlite", "--handlers", handlers)
+    assert result.returncode == 1
+    assert "LISTENING" not in result.stdout
+    assert f"{handlers}/chat/events/message.lua:1:" in result.stderr
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_serve_shuts_down_gracefully_on_signals(start_server, tmp_path, sig):
+    server = start_server([GATEWAYD, "serve", "--port", "0", "--db", tmp_path / "db.sqlite", "--no-sync"])
+    assert requests.get(server.url + "/healthz", timeout=10).status_code == 200
+    server.signal(sig)
+    assert server.wait(timeout=15) == 0
+
+
+def test_jwt_secret_must_be_at_least_32_bytes(start_server, tmp_path):
+    short = gatewayd("serve", "--port", "0", "--db", tmp_path / "db.sqlite", "--jwt-secret", "too-short")
+    assert short.returncode == 2
+    assert "at least 32 bytes" in short.stderr
+    from_env = gatewayd("serve", "--port", "0", "--db", tmp_path / "db.sqlite", env={"GATEWAYD_JWT_SECRET": "x" * 31})
+    assert from_env.returncode == 2
+    server = start_server([GATEWAYD, "serve", "--port", "0", "--db", tmp_path / "db.sqlite", "--no-sync",
+                           "--jwt-secret", "s" * 32])
+    assert requests.get(server.url + "/healthz", timeout=10).status_code == 200
+
+
+def test_usage_errors_exit_2(tmp_path):
+    assert gatewayd("serve", "--port", "nope").returncode == 2
+    assert gatewayd("serve", "--port", "70000", "--db", tmp_path / "db.sqlite").returncode == 2
+    bad_env = gatewayd("serve", "--db", tmp_path / "db.sqlite", env={"GATEWAYD_PORT": "nope"})
+    assert bad_env.returncode == 2
+    assert "GATEWAYD_PORT" in bad_env.stderr
+
+
+def test_every_serve_option_is_documented_with_its_environment_variable():
+    help_text = " ".join(gatewayd("serve", "--help").stdout.split())
+    for name in ["host", "port", "db", "handlers", "admin-token", "jwt-secret", "workers", "queue-size", "path",
+                 "cors-origin", "ping-interval", "ping-timeout", "max-payload", "log-level", "sync"]:
+        assert f"--{name}" in help_text
+        assert f"GATEWAYD_{name.upper().replace('-', '_')}" in help_text
+
+
+# MARK: test-run
+
+def run_test_run(tmp_path, *args):
+    result = gatewayd("test-run", "--db", tmp_path / "db.sqlite", *args)
+    return result.returncode, json.loads(result.stdout) if result.stdout.strip() else None, result.stderr
+
+
+def test_test_run_exits_0_on_success_with_the_endpoints_json(tmp_path):
+    code, body, _ = run_test_run(tmp_path, "--gateway-path", "/chat", "--event-name", "message",
+                             "--payload", '{"text":"hello"}',
+                             "--script", 'LOGS("received", BODY); SOCKET.reply("reply", {ok=true}); return {ok=true}')
+    assert code == 0
+    assert body == {"success": True, "result": {"ok": True}, "logs": [["received", {"text": "hello"}]],
+                    "emitted": [{"method": "reply", "args": ["reply", {"ok": True}]}]}
+
+
+def test_test_run_runs_saved_handlers_and_script_files(tmp_path, handlers):
+    assert gatewayd("handlers", "sync", "--db", tmp_path / "db.sqlite", "--handlers", handlers).returncode == 0
+    code, body, _ = run_test_run(tmp_path, "--gateway-path", "/chat", "--event-name", "message",
+                             "--payload", '{"room":"lobby","text":"hi"}', "--user", '{"id":"u1"}')
+    assert code == 0, body
+    assert body["result"]["from"] == "u1"
+    script = tmp_path / "check.lua"
+    script.write_text("return GATEWAY, BODY\n")
+    code, body, _ = run_test_run(tmp_path, "--gateway-path", "/chat", "--event-name", "x", "--script-file", script,
+                             "--args", '[3, 4]')
+    assert (code, body["result"]) == (0, ["/chat", 3])
+    code, body, _ = run_test_run(tmp_path, "--kind", "websocket_connection", "--gateway-path", "/chat")
+    assert code == 0, body
+    assert body["emitted"][0]["method"] == "reply"
+
+
+@pytest.mark.parametrize("script,error_code", [
+    ("THROW.badRequest('nope')", "BAD_REQUEST"),
+    ("error('boom')", "SCRIPT_ERROR"),
+    ("return = 1", "SCRIPT_SYNTAX_ERROR"),
+])
+def test_test_run_exits_1_when_the_handler_fails(tmp_path, script, error_code):
+    code, body, _ = run_test_run(tmp_path, "--event-name", "e", "--script", script)
+    assert code == 1
+    assert body["success"] is False
+    assert body["error"]["code"] == error_code
+
+
+@pytest.mark.parametrize("args,error_code", [
+    (["--kind", "http", "--event-name", "e", "--script", "return 1"], "INVALID_TEST_KIND"),
+    (["--script", "return 1"], "MISSING_EVENT_NAME"),
+    (["--event-name", "e", "--gateway-path", "/nowhere"], "GATEWAY_NOT_FOUND"),
+])
+def test_test_run_exits_2_on_a_request_that_cannot_run(tmp_path, args, error_code):
+    code, body, _ = run_test_run(tmp_path, *args)
+    assert code == 2
+    assert body["error"]["code"] == error_code
+
+
+def test_test_run_exits_2_on_bad_options(tmp_path):
+    code, _, stderr = run_test_run(tmp_path, "--event-name", "e", "--script", "return 1", "--payload", "{not json")
+    assert code == 2
+    assert "--payload" in stderr
+    code, _, _ = run_test_run(tmp_path, "--event-name", "e", "--script", "return 1", "--no-such-option")
+    assert code == 2
