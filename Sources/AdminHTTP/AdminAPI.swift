@@ -15,18 +15,21 @@ public struct AdminAPI: Sendable {
     let adminToken: String?
     let version: String
     let maxRequestBytes: Int
+    /// Serves `POST /admin/emit` when set.
+    let pusher: (any ServerPushing)?
     let logger: Logger
 
     /// `adminToken` nil (or empty) leaves the admin routes to loopback clients only.
     public init(
         store: ConfigStore, runner: TestRunner, adminToken: String?, version: String,
-        maxRequestBytes: Int = 4 << 20, logger: Logger = Logger(label: "gatewayd.admin")
+        maxRequestBytes: Int = 4 << 20, pusher: (any ServerPushing)? = nil, logger: Logger = Logger(label: "gatewayd.admin")
     ) {
         self.store = store
         self.runner = runner
         self.adminToken = adminToken.flatMap { $0.isEmpty ? nil : $0 }
         self.version = version
         self.maxRequestBytes = maxRequestBytes
+        self.pusher = pusher
         self.logger = logger
     }
 
@@ -37,6 +40,7 @@ public struct AdminAPI: Sendable {
             .add(middleware: AdminAuthMiddleware<Context>(token: adminToken))
         installGatewayRoutes(on: admin)
         installEventRoutes(on: admin)
+        if let pusher { installEmitRoute(on: admin, pusher: pusher) }
         admin.post("test/run") { request, _ in
             JSONResponse(try await runner.run(decode(TestRunRequest.self, from: request)))
         }

@@ -12,22 +12,25 @@ struct AdminAuthMiddleware<Context: RemoteAddressRequestContext>: RouterMiddlewa
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let token else {
-            guard Self.isLoopback(context.remoteAddress) else {
+            guard AdminCredentials.isLoopback(context.remoteAddress) else {
                 throw AdminError(
                     status: .forbidden, code: "FORBIDDEN",
                     message: "no admin token is configured, so the admin API only answers loopback clients")
             }
             return try await next(request, context)
         }
-        guard let presented = Self.bearerToken(request.headers[.authorization]) else {
+        guard let presented = AdminCredentials.bearerToken(request.headers[.authorization]) else {
             throw AdminError(status: .unauthorized, code: "UNAUTHORIZED", message: "missing 'Authorization: Bearer <token>' header")
         }
-        guard Self.constantTimeEquals(Array(presented.utf8), Array(token.utf8)) else {
+        guard AdminCredentials.constantTimeEquals(Array(presented.utf8), Array(token.utf8)) else {
             throw AdminError(status: .unauthorized, code: "UNAUTHORIZED", message: "invalid admin token")
         }
         return try await next(request, context)
     }
+}
 
+/// The checks behind ``AdminAuthMiddleware``, apart from any request context.
+enum AdminCredentials {
     static func bearerToken(_ header: String?) -> String? {
         guard let header else { return nil }
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)

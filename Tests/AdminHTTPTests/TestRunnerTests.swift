@@ -1,5 +1,6 @@
 import Testing
 import JSONCore
+import NIOCore
 import ScriptSandbox
 @testable import AdminHTTP
 
@@ -27,10 +28,14 @@ import ScriptSandbox
     }
 
     @Test func bearerTokenComparison() {
-        #expect(AdminAuthMiddleware<Never>.constantTimeEquals(Array("secret".utf8), Array("secret".utf8)))
-        #expect(!AdminAuthMiddleware<Never>.constantTimeEquals(Array("secret".utf8), Array("secrets".utf8)))
-        #expect(AdminAuthMiddleware<Never>.bearerToken("Bearer abc") == "abc")
-        #expect(AdminAuthMiddleware<Never>.bearerToken("Basic abc") == nil)
+        #expect(AdminCredentials.constantTimeEquals(Array("secret".utf8), Array("secret".utf8)))
+        #expect(!AdminCredentials.constantTimeEquals(Array("secret".utf8), Array("secrets".utf8)))
+        #expect(AdminCredentials.bearerToken("Bearer abc") == "abc")
+        #expect(AdminCredentials.bearerToken("Basic abc") == nil)
+        #expect(AdminCredentials.isLoopback(try? SocketAddress(ipAddress: "127.0.0.1", port: 1)))
+        #expect(AdminCredentials.isLoopback(try? SocketAddress(ipAddress: "::1", port: 1)))
+        #expect(!AdminCredentials.isLoopback(try? SocketAddress(ipAddress: "10.0.0.1", port: 1)))
+        #expect(!AdminCredentials.isLoopback(nil))
     }
 }
 
