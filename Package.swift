@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
     ],
     targets: [
         // MARK: Shared value type
@@ -73,11 +74,29 @@ let package = Package(
             ]
         ),
 
+        // MARK: Gateway runtime
+        /// Stored gateways served as Socket.IO namespaces whose events run Lua handlers through a job queue.
+        .target(
+            name: "Gateway",
+            dependencies: [
+                "SocketIO",
+                "ScriptSandbox",
+                "Persistence",
+                "JSONCore",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
         // MARK: Executables
         .executableTarget(
             name: "gatewayd",
             dependencies: [
                 "AdminHTTP",
+                "Gateway",
+                "JSONCore",
                 "Persistence",
                 "ScriptSandbox",
                 "SocketIO",
@@ -103,5 +122,9 @@ let package = Package(
         .testTarget(name: "ScriptSandboxTests", dependencies: ["ScriptSandbox"]),
         .testTarget(name: "PersistenceTests", dependencies: ["Persistence"]),
         .testTarget(name: "AdminHTTPTests", dependencies: ["AdminHTTP"]),
+        .testTarget(
+            name: "GatewayTests",
+            dependencies: ["Gateway", "JSONCore", .product(name: "JWTKit", package: "jwt-kit")]
+        ),
     ]
 )

@@ -1,6 +1,7 @@
 import AdminHTTP
 import ArgumentParser
 import Foundation
+import Gateway
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
@@ -9,12 +10,13 @@ import ScriptSandbox
 import ServiceLifecycle
 import SocketIO
 
-/// What the daemon's parts share once it has started: the Gateway service is built from this.
+/// What the daemon's parts share once it has started.
 struct DaemonContext: Sendable {
     let configuration: DaemonConfiguration
     let store: ConfigStore
     let scriptPool: ScriptWorkerPool
     let socketIO: SocketIOServer
+    let gateway: GatewayRuntime
     let logger: Logger
 }
 
@@ -22,7 +24,8 @@ struct DaemonContext: Sendable {
 /// until SIGTERM or SIGINT.
 ///
 /// Everything long-running is a ServiceLifecycle `Service` in one group, so a signal shuts them down in
-/// reverse order: Socket.IO connections are closed first, then the HTTP server stops.
+/// reverse order: the gateway runtime first (it refuses new work, lets queued handlers deliver their results
+/// while the HTTP server still carries them, then closes the Socket.IO connections), then the HTTP server.
 struct Daemon {
     let configuration: DaemonConfiguration
     let logger: Logger
@@ -32,9 +35,19 @@ struct Daemon {
         try await syncHandlers(into: store)
         let scriptPool = ScriptWorkerPool(workers: configuration.workers, logger: logger)
         defer { scriptPool.shutdown() }
+        let socketIO = SocketIOServer(options: configuration.socketIO, logger: logger)
+        let gateway = GatewayRuntime(
+            server: socketIO, store: store, pool: scriptPool,
+            authenticator: try await GatewayAuthenticator(secret: configuration.jwtSecret),
+            settings: configuration.gateway, logger: logger)
+        if configuration.jwtSecret == nil {
+            logger.warning("no JWT secret configured: tokens are not verified, gateways that require auth refuse every client")
+        }
+        // Before the server listens, so the first clients find their gateways.
+        try await gateway.load()
         let context = DaemonContext(
             configuration: configuration, store: store, scriptPool: scriptPool,
-            socketIO: SocketIOServer(options: configuration.socketIO, logger: logger), logger: logger)
+            socketIO: socketIO, gateway: gateway, logger: logger)
 
         let group = ServiceGroup(configuration: .init(
             services: [makeApplication(context)] + services(context),
@@ -43,10 +56,9 @@ struct Daemon {
         try await group.run()
     }
 
-    /// The services that run next to the HTTP server. The Gateway service (stored gateways → namespaces)
-    /// belongs here, built from `context`.
+    /// The services that run next to the HTTP server (and stop before it).
     private func services(_ context: DaemonContext) -> [any Service] {
-        [SocketIODrain(server: context.socketIO)]
+        [context.gateway]
     }
 
     /// One HTTP server for both: the Socket.IO endpoint (polling on the HTTP router, WebSocket upgrades on
@@ -56,7 +68,8 @@ struct Daemon {
         let webSocketRouter = Router(context: SocketIORequestContext.self)
         AdminAPI(
             store: context.store, runner: TestRunner(store: context.store, pool: context.scriptPool),
-            adminToken: configuration.adminToken, version: Gatewayd.version, logger: logger
+            adminToken: configuration.adminToken, version: Gatewayd.version,
+            pusher: GatewayPushBridge(push: context.gateway.push), logger: logger
         ).install(on: router)
         context.socketIO.installRoutes(on: router)
         context.socketIO.installWebSocketRoutes(on: webSocketRouter)
@@ -92,16 +105,5 @@ struct Daemon {
             FileHandle.standardError.write(Data("gatewayd: handlers not synced: \(error)\n".utf8))
             throw ExitCode.failure
         }
-    }
-}
-
-/// Closes every Socket.IO connection when the daemon shuts down, so long-polling requests end before the
-/// HTTP server waits for them.
-private struct SocketIODrain: Service {
-    let server: SocketIOServer
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        server.closeAllConnections()
     }
 }

@@ -1,3 +1,4 @@
+import Gateway
 import Logging
 import SocketIO
 
@@ -18,11 +19,11 @@ struct DaemonConfiguration: Sendable {
     var jwtSecret: String?
     /// Lua worker threads.
     var workers: Int
-    /// How many handler runs may wait for a worker before new events are refused.
-    var queueSize: Int
+    /// Queue size, per-socket pending limit and shutdown grace of the gateway runtime.
+    var gateway: GatewaySettings
     var socketIO: SocketIOOptions
     var logLevel: Logger.Level
 
     /// HS256 needs a key at least as long as its output: shorter secrets are guessable and trip jwt-kit's assert.
-    static let minimumJWTSecretBytes = 32
+    static let minimumJWTSecretBytes = GatewayAuthenticator.minimumSecretBytes
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Gateway
 import Logging
 import SocketIO
 
@@ -28,6 +29,10 @@ struct ServeCommand: AsyncParsableCommand {
     var workers: Int = EnvironmentDefault.value("GATEWAYD_WORKERS", ProcessInfo.processInfo.activeProcessorCount)
     @Option(help: "Handler runs that may wait for a worker before events are refused (env GATEWAYD_QUEUE_SIZE).")
     var queueSize: Int = EnvironmentDefault.value("GATEWAYD_QUEUE_SIZE", 1000)
+    @Option(help: "Handler runs one connection may have pending before its events are refused (env GATEWAYD_MAX_PENDING_PER_SOCKET).")
+    var maxPendingPerSocket: Int = EnvironmentDefault.value("GATEWAYD_MAX_PENDING_PER_SOCKET", 100)
+    @Option(help: "Milliseconds shutdown waits for queued handlers before answering the rest SHUTTING_DOWN (env GATEWAYD_SHUTDOWN_GRACE).")
+    var shutdownGrace: Int = EnvironmentDefault.value("GATEWAYD_SHUTDOWN_GRACE", 10_000)
     @Option(help: "HTTP path of the Socket.IO endpoint (env GATEWAYD_PATH).")
     var path: String = EnvironmentDefault.value("GATEWAYD_PATH", "/socket.io/")
     @Option(help: "A browser origin allowed to connect, repeatable; '*' allows any; none disables CORS (env GATEWAYD_CORS_ORIGIN, comma-separated).")
@@ -36,6 +41,8 @@ struct ServeCommand: AsyncParsableCommand {
     var pingInterval: Int = EnvironmentDefault.value("GATEWAYD_PING_INTERVAL", 25_000)
     @Option(help: "Engine.IO ping timeout in milliseconds (env GATEWAYD_PING_TIMEOUT).")
     var pingTimeout: Int = EnvironmentDefault.value("GATEWAYD_PING_TIMEOUT", 20_000)
+    @Option(help: "Milliseconds a client may stay connected without joining a gateway (env GATEWAYD_CONNECT_TIMEOUT).")
+    var connectTimeout: Int = EnvironmentDefault.value("GATEWAYD_CONNECT_TIMEOUT", 45_000)
     @Option(help: "Largest Socket.IO message in bytes (env GATEWAYD_MAX_PAYLOAD).")
     var maxPayload: Int = EnvironmentDefault.value("GATEWAYD_MAX_PAYLOAD", 1_000_000)
 
@@ -43,6 +50,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
         guard queueSize >= 1 else { throw ValidationError("--queue-size must be at least 1") }
+        guard maxPendingPerSocket >= 1 else { throw ValidationError("--max-pending-per-socket must be at least 1") }
+        guard shutdownGrace >= 0 else { throw ValidationError("--shutdown-grace must not be negative") }
+        guard connectTimeout > 0 else { throw ValidationError("--connect-timeout must be positive") }
         guard pingInterval > 0, pingTimeout > 0 else { throw ValidationError("--ping-interval and --ping-timeout must be positive") }
         guard maxPayload > 0 else { throw ValidationError("--max-payload must be positive") }
         guard path.hasPrefix("/") else { throw ValidationError("--path must start with '/'") }
@@ -72,6 +82,7 @@ struct ServeCommand: AsyncParsableCommand {
         socketIO.pingInterval = .milliseconds(pingInterval)
         socketIO.pingTimeout = .milliseconds(pingTimeout)
         socketIO.maxHttpBufferSize = maxPayload
+        socketIO.connectTimeout = .milliseconds(connectTimeout)
         socketIO.cors = switch corsOrigin {
         case []: .disabled
         case _ where corsOrigin.contains("*"): CORSPolicy(origins: .any)
@@ -80,6 +91,9 @@ struct ServeCommand: AsyncParsableCommand {
         return DaemonConfiguration(
             host: host, port: port, databasePath: common.databasePath, handlersFolder: handlers.handlersFolder,
             syncHandlers: sync, adminToken: resolvedAdminToken, jwtSecret: resolvedJWTSecret,
-            workers: workers, queueSize: queueSize, socketIO: socketIO, logLevel: common.logLevel)
+            workers: workers,
+            gateway: GatewaySettings(
+                queueSize: queueSize, maxPendingPerSocket: maxPendingPerSocket, shutdownGrace: .milliseconds(shutdownGrace)),
+            socketIO: socketIO, logLevel: common.logLevel)
     }
 }

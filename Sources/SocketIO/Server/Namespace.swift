@@ -40,7 +40,9 @@ public final class Namespace: Sendable {
 
     // MARK: Emitting
 
-    public func emit(_ event: String, args: [JSONValue]) {
+    /// Emits to every socket of the namespace; returns how many it reached.
+    @discardableResult
+    public func emit(_ event: String, args: [JSONValue]) -> Int {
         BroadcastOperator(namespace: self).emit(event, args: args)
     }
 

@@ -1,0 +1,103 @@
+import Foundation
+import JSONCore
+import Logging
+import Persistence
+import ScriptSandbox
+import SocketIO
+
+/// Turns each client event into a handler run on the job queue and answers the client.
+///
+/// `queued` events are acked as accepted at once and their outcome follows as `ws:result` / `ws:error`;
+/// `result` events are acked with the outcome. An event that cannot run is always answered — in its ack, or
+/// with `ws:error` when the client asked for no ack — never dropped silently.
+struct EventDispatcher: Sendable {
+    let gateways: GatewayDirectory
+    let queue: JobQueue
+    let pool: ScriptWorkerPool
+    let logger: Logger
+
+    /// Called from the socket's event inbox, one event at a time in arrival order; returns at once.
+    func dispatch(_ event: SocketEvent, on connection: GatewayConnection) {
+        guard let handler = gateways.gateway(at: connection.path)?.events[event.name] else {
+            refuse(event, on: connection, code: GatewayErrorCode.noHandler.rawValue,
+                   message: "gateway '\(connection.path)' has no handler for event '\(event.name)'")
+            return
+        }
+        let requestId = UUID().uuidString.lowercased()
+        let mode = handler.record.ack
+        let job = JobQueue.Job(
+            run: {
+                let outcome = await pool.run(
+                    handler.script, context: connection.context(event: event.name, args: event.args, requestId: requestId),
+                    socket: connection.live, limits: HandlerLimits(timeoutMilliseconds: handler.record.timeoutMs))
+                deliver(outcome, of: event, requestId: requestId, mode: mode, on: connection)
+                if connection.live.takeDisconnectRequest() { connection.socket.disconnect() }
+            },
+            abandon: {
+                let failure = HandlerFailure(code: .serviceUnavailable, message: "the server shut down before the handler ran")
+                deliver(.failure(failure), of: event, requestId: requestId, mode: mode, on: connection,
+                        code: GatewayErrorCode.shuttingDown.rawValue)
+            })
+        let admission = queue.submit(job, lane: connection.socket.id) {
+            if mode == .queued { event.ack?.send([GatewayReplies.accepted(requestId: requestId, eventName: event.name)]) }
+        }
+        switch admission {
+        case .accepted:
+            break
+        case .queueFull:
+            refuse(event, on: connection, code: GatewayErrorCode.queueFull.rawValue,
+                   message: "the server's job queue is full (\(queue.capacity) pending runs); retry later")
+        case .laneFull:
+            refuse(event, on: connection, code: GatewayErrorCode.tooManyRequests.rawValue,
+                   message: "this connection has \(queue.maxPendingPerLane) events pending; wait for their results")
+        case .closed:
+            refuse(event, on: connection, code: GatewayErrorCode.shuttingDown.rawValue, message: "the server is shutting down")
+        }
+    }
+
+    private func refuse(_ event: SocketEvent, on connection: GatewayConnection, code: String, message: String) {
+        logger.debug("event refused", metadata: ["gateway": "\(connection.path)", "event": "\(event.name)", "code": "\(code)"])
+        if let ack = event.ack {
+            ack.send([GatewayReplies.refused(eventName: event.name, code: code, message: message)])
+        } else if connection.socket.isConnected {
+            connection.socket.emit(GatewayReplies.errorEvent, args: [
+                GatewayReplies.failure(requestId: "", eventName: event.name, code: code, message: message, details: nil, logs: []),
+            ])
+        }
+    }
+
+    /// Sends the outcome the way the event's ack mode says. `code` overrides the failure's own code.
+    private func deliver(
+        _ outcome: HandlerOutcome, of event: SocketEvent, requestId: String, mode: AckMode,
+        on connection: GatewayConnection, code: String? = nil
+    ) {
+        switch outcome {
+        case .success:
+            logger.debug("handler succeeded", metadata: ["gateway": "\(connection.path)", "event": "\(event.name)", "requestId": "\(requestId)"])
+        case .failure(let failure):
+            logger.info("handler failed", metadata: [
+                "gateway": "\(connection.path)", "event": "\(event.name)", "requestId": "\(requestId)",
+                "code": "\(code ?? failure.code.rawValue)", "message": "\(failure.message)",
+            ])
+        }
+        switch (mode, outcome) {
+        case (.result, .success(let values, _)) where event.ack != nil:
+            event.ack?.send(values)
+        case (.result, .failure(let failure)) where event.ack != nil:
+            event.ack?.send([GatewayReplies.resultModeFailure(code: code ?? failure.code.rawValue, message: failure.message, details: failure.details)])
+        case (.result, .success):
+            break
+        case (.queued, .success(let values, let logs)):
+            emit(GatewayReplies.resultEvent, GatewayReplies.success(requestId: requestId, eventName: event.name, values: values, logs: logs), to: connection)
+        case (_, .failure(let failure)):
+            emit(GatewayReplies.errorEvent, GatewayReplies.failure(
+                requestId: requestId, eventName: event.name, code: code ?? failure.code.rawValue,
+                message: failure.message, details: failure.details, logs: failure.logs), to: connection)
+        }
+    }
+
+    private func emit(_ name: String, _ payload: JSONValue, to connection: GatewayConnection) {
+        guard connection.socket.isConnected else { return }
+        connection.socket.emit(name, args: [payload])
+    }
+}

@@ -1,0 +1,71 @@
+import JSONCore
+import SocketIO
+import Synchronization
+
+/// The gateways being served now, by path, each with its Socket.IO namespace: what handlers look their
+/// scripts up in and what room, gateway and server-wide emits iterate.
+final class GatewayDirectory: Sendable {
+    struct Entry: Sendable {
+        var gateway: ServedGateway
+        var namespace: Namespace
+    }
+
+    private let entries = Mutex<[String: Entry]>([:])
+
+    func gateway(at path: String) -> ServedGateway? {
+        entries.withLock { $0[path]?.gateway }
+    }
+
+    func namespace(at path: String) -> Namespace? {
+        entries.withLock { $0[path]?.namespace }
+    }
+
+    var paths: Set<String> { entries.withLock { Set($0.keys) } }
+
+    var namespaces: [Namespace] { entries.withLock { $0.values.map(\.namespace) } }
+
+    func set(_ gateway: ServedGateway, namespace: Namespace) {
+        entries.withLock { $0[gateway.path] = Entry(gateway: gateway, namespace: namespace) }
+    }
+
+    func remove(path: String) {
+        _ = entries.withLock { $0.removeValue(forKey: path) }
+    }
+
+    // MARK: Emitting across gateways
+
+    /// Emits to `room` on every gateway, leaving out the socket with id `exceptSocket`; returns how many it reached.
+    @discardableResult
+    func emit(toRoom room: String, event: String, args: [JSONValue], exceptSocket: Socket? = nil) -> Int {
+        var reached = 0
+        for namespace in namespaces {
+            if let exceptSocket, exceptSocket.namespace === namespace {
+                reached += exceptSocket.to(room).emit(event, args: args)
+            } else {
+                reached += namespace.to(room).emit(event, args: args)
+            }
+        }
+        return reached
+    }
+
+    /// Emits to every socket of every gateway, leaving out `exceptSocket`; returns how many it reached.
+    @discardableResult
+    func emitToAll(event: String, args: [JSONValue], exceptSocket: Socket? = nil) -> Int {
+        var reached = 0
+        for namespace in namespaces {
+            if let exceptSocket, exceptSocket.namespace === namespace {
+                reached += exceptSocket.broadcast.emit(event, args: args)
+            } else {
+                reached += namespace.emit(event, args: args)
+            }
+        }
+        return reached
+    }
+
+    /// Emits to every socket of the gateway at `path`; returns how many it reached (0 when none is served there).
+    @discardableResult
+    func emit(toGateway path: String, event: String, args: [JSONValue]) -> Int {
+        guard let namespace = namespace(at: path) else { return 0 }
+        return namespace.emit(event, args: args)
+    }
+}

@@ -1,0 +1,195 @@
+import Foundation
+import JSONCore
+import Logging
+import Persistence
+import ScriptSandbox
+import ServiceLifecycle
+import SocketIO
+import Synchronization
+
+/// The gateway pipeline as a service: stored gateways served as Socket.IO namespaces, their connections
+/// authenticated and admitted by their connection handler, their events run by Lua handlers through the
+/// job queue.
+///
+/// Reload: ``run()`` polls the store's revision and reconciles — a new or re-enabled gateway gets its
+/// namespace, changed scripts apply from the next event, a disabled or deleted gateway's namespace is
+/// removed (its sockets are disconnected with `server namespace disconnect`).
+///
+/// Shutdown (graceful, from ServiceLifecycle): new connections and events are refused with
+/// `SHUTTING_DOWN`, queued and running handlers finish and deliver their outcome within the grace period
+/// (the rest get `SHUTTING_DOWN`), then every connection is closed. Register this service after the HTTP
+/// server in the service group, so the server still carries the results while the queue drains.
+public final class GatewayRuntime: Service, Sendable {
+    private let server: SocketIOServer
+    private let store: ConfigStore
+    private let pool: ScriptWorkerPool
+    private let authenticator: GatewayAuthenticator
+    private let settings: GatewaySettings
+    private let logger: Logger
+    private let gateways = GatewayDirectory()
+    private let users = UserDirectory()
+    private let queue: JobQueue
+    private let dispatcher: EventDispatcher
+    /// Sockets admitted by their gateway whose CONNECT is being answered, by socket id.
+    private let admitting = Mutex<[String: GatewayConnection]>([:])
+    private let loadedRevision = Mutex<Int64?>(nil)
+    private let accepting = Atomic<Bool>(true)
+
+    public init(
+        server: SocketIOServer, store: ConfigStore, pool: ScriptWorkerPool, authenticator: GatewayAuthenticator,
+        settings: GatewaySettings = GatewaySettings(), logger: Logger = Logger(label: "gatewayd.gateway")
+    ) {
+        self.server = server
+        self.store = store
+        self.pool = pool
+        self.authenticator = authenticator
+        self.settings = settings
+        self.logger = logger
+        self.queue = JobQueue(capacity: settings.queueSize, maxPendingPerLane: settings.maxPendingPerSocket)
+        self.dispatcher = EventDispatcher(gateways: gateways, queue: queue, pool: pool, logger: logger)
+    }
+
+    /// Server-side pushes to users, rooms, gateways or everyone.
+    public var push: ServerPush { ServerPush(gateways: gateways, users: users) }
+
+    /// Serves the store's gateways now; call before the server accepts connections, so the first clients
+    /// find their gateway.
+    public func load() async throws {
+        try await reloadIfChanged()
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    try await self.reloadIfChanged()
+                } catch is CancellationError {
+                    break
+                } catch {
+                    self.logger.error("reloading gateways failed; retrying", metadata: ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: self.settings.reloadInterval)
+            }
+        }
+        await shutDown()
+    }
+
+    private func shutDown() async {
+        accepting.store(false, ordering: .relaxed)
+        let pending = queue.pendingCount
+        logger.info("shutting down: finishing queued handlers", metadata: [
+            "pending": "\(pending)", "grace": "\(settings.shutdownGrace)",
+        ])
+        await queue.drain(grace: settings.shutdownGrace)
+        server.closeAllConnections()
+        logger.info("gateways stopped")
+    }
+
+    // MARK: Reload
+
+    func reloadIfChanged() async throws {
+        let revision = try await store.revision()
+        guard revision != loadedRevision.withLock({ $0 }) else { return }
+        let snapshot = try await store.snapshot()
+        apply(snapshot)
+        loadedRevision.withLock { $0 = snapshot.revision }
+    }
+
+    private func apply(_ snapshot: ConfigSnapshot) {
+        let enabled = snapshot.gateways.filter(\.gateway.enabled)
+        let wanted = Set(enabled.map(\.gateway.path))
+        for path in gateways.paths.subtracting(wanted).sorted() {
+            // Removed from the server first: the disconnect handlers still find the gateway's scripts.
+            server.removeNamespace(path)
+            gateways.remove(path: path)
+            logger.info("gateway stopped", metadata: ["gateway": "\(path)"])
+        }
+        for stored in enabled {
+            let path = stored.gateway.path
+            let served = ServedGateway(stored, previous: gateways.gateway(at: path), logger: logger)
+            if let namespace = gateways.namespace(at: path) {
+                gateways.set(served, namespace: namespace)
+            } else {
+                let namespace = server.of(path)
+                configure(namespace)
+                gateways.set(served, namespace: namespace)
+                logger.info("gateway serving", metadata: ["gateway": "\(path)", "events": "\(served.events.count)"])
+            }
+        }
+    }
+
+    private func configure(_ namespace: Namespace) {
+        let path = namespace.name
+        namespace.use { [self] socket in try await admit(socket, path: path) }
+        namespace.onConnection { [self] socket in connected(socket) }
+    }
+
+    // MARK: Connections
+
+    /// Authenticates the socket and runs the connection handler, before the CONNECT is answered.
+    private func admit(_ socket: Socket, path: String) async throws(ConnectionRefusal) {
+        guard accepting.load(ordering: .relaxed) else {
+            throw GatewayAuthenticator.refusal(.shuttingDown, "the server is shutting down")
+        }
+        guard let gateway = gateways.gateway(at: path) else { throw ConnectionRefusal(message: "Invalid namespace") }
+        let user = try await authenticator.user(for: socket.handshake, requireAuth: gateway.record.requireAuth)
+        let connection = GatewayConnection(
+            socket: socket, path: path, user: user, live: LiveSocket(socket: socket, gateways: gateways, users: users))
+        if gateway.connectionScriptBroken {
+            throw ConnectionRefusal(message: "the gateway's connection handler does not compile",
+                                    data: ["code": .string(HandlerErrorCode.scriptError.rawValue)])
+        }
+        if let script = gateway.connectionScript {
+            let outcome = await pool.run(
+                script, context: connection.context(event: "connection", args: []), socket: connection.live,
+                limits: HandlerLimits(timeoutMilliseconds: gateway.record.connectionTimeoutMs))
+            if case .failure(let failure) = outcome {
+                logger.info("connection refused by its handler", metadata: [
+                    "gateway": "\(path)", "code": "\(failure.code.rawValue)", "message": "\(failure.message)",
+                ])
+                var data: [String: JSONValue] = ["code": .string(failure.code.rawValue)]
+                if let details = failure.details { data["details"] = details }
+                throw ConnectionRefusal(message: failure.message, data: .object(data))
+            }
+            if connection.live.takeDisconnectRequest() {
+                throw ConnectionRefusal(message: "the connection handler refused the connection",
+                                        data: ["code": .string(HandlerErrorCode.forbidden.rawValue)])
+            }
+        }
+        admitting.withLock { $0[socket.id] = connection }
+    }
+
+    /// Right after the CONNECT answer: delivers what the connection handler held back and starts taking events.
+    private func connected(_ socket: Socket) {
+        guard let connection = admitting.withLock({ $0.removeValue(forKey: socket.id) }) else {
+            socket.disconnect()
+            return
+        }
+        connection.live.admit()
+        if let userId = connection.userId { users.add(socket, user: userId) }
+        let dispatcher = dispatcher
+        socket.onAny { event in dispatcher.dispatch(event, on: connection) }
+        socket.onDisconnect { [self] reason in disconnected(connection, reason: reason) }
+    }
+
+    /// Runs the disconnect handler after whatever the socket still has queued.
+    private func disconnected(_ connection: GatewayConnection, reason: DisconnectReason) {
+        if let userId = connection.userId { users.remove(connection.socket, user: userId) }
+        guard let script = gateways.gateway(at: connection.path)?.disconnectScript,
+              let timeout = gateways.gateway(at: connection.path)?.record.connectionTimeoutMs else { return }
+        let pool = pool, logger = logger
+        let job = JobQueue.Job(
+            run: {
+                let outcome = await pool.run(
+                    script, context: connection.context(event: "disconnect", args: [.string(reason.rawValue)]),
+                    socket: connection.live, limits: HandlerLimits(timeoutMilliseconds: timeout))
+                if case .failure(let failure) = outcome {
+                    logger.info("disconnect handler failed", metadata: [
+                        "gateway": "\(connection.path)", "code": "\(failure.code.rawValue)", "message": "\(failure.message)",
+                    ])
+                }
+            },
+            abandon: {})
+        queue.submit(job, lane: connection.socket.id, bypassingLimits: true)
+    }
+}

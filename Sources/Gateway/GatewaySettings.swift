@@ -1,0 +1,21 @@
+/// How the gateway runtime queues, limits and shuts down; the daemon fills it from its configuration.
+public struct GatewaySettings: Sendable {
+    /// Handler runs that may be pending (waiting or running) before events are refused with `QUEUE_FULL`.
+    public var queueSize: Int
+    /// Handler runs one socket may have pending before its events are refused with `TOO_MANY_REQUESTS`.
+    public var maxPendingPerSocket: Int
+    /// How long shutdown waits for queued handlers before abandoning the rest with `SHUTTING_DOWN`.
+    public var shutdownGrace: Duration
+    /// How often the store's revision is checked for changes made elsewhere (admin API, `handlers sync`).
+    public var reloadInterval: Duration
+
+    public init(
+        queueSize: Int = 1000, maxPendingPerSocket: Int = 100,
+        shutdownGrace: Duration = .seconds(10), reloadInterval: Duration = .milliseconds(500)
+    ) {
+        self.queueSize = queueSize
+        self.maxPendingPerSocket = maxPendingPerSocket
+        self.shutdownGrace = shutdownGrace
+        self.reloadInterval = reloadInterval
+    }
+}

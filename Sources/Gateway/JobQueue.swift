@@ -1,0 +1,114 @@
+import DequeModule
+import Synchronization
+
+/// The bounded queue every handler run goes through: one FIFO lane per socket, lanes in parallel.
+///
+/// A lane runs its jobs one at a time in submission order, so a socket's events are handled in the order
+/// it sent them while other sockets proceed (the script worker pool bounds how many run at once). The queue
+/// refuses rather than grows: past `capacity` pending runs in total, or `maxPendingPerLane` for one socket,
+/// ``submit(_:lane:whenAccepted:)`` says so and the caller answers the client.
+final class JobQueue: Sendable {
+    struct Job: Sendable {
+        var run: @Sendable () async -> Void
+        /// Called instead of `run` when the queue gives the job up (shutdown past its grace period).
+        var abandon: @Sendable () -> Void
+    }
+
+    enum Admission: Sendable, Equatable {
+        case accepted
+        case queueFull
+        case laneFull
+        case closed
+    }
+
+    private struct State {
+        var waiting: [String: Deque<Job>] = [:]
+        var runningLanes: Set<String> = []
+        /// Accepted and not finished (waiting or running), in total and per lane.
+        var pending = 0
+        var pendingByLane: [String: Int] = [:]
+        var accepting = true
+
+        mutating func finish(lane: String, count: Int) {
+            guard count > 0 else { return }
+            pending -= count
+            let left = pendingByLane[lane, default: count] - count
+            pendingByLane[lane] = left > 0 ? left : nil
+        }
+    }
+
+    let capacity: Int
+    let maxPendingPerLane: Int
+    private let state = Mutex(State())
+
+    init(capacity: Int, maxPendingPerLane: Int) {
+        self.capacity = max(1, capacity)
+        self.maxPendingPerLane = max(1, maxPendingPerLane)
+    }
+
+    var pendingCount: Int { state.withLock { $0.pending } }
+
+    /// Queues `job` on `lane` unless a limit refuses it. `whenAccepted` runs before the job can start (so an
+    /// acknowledgement it sends reaches the client before anything the job sends). `bypassingLimits` is for
+    /// work that must follow what is queued whatever the load, like a disconnect handler.
+    @discardableResult
+    func submit(_ job: Job, lane: String, bypassingLimits: Bool = false, whenAccepted: () -> Void = {}) -> Admission {
+        let admission: Admission = state.withLock { state in
+            if !bypassingLimits {
+                guard state.accepting else { return .closed }
+                guard state.pending < capacity else { return .queueFull }
+                guard state.pendingByLane[lane, default: 0] < maxPendingPerLane else { return .laneFull }
+            }
+            state.pending += 1
+            state.pendingByLane[lane, default: 0] += 1
+            return .accepted
+        }
+        guard admission == .accepted else { return admission }
+        whenAccepted()
+        let startLane: Bool = state.withLock { state in
+            state.waiting[lane, default: []].append(job)
+            return state.runningLanes.insert(lane).inserted
+        }
+        if startLane { Task { await self.runLane(lane) } }
+        return .accepted
+    }
+
+    private func runLane(_ lane: String) async {
+        while let job = state.withLock({ state -> Job? in
+            if let job = state.waiting[lane]?.popFirst() { return job }
+            state.waiting.removeValue(forKey: lane)
+            state.runningLanes.remove(lane)
+            return nil
+        }) {
+            await job.run()
+            state.withLock { $0.finish(lane: lane, count: 1) }
+        }
+    }
+
+    /// Stops accepting jobs and waits for the pending ones. Jobs still waiting when `grace` has passed are
+    /// abandoned; the ones running then are waited for (each is bounded by its handler's time limit).
+    func drain(grace: Duration, pollInterval: Duration = .milliseconds(10)) async {
+        state.withLock { $0.accepting = false }
+        await waitUntilIdle(until: .now + grace, pollInterval: pollInterval)
+        let abandoned: [Job] = state.withLock { state in
+            var jobs: [Job] = []
+            for (lane, waiting) in state.waiting {
+                jobs.append(contentsOf: waiting)
+                state.finish(lane: lane, count: waiting.count)
+                state.waiting[lane] = []
+            }
+            return jobs
+        }
+        for job in abandoned { job.abandon() }
+        await waitUntilIdle(until: .now + Self.runningJobsBound, pollInterval: pollInterval)
+    }
+
+    /// Longest a running job is waited for after the grace period: above any handler's time limit.
+    static let runningJobsBound: Duration = .seconds(120)
+
+    private func waitUntilIdle(until deadline: ContinuousClock.Instant, pollInterval: Duration) async {
+        while pendingCount > 0, ContinuousClock.now < deadline, !Task.isCancelled {
+            try? await Task.sleep(for: pollInterval)
+        }
+    }
+}

@@ -1,0 +1,150 @@
+import JSONCore
+import ScriptSandbox
+import SocketIO
+import Synchronization
+
+/// `SOCKET` on a real connection: every call acts on the Socket.IO server at once.
+///
+/// Until the socket is admitted (while its connection handler decides), what concerns the socket itself —
+/// `reply`, `join`, `leave` — is held back and applied right after the CONNECT answer, so a refused client
+/// receives nothing and is in no room. `disconnect()` is only recorded: the runtime acts on it when the
+/// handler ends (refusing the connection, or disconnecting after the event's outcome was sent).
+final class LiveSocket: HandlerSocket {
+    private enum HeldBack {
+        case reply(event: String, args: [JSONValue])
+        case join(String)
+        case leave(String)
+    }
+
+    private struct State {
+        var admitted = false
+        var heldBack: [HeldBack] = []
+        var disconnectRequested = false
+    }
+
+    let socket: Socket
+    private let gateways: GatewayDirectory
+    private let users: UserDirectory
+    private let state = Mutex(State())
+
+    init(socket: Socket, gateways: GatewayDirectory, users: UserDirectory) {
+        self.socket = socket
+        self.gateways = gateways
+        self.users = users
+    }
+
+    var id: String { socket.id }
+
+    /// Applies what the connection handler held back; call once the CONNECT was answered.
+    func admit() {
+        let heldBack = state.withLock { state in
+            state.admitted = true
+            defer { state.heldBack = [] }
+            return state.heldBack
+        }
+        for action in heldBack {
+            switch action {
+            case .reply(let event, let args): socket.emit(event, args: args)
+            case .join(let room): socket.join(room)
+            case .leave(let room): socket.leave(room)
+            }
+        }
+    }
+
+    /// Whether the handler that just ended called `disconnect()`; clears the request.
+    func takeDisconnectRequest() -> Bool {
+        state.withLock { state in
+            defer { state.disconnectRequested = false }
+            return state.disconnectRequested
+        }
+    }
+
+    /// Holds `action` back while the socket is not admitted; true when it was held.
+    private func holdBack(_ action: HeldBack) -> Bool {
+        state.withLock { state in
+            guard !state.admitted else { return false }
+            state.heldBack.append(action)
+            return true
+        }
+    }
+
+    // MARK: HandlerSocket
+
+    func reply(event: String, args: [JSONValue]) {
+        guard !holdBack(.reply(event: event, args: args)), socket.isConnected else { return }
+        socket.emit(event, args: args)
+    }
+
+    func join(room: String) {
+        guard !holdBack(.join(room)) else { return }
+        socket.join(room)
+    }
+
+    func leave(room: String) {
+        guard !holdBack(.leave(room)) else { return }
+        socket.leave(room)
+    }
+
+    func emitToUser(userId: String, event: String, args: [JSONValue]) {
+        users.emit(toUser: userId, event: event, args: args)
+    }
+
+    func emitToRoom(room: String, event: String, args: [JSONValue]) {
+        gateways.emit(toRoom: room, event: event, args: args)
+    }
+
+    func broadcastToRoom(room: String, event: String, args: [JSONValue]) {
+        gateways.emit(toRoom: room, event: event, args: args, exceptSocket: socket)
+    }
+
+    func emitToGateway(path: String, event: String, args: [JSONValue]) {
+        gateways.emit(toGateway: path, event: event, args: args)
+    }
+
+    func broadcast(event: String, args: [JSONValue]) {
+        gateways.emitToAll(event: event, args: args, exceptSocket: socket)
+    }
+
+    func disconnect() {
+        state.withLock { $0.disconnectRequested = true }
+    }
+
+    /// Members of `room` on the caller's own gateway (counting the caller's held-back joins).
+    func roomSize(room: String) -> Int {
+        let size = socket.namespace.rooms.size(of: room)
+        guard let joined = pendingMembership(of: room) else { return size }
+        return joined ? size + 1 : size
+    }
+
+    /// The rooms the caller is in, without the room named by its own id; sorted.
+    func rooms() -> [String] {
+        var rooms = socket.rooms
+        rooms.remove(socket.id)
+        let heldBack = state.withLock { $0.admitted ? [] : $0.heldBack }
+        for action in heldBack {
+            switch action {
+            case .join(let room): rooms.insert(room)
+            case .leave(let room): rooms.remove(room)
+            case .reply: break
+            }
+        }
+        return rooms.sorted()
+    }
+
+    /// Before admission: whether the held-back joins and leaves end with the caller in `room` (nil when they
+    /// do not mention it, or once admitted).
+    private func pendingMembership(of room: String) -> Bool? {
+        state.withLock { state in
+            guard !state.admitted else { return nil }
+            var member: Bool?
+            for action in state.heldBack {
+                switch action {
+                case .join(let name) where name == room: member = true
+                case .leave(let name) where name == room: member = false
+                default: break
+                }
+            }
+            return member
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import Logging
+import Persistence
+import ScriptSandbox
+
+/// One enabled gateway as the runtime serves it: its stored settings and its compiled scripts.
+///
+/// Immutable; a reload builds a new one and swaps it in, so an event always runs the scripts of one
+/// consistent state of the store (the newest when it was dispatched).
+struct ServedGateway: Sendable {
+    struct Event: Sendable {
+        var record: EventRecord
+        var script: CompiledScript
+    }
+
+    var record: GatewayRecord
+    var connectionScript: CompiledScript?
+    var disconnectScript: CompiledScript?
+    /// Enabled events by name.
+    var events: [String: Event]
+
+    var path: String { record.path }
+
+    /// Compiles what changed since `previous` (scripts whose version is unchanged are reused, so workers keep
+    /// their cached chunks). A stored script that does not compile (the store does not check) is left out
+    /// and logged: its event answers `NO_HANDLER`, a connection script refuses connections.
+    init(_ stored: GatewayWithEvents, previous: ServedGateway?, logger: Logger) {
+        record = stored.gateway
+        let sameGateway = previous?.record.version == stored.gateway.version
+        connectionScript = sameGateway ? previous?.connectionScript
+            : Self.compile(stored.gateway.connectionScript, chunkName: "connection.lua", path: stored.gateway.path, logger: logger)
+        disconnectScript = sameGateway ? previous?.disconnectScript
+            : Self.compile(stored.gateway.disconnectScript, chunkName: "disconnect.lua", path: stored.gateway.path, logger: logger)
+        var events: [String: Event] = [:]
+        for event in stored.events where event.enabled {
+            if let kept = previous?.events[event.eventName], kept.record.version == event.version, kept.record.id == event.id {
+                events[event.eventName] = kept
+            } else if let script = Self.compile(event.script, chunkName: "\(event.eventName).lua", path: stored.gateway.path, logger: logger) {
+                events[event.eventName] = Event(record: event, script: script)
+            }
+        }
+        self.events = events
+    }
+
+    /// Whether a connection script exists but could not be compiled.
+    var connectionScriptBroken: Bool { record.connectionScript != nil && connectionScript == nil }
+
+    private static func compile(_ source: String?, chunkName: String, path: String, logger: Logger) -> CompiledScript? {
+        guard let source else { return nil }
+        do {
+            return try CompiledScript.compile(source: source, chunkName: chunkName)
+        } catch {
+            logger.error("stored script does not compile; it is not served", metadata: [
+                "gateway": "\(path)", "script": "\(chunkName)", "error": "\(error.message)",
+            ])
+            return nil
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import Synchronization
+import Testing
+@testable import Gateway
+
+@Suite struct JobQueueTests {
+    /// Collects what jobs did, in order.
+    final class Log: Sendable {
+        let entries = Mutex<[String]>([])
+        func add(_ entry: String) { entries.withLock { $0.append(entry) } }
+        var all: [String] { entries.withLock { $0 } }
+    }
+
+    private func job(_ log: Log, _ name: String, sleep: Duration = .zero) -> JobQueue.Job {
+        JobQueue.Job(
+            run: {
+                if sleep > .zero { try? await Task.sleep(for: sleep) }
+                log.add(name)
+            },
+            abandon: { log.add("abandoned \(name)") })
+    }
+
+    @Test func oneLaneRunsInSubmissionOrder() async {
+        let queue = JobQueue(capacity: 1000, maxPendingPerLane: 1000)
+        let log = Log()
+        for index in 0..<200 {
+            // Early jobs are slower, so a queue that ran a lane's jobs in parallel would reorder them.
+            let admission = queue.submit(job(log, "\(index)", sleep: index < 5 ? .milliseconds(20) : .zero), lane: "a")
+            #expect(admission == .accepted)
+        }
+        await queue.drain(grace: .seconds(10))
+        #expect(log.all == (0..<200).map(String.init))
+    }
+
+    @Test func lanesRunInParallel() async {
+        let queue = JobQueue(capacity: 10, maxPendingPerLane: 10)
+        let log = Log()
+        queue.submit(job(log, "slow", sleep: .milliseconds(300)), lane: "a")
+        queue.submit(job(log, "fast"), lane: "b")
+        await queue.drain(grace: .seconds(10))
+        #expect(log.all == ["fast", "slow"])
+    }
+
+    @Test func limitsRefuseInsteadOfGrowing() async {
+        let queue = JobQueue(capacity: 3, maxPendingPerLane: 2)
+        let log = Log()
+        #expect(queue.submit(job(log, "a1", sleep: .milliseconds(100)), lane: "a") == .accepted)
+        #expect(queue.submit(job(log, "a2"), lane: "a") == .accepted)
+        #expect(queue.submit(job(log, "a3"), lane: "a") == .laneFull)
+        #expect(queue.submit(job(log, "b1"), lane: "b") == .accepted)
+        #expect(queue.submit(job(log, "c1"), lane: "c") == .queueFull)
+        #expect(queue.submit(job(log, "bypass"), lane: "a", bypassingLimits: true) == .accepted)
+        await queue.drain(grace: .seconds(10))
+        #expect(Set(log.all) == ["a1", "a2", "b1", "bypass"])
+        #expect(queue.submit(job(log, "late"), lane: "d") == .closed)
+    }
+
+    @Test func whenAcceptedRunsBeforeTheJob() async throws {
+        let queue = JobQueue(capacity: 100, maxPendingPerLane: 100)
+        let log = Log()
+        for index in 0..<20 {
+            queue.submit(job(log, "run \(index)"), lane: "a") { log.add("accepted \(index)") }
+        }
+        await queue.drain(grace: .seconds(10))
+        let entries = log.all
+        for index in 0..<20 {
+            let accepted = try #require(entries.firstIndex(of: "accepted \(index)"))
+            let ran = try #require(entries.firstIndex(of: "run \(index)"))
+            #expect(accepted < ran)
+        }
+    }
+
+    @Test func drainAbandonsWhatIsStillWaitingAfterTheGrace() async {
+        let queue = JobQueue(capacity: 10, maxPendingPerLane: 10)
+        let log = Log()
+        queue.submit(job(log, "running", sleep: .milliseconds(300)), lane: "a")
+        queue.submit(job(log, "waiting"), lane: "a")
+        await queue.drain(grace: .milliseconds(50))
+        #expect(log.all == ["abandoned waiting", "running"])
+        #expect(queue.pendingCount == 0)
+    }
+}

@@ -1,0 +1,136 @@
+"""Every SOCKET function observed from other connected clients: room members, other gateways, the same user
+on two sockets, and server pushes through POST /admin/emit (python-socketio 5.x)."""
+import pytest
+
+from conftest import wait_until
+from gateway_support import Client, admin, serve, user_token, write_gateway
+
+SCRIPTS = {
+    "join": "SOCKET.join(BODY)\nreturn SOCKET.rooms()",
+    "leave": "SOCKET.leave(BODY)\nreturn SOCKET.rooms()",
+    "size": "return SOCKET.roomSize(BODY)",
+    "toRoom": 'SOCKET.emitToRoom(BODY, "roomMsg", {from = SOCKET.id})',
+    "othersInRoom": 'SOCKET.broadcastToRoom(BODY, "roomOthers", {from = SOCKET.id})',
+    "toUser": 'SOCKET.emitToUser(BODY, "direct", {from = USER and USER.id})',
+    "toGateway": 'SOCKET.emitToGateway(BODY, "gatewayMsg", 1, 2)',
+    "everyone": 'SOCKET.broadcast("announce", "hi")',
+    "reply": 'SOCKET.reply("pong", BODY)',
+    "bye": "SOCKET.disconnect()\nreturn \"bye\"",
+}
+
+
+@pytest.fixture
+def server(start_server, tmp_path):
+    handlers = tmp_path / "handlers"
+    write_gateway(handlers, "chat", "/chat", {name: (script, {"ack": "result"}) for name, script in SCRIPTS.items()
+                                              if name != "bye"} | {"bye": SCRIPTS["bye"]})
+    write_gateway(handlers, "news", "/news", {name: (script, {"ack": "result"}) for name, script in SCRIPTS.items()})
+    return serve(start_server, tmp_path, handlers)
+
+
+def test_rooms_reach_members_on_every_gateway(server):
+    alice = Client(server, ["/chat"], auth={"token": user_token("alice")})
+    bob = Client(server, ["/chat", "/news"])
+    carol = Client(server, ["/chat"])
+    try:
+        assert alice.call("join", "lobby") == ["lobby"]
+        assert bob.call("join", "lobby") == ["lobby"]
+        assert bob.call("join", "lobby", namespace="/news") == ["lobby"]
+        assert alice.call("size", "lobby") == 2  # the caller's own gateway
+
+        alice.call("toRoom", "lobby")
+        me = alice.sio.get_sid("/chat")
+        assert alice.got("roomMsg")[0][0] == {"from": me}
+        assert bob.got("roomMsg")[0][0] == {"from": me}
+        assert bob.got("roomMsg", namespace="/news")[0][0] == {"from": me}
+
+        alice.call("othersInRoom", "lobby")
+        assert bob.got("roomOthers")[0][0] == {"from": me}
+        assert bob.got("roomOthers", namespace="/news")[0][0] == {"from": me}
+
+        assert bob.call("leave", "lobby") == []
+        alice.call("toRoom", "lobby")
+        assert alice.got("roomMsg", count=2)
+        assert bob.got("roomMsg", namespace="/news", count=2)
+        # Bob left the room on /chat; Carol never joined; Alice does not hear her own broadcast.
+        wait_until(lambda: False, timeout=0.3)
+        assert len(bob.events.named(("/chat", "roomMsg"))) == 1
+        assert not carol.events.named(("/chat", "roomMsg"))
+        assert not alice.events.named(("/chat", "roomOthers"))
+    finally:
+        for client in (alice, bob, carol):
+            client.close()
+
+
+def test_user_rooms_are_private_and_span_gateways(server):
+    token = user_token("u1")
+    phone = Client(server, ["/chat"], auth={"token": token})
+    laptop = Client(server, ["/news"], auth={"token": token})
+    intruder = Client(server, ["/chat"])
+    sender = Client(server, ["/chat"], auth={"token": user_token("u2")})
+    try:
+        # A script room named like a user gets no user traffic.
+        for room in ("u1", "user:u1"):
+            intruder.call("join", room)
+        sender.call("toUser", "u1")
+        assert phone.got("direct")[0][0] == {"from": "u2"}
+        assert laptop.got("direct", namespace="/news")[0][0] == {"from": "u2"}
+        wait_until(lambda: False, timeout=0.3)
+        assert not intruder.events.named(("/chat", "direct"))
+    finally:
+        for client in (phone, laptop, intruder, sender):
+            client.close()
+
+
+def test_gateway_broadcast_reply_and_disconnect(server):
+    a = Client(server, ["/chat"])
+    b = Client(server, ["/chat", "/news"])
+    try:
+        a.call("toGateway", "/news")
+        assert b.got("gatewayMsg", namespace="/news")[0] == (1, 2)
+
+        a.call("everyone")
+        assert b.got("announce")[0] == ("hi",)
+        assert b.got("announce", namespace="/news")[0] == ("hi",)
+
+        a.call("reply", {"x": 1})
+        assert a.got("pong")[0][0] == {"x": 1}
+        assert not b.events.named(("/chat", "pong"))
+
+        # disconnect() in an event handler: the result first, then the server namespace disconnect.
+        ack = b.call("bye")
+        assert ack["accepted"] is True
+        assert b.got("ws:result")[0][0]["result"] == "bye"
+        assert wait_until(lambda: b.disconnects.named("/chat"))
+        assert b.disconnects.named("/chat")[0] == ("server disconnect",)
+        assert b.sio.connected  # still on /news
+    finally:
+        a.close()
+        b.close()
+
+
+def test_admin_emit_reaches_users_rooms_gateways_and_everyone(server):
+    user = Client(server, ["/chat"], auth={"token": user_token(7)})
+    other = Client(server, ["/news"])
+    try:
+        other.call("join", "lobby", namespace="/news")
+        cases = [
+            ({"user": 7}, user, "/chat", 1),
+            ({"user": "7"}, user, "/chat", 1),
+            ({"room": "lobby"}, other, "/news", 1),
+            ({"gateway": "/chat"}, user, "/chat", 1),
+            ({"all": True}, other, "/news", 2),
+        ]
+        for index, (target, client, namespace, delivered) in enumerate(cases):
+            response = admin(server, "POST", "/admin/emit", {"target": target, "event": f"push{index}", "args": [index, "x"]})
+            assert response.status_code == 200, response.text
+            assert response.json() == {"delivered": delivered}
+            assert client.got(f"push{index}", namespace=namespace)[0] == (index, "x")
+
+        response = admin(server, "POST", "/admin/emit", {"target": {"room": "a", "user": "b"}, "event": "x"})
+        assert response.status_code == 422 and response.json()["error"]["field"] == "target"
+        response = admin(server, "POST", "/admin/emit", {"target": {"all": True}})
+        assert response.status_code == 422 and response.json()["error"]["field"] == "event"
+    finally:
+        user.close()
+        other.close()
