@@ -1,0 +1,62 @@
+"""socket.io 2.x clients (python-socketio 4.6.1, Engine.IO v3) on gatewayd's gateways: the token travels in the
+query string, refusals arrive as `connect_error`, and both ack modes work as for current clients."""
+import threading
+
+import pytest
+import socketio
+
+from conftest import Recorder, wait_until
+from gateway_support import serve, user_token, write_gateway
+
+TRANSPORTS = {"polling": ["polling"], "websocket": ["websocket"]}
+
+
+@pytest.fixture
+def server(start_server, tmp_path):
+    handlers = tmp_path / "handlers"
+    write_gateway(handlers, "chat", "/chat", {
+        "echo": "return BODY",
+        "whoami": ("return USER.id, HANDSHAKE.query.token ~= nil", {"ack": "result"}),
+    }, connection='SOCKET.reply("welcome", USER.id)', requireAuth=True)
+    return serve(start_server, tmp_path, handlers)
+
+
+def connect(server, transports, token):
+    client = socketio.Client(reconnection=False)
+    events = Recorder()
+    joined = threading.Event()
+    client.on("connect", lambda: joined.set(), namespace="/chat")
+    for name in ("welcome", "ws:result", "ws:error"):
+        client.on(name, (lambda n: lambda *args: events.add(n, *args))(name), namespace="/chat")
+    client.on("connect_error", lambda *data: events.add("connect_error", *data), namespace="/chat")
+    query = f"?token={token}" if token else ""
+    client.connect(f"{server.url}{query}", namespaces=["/chat"], transports=transports)
+    return client, events, joined
+
+
+@pytest.mark.parametrize("mode", TRANSPORTS)
+def test_eio3_client_with_a_token_in_the_query(server, mode):
+    client, events, joined = connect(server, TRANSPORTS[mode], user_token("old-42"))
+    try:
+        assert joined.wait(10)
+        assert wait_until(lambda: events.named("welcome")) and events.named("welcome")[0] == ("old-42",)
+        ack = client.call("echo", {"n": 1}, namespace="/chat", timeout=5)
+        assert ack["accepted"] is True and ack["eventName"] == "echo"
+        assert wait_until(lambda: events.named("ws:result"))
+        result = events.named("ws:result")[0][0]
+        assert result["requestId"] == ack["requestId"] and result["result"] == {"n": 1}
+        assert client.call("whoami", namespace="/chat", timeout=5) == ("old-42", True)
+    finally:
+        client.disconnect()
+
+
+@pytest.mark.parametrize("token,code", [(None, "AUTH_REQUIRED"), ("garbage", "AUTH_INVALID")])
+def test_eio3_refusals_arrive_as_connect_error(server, token, code):
+    client, events, joined = connect(server, ["websocket"], token)
+    try:
+        assert wait_until(lambda: events.named("connect_error"))
+        # Protocol v4 carries the refusal's data (else its message) alone.
+        assert events.named("connect_error")[0] == ({"code": code},)
+        assert not joined.is_set()
+    finally:
+        client.disconnect()
