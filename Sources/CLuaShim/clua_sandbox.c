@@ -72,9 +72,16 @@ static const char TIMEOUT_MESSAGE[] = "timeout: the handler ran out of time";
 /* Allocator                                                                                       */
 
 /*
- * Lua retries a refused allocation once after an emergency collection, with the same arguments; a
- * second refusal of the same request is final, and that is what marks the run as over its memory.
+ * A refused allocation is final unless the very next growing allocation is Lua's retry of the same
+ * request (after an emergency collection) and succeeds. String buffers and a failed retry never get a
+ * second chance, so whatever else comes next, or the end of the run, makes the refusal final.
  */
+static void settle_refusal(clua_sandbox *sb, const void *ptr, size_t nsize, int granted) {
+    if (!sb->refusal_pending) return;
+    sb->refusal_pending = 0;
+    if (!granted || sb->refused_ptr != ptr || sb->refused_size != nsize) sb->exceeded = 1;
+}
+
 static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     clua_sandbox *sb = ud;
     if (ptr == NULL) osize = 0;
@@ -84,9 +91,7 @@ static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
         return NULL;
     }
     if (nsize > osize && sb->lifted == 0 && sb->used - osize + nsize > sb->limit) {
-        if (sb->refusal_pending && sb->refused_ptr == ptr && sb->refused_size == nsize) {
-            sb->exceeded = 1;
-        }
+        settle_refusal(sb, ptr, nsize, 0);
         sb->refusal_pending = 1;
         sb->refused_ptr = ptr;
         sb->refused_size = nsize;
@@ -95,7 +100,7 @@ static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     void *block = realloc(ptr, nsize);
     if (block != NULL) {
         sb->used = sb->used - osize + nsize;
-        sb->refusal_pending = 0;
+        if (nsize > osize) settle_refusal(sb, ptr, nsize, 1);
     }
     return block;
 }
@@ -111,7 +116,7 @@ lua_State *clua_sandbox_state(clua_sandbox *sb) { return sb->L; }
 size_t clua_sandbox_memory_used(clua_sandbox *sb) { return sb->used; }
 void clua_sandbox_set_memory_limit(clua_sandbox *sb, size_t limit) { sb->limit = limit; }
 int clua_sandbox_over_budget(clua_sandbox *sb) { return sb->used > sb->limit; }
-int clua_sandbox_memory_exceeded(clua_sandbox *sb) { return sb->exceeded; }
+int clua_sandbox_memory_exceeded(clua_sandbox *sb) { return sb->exceeded || sb->refusal_pending; }
 void clua_sandbox_lift_cap(clua_sandbox *sb) { sb->lifted++; }
 void clua_sandbox_restore_cap(clua_sandbox *sb) { sb->lifted--; }
 
@@ -208,9 +213,7 @@ int clua_rawgetfield(lua_State *L, int index, const char *key) {
 }
 
 int clua_pcall(lua_State *L, int nargs, int nresults) { return lua_pcall(L, nargs, nresults, 0); }
-void clua_pop(lua_State *L, int n) { lua_pop(L, n); }
-void clua_gc_generational(lua_State *L) { lua_gc(L, LUA_GCGEN, 0, 0); }
-int clua_gc_count_kb(lua_State *L) { return lua_gc(L, LUA_GCCOUNT); }
+void clua_gc_collect(lua_State *L) { lua_gc(L, LUA_GCCOLLECT); }
 
 int clua_load_text(lua_State *L, const char *source, size_t length, const char *chunkname) {
     return luaL_loadbufferx(L, source, length, chunkname, "t");
@@ -360,6 +363,41 @@ static int sandbox_setmetatable(lua_State *L) {
     return 1;
 }
 
+/*
+ * xpcall whose message handler is skipped once the run has expired. The kill hook raises from inside a
+ * hook, where Lua disables hooks, and Lua calls the message handler right there: a looping handler
+ * would then never be stopped. (Adapted from Lua 5.4.4's lbaselib.c, MIT license.)
+ */
+static int guarded_handler(lua_State *L) {
+    if (atomic_load_explicit(&clua_sandbox_of(L)->expired, memory_order_relaxed)) return 1;
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+static int finish_pcall(lua_State *L, int status, lua_KContext extra) {
+    if (l_unlikely(status != LUA_OK && status != LUA_YIELD)) {
+        lua_pushboolean(L, 0);
+        lua_pushvalue(L, -2);
+        return 2;
+    }
+    return lua_gettop(L) - (int)extra;
+}
+
+static int sandbox_xpcall(lua_State *L) {
+    int n = lua_gettop(L);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_pushvalue(L, 2);
+    lua_pushcclosure(L, guarded_handler, 1);
+    lua_replace(L, 2);
+    lua_pushboolean(L, 1);
+    lua_pushvalue(L, 1);
+    lua_rotate(L, 3, 2);
+    int status = lua_pcallk(L, n - 2, LUA_MULTRET, 2, 2, finish_pcall);
+    return finish_pcall(L, status, 2);
+}
+
 /* ---------------------------------------------------------------------------------------------- */
 /* Coroutines that the watchdog can follow (adapted from Lua 5.4.4's lcorolib.c, MIT license)      */
 
@@ -418,6 +456,9 @@ static int tracked_wrapped(lua_State *L) {
     int results = tracked_resume_aux(L, co, lua_gettop(L));
     if (l_unlikely(results < 0)) {
         int status = lua_status(co);
+        /* A coroutine stopped by the kill hook still has hooks disabled: closing it would run its
+         * __close handlers unstoppably. The state is discarded after an expired run anyway. */
+        if (atomic_load(&clua_sandbox_of(L)->expired)) return lua_error(L);
         if (status != LUA_OK && status != LUA_YIELD) {
             tracked_reset(L, co);
             lua_xmove(co, L, 1);
@@ -459,6 +500,7 @@ static int tracked_close(lua_State *L) {
         }
     }
     if (!closable) return luaL_error(L, "cannot close a running coroutine");
+    clua_check_deadline(L); /* see tracked_wrapped */
     if (tracked_reset(L, co) == LUA_OK) {
         lua_pushboolean(L, 1);
         return 1;
@@ -688,6 +730,7 @@ static int failure_tostring(lua_State *L) {
 
 static int raise_failure(lua_State *L, lua_Integer status, int message_index) {
     int details_given = !lua_isnone(L, message_index + 1);
+    lua_settop(L, message_index + 1); /* the failure table must not land on an absent argument's index */
     lua_createtable(L, 0, 3);
     lua_pushinteger(L, status);
     clua_rawsetfield(L, -2, "status");
@@ -849,6 +892,7 @@ static int build_sandbox(lua_State *L) {
     wrap_global(L, "load", sandbox_load);
     wrap_global(L, "setmetatable", sandbox_setmetatable);
     set_function(L, "collectgarbage", sandbox_collectgarbage);
+    set_function(L, "xpcall", sandbox_xpcall);
     set_function(L, "rawset", sandbox_rawset);
     set_function(L, "print", sandbox_print);
     push_host_function(L, CLUA_OP_LOGS);

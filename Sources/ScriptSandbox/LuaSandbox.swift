@@ -44,7 +44,7 @@ public final class LuaSandbox {
         socket: any HandlerSocket,
         limits: HandlerLimits = HandlerLimits()
     ) -> HandlerOutcome {
-        guard let state = clua_sandbox_state(sandbox) ?? reopen() else {
+        guard let state = reclaimMemory(before: limits) else {
             return .failure(HandlerFailure(code: .serviceUnavailable, message: "the Lua sandbox could not be opened"))
         }
         let run = HandlerRun(socket: socket, limits: limits)
@@ -78,6 +78,19 @@ public final class LuaSandbox {
             release(script, state: state)
         }
         return outcome
+    }
+
+    /// A run may leave a grown stack or much garbage behind (Lua's emergency collection does not shrink
+    /// stacks), which the next run would pay for out of its own cap. Above a quarter of the coming run's
+    /// cap, collect fully; if that does not help, start over with a fresh state.
+    private func reclaimMemory(before limits: HandlerLimits) -> OpaquePointer? {
+        guard let state = clua_sandbox_state(sandbox) else { return reopen() }
+        let threshold = max(limits.memoryBytes / 4, 1 << 20)
+        guard memoryInUse > threshold else { return state }
+        clua_sandbox_lift_cap(sandbox)
+        clua_gc_collect(state)
+        clua_sandbox_restore_cap(sandbox)
+        return memoryInUse > threshold ? reopen() : state
     }
 
     /// Pushes a fresh `_ENV` with the handler globals and binds it to the function on top.

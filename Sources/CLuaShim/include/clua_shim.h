@@ -95,10 +95,9 @@ int clua_is_failure(lua_State *L, int index);
 
 /* Macro replacements. */
 int clua_pcall(lua_State *L, int nargs, int nresults);
-void clua_pop(lua_State *L, int n);
 int clua_load_text(lua_State *L, const char *source, size_t length, const char *chunkname);
-void clua_gc_generational(lua_State *L);
-int clua_gc_count_kb(lua_State *L);
+/* A full collection, which (unlike Lua's emergency one) also shrinks thread stacks. */
+void clua_gc_collect(lua_State *L);
 
 /* Syntax check on a throwaway state (text only). Returns 0 when fine; else writes the message. */
 int clua_check_syntax(const char *source, size_t length, const char *chunkname, char *message, size_t capacity);
