@@ -54,7 +54,8 @@ import Testing
     }
 
     @Test(arguments: [
-        "42{}", "4abc", #"42"not an array""#, "42[]", #"42abc["message-with-ack"]"#, "9", "", "x",
+        // Socket.IO text only: the Engine.IO `4` of the wire form `42{}` is already gone here.
+        "2{}", "4abc", #"2"not an array""#, "2[]", #"2abc["message-with-ack"]"#, "9", "", "x",
         #"2["connect"]"#, #"2[{}]"#, "1{}", "3", "5-[\"a\"]", "5a-[\"a\"]", "5999-[\"a\"]",
         #"21234567890123456["a"]"#, #"0"str""#, "2[1,]",
     ])
