@@ -74,7 +74,7 @@ struct Daemon {
         context.socketIO.installRoutes(on: router)
         context.socketIO.installWebSocketRoutes(on: webSocketRouter)
 
-        let maxFrameSize = configuration.socketIO.maxHttpBufferSize * 2 + 64
+        let maxFrameSize = configuration.socketIO.webSocketFrameLimit
         let logger = logger
         return Application(
             router: router,
