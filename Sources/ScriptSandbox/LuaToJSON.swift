@@ -124,6 +124,9 @@ struct LuaToJSON {
         defer { tablesInProgress.removeLast() }
         try charge(2)
 
+        // `lua_next` visits the array part first, in order: keys 1, 2, 3... go straight into `sequence`; any
+        // other integer key sends the rest to `elements`, which the dense-array rule decides on later.
+        var sequence: [JSONValue] = []
         var elements: [(key: Int, value: JSONValue)] = []
         var members: [(key: String, value: JSONValue)] = []
         lua_pushnil(state)
@@ -136,7 +139,13 @@ struct LuaToJSON {
                 members.append((key, try value(at: valueIndex, depth: depth)))
             } else if lua_type(state, keyIndex) == LUA_TNUMBER, lua_isinteger(state, keyIndex) != 0 {
                 try charge(1)
-                elements.append((Int(lua_tointegerx(state, keyIndex, nil)), try value(at: valueIndex, depth: depth)))
+                let key = Int(lua_tointegerx(state, keyIndex, nil))
+                let element = try value(at: valueIndex, depth: depth)
+                if elements.isEmpty, key == sequence.count + 1 {
+                    sequence.append(element)
+                } else {
+                    elements.append((key, element))
+                }
             } else if lenient {
                 try charge(12)
             } else {
@@ -146,6 +155,8 @@ struct LuaToJSON {
             }
             lua_settop(state, keyIndex)
         }
+        if members.isEmpty, elements.isEmpty, !sequence.isEmpty { return .array(sequence) }
+        elements += sequence.enumerated().map { ($0.offset + 1, $0.element) }
         if members.isEmpty, !elements.isEmpty, let array = try denseArray(elements) {
             return .array(array)
         }
@@ -160,10 +171,6 @@ struct LuaToJSON {
 
     /// The elements as an array when their keys are positive and dense enough (holes become null).
     private mutating func denseArray(_ elements: [(key: Int, value: JSONValue)]) throws(LuaConversionError) -> [JSONValue]? {
-        // `lua_next` visits the array part first, in order: the common case needs no sorting.
-        if elements.enumerated().allSatisfy({ $0.offset + 1 == $0.element.key }) {
-            return elements.map(\.value)
-        }
         guard let smallest = elements.lazy.map(\.key).min(), smallest >= 1,
               let largest = elements.lazy.map(\.key).max(), largest <= 2 * elements.count
         else { return nil }
