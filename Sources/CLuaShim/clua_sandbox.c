@@ -590,6 +590,23 @@ static int bounded_move(lua_State *L) {
     return 1;
 }
 
+/* string.rep('', math.maxinteger) passes Lua's size check and then copies nothing 2^63 times. Anything
+ * else rep does is bounded by the result, which the allocator cap bounds. */
+static int bounded_rep(lua_State *L) {
+    size_t length, separator_length;
+    luaL_checklstring(L, 1, &length);
+    luaL_checkinteger(L, 2);
+    luaL_optlstring(L, 3, "", &separator_length);
+    if (length + separator_length == 0) {
+        lua_pushliteral(L, "");
+        return 1;
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
 /* ---------------------------------------------------------------------------------------------- */
 /* Special values: JSON.null, binary, array marks, failures                                        */
 
@@ -806,7 +823,7 @@ static void remove_field(lua_State *L, const char *name) {
     lua_setfield(L, -2, name);
 }
 
-/* Replaces base[name] with a closure of `function` over the original. */
+/* Replaces t[name] (t on top) with a closure of `function` over the original. */
 static void wrap_global(lua_State *L, const char *name, lua_CFunction function) {
     lua_getfield(L, -1, name);
     lua_pushcclosure(L, function, 1);
@@ -901,6 +918,7 @@ static int build_sandbox(lua_State *L) {
 
     open_library(L, LUA_STRLIBNAME, luaopen_string);
     remove_field(L, "dump");
+    wrap_global(L, "rep", bounded_rep);
     clua_open_bounded_patterns(L);
     lua_pushliteral(L, "");
     lua_getmetatable(L, -1);

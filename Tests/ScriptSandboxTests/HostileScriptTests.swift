@@ -93,6 +93,8 @@ import Testing
         .init(name: "table.remove with a lying __len",
               source: "table.remove(setmetatable({}, {__len = function() return math.maxinteger - 1 end}), 1)",
               code: .scriptTimeout),
+        .init(name: "string.rep of nothing, 2^63 times",
+              source: "THROW.conflict('done ' .. #string.rep('', math.maxinteger) .. #(''):rep(2^62, ''))", code: .conflict),
         .init(name: "table.move of a huge range", source: "table.move({}, 1, math.maxinteger // 2, 1, {})", code: .scriptTimeout),
         // Memory.
         .init(name: "table bomb", source: "local t = {} for i = 1, 1e9 do t[i] = i end", code: .scriptMemoryLimit),
