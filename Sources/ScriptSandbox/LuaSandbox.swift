@@ -9,6 +9,34 @@ public struct SandboxStartError: Error, Sendable {}
 /// Not thread-safe: a state belongs to one thread (``ScriptWorkerPool`` gives each worker thread its own).
 /// Each run gets fresh globals over a read-only shared library, so nothing a script does is visible to the
 /// next run; after a run hits the time or memory limit the state is closed and reopened anyway.
+///
+/// ## What handlers see
+/// `BODY`, `ARGS`, `EVENT`, `REQUEST_ID`, `GATEWAY`, `USER`, `HANDSHAKE` (see ``HandlerContext``); `SOCKET`
+/// (see ``HandlerSocket``; `SOCKET.id`); `LOGS(...)` (one entry per call: the value, or an array of the
+/// values, cloned at call time) and `print(...)` (one entry: tostring'd arguments joined by tabs);
+/// `JSON.encode`, `JSON.decode`, `JSON.null`, `JSON.array(t)`, `JSON.binary(s)`; `THROW.badRequest(msg
+/// [, details])` and the other named statuses, and `THROW(status, msg [, details])` (see
+/// ``HandlerErrorCode/init(throwStatus:)``). Libraries: base without `dofile`, `loadfile`, `warn`, `load` of
+/// binary chunks, `collectgarbage` other than "count", `__gc` metamethods and writes to shared tables;
+/// `string` without `dump`; `table`; `math` without `randomseed`; `utf8`; `coroutine`; `os.time`,
+/// `os.clock`, `os.date`. Library tables are read-only (`type` still says "table", `pairs` works).
+///
+/// ## Lua ⇄ JSON
+/// - `JSON.null` is null both ways, so decoded arrays keep their length and objects their keys; `nil`
+///   returned at the top level is null too.
+/// - Integers stay integers and floats stay floats in both directions (`2.0` is a float, `2` an integer).
+///   NaN and ±inf cannot leave the sandbox.
+/// - A table whose keys are all positive integers with the largest at most twice the count is an array
+///   (holes become null); other integer/string key mixes are objects with decimal integer keys; other key
+///   types are refused. An empty table is `{}` unless marked with `JSON.array(t)` (decoded `[]` is marked).
+/// - Nesting deeper than 128, cycles, functions, coroutines and foreign userdata are refused
+///   (`INVALID_RESULT`); in `LOGS` they become placeholders such as `"<function>"` instead.
+/// - Lua strings are bytes; invalid UTF-8 is repaired to U+FFFD on the way out. Binary attachments enter as
+///   *binary values*: userdata with `#b` (length), `tostring(b)` (the bytes as a Lua string), `b1 == b2`,
+///   `..` with strings; `JSON.binary(s)` makes one from a string. They leave as `.binary` attachments
+///   (`JSON.encode` writes them as base64).
+/// - Results, each emit's arguments and THROW details are capped at ``HandlerLimits/maxPayloadBytes`` of
+///   JSON text (estimated while converting).
 public final class LuaSandbox {
     private let bridge = HostBridge()
     private let sandbox: OpaquePointer

@@ -6,22 +6,10 @@ struct LuaConversionError: Error {
     var message: String
 }
 
-/// Reads Lua values as ``JSONValue`` without running any Lua code (raw access only) and without raising.
-///
-/// Rules (the same for results, emits, THROW details, `LOGS` and `JSON.encode`):
-/// - nil and `JSON.null` → null; booleans; integers → `.int`, floats → `.double` (`1.0` stays a float);
-///   NaN and ±inf are refused.
-/// - strings → `.string` (invalid UTF-8 is repaired to U+FFFD; use `JSON.binary` for bytes);
-///   binary values (from attachments or `JSON.binary`) → `.binary`.
-/// - a table with no entries → `{}`, unless marked by `JSON.array` (decoded `[]` is marked) → `[]`.
-/// - a table whose keys are all positive integers with the largest at most twice the count → an array;
-///   missing indices become null. Any other mix of integer and string keys → an object whose integer
-///   keys are written in decimal. Other key types (floats, booleans, tables...) are refused.
-/// - functions, threads, other userdata, cycles, nesting deeper than 128, and payloads whose JSON text
-///   would exceed the byte budget are refused.
-///
-/// In lenient mode (logs) the refused values become descriptive strings like `"<function>"` instead;
-/// only the byte budget still fails.
+/// Reads Lua values as ``JSONValue`` without running any Lua code (raw access only) and without raising,
+/// following the rules documented on ``LuaSandbox`` (the same for results, emits, THROW details, `LOGS`
+/// and `JSON.encode`). In lenient mode (logs) refused values become strings like `"<function>"`; only the
+/// byte budget still fails.
 struct LuaToJSON {
     static let maxDepth = JSONValue.defaultMaxDepth
 
