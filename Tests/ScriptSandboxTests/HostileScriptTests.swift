@@ -105,6 +105,8 @@ import Testing
               code: .scriptMemoryLimit, limits: HandlerLimits(timeout: .seconds(3), memoryBytes: 16 << 20)),
         .init(name: "coroutine bomb", source: "local cs = {} while true do cs[#cs + 1] = coroutine.create(print) end",
               code: .scriptMemoryLimit),
+        .init(name: "JSON.decode bomb", source: "return #JSON.decode('[' .. string.rep('[],', 2e6) .. '[]]')",
+              code: .scriptMemoryLimit),
         .init(name: "caught memory error", source: "local ok = pcall(string.rep, 'x', 1e9) return ok", code: .scriptMemoryLimit),
         .init(name: "table.concat bomb",
               source: "local t = {} for i = 1, 64 do t[i] = ('x'):rep(1e6) end local s = '' while true do s = s .. table.concat(t) end",
