@@ -12,7 +12,7 @@
  * every instruction). A watchdog thread calls clua_sandbox_enforce_deadline, which marks the run
  * expired and installs a hook that raises on every instruction, on the main thread and on the
  * coroutine currently running (the sandbox's coroutine functions track it). C loops that no hook
- * sees (pattern matching, table shifts) poll the expired flag.
+ * sees (pattern matching, table shifts and sorting) poll the expired flag.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -932,6 +932,7 @@ static int build_sandbox(lua_State *L) {
     set_function(L, "insert", bounded_insert);
     set_function(L, "remove", bounded_remove);
     set_function(L, "move", bounded_move);
+    set_function(L, "sort", clua_bounded_sort);
     freeze_top(L, NULL);
     lua_setfield(L, base, "table");
 

@@ -176,6 +176,21 @@ import Testing
         #expect(Harness.values(outcome) == [1, 2, 3, 2, 20, "dead", true])
     }
 
+    @Test func tableFunctionsBehaveLikeLuas() throws {
+        let outcome = try Harness.run("""
+            local t = {5, 3, 9, 1}
+            table.sort(t)
+            local descending = {5, 3, 9, 1}
+            table.sort(descending, function(a, b) return a > b end)
+            table.insert(t, 1, 0)
+            table.insert(t, 10)
+            local removed = table.remove(t, 2)
+            local moved = table.move({1, 2, 3}, 1, 3, 2, {})
+            return t, descending, removed, moved[1] == nil and moved[4], table.concat(t, "-"), select("#", table.unpack(t))
+            """)
+        #expect(Harness.values(outcome) == [[0, 3, 5, 9, 10], [9, 5, 3, 1], 1, 3, "0-3-5-9-10", 5])
+    }
+
     @Test func patternFunctionsBehaveLikeLuas() throws {
         let outcome = try Harness.run("""
             local words = {}

@@ -95,6 +95,10 @@ import Testing
               code: .scriptTimeout),
         .init(name: "string.rep of nothing, 2^63 times",
               source: "THROW.conflict('done ' .. #string.rep('', math.maxinteger) .. #(''):rep(2^62, ''))", code: .conflict),
+        .init(name: "sorting millions", source: """
+            local t = {} for i = 1, 1e6 do t[i] = (i * 7919) % 1000003 end
+            for round = 1, 100 do table.sort(t) table.sort(t, function(a, b) return a > b end) end
+            """, code: .scriptTimeout, limits: HandlerLimits(timeout: .milliseconds(400), memoryBytes: 64 << 20)),
         .init(name: "table.move of a huge range", source: "table.move({}, 1, math.maxinteger // 2, 1, {})", code: .scriptTimeout),
         // Memory.
         .init(name: "table bomb", source: "local t = {} for i = 1, 1e9 do t[i] = i end", code: .scriptMemoryLimit),

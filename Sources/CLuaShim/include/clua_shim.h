@@ -105,3 +105,4 @@ int clua_check_syntax(const char *source, size_t length, const char *chunkname, 
 /* Used by the bounded library functions (pattern matching, table shifts) to stop at the deadline. */
 void clua_check_deadline(lua_State *L);
 int clua_open_bounded_patterns(lua_State *L); /* replaces find/match/gmatch/gsub in the table on top */
+int clua_bounded_sort(lua_State *L);          /* table.sort */
