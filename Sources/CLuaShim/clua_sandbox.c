@@ -167,14 +167,17 @@ void clua_sandbox_end_run(clua_sandbox *sb) {
 
 int clua_sandbox_timed_out(clua_sandbox *sb) { return atomic_load(&sb->expired); }
 
-void clua_sandbox_enforce_deadline(clua_sandbox *sb, uint64_t now_ns) {
+int clua_sandbox_enforce_deadline(clua_sandbox *sb, uint64_t now_ns) {
     pthread_mutex_lock(&sb->lock);
-    if (sb->deadline != 0 && now_ns >= sb->deadline && !atomic_load(&sb->expired)) {
+    int pending = sb->deadline != 0 && !atomic_load(&sb->expired);
+    if (pending && now_ns >= sb->deadline) {
         atomic_store(&sb->expired, 1);
         arm_kill_hook(sb->L);
         if (sb->running != NULL && sb->running != sb->L) arm_kill_hook(sb->running);
+        pending = 0;
     }
     pthread_mutex_unlock(&sb->lock);
+    return pending;
 }
 
 /* Makes `co` the running thread for the watchdog; returns the previous one. */

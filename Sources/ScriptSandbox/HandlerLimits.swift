@@ -3,7 +3,8 @@
 /// Defaults: 5 s wall clock (the event's `timeoutMs` when it has one), 64 MiB of Lua memory for the
 /// whole state, 1 MiB per returned/emitted/thrown payload (the approximate size of its JSON text, and
 /// the same bound for all logs of a run together), 1000 log entries and 1000 SOCKET calls per run.
-/// The timeout is enforced within about 5 ms of the deadline (the watchdog's tick).
+/// The timeout is enforced within about 5 ms of the deadline (55 ms for a run that starts while the process
+/// was idle; see `SandboxWatchdog`).
 public struct HandlerLimits: Sendable, Equatable {
     public static let defaultTimeoutMilliseconds = 5000
 

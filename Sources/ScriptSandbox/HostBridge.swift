@@ -14,7 +14,7 @@ final class HostBridge {
         let operation = clua_host_op(rawValue: UInt32(bitPattern: op))
         switch operation {
         case CLUA_OP_LOGS: return logs(state, run)
-        case CLUA_OP_PRINT: return print(state, run)
+        case CLUA_OP_PRINT: return printed(state, run)
         case CLUA_OP_JSON_ENCODE: return encode(state, run)
         case CLUA_OP_JSON_DECODE: return decode(state)
         default: return socket(state, run, operation)
@@ -36,7 +36,8 @@ final class HostBridge {
         return 0
     }
 
-    private func print(_ state: OpaquePointer, _ run: HandlerRun) -> Int32 {
+    /// `print(...)`: the C side already joined the tostring'd arguments into the string at index 1.
+    private func printed(_ state: OpaquePointer, _ run: HandlerRun) -> Int32 {
         guard run.acceptsLogs else { return 0 }
         var length = 0
         let bytes = lua_tolstring(state, 1, &length)

@@ -16,13 +16,14 @@ final class WatchedSandbox: @unchecked Sendable {
 /// The process-wide thread that stops handlers past their deadline.
 ///
 /// Lua only checks a hook if one is set, and any count hook slows every instruction (about 3× in a tight
-/// loop). So runs go hook-free, and this thread, every ``tick``, arms a hook on the sandboxes whose deadline
-/// has passed; the hook then raises on every instruction until the run unwinds. It parks while no
-/// sandbox exists.
+/// loop). So runs go hook-free, and this thread arms a hook on the sandboxes whose deadline has passed; the
+/// hook then raises on every instruction until the run unwinds. It looks every ``busyTickMicroseconds`` while
+/// a run is in progress, every ``idleTickMicroseconds`` otherwise (so a run that starts during an idle nap
+/// may be stopped up to that much late), and parks while no sandbox exists.
 final class SandboxWatchdog: Sendable {
     static let shared = SandboxWatchdog()
-    /// The timeout's precision.
-    static let tickMicroseconds: UInt32 = 5_000
+    static let busyTickMicroseconds: UInt32 = 5_000
+    static let idleTickMicroseconds: UInt32 = 50_000
 
     private let sandboxes = Mutex<[ObjectIdentifier: WatchedSandbox]>([:])
     private let wakeUp = DispatchSemaphore(value: 0)
@@ -47,15 +48,16 @@ final class SandboxWatchdog: Sendable {
     }
 
     private func watch() {
+        var busy = true
         while true {
             if sandboxes.withLock({ $0.isEmpty }) {
                 wakeUp.wait()
                 continue
             }
-            usleep(Self.tickMicroseconds)
+            usleep(busy ? Self.busyTickMicroseconds : Self.idleTickMicroseconds)
             let now = clua_monotonic_ns()
-            sandboxes.withLock {
-                for sandbox in $0.values { clua_sandbox_enforce_deadline(sandbox.pointer, now) }
+            busy = sandboxes.withLock {
+                $0.values.reduce(false) { busy, sandbox in clua_sandbox_enforce_deadline(sandbox.pointer, now) != 0 || busy }
             }
         }
     }

@@ -68,8 +68,9 @@ uint64_t clua_monotonic_ns(void);
 void clua_sandbox_begin_run(clua_sandbox *sb, uint64_t deadline_ns);
 void clua_sandbox_end_run(clua_sandbox *sb);
 int clua_sandbox_timed_out(clua_sandbox *sb);
-/* Called from the watchdog thread: arms the kill hook when the deadline has passed. */
-void clua_sandbox_enforce_deadline(clua_sandbox *sb, uint64_t now_ns);
+/* Called from the watchdog thread: arms the kill hook when the deadline has passed. Returns whether a
+ * run with a deadline still to come is in progress. */
+int clua_sandbox_enforce_deadline(clua_sandbox *sb, uint64_t now_ns);
 
 /* Per-run environment. */
 void clua_push_run_env(lua_State *L);      /* fresh _ENV table whose globals fall back to the shared base */
