@@ -8,7 +8,7 @@ enum ScriptCheck {
     static func compile(_ source: String?, field: String, chunkName: String) throws(AdminError) {
         guard let source else { return }
         do {
-            _ = try ScriptCompiler.compile(source: source, name: chunkName)
+            _ = try CompiledScript.compile(source: source, chunkName: chunkName)
         } catch {
             throw AdminError(syntaxError: error, field: field)
         }

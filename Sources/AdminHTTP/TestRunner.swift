@@ -51,7 +51,7 @@ public struct TestRunner: Sendable {
         let chunkName = kind == .websocketEvent ? "\(eventName).lua" : "connection.lua"
         let compiled: CompiledScript
         do {
-            compiled = try ScriptCompiler.compile(source: source, name: chunkName)
+            compiled = try CompiledScript.compile(source: source, chunkName: chunkName)
         } catch {
             return TestRunReport(syntaxError: error)
         }

@@ -26,7 +26,7 @@ struct ChunkCache {
             return LUA_OK
         }
         var source = script.source
-        let status = source.withUTF8 { clua_load_text(state, $0.baseAddress, $0.count, "=" + script.chunkName) }
+        let status = source.withUTF8 { clua_load_text(state, $0.baseAddress, $0.count, "=" + script.luaChunkName) }
         guard status == LUA_OK else { return status }
         if entries.count >= capacity { evictLeastRecentlyUsed(state: state) }
         clua_sandbox_lift_cap(sandbox)

@@ -12,6 +12,13 @@ public struct CompiledScript: Sendable, Hashable {
     public let source: String
     /// The name errors show before the line number, e.g. `message.lua` → `message.lua:2: ...`.
     public let chunkName: String
+    /// The name Lua itself is given. Lua cuts chunk names to 59 bytes and a cut name no longer prefixes
+    /// its messages, which would lose the line number; a longer name is handed to Lua as `...<tail>`, so
+    /// runtime errors of a deep `handlers/…/events/x.lua` read `...events/x.lua:3: ...`.
+    let luaChunkName: String
+
+    /// Lua's `LUA_IDSIZE` (60) less its terminating NUL.
+    static let maxLuaChunkNameBytes = 59
 
     private static let nextID = Atomic<UInt64>(1)
 
@@ -20,16 +27,30 @@ public struct CompiledScript: Sendable, Hashable {
         if source.utf8.first == 0x1B {
             throw ScriptSyntaxError(message: "\(chunkName): binary chunks are not accepted, send the script's text", line: 1)
         }
+        let luaChunkName = shortened(chunkName)
         var text = source
         let failure: String? = text.withUTF8 { buffer in
             var message = [CChar](repeating: 0, count: 1024)
-            let failed = clua_check_syntax(buffer.baseAddress, buffer.count, "=" + chunkName, &message, message.count)
+            let failed = clua_check_syntax(buffer.baseAddress, buffer.count, "=" + luaChunkName, &message, message.count)
             return failed == 0 ? nil : String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         }
         if let failure {
-            throw ScriptSyntaxError(message: failure, line: ScriptSyntaxError.line(in: failure, chunkName: chunkName))
+            let line = ScriptSyntaxError.line(in: failure, chunkName: luaChunkName)
+            // Syntax errors are reported under the full name again.
+            let message = failure.hasPrefix(luaChunkName) ? chunkName + failure.dropFirst(luaChunkName.count) : failure
+            throw ScriptSyntaxError(message: message, line: line)
         }
-        return CompiledScript(id: nextID.wrappingAdd(1, ordering: .relaxed).oldValue, source: source, chunkName: chunkName)
+        return CompiledScript(
+            id: nextID.wrappingAdd(1, ordering: .relaxed).oldValue, source: source, chunkName: chunkName,
+            luaChunkName: luaChunkName)
+    }
+
+    /// `name`, or `...` and as much of its tail as Lua keeps.
+    static func shortened(_ name: String) -> String {
+        guard name.utf8.count > maxLuaChunkNameBytes else { return name }
+        var tail = Substring(name)
+        while tail.utf8.count > maxLuaChunkNameBytes - 3 { tail = tail.dropFirst() }
+        return "..." + tail
     }
 }
 

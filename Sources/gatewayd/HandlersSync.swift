@@ -9,7 +9,7 @@ extension ScriptSyntaxError: ScriptCompileFailure {}
 /// Syncing the `handlers/` folder with the sandbox's compiler as validator, for `serve` and `handlers sync`.
 enum HandlersSync {
     static let validator: ScriptValidator = { source, chunkName in
-        _ = try ScriptCompiler.compile(source: source, name: chunkName)
+        _ = try CompiledScript.compile(source: source, chunkName: chunkName)
     }
 
     /// Syncs `folder` into `store` and logs what changed. Throws `HandlersFolderError` with the file (and

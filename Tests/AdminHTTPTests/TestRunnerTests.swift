@@ -38,14 +38,3 @@ import ScriptSandbox
         #expect(!AdminCredentials.isLoopback(nil))
     }
 }
-
-@Suite struct ScriptCompilerTests {
-    @Test func longNamesKeepTheLineNumber() {
-        let name = "/a/very/long/path/that/goes/on/and/on/handlers/chat/events/typing.lua"
-        #expect(throws: ScriptSyntaxError(message: name + ":3: unexpected symbol near '='", line: 3)) {
-            try ScriptCompiler.compile(source: "local a = 1\n\nreturn = 2", name: name)
-        }
-        #expect(ScriptCompiler.shortened(name).utf8.count == ScriptCompiler.maxChunkNameBytes)
-        #expect(ScriptCompiler.shortened("short.lua") == "short.lua")
-    }
-}

@@ -52,6 +52,19 @@ import Testing
         #expect(failure?.message.hasPrefix("message.lua:2:") == true)
     }
 
+    /// Lua cuts chunk names to 59 bytes; a deep `handlers/` path must still give its line.
+    @Test func longChunkNamesKeepTheLineNumber() throws {
+        let name = "/a/very/long/path/that/goes/on/and/on/handlers/chat/events/typing.lua"
+        #expect(throws: ScriptSyntaxError(message: name + ":3: unexpected symbol near '='", line: 3)) {
+            try Harness.compile("local a = 1\n\nreturn = 2", name: name)
+        }
+        let script = try Harness.compile("local x = 1\nreturn x.y.z", name: name)
+        let failure = Harness.failure(try LuaSandbox().run(script, context: Harness.context, socket: RecordingSocket()))
+        #expect(failure?.message.hasPrefix("...") == true)
+        #expect(failure?.message.contains("events/typing.lua:2:") == true)
+        #expect(try Harness.compile("return 1", name: "short.lua").chunkName == "short.lua")
+    }
+
     @Test func recompiledScriptsRunTheirNewVersion() throws {
         let sandbox = try LuaSandbox()
         let socket = RecordingSocket()
