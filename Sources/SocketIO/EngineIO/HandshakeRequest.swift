@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import NIOCore
 
 /// The HTTP request that opened an Engine.IO session, as the application sees it in the handshake.
@@ -37,8 +38,12 @@ public struct HandshakeRequest: Sendable {
 
     /// The decoded query parameters; for a repeated name the last one wins.
     static func queryParameters(of request: Request) -> [String: String] {
+        queryParameters(of: request.uri)
+    }
+
+    static func queryParameters(of uri: URI) -> [String: String] {
         var query: [String: String] = [:]
-        for (name, value) in request.uri.queryParameters {
+        for (name, value) in uri.queryParameters {
             query[String(name)] = String(value)
         }
         return query

@@ -1,4 +1,5 @@
-import Foundation
+import Hummingbird
+import HummingbirdCore
 import JSONCore
 import Logging
 import Synchronization
@@ -120,7 +121,7 @@ final class Client: EngineSessionDelegate {
         var namespaceQuery: [String: String] = [:]
         if let mark = requested.firstIndex(of: "?") {
             name = String(requested[..<mark])
-            namespaceQuery = Self.parseQuery(requested[requested.index(after: mark)...])
+            namespaceQuery = HandshakeRequest.queryParameters(of: URI("/" + requested[mark...]))
         }
         if socket(for: name) != nil { return }
         guard let namespace = server.namespace(named: name) else {
@@ -152,16 +153,5 @@ final class Client: EngineSessionDelegate {
         case .v4: send(SocketIOPacket(.connect, namespace: name))
         }
         await namespace.connectionHandler?(socket)
-    }
-
-    private static func parseQuery(_ text: Substring) -> [String: String] {
-        var query: [String: String] = [:]
-        for pair in text.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let key = String(parts[0]).removingPercentEncoding ?? String(parts[0])
-            let value = parts.count > 1 ? (String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(parts[1])) : ""
-            query[key] = value
-        }
-        return query
     }
 }

@@ -82,3 +82,21 @@ def test_eio3_unknown_namespace(chat_app):
         assert errors == [("Invalid namespace",)]
     finally:
         client.disconnect()
+
+
+def test_eio3_query_on_the_namespace_connect(chat_app):
+    """socket.io 2.x browsers put the namespace's query on its CONNECT: `40/chat?token=…,`."""
+    import requests
+
+    server = chat_app()
+    base = server.url + "/socket.io/?EIO=3&transport=polling"
+    sid = requests.get(base, timeout=5).text.split('"sid":"')[1].split('"')[0]
+    url = f"{base}&sid={sid}"
+    packet = "40/chat?token=let%6Dein,"
+    assert requests.post(url, data=f"{len(packet)}:{packet}", timeout=5).text == "ok"
+    received = ""
+    for _ in range(5):  # a few polls at most: `40` for `/`, then `/chat`'s answer and welcome
+        received += requests.get(url, timeout=5).text
+        if "42/chat," in received:
+            break
+    assert "40/chat," in received and '42/chat,["welcome"' in received
