@@ -1,0 +1,63 @@
+import NIOCore
+
+/// The workloads the generator knows; each maps to events of the `bench` gateway (see `bench/handlers/bench`).
+enum Scenario: String, CaseIterable, Sendable {
+    /// `echo` in `result` ack mode, closed loop: the ack is the measurement.
+    case echoAck = "echo-ack"
+    /// `work` in `queued` mode: the accepted-ack, then `ws:result`; both latencies measured.
+    case pipeline
+    /// Subscribers join one room; publishers call `publish`, which emits to the room.
+    case fanout
+    /// Connections opened and held; connect time and server memory measured.
+    case idle
+}
+
+/// What the generator speaks on each WebSocket.
+enum WireProtocol: String, CaseIterable, Sendable {
+    /// Engine.IO v4 / Socket.IO v5: handshake, namespace CONNECT, heartbeats, events with acks.
+    case socketIO = "socketio"
+    /// Bare WebSocket: every frame is expected back unchanged (the echo baseline).
+    case rawWebSocket = "raw-ws"
+}
+
+/// Everything a run needs to know, fixed before the first connection opens.
+struct BenchPlan: Sendable {
+    var host: String
+    var port: Int
+    var requestPath: String
+    var namespace: String
+    var token: String?
+    var wireProtocol: WireProtocol
+    var scenario: Scenario
+    var connections: Int
+    var publishers: Int
+    var connectRate: Double
+    var inFlight: Int
+    var ratePerConnection: Double?
+    var payloadBytes: Int
+    var room: String
+    var sourceAddresses: [SocketAddress]
+
+    /// `/bench,` — the prefix of every packet on a non-default namespace.
+    var namespacePrefix: String { namespace == "/" ? "" : namespace + "," }
+
+    /// The Socket.IO CONNECT packet, with the token as `auth` when one is given.
+    var connectPacket: String {
+        let auth = token.map { "{\"token\":\"\($0)\"}" } ?? ""
+        if namespace == "/" { return "40" + auth }
+        return "40" + namespace + "," + auth
+    }
+
+    /// Sockets that carry the load: subscribers plus publishers in fan-out, otherwise `connections`.
+    var totalConnections: Int { scenario == .fanout ? connections + publishers : connections }
+
+    /// `{"p":"xxx…"}`: the body of `echo` and `work`.
+    var payloadBody: ByteBuffer { ByteBuffer(string: "{\"p\":\"\(padding)\"}") }
+
+    var joinBody: ByteBuffer { ByteBuffer(string: "{\"room\":\"\(room)\"}") }
+
+    /// `{"p":"xxx…","room":"fan","t":` — a `publish` body up to its send time, which is appended per event.
+    var publishBodyPrefix: ByteBuffer { ByteBuffer(string: "{\"p\":\"\(padding)\",\"room\":\"\(room)\",\"t\":") }
+
+    private var padding: String { String(repeating: "x", count: payloadBytes) }
+}

@@ -1,0 +1,250 @@
+import NIOCore
+import NIOPosix
+
+/// The state of one benchmark run: its connections, what they measured, and the phase it is in.
+///
+/// Every connection and the run share one event loop, so all of this is confined to that loop: methods are only
+/// called on it (each asserts so), which is why the class can be `@unchecked Sendable` and carry no lock.
+final class BenchRun: @unchecked Sendable {
+    let plan: BenchPlan
+    let eventLoop: EventLoop
+    let payloadBody: ByteBuffer
+    let joinBody: ByteBuffer
+    private let publishBodyPrefix: ByteBuffer
+
+    private(set) var isSending = false
+    private var isRecording = false
+    private var isClosing = false
+    private var connections: [BenchConnection] = []
+    private var launched = 0
+    private var connecting = 0
+    private var readyCount = 0
+    private var joinedCount = 0
+    private var joiningSubscribers = 0
+    private var failedCount = 0
+    private var connectTimer: RepeatedTask?
+    private var connectBudget = 0.0
+    private var allReady: EventLoopPromise<Void>
+    private var allJoined: EventLoopPromise<Void>?
+
+    private var ack = LatencyRecorder()
+    private var result = LatencyRecorder()
+    private var delivery = LatencyRecorder()
+    private var completions: UInt64 = 0
+    private var deliveries: UInt64 = 0
+    private var errors: [String: Int] = [:]
+    private var recordingStarted = NIODeadline.now()
+
+    /// Fan-out flow control: messages published and deliveries seen since the load started, so publishers can
+    /// stop while the server still owes more than `inFlight` messages to every subscriber.
+    private var published: UInt64 = 0
+    private var delivered: UInt64 = 0
+    private var heldPublishers: [BenchConnection] = []
+
+    init(plan: BenchPlan, eventLoop: EventLoop) {
+        self.plan = plan
+        self.eventLoop = eventLoop
+        self.payloadBody = plan.payloadBody
+        self.joinBody = plan.joinBody
+        self.publishBodyPrefix = plan.publishBodyPrefix
+        self.allReady = eventLoop.makePromise()
+    }
+
+    // MARK: Connecting
+
+    /// Opens every connection at the planned rate; the future completes when each one is ready or has failed.
+    func connectAll() -> EventLoopFuture<Void> {
+        eventLoop.assertInEventLoop()
+        let tick = TimeAmount.milliseconds(10)
+        connectTimer = eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: tick) { [self] _ in
+            connectBudget = min(connectBudget + plan.connectRate / 100, plan.connectRate)
+            while connectBudget >= 1, connecting < 512, launched < plan.totalConnections {
+                connectBudget -= 1
+                launch(index: launched)
+                launched += 1
+            }
+            if launched == plan.totalConnections { connectTimer?.cancel() }
+        }
+        return allReady.futureResult
+    }
+
+    private func launch(index: Int) {
+        let role: BenchConnection.Role = switch plan.scenario {
+        case .echoAck, .pipeline: .worker
+        case .idle: .idle
+        case .fanout: index < plan.connections ? .subscriber : .publisher
+        }
+        let connection = BenchConnection(role: role, run: self)
+        connections.append(connection)
+        connecting += 1
+        let boundConnection = NIOLoopBound(connection, eventLoop: eventLoop)
+        let host = "\(plan.host):\(plan.port)"
+        let path = plan.requestPath
+        var bootstrap = ClientBootstrap(group: eventLoop)
+            .connectTimeout(.seconds(10))
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .channelInitializer { [self] channel in
+                let handshake = WebSocketClientHandshake(host: host, path: path, onFailure: { self.recordError("\($0)") }) {
+                    try $0.addHandler(boundConnection.value)
+                }
+                return channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handshake) }
+            }
+        if !plan.sourceAddresses.isEmpty {
+            bootstrap = bootstrap.bind(to: plan.sourceAddresses[index % plan.sourceAddresses.count])
+        }
+        bootstrap.connect(host: plan.host, port: plan.port).whenComplete { [self] outcome in
+            switch outcome {
+            case .failure(let error):
+                recordError("connect: \(error)")
+                connectionSettled(ready: false)
+            case .success(let channel):
+                channel.closeFuture.whenComplete { _ in self.connectionEnded(boundConnection.value) }
+            }
+        }
+    }
+
+    func connectionReady(_ connection: BenchConnection) {
+        eventLoop.assertInEventLoop()
+        connectionSettled(ready: true)
+    }
+
+    private func connectionEnded(_ connection: BenchConnection) {
+        if !connection.isReady {
+            connectionSettled(ready: false)
+        } else if !isClosing {
+            recordError("connection_closed")
+        }
+    }
+
+    private func connectionSettled(ready: Bool) {
+        connecting -= 1
+        if ready { readyCount += 1 } else { failedCount += 1 }
+        if readyCount + failedCount == plan.totalConnections { allReady.succeed() }
+    }
+
+    var connectedCount: Int { readyCount }
+
+    // MARK: Load
+
+    /// Fan-out only: every subscriber joins the room; completes when all have been acked (or gone).
+    func joinSubscribers() -> EventLoopFuture<Void> {
+        eventLoop.assertInEventLoop()
+        isSending = true
+        let joined = eventLoop.makePromise(of: Void.self)
+        allJoined = joined
+        let subscribers = connections.filter { $0.role == .subscriber && $0.isReady }
+        joiningSubscribers = subscribers.count
+        if subscribers.isEmpty { joined.succeed() }
+        subscribers.forEach { $0.startLoad() }
+        return joined.futureResult
+    }
+
+    func subscriberJoined() {
+        joinedCount += 1
+        if joinedCount == joiningSubscribers { allJoined?.succeed() }
+    }
+
+    func startLoad() {
+        eventLoop.assertInEventLoop()
+        isSending = true
+        published = 0
+        delivered = 0
+        connections.filter { $0.role == .worker || $0.role == .publisher }.forEach { $0.startLoad() }
+    }
+
+    /// Whether a publisher may send now; if not, it is resumed once deliveries catch up.
+    func mayPublish(_ publisher: BenchConnection) -> Bool {
+        let subscribers = UInt64(max(joinedCount, 1))
+        if published * subscribers > delivered + UInt64(max(plan.inFlight, 1)) * subscribers {
+            heldPublishers.append(publisher)
+            return false
+        }
+        published += 1
+        return true
+    }
+
+    func publishBody() -> ByteBuffer {
+        var body = publishBodyPrefix
+        body.writeString(String(NIODeadline.now().uptimeNanoseconds))
+        body.writeStaticString("}")
+        return body
+    }
+
+    // MARK: Measuring
+
+    func beginRecording() {
+        eventLoop.assertInEventLoop()
+        ack.reset()
+        result.reset()
+        delivery.reset()
+        completions = 0
+        deliveries = 0
+        isRecording = true
+        recordingStarted = .now()
+    }
+
+    func recordAck(nanoseconds: UInt64) {
+        if isRecording { ack.record(nanoseconds: nanoseconds) }
+    }
+
+    func recordResult(nanoseconds: UInt64) {
+        if isRecording { result.record(nanoseconds: nanoseconds) }
+    }
+
+    func recordCompletion() {
+        if isRecording { completions += 1 }
+    }
+
+    func recordDelivery(nanoseconds: UInt64) {
+        delivered += 1
+        if isRecording {
+            deliveries += 1
+            delivery.record(nanoseconds: nanoseconds)
+        }
+        if !heldPublishers.isEmpty {
+            let held = heldPublishers
+            heldPublishers.removeAll()
+            held.forEach { $0.sendLoadEvent() }
+        }
+    }
+
+    /// Counts a failure by kind, over the whole run (connecting and warm-up included), except while closing.
+    func recordError(_ kind: String) {
+        if isClosing { return }
+        errors[kind, default: 0] += 1
+    }
+
+    /// Stops the load and returns what was measured since `beginRecording`.
+    func endRecording() -> Measurement {
+        eventLoop.assertInEventLoop()
+        isRecording = false
+        isSending = false
+        let seconds = Double((NIODeadline.now() - recordingStarted).nanoseconds) / 1e9
+        return Measurement(
+            seconds: seconds, completions: completions, deliveries: deliveries, connected: readyCount,
+            ack: ack.summary, result: result.summary, delivery: delivery.summary, errors: errors
+        )
+    }
+
+    /// Closes every connection; completes when all are closed.
+    func closeAll() -> EventLoopFuture<Void> {
+        eventLoop.assertInEventLoop()
+        isClosing = true
+        isSending = false
+        connectTimer?.cancel()
+        let closing = connections.compactMap { $0.close() }
+        return EventLoopFuture.andAllComplete(closing, on: eventLoop)
+    }
+}
+
+/// What one run measured, handed from the event loop to the command.
+struct Measurement: Sendable {
+    let seconds: Double
+    let completions: UInt64
+    let deliveries: UInt64
+    let connected: Int
+    let ack: LatencySummary?
+    let result: LatencySummary?
+    let delivery: LatencySummary?
+    let errors: [String: Int]
+}

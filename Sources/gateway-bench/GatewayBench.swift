@@ -1,0 +1,157 @@
+import ArgumentParser
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// `gateway-bench`: drives a Socket.IO server (gatewayd or a baseline) with one scenario and prints one JSON line.
+///
+/// All connections share one event-loop thread, so the generator uses one core however many sockets it opens;
+/// the JSON line goes to stdout, a readable summary to stderr.
+@main
+struct GatewayBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gateway-bench",
+        abstract: "Load generator for gatewayd and its baselines (Engine.IO v4 / Socket.IO v5 over WebSocket)."
+    )
+
+    @Option(help: "Server URL (http://host:port); the Engine.IO path is added.")
+    var url = "http://127.0.0.1:8080"
+
+    @Option(help: "Engine.IO path on the server.")
+    var path = "/socket.io/"
+
+    @Option(help: "Socket.IO namespace (the gateway path).")
+    var namespace = "/bench"
+
+    @Option(help: "Scenario: \(Scenario.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var scenario: Scenario = .echoAck
+
+    @Option(name: .customLong("protocol"), help: "socketio, or raw-ws against a plain WebSocket echo server.")
+    var wireProtocol: WireProtocol = .socketIO
+
+    @Option(help: "Connections carrying the load (subscribers in fanout).")
+    var connections = 50
+
+    @Option(help: "Fan-out publishers, in addition to --connections.")
+    var publishers = 1
+
+    @Option(help: "New connections per second while connecting.")
+    var connectRate = 2000.0
+
+    @Option(help: "Closed loop: events in flight per connection (ignored with --rate).")
+    var inFlight = 8
+
+    @Option(help: "Open loop: events per second per connection.")
+    var rate: Double?
+
+    @Option(help: "Bytes of padding in each event's body.")
+    var payload = 64
+
+    @Option(help: "Seconds measured.")
+    var duration = 10.0
+
+    @Option(help: "Seconds of load before measuring.")
+    var warmup = 2.0
+
+    @Option(help: "JWT sent as the CONNECT auth token.")
+    var token: String?
+
+    @Option(help: "Fan-out room name.")
+    var room = "fan"
+
+    @Option(help: "Comma-separated local addresses to connect from (127.0.0.x spreads ports past ~28k connections).")
+    var sourceAddresses: String?
+
+    @Option(help: "Server process id, to report its RSS (from /proc).")
+    var serverPid: Int32?
+
+    @Option(help: "Name of the server in the report.")
+    var label = "server"
+
+    func validate() throws {
+        guard let parsed = URL(string: url), parsed.scheme == "http", parsed.host != nil else {
+            throw ValidationError("--url must look like http://host:port")
+        }
+        guard connections > 0 else { throw ValidationError("--connections must be positive") }
+        guard inFlight > 0 else { throw ValidationError("--in-flight must be positive") }
+        guard duration > 0, warmup >= 0 else { throw ValidationError("--duration must be positive, --warmup not negative") }
+        guard connectRate > 0 else { throw ValidationError("--connect-rate must be positive") }
+        if let rate, rate <= 0 { throw ValidationError("--rate must be positive") }
+        if wireProtocol == .rawWebSocket, scenario != .echoAck {
+            throw ValidationError("--protocol raw-ws only runs the echo-ack scenario")
+        }
+    }
+
+    func run() async throws {
+        let plan = try makePlan()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        let run = BenchRun(plan: plan, eventLoop: loop)
+        let rssBefore = serverPid.flatMap(ProcessMemory.residentKilobytes)
+
+        let connectStart = NIODeadline.now()
+        let connectBound = TimeAmount.seconds(Int64(Double(plan.totalConnections) / connectRate * 3) + 30)
+        try await loop.flatSubmit { run.connectAll() }.bounded(by: connectBound, on: loop, phase: "connecting").get()
+        let connectSeconds = Double((NIODeadline.now() - connectStart).nanoseconds) / 1e9
+        if try await loop.submit({ run.connectedCount }).get() > 0 {
+            if scenario == .fanout {
+                try await loop.flatSubmit { run.joinSubscribers() }.bounded(by: .seconds(60), on: loop, phase: "joining the room").get()
+            }
+            loop.execute { run.startLoad() }
+            try await Task.sleep(for: .seconds(warmup))
+            loop.execute { run.beginRecording() }
+            try await Task.sleep(for: .seconds(duration))
+        }
+        let measured = try await loop.submit { run.endRecording() }.get()
+        let rssAfter = serverPid.flatMap(ProcessMemory.residentKilobytes)
+        try? await loop.flatSubmit { run.closeAll() }.bounded(by: .seconds(30), on: loop, phase: "closing").get()
+        try await group.shutdownGracefully()
+
+        let report = makeReport(measured, connectSeconds: connectSeconds, rssBefore: rssBefore, rssAfter: rssAfter)
+        print(report.jsonLine())
+        FileHandle.standardError.write(Data((report.summary() + "\n").utf8))
+        if measured.connected == 0 || (scenario != .idle && measured.completions == 0) {
+            throw ExitCode.failure
+        }
+    }
+
+    private func makePlan() throws -> BenchPlan {
+        let parsed = URL(string: url)!
+        let port = parsed.port ?? 80
+        let addresses = try (sourceAddresses ?? "").split(separator: ",").map {
+            try SocketAddress(ipAddress: String($0).trimmingCharacters(in: .whitespaces), port: 0)
+        }
+        return BenchPlan(
+            host: parsed.host!, port: port,
+            requestPath: (path.hasSuffix("/") ? path : path + "/") + "?EIO=4&transport=websocket",
+            namespace: namespace, token: token, wireProtocol: wireProtocol, scenario: scenario,
+            connections: connections, publishers: scenario == .fanout ? publishers : 0, connectRate: connectRate,
+            inFlight: inFlight, ratePerConnection: rate, payloadBytes: payload, room: room, sourceAddresses: addresses
+        )
+    }
+
+    private func makeReport(_ measured: Measurement, connectSeconds: Double, rssBefore: Int?, rssAfter: Int?) -> BenchReport {
+        let perConnection: Int? = if let rssBefore, let rssAfter, measured.connected > 0 {
+            (rssAfter - rssBefore) * 1024 / measured.connected
+        } else {
+            nil
+        }
+        return BenchReport(
+            label: label, scenario: scenario.rawValue, protocol: wireProtocol.rawValue, url: url, namespace: namespace,
+            connections: scenario == .fanout ? connections + publishers : connections, connected: measured.connected,
+            publishers: scenario == .fanout ? publishers : nil,
+            in_flight: rate == nil ? inFlight : nil, rate_per_connection: rate, payload_bytes: payload,
+            duration_s: measured.seconds, events: measured.completions,
+            throughput: Double(measured.completions) / measured.seconds,
+            errors: measured.errors.values.reduce(0, +), error_kinds: measured.errors,
+            ack: measured.ack, result: measured.result, delivery: measured.delivery,
+            deliveries: scenario == .fanout ? measured.deliveries : nil,
+            deliveries_per_s: scenario == .fanout ? Double(measured.deliveries) / measured.seconds : nil,
+            connect_time_s: connectSeconds, server_rss_kb_before: rssBefore, server_rss_kb: rssAfter,
+            rss_per_conn_bytes: perConnection
+        )
+    }
+}
+
+extension Scenario: ExpressibleByArgument {}
+extension WireProtocol: ExpressibleByArgument {}

@@ -1,0 +1,78 @@
+"""Smoke test of the load generator (`gateway-bench`) against the running daemon, so the benchmark cannot rot.
+
+Runs each scenario for a second or two over real WebSocket connections to `gatewayd serve` with the shipped
+`bench/handlers` and checks the JSON line the generator prints. Speed itself is measured by `make bench`, not here.
+"""
+import json
+import subprocess
+
+from conftest import BIN_DIR, ROOT
+from gateway_support import serve
+
+
+def run_bench(server, *options, timeout=60):
+    completed = subprocess.run(
+        [BIN_DIR / "gateway-bench", "--url", server.url, "--label", "smoke", *[str(o) for o in options]],
+        capture_output=True, text=True, timeout=timeout,
+    )
+    lines = completed.stdout.strip().splitlines()
+    assert len(lines) == 1, f"expected one JSON line, got {completed.stdout!r}; stderr: {completed.stderr}"
+    return completed.returncode, json.loads(lines[0])
+
+
+def assert_latency(summary, count_at_least=1):
+    assert summary["count"] >= count_at_least
+    assert 0 < summary["p50_us"] <= summary["p90_us"] <= summary["p99_us"] <= summary["p999_us"] <= summary["max_us"]
+
+
+def test_echo_ack_two_seconds(start_server, tmp_path):
+    server = serve(start_server, tmp_path, ROOT / "bench" / "handlers")
+    code, report = run_bench(server, "--scenario", "echo-ack", "--connections", 4, "--in-flight", 2,
+                             "--duration", 2, "--warmup", 0.5)
+    assert code == 0
+    assert report["scenario"] == "echo-ack" and report["label"] == "smoke"
+    assert report["connected"] == 4 and report["errors"] == 0, report["error_kinds"]
+    assert report["events"] > 0 and report["throughput"] > 0
+    assert_latency(report["ack"], count_at_least=report["events"])
+    assert "result" not in report
+
+
+def test_pipeline_measures_ack_and_ws_result(start_server, tmp_path):
+    server = serve(start_server, tmp_path, ROOT / "bench" / "handlers")
+    code, report = run_bench(server, "--scenario", "pipeline", "--connections", 3, "--rate", 20,
+                             "--duration", 1.5, "--warmup", 0.5)
+    assert code == 0 and report["errors"] == 0, report["error_kinds"]
+    assert report["rate_per_connection"] == 20
+    assert_latency(report["ack"])
+    assert_latency(report["result"])
+    # ws:result comes after the ack for the same request, so its distribution cannot sit below the ack's.
+    assert report["result"]["p50_us"] >= report["ack"]["p50_us"]
+
+
+def test_fanout_delivers_to_every_subscriber(start_server, tmp_path):
+    server = serve(start_server, tmp_path, ROOT / "bench" / "handlers")
+    code, report = run_bench(server, "--scenario", "fanout", "--connections", 20, "--publishers", 1,
+                             "--in-flight", 1, "--duration", 1.5, "--warmup", 0.5)
+    assert code == 0 and report["errors"] == 0, report["error_kinds"]
+    assert report["connected"] == 21
+    assert report["events"] > 0
+    assert_latency(report["delivery"])
+    # Every publish reaches the 20 subscribers; publishes still in flight at either edge of the window blur it.
+    assert report["deliveries"] >= 20 * (report["events"] - 2)
+
+
+def test_idle_reports_server_memory(start_server, tmp_path):
+    server = serve(start_server, tmp_path, ROOT / "bench" / "handlers")
+    code, report = run_bench(server, "--scenario", "idle", "--connections", 200, "--duration", 1, "--warmup", 0,
+                             "--server-pid", server.proc.pid)
+    assert code == 0 and report["connected"] == 200 and report["errors"] == 0
+    assert report["server_rss_kb"] > 0 and report["server_rss_kb_before"] > 0
+    assert "rss_per_conn_bytes" in report
+
+
+def test_unknown_namespace_is_reported_not_hung(start_server, tmp_path):
+    server = serve(start_server, tmp_path, ROOT / "bench" / "handlers")
+    code, report = run_bench(server, "--namespace", "/missing", "--connections", 2, "--duration", 1, "--warmup", 0,
+                             timeout=30)
+    assert code != 0
+    assert report["connected"] == 0 and report["error_kinds"].get("connect_error") == 2

@@ -1,0 +1,2 @@
+-- echo-ack: the ack carries the body back.
+return BODY
