@@ -1,4 +1,4 @@
-.PHONY: run test build
+.PHONY: run test build bench
 
 run:
 	scripts/run.sh
@@ -8,3 +8,7 @@ test:
 
 build:
 	swift build
+
+bench:
+	[ -x .venv-v5/bin/python ] || bash scripts/setup.sh --test-clients
+	.venv-v5/bin/python bench/run.py $(BENCH_ARGS)

@@ -117,6 +117,17 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        /// Raw WebSocket echo on the same Hummingbird stack: the ceiling for the echo-ack benchmark.
+        .executableTarget(
+            name: "bench-ws-echo",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
         /// Load generator for the benchmarks: Engine.IO v4 / Socket.IO v5 over WebSocket on SwiftNIO.
         .executableTarget(
             name: "gateway-bench",

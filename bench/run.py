@@ -1,0 +1,515 @@
+#!/usr/bin/env python3
+"""Benchmark runner: gatewayd against python-socketio and a raw WebSocket echo, driven by gateway-bench.
+
+    .venv-v5/bin/python bench/run.py            # or: make bench
+    .venv-v5/bin/python bench/run.py --quick    # a fast check: shorter runs, fewer connections
+
+It builds the three release binaries (skip with --no-build), then for each server and scenario: starts the
+server afresh on a free port (reads `LISTENING <port>` from its stdout), runs the generator against it, and
+stops it (SIGTERM, then SIGKILL after 10 s). Every JSON line the generator prints is appended to bench/results/<timestamp>.jsonl
+(with `server` and `phase` added); a markdown table is printed to stdout at the end.
+
+Scenarios (see --help for every default):
+  echo-ack  closed loop, N connections x K in flight, `echo` acked with its argument; all three servers
+  pipeline  `work`: a closed loop finds the peak throughput P, then an open loop at P/2 measures ack and
+            ws:result latency at half peak; gatewayd and python-socketio
+  fanout    subscribers join room `fan`, publishers `publish` to it: deliveries/s and delivery latency
+  idle      connections opened and held: connect time and server RSS per connection
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import queue
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RELEASE = ROOT / ".build-release" / "release"
+PYTHON = ROOT / ".venv-v5" / "bin" / "python"
+RESULTS = ROOT / "bench" / "results"
+SERVERS = ("gatewayd", "python-socketio", "raw-ws")
+SCENARIOS = ("echo-ack", "pipeline", "fanout", "idle")
+LISTEN_TIMEOUT_S = 60
+STOP_TIMEOUT_S = 10
+# The hard open-files limit of this machine is 20,000 per process: leave room for the rest of the fds.
+MAX_CONNECTIONS = 19_000
+
+
+# ---------------------------------------------------------------- options
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--no-build", action="store_true", help="use the binaries in --bin-dir as they are")
+    p.add_argument("--bin-dir", type=Path, default=RELEASE,
+                   help="where gatewayd, bench-ws-echo and gateway-bench are (default: %(default)s, what the build makes)")
+    p.add_argument("--generator", type=Path, help="the load generator (default: BIN_DIR/gateway-bench)")
+    p.add_argument("--quick", action="store_true", help="durations / 5 and connection counts / 10, for a fast check")
+    p.add_argument("--servers", default=",".join(SERVERS), help="comma-separated subset of %(default)s")
+    p.add_argument("--scenarios", default=",".join(SCENARIOS), help="comma-separated subset of %(default)s")
+    p.add_argument("--duration", type=float, default=10.0, help="seconds measured per run")
+    p.add_argument("--warmup", type=float, default=2.0, help="seconds before measuring (echo-ack, pipeline, fanout)")
+    p.add_argument("--payload", type=int, default=64, help="payload bytes of echo/work/publish")
+    p.add_argument("--echo-connections", type=int, default=50)
+    p.add_argument("--echo-in-flight", type=int, default=8)
+    p.add_argument("--pipeline-connections", type=int, default=50)
+    p.add_argument("--pipeline-in-flight", type=int, default=8)
+    p.add_argument("--fanout-connections", type=int, default=10_000, help="subscribers (gatewayd)")
+    p.add_argument("--fanout-python-connections", type=int, default=2_000,
+                   help="subscribers for python-socketio, which is far slower to fan out")
+    p.add_argument("--fanout-publishers", type=int, default=1)
+    p.add_argument("--fanout-in-flight", type=int, default=4, help="publishes in flight per publisher")
+    p.add_argument("--idle-connections", type=int, default=MAX_CONNECTIONS)
+    p.add_argument("--connect-rate", type=float,
+                   help="new connections per second while connecting (default: the generator's own, 2000/s); "
+                        "it bounds idle's connect time from below")
+    p.add_argument("--run-timeout", type=float, default=300.0,
+                   help="extra seconds a generator run may take beyond warmup + duration before it is killed")
+    args = p.parse_args(argv)
+    args.bin_dir = args.bin_dir.resolve()
+    args.generator = (args.generator or args.bin_dir / "gateway-bench").resolve()
+    args.servers = split_choice(p, args.servers, SERVERS, "--servers")
+    args.scenarios = split_choice(p, args.scenarios, SCENARIOS, "--scenarios")
+    if args.quick:
+        args.duration = max(1.0, args.duration / 5)
+        args.warmup = max(0.5, args.warmup / 5)
+        for name in ("echo_connections", "pipeline_connections", "fanout_connections",
+                     "fanout_python_connections", "idle_connections"):
+            setattr(args, name, max(1, getattr(args, name) // 10))
+    for name in ("fanout_connections", "fanout_python_connections", "idle_connections"):
+        if getattr(args, name) > MAX_CONNECTIONS:
+            p.error(f"--{name.replace('_', '-')} above {MAX_CONNECTIONS}: the open-files limit is 20,000 per process")
+    return args
+
+
+def split_choice(parser: argparse.ArgumentParser, value: str, allowed: tuple[str, ...], flag: str) -> list[str]:
+    chosen = [item.strip() for item in value.split(",") if item.strip()]
+    unknown = [item for item in chosen if item not in allowed]
+    if unknown:
+        parser.error(f"{flag}: unknown {', '.join(unknown)} (choose from {', '.join(allowed)})")
+    return chosen
+
+
+# ---------------------------------------------------------------- building
+
+
+def build() -> None:
+    # One `swift build` per product: SwiftPM's --product takes a single value (a repeated one keeps only the
+    # last), and the three share their compiled dependencies in one scratch path, so this costs one build.
+    for product in ("gatewayd", "gateway-bench", "bench-ws-echo"):
+        cmd = ["swift", "build", "-c", "release", "--scratch-path", ".build-release", "--product", product]
+        log(f"$ {' '.join(cmd)}")
+        subprocess.run(cmd, cwd=ROOT, check=True)
+
+
+# ---------------------------------------------------------------- servers
+
+
+def raise_fd_limit() -> None:
+    """In the child before exec: the soft open-files limit up to the hard one."""
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def server_command(name: str, workdir: Path, bin_dir: Path) -> list[str]:
+    if name == "gatewayd":
+        return [
+            str(bin_dir / "gatewayd"), "serve",
+            "--host", "127.0.0.1", "--port", "0",
+            "--db", str(workdir / "bench.sqlite"),
+            "--handlers", str(ROOT / "bench" / "handlers"),
+            "--log-level", "error",
+            # A closed loop of 50 x 8 (and fan-out publishers) must never be refused for queue space.
+            "--queue-size", "100000",
+            "--max-pending-per-socket", "1024",
+        ]
+    if name == "python-socketio":
+        return [str(PYTHON), str(ROOT / "bench" / "python_baseline.py"), "--host", "127.0.0.1", "--port", "0"]
+    if name == "raw-ws":
+        return [str(bin_dir / "bench-ws-echo"), "--host", "127.0.0.1", "--port", "0"]
+    raise ValueError(name)
+
+
+@dataclass
+class Server:
+    name: str
+    process: subprocess.Popen
+    port: int
+    log_path: Path
+    lines: "queue.Queue[str]" = field(default_factory=queue.Queue)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+
+def start_server(name: str, workdir: Path, bin_dir: Path) -> Server:
+    workdir.mkdir(parents=True, exist_ok=True)
+    log_path = workdir / f"{name}.log"
+    cmd = server_command(name, workdir, bin_dir)
+    log(f"starting {name}: {' '.join(cmd)}")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAYD_")}
+    with open(log_path, "wb") as stderr_file:
+        process = subprocess.Popen(
+            cmd, cwd=workdir, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr_file,
+            env=env, preexec_fn=raise_fd_limit, start_new_session=True,
+        )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=drain, args=(process.stdout, lines), daemon=True).start()
+    server = Server(name, process, 0, log_path, lines)
+    try:
+        server.port = wait_for_port(server)
+    except BaseException:
+        stop_server(server)
+        raise
+    log(f"{name} listening on {server.port} (pid {process.pid})")
+    return server
+
+
+def drain(stream, lines: "queue.Queue[str]") -> None:
+    """Reads the server's stdout to the end so it never blocks on a full pipe."""
+    for raw in iter(stream.readline, b""):
+        lines.put(raw.decode(errors="replace").rstrip("\n"))
+    stream.close()
+
+
+def wait_for_port(server: Server) -> int:
+    deadline = time.monotonic() + LISTEN_TIMEOUT_S
+    while (remaining := deadline - time.monotonic()) > 0:
+        try:
+            line = server.lines.get(timeout=min(remaining, 0.5))
+        except queue.Empty:
+            if not server.alive():
+                raise RuntimeError(f"{server.name} exited with {server.process.returncode} before listening; "
+                                   f"see {server.log_path}:\n{tail(server.log_path)}")
+            continue
+        if line.startswith("LISTENING "):
+            return int(line.split()[1])
+    raise RuntimeError(f"{server.name} did not print LISTENING within {LISTEN_TIMEOUT_S} s; see {server.log_path}")
+
+
+def stop_server(server: Server) -> None:
+    process = server.process
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            log(f"{server.name} still running {STOP_TIMEOUT_S} s after SIGTERM: killing it")
+            process.kill()
+            process.wait(timeout=STOP_TIMEOUT_S)
+    log(f"{server.name} stopped (exit {process.returncode})")
+
+
+def tail(path: Path, lines: int = 20) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+# ---------------------------------------------------------------- the generator
+
+
+@dataclass
+class Run:
+    """One generator invocation: the scenario's flags plus the runner's bookkeeping."""
+    phase: str  # the table's name for it: echo-ack, pipeline-peak, pipeline-half, fanout, idle
+    scenario: str
+    connections: int
+    in_flight: int | None = None
+    rate: float | None = None
+    publishers: int | None = None
+    protocol: str = "socketio"
+    warmup: float = 0.0
+
+
+def generator_command(run: Run, server: Server, args: argparse.Namespace) -> list[str]:
+    cmd = [
+        str(args.generator),
+        "--url", server.url, "--namespace", "/bench",
+        "--scenario", run.scenario, "--protocol", run.protocol,
+        "--connections", str(run.connections),
+        "--payload", str(args.payload),
+        "--duration", fmt_seconds(args.duration),
+        "--warmup", fmt_seconds(run.warmup),
+        "--server-pid", str(server.process.pid),
+        "--label", server.name,
+    ]
+    if run.in_flight is not None:
+        cmd += ["--in-flight", str(run.in_flight)]
+    if run.rate is not None:
+        cmd += ["--rate", f"{run.rate:.3f}"]
+    if run.publishers is not None:
+        cmd += ["--room", "fan", "--publishers", str(run.publishers)]
+    if args.connect_rate is not None:
+        cmd += ["--connect-rate", f"{args.connect_rate:g}"]
+    return cmd
+
+
+def run_generator(run: Run, server: Server, args: argparse.Namespace, results: Path) -> dict:
+    """Runs gateway-bench once and returns its JSON report (or a `failed` record), appended to the results."""
+    cmd = generator_command(run, server, args)
+    timeout = run.warmup + args.duration + args.run_timeout
+    log(f"$ {' '.join(cmd)}")
+    record: dict
+    if not server.alive():
+        record = {"failed": f"server exited with {server.process.returncode}"}
+    else:
+        try:
+            # stderr (the human summary) goes straight to the terminal.
+            done = subprocess.run(cmd, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                  timeout=timeout, preexec_fn=raise_fd_limit)
+            record = last_json_line(done.stdout.decode(errors="replace"))
+            if done.returncode != 0:
+                record.setdefault("failed", f"gateway-bench exited with {done.returncode}")
+        except subprocess.TimeoutExpired:
+            record = {"failed": f"gateway-bench killed after {timeout:.0f} s"}
+    if not server.alive():
+        record.setdefault("failed", f"server exited with {server.process.returncode} during the run")
+    record.update({"server": server.name, "phase": run.phase})
+    record.setdefault("label", server.name)
+    record.setdefault("scenario", run.scenario)
+    if "failed" in record:
+        log(f"{server.name} {run.phase}: FAILED: {record['failed']}")
+    with open(results, "a") as out:
+        out.write(json.dumps(record, sort_keys=True) + "\n")
+    return record
+
+
+def last_json_line(stdout: str) -> dict:
+    for line in reversed(stdout.splitlines()):
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                return json.loads(line)
+            except json.JSONDecodeError:
+                break
+    return {"failed": "gateway-bench printed no JSON report"}
+
+
+def fmt_seconds(value: float) -> str:
+    return f"{value:g}"
+
+
+# ---------------------------------------------------------------- scenarios
+
+
+def scenario_runs(server: str, scenario: str, args: argparse.Namespace) -> list[Run]:
+    """The first-pass runs of a scenario on a server; pipeline's open loop is added once its peak is known."""
+    if scenario == "echo-ack":
+        protocol = "raw-ws" if server == "raw-ws" else "socketio"
+        return [Run("echo-ack", "echo-ack", args.echo_connections, in_flight=args.echo_in_flight,
+                    protocol=protocol, warmup=args.warmup)]
+    if server == "raw-ws":
+        return []  # the raw echo only has a ceiling for echo-ack
+    if scenario == "pipeline":
+        return [Run("pipeline-peak", "pipeline", args.pipeline_connections, in_flight=args.pipeline_in_flight,
+                    warmup=args.warmup)]
+    if scenario == "fanout":
+        subscribers = args.fanout_python_connections if server == "python-socketio" else args.fanout_connections
+        return [Run("fanout", "fanout", subscribers, in_flight=args.fanout_in_flight,
+                    publishers=args.fanout_publishers, warmup=args.warmup)]
+    if scenario == "idle":
+        return [Run("idle", "idle", args.idle_connections)]
+    raise ValueError(scenario)
+
+
+def half_peak_run(peak: dict, args: argparse.Namespace) -> Run | None:
+    throughput = peak.get("throughput") or 0
+    if "failed" in peak or throughput <= 0:
+        return None
+    per_connection = throughput / 2 / args.pipeline_connections
+    return Run("pipeline-half", "pipeline", args.pipeline_connections, rate=per_connection, warmup=args.warmup)
+
+
+def bench_scenario(name: str, scenario: str, args: argparse.Namespace, results: Path, workdir: Path) -> list[dict]:
+    """One scenario on a freshly started server, so no scenario inherits another's memory or backlog
+    (idle's RSS per connection especially)."""
+    runs = scenario_runs(name, scenario, args)
+    if not runs:
+        return []
+    records = []
+    server = start_server(name, workdir, args.bin_dir)
+    try:
+        for run in runs:
+            record = run_generator(run, server, args, results)
+            records.append(record)
+            if run.phase == "pipeline-peak" and (half := half_peak_run(record, args)):
+                records.append(run_generator(half, server, args, results))
+    finally:
+        stop_server(server)
+    return records
+
+
+# ---------------------------------------------------------------- the table
+
+
+@dataclass
+class Row:
+    phase: str
+    title: str
+    get: callable  # record -> number or None
+    unit: str = ""
+    decimals: int = 0
+    ratio: bool = True  # False where gatewayd/other is no comparison (counts that differ by design)
+
+
+def latency(kind: str, key: str):
+    return lambda r: (r.get(kind) or {}).get(key)
+
+
+ROWS = [
+    Row("echo-ack", "echo-ack: acks/s", lambda r: r.get("throughput"), "/s"),
+    Row("echo-ack", "echo-ack: ack p50", latency("ack", "p50_us"), "µs"),
+    Row("echo-ack", "echo-ack: ack p99", latency("ack", "p99_us"), "µs"),
+    Row("echo-ack", "echo-ack: ack p99.9", latency("ack", "p999_us"), "µs"),
+    Row("echo-ack", "echo-ack: errors", lambda r: r.get("errors"), ratio=False),
+    Row("pipeline-peak", "pipeline closed loop: events/s (peak P)", lambda r: r.get("throughput"), "/s"),
+    Row("pipeline-peak", "pipeline closed loop: ack p99", latency("ack", "p99_us"), "µs"),
+    Row("pipeline-peak", "pipeline closed loop: ws:result p99", latency("result", "p99_us"), "µs"),
+    Row("pipeline-half", "pipeline at P/2: events/s", lambda r: r.get("throughput"), "/s"),
+    Row("pipeline-half", "pipeline at P/2: ack p50", latency("ack", "p50_us"), "µs"),
+    Row("pipeline-half", "pipeline at P/2: ack p99", latency("ack", "p99_us"), "µs"),
+    Row("pipeline-half", "pipeline at P/2: ws:result p50", latency("result", "p50_us"), "µs"),
+    Row("pipeline-half", "pipeline at P/2: ws:result p99", latency("result", "p99_us"), "µs"),
+    Row("pipeline-half", "pipeline at P/2: errors", lambda r: r.get("errors"), ratio=False),
+    # The generator's `connections` counts the publishers too.
+    Row("fanout", "fanout: subscribers", lambda r: r.get("connections", 0) - (r.get("publishers") or 0),
+        ratio=False),
+    Row("fanout", "fanout: deliveries/s", lambda r: r.get("deliveries_per_s"), "/s"),
+    Row("fanout", "fanout: delivery p50", latency("delivery", "p50_us"), "µs"),
+    Row("fanout", "fanout: delivery p99", latency("delivery", "p99_us"), "µs"),
+    Row("fanout", "fanout: errors", lambda r: r.get("errors"), ratio=False),
+    Row("idle", "idle: connected", lambda r: r.get("connected", r.get("connections")), ratio=False),
+    Row("idle", "idle: connect time", lambda r: r.get("connect_time_s"), "s", 2),
+    Row("idle", "idle: server RSS", lambda r: r.get("server_rss_kb"), "KiB"),
+    Row("idle", "idle: RSS per connection", lambda r: r.get("rss_per_conn_bytes"), "B"),
+]
+
+
+def markdown_table(records: list[dict], args: argparse.Namespace) -> str:
+    by_cell = {(r["server"], r["phase"]): r for r in records}
+    header = ["scenario / metric", "gatewayd", "python-socketio", "raw-ws", "gatewayd/python", "gatewayd/raw-ws"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    phases = {r["phase"] for r in records}
+    for row in ROWS:
+        if row.phase not in phases:
+            continue
+        values = {server: cell_value(by_cell.get((server, row.phase)), row) for server in SERVERS}
+        cells = [row.title] + [show(values[s], row) for s in SERVERS]
+        if row.ratio:
+            cells += [ratio(values["gatewayd"], values["python-socketio"]), ratio(values["gatewayd"], values["raw-ws"])]
+        else:
+            cells += ["–", "–"]
+        lines.append("| " + " | ".join(cells) + " |")
+    notes = []
+    if "fanout" in phases and "python-socketio" in args.servers:
+        notes.append(f"fanout: python-socketio ran with {args.fanout_python_connections} subscribers, "
+                     f"gatewayd with {args.fanout_connections} (python fans out one emit per socket).")
+    if "pipeline-half" in phases:
+        notes.append("pipeline at P/2: open loop at half of each server's own closed-loop peak.")
+    if args.quick:
+        notes.append("--quick: durations / 5 and connection counts / 10; not a measurement.")
+    failed = [f"{r['server']} {r['phase']}: {r['failed']}" for r in records if "failed" in r]
+    notes += [f"FAILED {item}" for item in failed]
+    return "\n".join(lines + [""] + [f"- {note}" for note in notes])
+
+
+def cell_value(record: dict | None, row: Row):
+    if record is None:
+        return None
+    if "failed" in record:
+        return "failed"
+    return row.get(record)
+
+
+def show(value, row: Row) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, str):
+        return value
+    text = f"{value:,.{row.decimals}f}"
+    return f"{text} {row.unit}".strip()
+
+
+def ratio(a, b) -> str:
+    if not isinstance(a, (int, float)) or not isinstance(b, (int, float)) or b == 0:
+        return "–"
+    return f"{a / b:.2f}×"
+
+
+def machine_line() -> str:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return f"Machine: {os.cpu_count()} CPUs (nproc {nproc()}), {model}, Linux {platform.release()}, {now}"
+
+
+def nproc() -> str:
+    try:
+        return subprocess.run(["nproc"], capture_output=True, text=True, timeout=5).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return "?"
+
+
+# ---------------------------------------------------------------- main
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    log(f"open-files limit: soft {soft}, hard {hard} (children get soft = hard)")
+    if not args.no_build:
+        build()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    results = RESULTS / (datetime.datetime.now().strftime("%Y%m%d-%H%M%S") + ".jsonl")
+    records: list[dict] = []
+    with tempfile.TemporaryDirectory(prefix="gateway-bench-") as tmp:
+        workdir = Path(tmp)
+        for name in args.servers:
+            for scenario in args.scenarios:
+                try:
+                    records += bench_scenario(name, scenario, args, results, Path(workdir / name / scenario))
+                except (RuntimeError, OSError) as error:  # it did not start (no binary, no LISTENING, exited)
+                    log(f"{name}: {error}")
+                    record = {"server": name, "phase": f"start for {scenario}", "label": name,
+                              "failed": str(error).splitlines()[0]}
+                    records.append(record)
+                    with open(results, "a") as out:
+                        out.write(json.dumps(record, sort_keys=True) + "\n")
+    print(machine_line())
+    print()
+    print(markdown_table(records, args))
+    print()
+    print(f"Raw results: {results.relative_to(ROOT)}")
+    return 1 if any("failed" in r for r in records) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
