@@ -1,4 +1,3 @@
-import Foundation
 import JSONCore
 import Logging
 import Persistence
@@ -23,7 +22,7 @@ struct EventDispatcher: Sendable {
                    message: "gateway '\(connection.path)' has no handler for event '\(event.name)'")
             return
         }
-        let requestId = UUID().uuidString.lowercased()
+        let requestId = RequestID.make()
         let mode = handler.record.ack
         let job = JobQueue.Job(
             run: {

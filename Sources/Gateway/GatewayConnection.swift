@@ -1,4 +1,3 @@
-import Foundation
 import JSONCore
 import ScriptSandbox
 import SocketIO
@@ -38,7 +37,7 @@ final class GatewayConnection: Sendable {
         return id.stringValue ?? id.intValue.map(String.init)
     }
 
-    func context(event: String, args: [JSONValue], requestId: String = UUID().uuidString.lowercased()) -> HandlerContext {
+    func context(event: String, args: [JSONValue], requestId: String = RequestID.make()) -> HandlerContext {
         HandlerContext(args: args, event: event, requestId: requestId, gatewayPath: path, user: user, handshake: handshake)
     }
 }

@@ -8,7 +8,7 @@ extension EngineServer {
         router.add(middleware: EngineIOPollingMiddleware<Context>(server: self))
     }
 
-    func installWebSocketRoutes<Context: WebSocketRequestContext & RemoteAddressRequestContext>(on router: Router<Context>) {
+    func installWebSocketRoutes<Context: WebSocketRequestContext & RemoteAddressRequestContext & ChannelRequestContext>(on router: Router<Context>) {
         router.add(middleware: EngineIOWebSocketMiddleware<Context>(server: self))
     }
 
@@ -52,7 +52,7 @@ struct EngineIOPollingMiddleware<Context: RemoteAddressRequestContext>: RouterMi
 }
 
 /// Upgrades Engine.IO WebSocket requests that pass verification; refused ones get 400.
-struct EngineIOWebSocketMiddleware<Context: WebSocketRequestContext & RemoteAddressRequestContext>: RouterMiddleware {
+struct EngineIOWebSocketMiddleware<Context: WebSocketRequestContext & RemoteAddressRequestContext & ChannelRequestContext>: RouterMiddleware {
     let server: EngineServer
     let upgrade: WebSocketUpgradeMiddleware<Context>
 
@@ -71,7 +71,9 @@ struct EngineIOWebSocketMiddleware<Context: WebSocketRequestContext & RemoteAddr
                 // Verified again: the session may have changed since the upgrade was accepted.
                 guard let parameters = Self.verify(context.request, engine: engine) else { return }
                 let handshake = HandshakeRequest(request: context.request, remoteAddress: context.requestContext.remoteAddress)
-                await engine.handleWebSocket(inbound: inbound, outbound: outbound, parameters: parameters, handshake: handshake)
+                await engine.handleWebSocket(
+                    inbound: inbound, outbound: outbound, channel: context.requestContext.channel,
+                    parameters: parameters, handshake: handshake)
             }
         )
     }

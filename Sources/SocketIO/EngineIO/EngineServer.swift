@@ -143,10 +143,10 @@ final class EngineServer: Sendable {
 
     /// Serves one WebSocket: a new session (no `sid`) or the upgrade of a polling one.
     func handleWebSocket(
-        inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, parameters: RequestParameters,
-        handshake: HandshakeRequest
+        inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, channel: any Channel,
+        parameters: RequestParameters, handshake: HandshakeRequest
     ) async {
-        let sink = WebSocketSink()
+        let sink = WebSocketSink(channel: channel)
         let session: EngineSession
         if let existing = parameters.session {
             guard existing.beginUpgrade(with: sink) else { return }
@@ -155,26 +155,18 @@ final class EngineServer: Sendable {
             session = openSession(version: parameters.version, transport: .webSocket(sink), handshake: handshake)
         }
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await Self.writeFrames(of: sink, to: outbound) }
+            group.addTask { await Self.close(outbound, whenRequestedBy: sink) }
             group.addTask { await self.readFrames(from: inbound, session: session, sink: sink) }
             await group.next()
             group.cancelAll()
         }
     }
 
-    private static func writeFrames(of sink: WebSocketSink, to outbound: WebSocketOutboundWriter) async {
-        do {
-            for await frame in sink.frames {
-                switch frame {
-                case .text(let text): try await outbound.write(.text(text))
-                case .binary(let bytes): try await outbound.write(.binary(ByteBuffer(bytes: bytes)))
-                case .close(let code):
-                    try await outbound.close(code, reason: nil)
-                    return
-                }
-            }
-        } catch {
-            // The connection is gone; the reader sees it too and closes the session.
+    /// Sends the close frame once the session asks for it (after every frame queued before it was written).
+    private static func close(_ outbound: WebSocketOutboundWriter, whenRequestedBy sink: WebSocketSink) async {
+        for await code in sink.closeRequests {
+            try? await outbound.close(code, reason: nil)
+            return
         }
     }
 

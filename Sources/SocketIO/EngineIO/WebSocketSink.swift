@@ -1,39 +1,79 @@
+import NIOCore
 import NIOWebSocket
+import Synchronization
 
-/// The sending half of one WebSocket: frames queued from any thread, written in order by the
-/// connection's writer task.
+/// The sending half of one WebSocket: frames queued from any thread, written in order on the connection's event loop.
 ///
-/// `WebSocketOutboundWriter` is async and must not be used concurrently; a stream gives every sender
-/// a synchronous, ordered `send` and keeps the socket's single writer the only one touching it.
+/// Frames go straight to the channel (through its WebSocket frame encoder), and everything queued before the event
+/// loop gets to it is written with a single flush: a broadcast or a burst of replies costs one `writev` per
+/// connection, not one per frame. Only the close handshake goes through Hummingbird's writer (`closeRequests`).
 final class WebSocketSink: Sendable {
-    enum Frame: Sendable {
-        case text(String)
-        case binary([UInt8])
-        case close(WebSocketErrorCode)
+    private struct Pending {
+        var frames: [WebSocketFrame] = []
+        var flushScheduled = false
+        var closeCode: WebSocketErrorCode?
     }
 
-    let frames: AsyncStream<Frame>
-    private let continuation: AsyncStream<Frame>.Continuation
+    private let channel: any Channel
+    private let pending = Mutex(Pending())
+    /// Yields the close code once, after every frame queued before `close` has been written.
+    let closeRequests: AsyncStream<WebSocketErrorCode>
+    private let closeContinuation: AsyncStream<WebSocketErrorCode>.Continuation
 
-    init() {
-        (frames, continuation) = AsyncStream.makeStream(of: Frame.self)
+    init(channel: any Channel) {
+        self.channel = channel
+        (closeRequests, closeContinuation) = AsyncStream.makeStream(of: WebSocketErrorCode.self)
     }
 
     /// Queues packets in Engine.IO's WebSocket framing for `version`.
     func send(_ packets: [EnginePacket], version: EngineProtocolVersion) {
-        for packet in packets {
+        let frames = packets.map { packet in
             switch packet.payload {
             case .binary(let bytes):
                 // v3 prefixes binary frames with the packet type byte; v4 sends the bare data.
-                continuation.yield(.binary(version == .v3 ? [packet.kind.rawValue] + bytes : bytes))
+                var buffer = ByteBuffer()
+                if version == .v3 { buffer.writeInteger(packet.kind.rawValue) }
+                buffer.writeBytes(bytes)
+                return WebSocketFrame(fin: true, opcode: .binary, data: buffer)
             default:
-                continuation.yield(.text(packet.textFrame))
+                return WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(string: packet.textFrame))
             }
+        }
+        schedule { pending in
+            guard pending.closeCode == nil else { return }
+            pending.frames.append(contentsOf: frames)
         }
     }
 
     func close(_ code: WebSocketErrorCode = .normalClosure) {
-        continuation.yield(.close(code))
-        continuation.finish()
+        schedule { pending in
+            if pending.closeCode == nil { pending.closeCode = code }
+        }
+    }
+
+    private func schedule(_ change: (inout Pending) -> Void) {
+        let needsFlush = pending.withLock { pending in
+            change(&pending)
+            defer { pending.flushScheduled = true }
+            return !pending.flushScheduled
+        }
+        if needsFlush { channel.eventLoop.execute { self.flush() } }
+    }
+
+    /// On the event loop: writes what is queued, flushes once, then passes on a close request.
+    private func flush() {
+        let (frames, closeCode) = pending.withLock { pending in
+            defer {
+                pending.frames.removeAll()
+                pending.flushScheduled = false
+            }
+            return (pending.frames, pending.closeCode)
+        }
+        for frame in frames { channel.write(frame, promise: nil) }
+        if !frames.isEmpty { channel.flush() }
+        if let closeCode {
+            closeContinuation.yield(closeCode)
+            closeContinuation.finish()
+        }
     }
 }
