@@ -77,8 +77,8 @@ struct GatewayBench: AsyncParsableCommand {
         guard duration > 0, warmup >= 0 else { throw ValidationError("--duration must be positive, --warmup not negative") }
         guard connectRate > 0 else { throw ValidationError("--connect-rate must be positive") }
         if let rate, rate <= 0 { throw ValidationError("--rate must be positive") }
-        if wireProtocol == .rawWebSocket, scenario != .echoAck {
-            throw ValidationError("--protocol raw-ws only runs the echo-ack scenario")
+        if wireProtocol == .rawWebSocket, scenario != .echoAck, scenario != .idle {
+            throw ValidationError("--protocol raw-ws only runs the echo-ack and idle scenarios")
         }
     }
 

@@ -78,7 +78,7 @@ struct Daemon {
         let logger = logger
         return Application(
             router: router,
-            server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter, configuration: .init(maxFrameSize: maxFrameSize)),
+            server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter, configuration: .init(ws: .init(maxFrameSize: maxFrameSize))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "gatewayd"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0

@@ -59,7 +59,7 @@ struct SocketIOTestApp: AsyncParsableCommand {
 
         let app = Application(
             router: router,
-            server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter, configuration: .init(maxFrameSize: options.webSocketFrameLimit)),
+            server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter, configuration: .init(ws: .init(maxFrameSize: options.webSocketFrameLimit))),
             configuration: .init(address: .hostname(host, port: port)),
             onServerRunning: { channel in
                 // Unbuffered, so a test reading the pipe sees it at once.
