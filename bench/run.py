@@ -316,8 +316,12 @@ def scenario_runs(server: str, scenario: str, args: argparse.Namespace) -> list[
         protocol = "raw-ws" if server == "raw-ws" else "socketio"
         return [Run("echo-ack", "echo-ack", args.echo_connections, in_flight=args.echo_in_flight,
                     protocol=protocol, warmup=args.warmup)]
+    if scenario == "idle":
+        # On raw-ws this is the floor: what the Hummingbird WebSocket stack alone holds per connection.
+        return [Run("idle", "idle", args.idle_connections,
+                    protocol="raw-ws" if server == "raw-ws" else "socketio")]
     if server == "raw-ws":
-        return []  # the raw echo only has a ceiling for echo-ack
+        return []  # the raw echo is a ceiling only for echo-ack and a floor only for idle
     if scenario == "pipeline":
         return [Run("pipeline-peak", "pipeline", args.pipeline_connections, in_flight=args.pipeline_in_flight,
                     warmup=args.warmup)]
@@ -325,8 +329,6 @@ def scenario_runs(server: str, scenario: str, args: argparse.Namespace) -> list[
         subscribers = args.fanout_python_connections if server == "python-socketio" else args.fanout_connections
         return [Run("fanout", "fanout", subscribers, in_flight=args.fanout_in_flight,
                     publishers=args.fanout_publishers, warmup=args.warmup)]
-    if scenario == "idle":
-        return [Run("idle", "idle", args.idle_connections)]
     raise ValueError(scenario)
 
 
