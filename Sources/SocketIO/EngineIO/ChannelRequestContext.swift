@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdWebSocket
 import NIOCore
 
 /// A request context that keeps its connection's channel.
@@ -9,3 +10,6 @@ import NIOCore
 public protocol ChannelRequestContext: RequestContext {
     var channel: any Channel { get }
 }
+
+/// What a router needs to carry Engine.IO's WebSocket transport: upgrades, the peer address and the channel.
+public typealias EngineIOWebSocketContext = WebSocketRequestContext & RemoteAddressRequestContext & ChannelRequestContext

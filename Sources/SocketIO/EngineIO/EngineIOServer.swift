@@ -29,7 +29,7 @@ public final class EngineIOServer: Sendable {
         engine.installRoutes(on: router)
     }
 
-    public func installWebSocketRoutes<Context: WebSocketRequestContext & RemoteAddressRequestContext & ChannelRequestContext>(on router: Router<Context>) {
+    public func installWebSocketRoutes<Context: EngineIOWebSocketContext>(on router: Router<Context>) {
         engine.installWebSocketRoutes(on: router)
     }
 }

@@ -8,7 +8,7 @@ extension EngineServer {
         router.add(middleware: EngineIOPollingMiddleware<Context>(server: self))
     }
 
-    func installWebSocketRoutes<Context: WebSocketRequestContext & RemoteAddressRequestContext & ChannelRequestContext>(on router: Router<Context>) {
+    func installWebSocketRoutes<Context: EngineIOWebSocketContext>(on router: Router<Context>) {
         router.add(middleware: EngineIOWebSocketMiddleware<Context>(server: self))
     }
 
@@ -52,7 +52,7 @@ struct EngineIOPollingMiddleware<Context: RemoteAddressRequestContext>: RouterMi
 }
 
 /// Upgrades Engine.IO WebSocket requests that pass verification; refused ones get 400.
-struct EngineIOWebSocketMiddleware<Context: WebSocketRequestContext & RemoteAddressRequestContext & ChannelRequestContext>: RouterMiddleware {
+struct EngineIOWebSocketMiddleware<Context: EngineIOWebSocketContext>: RouterMiddleware {
     let server: EngineServer
     let upgrade: WebSocketUpgradeMiddleware<Context>
 

@@ -106,7 +106,7 @@ extension SocketIOServer {
 
     /// Serves WebSocket connections under ``SocketIOOptions/path`` on the router given to
     /// `.http1WebSocketUpgrade(webSocketRouter:)`.
-    public func installWebSocketRoutes<Context: WebSocketRequestContext & RemoteAddressRequestContext & ChannelRequestContext>(on router: Router<Context>) {
+    public func installWebSocketRoutes<Context: EngineIOWebSocketContext>(on router: Router<Context>) {
         engine.installWebSocketRoutes(on: router)
     }
 }
