@@ -15,6 +15,8 @@ Scenarios (see --help for every default):
             ws:result latency at half peak; gatewayd and python-socketio
   fanout    subscribers join room `fan`, publishers `publish` to it: deliveries/s and delivery latency
   idle      connections opened and held: connect time and server RSS per connection
+  churn     connections opened and closed one after another (after a warm-up tenth): connections/s and the
+            server RSS each one leaves behind (nothing, for a server that does not leak)
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ RELEASE = ROOT / ".build-release" / "release"
 PYTHON = ROOT / ".venv-v5" / "bin" / "python"
 RESULTS = ROOT / "bench" / "results"
 SERVERS = ("gatewayd", "python-socketio", "raw-ws")
-SCENARIOS = ("echo-ack", "pipeline", "fanout", "idle")
+SCENARIOS = ("echo-ack", "pipeline", "fanout", "idle", "churn")
 LISTEN_TIMEOUT_S = 60
 STOP_TIMEOUT_S = 10
 # The hard open-files limit of this machine is 20,000 per process: leave room for the rest of the fds.
@@ -72,6 +74,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--fanout-publishers", type=int, default=1)
     p.add_argument("--fanout-in-flight", type=int, default=4, help="publishes in flight per publisher")
     p.add_argument("--idle-connections", type=int, default=MAX_CONNECTIONS)
+    p.add_argument("--churn-connections", type=int, default=200_000, help="connections churned (gatewayd, raw-ws)")
+    p.add_argument("--churn-python-connections", type=int, default=20_000,
+                   help="connections churned for python-socketio, which accepts far fewer per second")
+    p.add_argument("--churn-concurrency", type=int, default=32, help="churned connections open at once")
     p.add_argument("--connect-rate", type=float,
                    help="new connections per second while connecting (default: the generator's own, 2000/s); "
                         "it bounds idle's connect time from below")
@@ -86,7 +92,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         args.duration = max(1.0, args.duration / 5)
         args.warmup = max(0.5, args.warmup / 5)
         for name in ("echo_connections", "pipeline_connections", "fanout_connections",
-                     "fanout_python_connections", "idle_connections"):
+                     "fanout_python_connections", "idle_connections", "churn_connections", "churn_python_connections"):
             setattr(args, name, max(1, getattr(args, name) // 10))
     for name in ("fanout_connections", "fanout_python_connections", "idle_connections"):
         if getattr(args, name) > MAX_CONNECTIONS:
@@ -229,7 +235,7 @@ def tail(path: Path, lines: int = 20) -> str:
 @dataclass
 class Run:
     """One generator invocation: the scenario's flags plus the runner's bookkeeping."""
-    phase: str  # the table's name for it: echo-ack, pipeline-peak, pipeline-half, fanout, idle
+    phase: str  # the table's name for it: echo-ack, pipeline-peak, pipeline-half, fanout, idle, churn
     scenario: str
     connections: int
     in_flight: int | None = None
@@ -320,8 +326,13 @@ def scenario_runs(server: str, scenario: str, args: argparse.Namespace) -> list[
         # On raw-ws this is the floor: what the Hummingbird WebSocket stack alone holds per connection.
         return [Run("idle", "idle", args.idle_connections,
                     protocol="raw-ws" if server == "raw-ws" else "socketio")]
+    if scenario == "churn":
+        # On raw-ws: what the Hummingbird WebSocket stack alone keeps of a closed connection.
+        count = args.churn_python_connections if server == "python-socketio" else args.churn_connections
+        return [Run("churn", "churn", count, in_flight=args.churn_concurrency,
+                    protocol="raw-ws" if server == "raw-ws" else "socketio")]
     if server == "raw-ws":
-        return []  # the raw echo is a ceiling only for echo-ack and a floor only for idle
+        return []  # the raw echo is a ceiling only for echo-ack and a floor only for idle and churn
     if scenario == "pipeline":
         return [Run("pipeline-peak", "pipeline", args.pipeline_connections, in_flight=args.pipeline_in_flight,
                     warmup=args.warmup)]
@@ -402,6 +413,10 @@ ROWS = [
     Row("idle", "idle: connect time", lambda r: r.get("connect_time_s"), "s", 2),
     Row("idle", "idle: server RSS", lambda r: r.get("server_rss_kb"), "KiB"),
     Row("idle", "idle: RSS per connection", lambda r: r.get("rss_per_conn_bytes"), "B"),
+    Row("churn", "churn: connections churned", lambda r: r.get("connected"), ratio=False),
+    Row("churn", "churn: connections/s", lambda r: r.get("throughput"), "/s"),
+    Row("churn", "churn: RSS retained per closed connection", lambda r: r.get("rss_per_conn_bytes"), "B", ratio=False),
+    Row("churn", "churn: errors", lambda r: r.get("errors"), ratio=False),
 ]
 
 
@@ -424,6 +439,9 @@ def markdown_table(records: list[dict], args: argparse.Namespace) -> str:
     if "fanout" in phases and "python-socketio" in args.servers:
         notes.append(f"fanout: python-socketio ran with {args.fanout_python_connections} subscribers, "
                      f"gatewayd with {args.fanout_connections} (python fans out one emit per socket).")
+    if "churn" in phases and "python-socketio" in args.servers:
+        notes.append(f"churn: python-socketio churned {args.churn_python_connections} connections, the others "
+                     f"{args.churn_connections}; RSS retained is (RSS after - RSS after the warm-up tenth) / connections.")
     if "pipeline-half" in phases:
         notes.append("pipeline at P/2: open loop at half of each server's own closed-loop peak.")
     if args.quick:

@@ -12,21 +12,20 @@ import Persistence
 public struct AdminAPI: Sendable {
     let store: ConfigStore
     let runner: TestRunner
-    let adminToken: String?
+    let access: AdminAccess
     let version: String
     let maxRequestBytes: Int
     /// Serves `POST /admin/emit` when set.
     let pusher: (any ServerPushing)?
     let logger: Logger
 
-    /// `adminToken` nil (or empty) leaves the admin routes to loopback clients only.
     public init(
-        store: ConfigStore, runner: TestRunner, adminToken: String?, version: String,
+        store: ConfigStore, runner: TestRunner, access: AdminAccess, version: String,
         maxRequestBytes: Int = 4 << 20, pusher: (any ServerPushing)? = nil, logger: Logger = Logger(label: "gatewayd.admin")
     ) {
         self.store = store
         self.runner = runner
-        self.adminToken = adminToken.flatMap { $0.isEmpty ? nil : $0 }
+        self.access = access
         self.version = version
         self.maxRequestBytes = maxRequestBytes
         self.pusher = pusher
@@ -37,7 +36,7 @@ public struct AdminAPI: Sendable {
         router.get("healthz") { _, _ in await health() }
         let admin = router.group("admin")
             .add(middleware: AdminErrorMiddleware<Context>(logger: logger))
-            .add(middleware: AdminAuthMiddleware<Context>(token: adminToken))
+            .add(middleware: AdminAuthMiddleware<Context>(access: access))
         installGatewayRoutes(on: admin)
         installEventRoutes(on: admin)
         if let pusher { installEmitRoute(on: admin, pusher: pusher) }

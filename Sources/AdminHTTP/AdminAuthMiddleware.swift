@@ -1,29 +1,42 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// Guards every `/admin/*` route.
+/// Guards every `/admin/*` route by the daemon's ``AdminAccess``.
 ///
-/// With a token configured, a request needs `Authorization: Bearer <token>` (compared in constant time).
-/// Without one, the admin API answers only loopback peers: a daemon bound to `0.0.0.0` must not hand its
-/// configuration to the network just because nobody set a token.
+/// With a token, a request needs `Authorization: Bearer <token>` (compared in constant time). Without one, only a
+/// loopback peer gets in, and only with a request that no proxy forwarded: behind nginx or a sidecar on the same host,
+/// every outside request arrives from 127.0.0.1, and the forwarding header is the only sign of where it came from.
 struct AdminAuthMiddleware<Context: RemoteAddressRequestContext>: RouterMiddleware {
-    let token: String?
+    let access: AdminAccess
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let token else {
+        switch access {
+        case .token(let token):
+            guard let presented = AdminCredentials.bearerToken(request.headers[.authorization]) else {
+                throw AdminError(status: .unauthorized, code: "UNAUTHORIZED", message: "missing 'Authorization: Bearer <token>' header")
+            }
+            guard AdminCredentials.constantTimeEquals(Array(presented.utf8), Array(token.utf8)) else {
+                throw AdminError(status: .unauthorized, code: "UNAUTHORIZED", message: "invalid admin token")
+            }
+        case .closed:
+            throw AdminError(
+                status: .forbidden, code: "FORBIDDEN",
+                message: "no admin token is configured and the daemon listens beyond loopback, so the admin API refuses every request: "
+                    + "set --admin-token (GATEWAYD_ADMIN_TOKEN), or --admin-insecure-loopback to let loopback clients in without one")
+        case .loopback:
+            if let header = AdminCredentials.forwardingHeader(in: request.headers) {
+                throw AdminError(
+                    status: .forbidden, code: "FORBIDDEN",
+                    message: "the request was forwarded by a proxy (it carries '\(header)'), and without an admin token the admin API only "
+                        + "answers clients on this host: set --admin-token (GATEWAYD_ADMIN_TOKEN) to use it behind a reverse proxy")
+            }
             guard AdminCredentials.isLoopback(context.remoteAddress) else {
                 throw AdminError(
                     status: .forbidden, code: "FORBIDDEN",
-                    message: "no admin token is configured, so the admin API only answers loopback clients")
+                    message: "no admin token is configured, so the admin API only answers loopback clients: set --admin-token (GATEWAYD_ADMIN_TOKEN)")
             }
-            return try await next(request, context)
-        }
-        guard let presented = AdminCredentials.bearerToken(request.headers[.authorization]) else {
-            throw AdminError(status: .unauthorized, code: "UNAUTHORIZED", message: "missing 'Authorization: Bearer <token>' header")
-        }
-        guard AdminCredentials.constantTimeEquals(Array(presented.utf8), Array(token.utf8)) else {
-            throw AdminError(status: .unauthorized, code: "UNAUTHORIZED", message: "invalid admin token")
         }
         return try await next(request, context)
     }
@@ -45,6 +58,11 @@ enum AdminCredentials {
             difference |= (index < lhs.count ? lhs[index] : 0) ^ (index < rhs.count ? rhs[index] : 0)
         }
         return difference == 0
+    }
+
+    /// The first forwarding header a request carries, by its canonical name.
+    static func forwardingHeader(in headers: HTTPFields) -> String? {
+        AdminAccess.forwardingHeaders.first { name in HTTPField.Name(name).map { headers[$0] != nil } ?? false }
     }
 
     static func isLoopback(_ address: SocketAddress?) -> Bool {

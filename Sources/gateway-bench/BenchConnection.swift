@@ -204,7 +204,7 @@ final class BenchConnection: ChannelInboundHandler {
         case .echoAck: sendEvent(name: "echo", body: run.payloadBody)
         case .pipeline: sendEvent(name: "work", body: run.payloadBody)
         case .fanout: sendEvent(name: "publish", body: run.publishBody())
-        case .idle: inFlight -= 1
+        case .idle, .churn: inFlight -= 1
         }
     }
 

@@ -10,6 +10,8 @@ enum Scenario: String, CaseIterable, Sendable {
     case fanout
     /// Connections opened and held; connect time and server memory measured.
     case idle
+    /// Connections opened and closed one after another; the server memory they leave behind measured.
+    case churn
 }
 
 /// What the generator speaks on each WebSocket.

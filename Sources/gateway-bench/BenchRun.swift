@@ -71,7 +71,7 @@ final class BenchRun: @unchecked Sendable {
     private func launch(index: Int) {
         let role: BenchConnection.Role = switch plan.scenario {
         case .echoAck, .pipeline: .worker
-        case .idle: .idle
+        case .idle, .churn: .idle
         case .fanout: index < plan.connections ? .subscriber : .publisher
         }
         let connection = BenchConnection(role: role, run: self)

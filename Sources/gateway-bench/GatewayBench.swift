@@ -38,8 +38,11 @@ struct GatewayBench: AsyncParsableCommand {
     @Option(help: "New connections per second while connecting.")
     var connectRate = 2000.0
 
-    @Option(help: "Closed loop: events in flight per connection (ignored with --rate).")
+    @Option(help: "Closed loop: events in flight per connection (ignored with --rate); churn: connections open at once.")
     var inFlight = 8
+
+    @Option(help: "Churn: connections churned before the server's memory is first read (default: a tenth of --connections).")
+    var churnWarmup: Int?
 
     @Option(help: "Open loop: events per second per connection.")
     var rate: Double?
@@ -77,13 +80,15 @@ struct GatewayBench: AsyncParsableCommand {
         guard duration > 0, warmup >= 0 else { throw ValidationError("--duration must be positive, --warmup not negative") }
         guard connectRate > 0 else { throw ValidationError("--connect-rate must be positive") }
         if let rate, rate <= 0 { throw ValidationError("--rate must be positive") }
-        if wireProtocol == .rawWebSocket, scenario != .echoAck, scenario != .idle {
-            throw ValidationError("--protocol raw-ws only runs the echo-ack and idle scenarios")
+        if wireProtocol == .rawWebSocket, ![.echoAck, .idle, .churn].contains(scenario) {
+            throw ValidationError("--protocol raw-ws only runs the echo-ack, idle and churn scenarios")
         }
+        if let churnWarmup, churnWarmup < 0 { throw ValidationError("--churn-warmup must not be negative") }
     }
 
     func run() async throws {
         let plan = try makePlan()
+        if scenario == .churn { return try await runChurn(plan) }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         let run = BenchRun(plan: plan, eventLoop: loop)
@@ -113,6 +118,34 @@ struct GatewayBench: AsyncParsableCommand {
         if measured.connected == 0 || (scenario != .idle && measured.completions == 0) {
             throw ExitCode.failure
         }
+    }
+
+    /// Warm-up churn, then the measured churn between two readings of the server's RSS: what stays per connection.
+    private func runChurn(_ plan: BenchPlan) async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        let run = ChurnRun(plan: plan, eventLoop: loop, concurrency: inFlight)
+        let bound = TimeAmount.seconds(Int64(connections / 100) + 120)
+        try await loop.flatSubmit { run.churn(churnWarmup ?? connections / 10) }.bounded(by: bound, on: loop, phase: "warming up").get()
+        let warmedUp = try await loop.submit { run.completed }.get()
+        let rssBefore = serverPid.flatMap(ProcessMemory.residentKilobytes)
+        let start = NIODeadline.now()
+        try await loop.flatSubmit { run.churn(connections) }.bounded(by: bound, on: loop, phase: "churning").get()
+        let seconds = Double((NIODeadline.now() - start).nanoseconds) / 1e9
+        let rssAfter = serverPid.flatMap(ProcessMemory.residentKilobytes)
+        let (completed, errors) = try await loop.submit { (run.completed - warmedUp, run.errors) }.get()
+        try await group.shutdownGracefully()
+
+        let retained: Int? = if let rssBefore, let rssAfter, completed > 0 { (rssAfter - rssBefore) * 1024 / completed } else { nil }
+        let report = BenchReport(
+            label: label, scenario: scenario.rawValue, protocol: wireProtocol.rawValue, url: url, namespace: namespace,
+            connections: connections, connected: completed, in_flight: inFlight, payload_bytes: 0,
+            duration_s: seconds, events: UInt64(completed), throughput: Double(completed) / seconds,
+            errors: errors.values.reduce(0, +), error_kinds: errors, connect_time_s: seconds,
+            server_rss_kb_before: rssBefore, server_rss_kb: rssAfter, rss_per_conn_bytes: retained)
+        print(report.jsonLine())
+        FileHandle.standardError.write(Data((report.summary() + "\n").utf8))
+        if completed == 0 { throw ExitCode.failure }
     }
 
     private func makePlan() throws -> BenchPlan {

@@ -3,7 +3,6 @@ import ArgumentParser
 import Foundation
 import Gateway
 import Hummingbird
-import HummingbirdWebSocket
 import Logging
 import Persistence
 import ScriptSandbox
@@ -40,6 +39,9 @@ struct Daemon {
             server: socketIO, store: store, pool: scriptPool,
             authenticator: try await GatewayAuthenticator(secret: configuration.jwtSecret),
             settings: configuration.gateway, logger: logger)
+        if let warning = configuration.adminAccess.startupWarning(host: configuration.host) {
+            logger.warning("\(warning)")
+        }
         if configuration.jwtSecret == nil {
             logger.warning("no JWT secret configured: tokens are not verified, gateways that require auth refuse every client")
         }
@@ -61,28 +63,27 @@ struct Daemon {
         [context.gateway]
     }
 
-    /// One HTTP server for both: the Socket.IO endpoint (polling on the HTTP router, WebSocket upgrades on
-    /// the second router) and the admin API.
+    /// One HTTP server for both: the Socket.IO endpoint (polling on the router, WebSocket upgrades in the server's
+    /// channel) and the admin API.
     private func makeApplication(_ context: DaemonContext) -> some Service {
         let router = Router(context: SocketIORequestContext.self)
-        let webSocketRouter = Router(context: SocketIORequestContext.self)
         AdminAPI(
             store: context.store, runner: TestRunner(store: context.store, pool: context.scriptPool),
-            adminToken: configuration.adminToken, version: Gatewayd.version,
+            access: configuration.adminAccess, version: Gatewayd.version,
             pusher: GatewayPushBridge(push: context.gateway.push), logger: logger
         ).install(on: router)
         context.socketIO.installRoutes(on: router)
-        context.socketIO.installWebSocketRoutes(on: webSocketRouter)
 
-        let maxFrameSize = configuration.socketIO.webSocketFrameLimit
         let logger = logger
         return Application(
             router: router,
-            server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter, configuration: .init(ws: .init(maxFrameSize: maxFrameSize))),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "gatewayd"),
+            server: context.socketIO.httpServer(limits: configuration.http),
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "gatewayd",
+                availableConnectionsDelegate: configuration.http.connectionCap(logger: logger)),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
-                logger.info("listening", metadata: ["port": "\(port)", "admin": "\(configuration.adminToken == nil ? "loopback only" : "token")"])
+                logger.info("listening", metadata: ["port": "\(port)"])
                 // Unbuffered, so a supervisor or test reading the pipe sees it at once.
                 FileHandle.standardOutput.write(Data("LISTENING \(port)\n".utf8))
             },

@@ -1,4 +1,6 @@
+import AdminHTTP
 import Gateway
+import NIOCore
 import Logging
 import SocketIO
 
@@ -13,8 +15,10 @@ struct DaemonConfiguration: Sendable {
     var handlersFolder: String
     /// Sync `handlersFolder` into the database before serving (skipped, with a log line, when it is absent).
     var syncHandlers: Bool
-    /// nil: the admin API answers loopback clients only.
-    var adminToken: String?
+    /// Who may use the admin API: its token, or the tokenless loopback rules.
+    var adminAccess: AdminAccess
+    /// Connection limits of the HTTP server in front of everything.
+    var http: HTTPLimits
     /// The HMAC secret for users' JWTs; at least ``minimumJWTSecretBytes`` long when set.
     var jwtSecret: String?
     /// Lua worker threads.

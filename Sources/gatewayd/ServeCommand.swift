@@ -1,3 +1,4 @@
+import AdminHTTP
 import ArgumentParser
 import Foundation
 import Gateway
@@ -21,8 +22,16 @@ struct ServeCommand: AsyncParsableCommand {
     var port: Int = EnvironmentDefault.value("GATEWAYD_PORT", 3000)
     @Flag(inversion: .prefixedNo, help: "Sync the handlers folder into the database at start-up (env GATEWAYD_SYNC=true|false).")
     var sync: Bool = EnvironmentDefault.flag("GATEWAYD_SYNC", true)
-    @Option(help: "Bearer token for /admin/*; without one the admin API only answers loopback clients (env GATEWAYD_ADMIN_TOKEN).")
+    @Option(help: "Bearer token for /admin/*; without one the admin API only answers unforwarded loopback requests, and only when --host is loopback (env GATEWAYD_ADMIN_TOKEN).")
     var adminToken: String?
+    @Flag(inversion: .prefixedNo, help: "Without --admin-token, let loopback clients use the admin API even when --host is not loopback (env GATEWAYD_ADMIN_INSECURE_LOOPBACK=true|false).")
+    var adminInsecureLoopback: Bool = EnvironmentDefault.flag("GATEWAYD_ADMIN_INSECURE_LOOPBACK", false)
+    @Option(help: "Milliseconds a client has to send a whole request head before its connection is cut (env GATEWAYD_HEADER_TIMEOUT).")
+    var headerTimeout: Int = EnvironmentDefault.value("GATEWAYD_HEADER_TIMEOUT", 10_000)
+    @Option(help: "Milliseconds a keep-alive HTTP connection may wait for its next request before it is closed (env GATEWAYD_IDLE_TIMEOUT).")
+    var idleTimeout: Int = EnvironmentDefault.value("GATEWAYD_IDLE_TIMEOUT", 60_000)
+    @Option(help: "Open connections past which new ones wait in the listen backlog; 0 derives it from the open-files limit (env GATEWAYD_MAX_CONNECTIONS).")
+    var maxConnections: Int = EnvironmentDefault.value("GATEWAYD_MAX_CONNECTIONS", 0)
     @Option(help: "HMAC secret (at least 32 bytes) that users' JWTs are signed with (env GATEWAYD_JWT_SECRET).")
     var jwtSecret: String?
     @Option(help: "Lua worker threads running handlers (env GATEWAYD_WORKERS).")
@@ -54,6 +63,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard shutdownGrace >= 0 else { throw ValidationError("--shutdown-grace must not be negative") }
         guard connectTimeout > 0 else { throw ValidationError("--connect-timeout must be positive") }
         guard pingInterval > 0, pingTimeout > 0 else { throw ValidationError("--ping-interval and --ping-timeout must be positive") }
+        guard headerTimeout > 0 else { throw ValidationError("--header-timeout must be positive") }
+        guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be positive") }
+        guard maxConnections >= 0 else { throw ValidationError("--max-connections must not be negative") }
         guard maxPayload > 0 else { throw ValidationError("--max-payload must be positive") }
         guard path.hasPrefix("/") else { throw ValidationError("--path must start with '/'") }
         if let jwtSecret = resolvedJWTSecret, jwtSecret.utf8.count < DaemonConfiguration.minimumJWTSecretBytes {
@@ -64,6 +76,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = common.bootstrapLogging()
+        let configuration = configuration(fileDescriptorLimit: FileDescriptorLimit.raiseToHardLimit())
         try await Daemon(configuration: configuration, logger: logger).run()
     }
 
@@ -76,7 +89,8 @@ struct ServeCommand: AsyncParsableCommand {
         (jwtSecret ?? EnvironmentDefault.optional("GATEWAYD_JWT_SECRET")).flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    var configuration: DaemonConfiguration {
+    /// The daemon's settings; `fileDescriptorLimit` bounds the default connection cap.
+    func configuration(fileDescriptorLimit: Int) -> DaemonConfiguration {
         var socketIO = SocketIOOptions()
         socketIO.path = path
         socketIO.pingInterval = .milliseconds(pingInterval)
@@ -90,7 +104,13 @@ struct ServeCommand: AsyncParsableCommand {
         }
         return DaemonConfiguration(
             host: host, port: port, databasePath: common.databasePath, handlersFolder: handlers.handlersFolder,
-            syncHandlers: sync, adminToken: resolvedAdminToken, jwtSecret: resolvedJWTSecret,
+            syncHandlers: sync,
+            adminAccess: AdminAccess(token: resolvedAdminToken, host: host, insecureLoopback: adminInsecureLoopback),
+            http: HTTPLimits(
+                headerTimeout: .milliseconds(Int64(headerTimeout)), idleTimeout: .milliseconds(Int64(idleTimeout)),
+                maxConnections: maxConnections > 0
+                    ? maxConnections : HTTPLimits.defaultMaxConnections(fileDescriptorLimit: fileDescriptorLimit)),
+            jwtSecret: resolvedJWTSecret,
             workers: workers,
             gateway: GatewaySettings(
                 queueSize: queueSize, maxPendingPerSocket: maxPendingPerSocket, shutdownGrace: .milliseconds(shutdownGrace)),

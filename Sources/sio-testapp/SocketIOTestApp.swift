@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Hummingbird
-import HummingbirdWebSocket
+import HummingbirdCore
 import JSONCore
 import Logging
 import SocketIO
@@ -39,8 +39,8 @@ struct SocketIOTestApp: AsyncParsableCommand {
         let logger = Logger(label: "sio-testapp")
 
         let router = Router(context: SocketIORequestContext.self)
-        let webSocketRouter = Router(context: SocketIORequestContext.self)
         router.get("/health") { _, _ in "ok" }
+        let server: HTTPServerBuilder
         switch mode {
         case .engineEcho:
             options.path = path ?? "/engine.io/"
@@ -48,18 +48,18 @@ struct SocketIOTestApp: AsyncParsableCommand {
                 connection.send(payload)
             }
             engine.installRoutes(on: router)
-            engine.installWebSocketRoutes(on: webSocketRouter)
+            server = engine.httpServer()
         case .chat, .protocolSuite:
             options.path = path ?? "/socket.io/"
-            let server = SocketIOServer(options: options, logger: logger)
-            if mode == .chat { ChatApp.install(on: server) } else { ProtocolSuiteApp.install(on: server) }
-            server.installRoutes(on: router)
-            server.installWebSocketRoutes(on: webSocketRouter)
+            let socketIO = SocketIOServer(options: options, logger: logger)
+            if mode == .chat { ChatApp.install(on: socketIO) } else { ProtocolSuiteApp.install(on: socketIO) }
+            socketIO.installRoutes(on: router)
+            server = socketIO.httpServer()
         }
 
         let app = Application(
             router: router,
-            server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter, configuration: .init(ws: .init(maxFrameSize: options.webSocketFrameLimit))),
+            server: server,
             configuration: .init(address: .hostname(host, port: port)),
             onServerRunning: { channel in
                 // Unbuffered, so a test reading the pipe sees it at once.

@@ -113,14 +113,15 @@ def test_a_bad_script_refuses_the_whole_sync_with_file_and_line(tmp_path, handle
 # MARK: serve
 
 def test_serve_syncs_the_handlers_folder_at_start_up(start_server, tmp_path, handlers):
-    server = start_server([GATEWAYD, "serve", "--port", "0", "--db", tmp_path / "db.sqlite", "--handlers", handlers])
+    server = start_server([GATEWAYD, "serve", "--port", "0", "--host", "127.0.0.1", "--db", tmp_path / "db.sqlite", "--handlers", handlers])
     gateways = requests.get(server.url + "/admin/gateways", timeout=10).json()["gateways"]
     assert [(g["path"], g["origin"], g["folderName"]) for g in gateways] == [("/chat", "folder", "chat")]
 
 
 def test_serve_with_no_arguments_uses_the_working_directory(start_server, tmp_path, handlers):
-    # Only the port comes from the environment, so the test cannot collide with a daemon on 3000.
-    server = start_server([GATEWAYD], cwd=tmp_path, env={"GATEWAYD_PORT": "0"})
+    # Only the port and host come from the environment: the test cannot collide with a daemon on 3000, and
+    # a loopback host keeps the tokenless admin API open.
+    server = start_server([GATEWAYD], cwd=tmp_path, env={"GATEWAYD_PORT": "0", "GATEWAYD_HOST": "127.0.0.1"})
     assert (tmp_path / "gatewayd.sqlite").exists()
     body = requests.post(server.url + "/admin/test/run", timeout=10, json={
         "kind": "websocket_event", "gatewayPath": "/chat", "eventName": "message",
@@ -130,7 +131,7 @@ def test_serve_with_no_arguments_uses_the_working_directory(start_server, tmp_pa
 
 
 def test_serve_without_a_handlers_folder_starts_and_says_so(start_server, tmp_path):
-    server = start_server([GATEWAYD, "serve", "--port", "0", "--db", tmp_path / "db.sqlite",
+    server = start_server([GATEWAYD, "serve", "--port", "0", "--host", "127.0.0.1", "--db", tmp_path / "db.sqlite",
                            "--handlers", tmp_path / "absent"])
     assert requests.get(server.url + "/admin/gateways", timeout=10).json() == {"gateways": []}
     assert any("no handlers folder" in line for line in server.output)
@@ -146,7 +147,7 @@ def test_serve_refuses_to_start_on_a_bad_handlers_folder(tmp_path, handlers):
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_serve_shuts_down_gracefully_on_signals(start_server, tmp_path, sig):
-    server = start_server([GATEWAYD, "serve", "--port", "0", "--db", tmp_path / "db.sqlite", "--no-sync"])
+    server = start_server([GATEWAYD, "serve", "--port", "0", "--host", "127.0.0.1", "--db", tmp_path / "db.sqlite", "--no-sync"])
     assert requests.get(server.url + "/healthz", timeout=10).status_code == 200
     server.signal(sig)
     assert server.wait(timeout=15) == 0
@@ -158,7 +159,7 @@ def test_jwt_secret_must_be_at_least_32_bytes(start_server, tmp_path):
     assert "at least 32 bytes" in short.stderr
     from_env = gatewayd("serve", "--port", "0", "--db", tmp_path / "db.sqlite", env={"GATEWAYD_JWT_SECRET": "x" * 31})
     assert from_env.returncode == 2
-    server = start_server([GATEWAYD, "serve", "--port", "0", "--db", tmp_path / "db.sqlite", "--no-sync",
+    server = start_server([GATEWAYD, "serve", "--port", "0", "--host", "127.0.0.1", "--db", tmp_path / "db.sqlite", "--no-sync",
                            "--jwt-secret", "s" * 32])
     assert requests.get(server.url + "/healthz", timeout=10).status_code == 200
 
@@ -174,7 +175,8 @@ def test_usage_errors_exit_2(tmp_path):
 def test_every_serve_option_is_documented_with_its_environment_variable():
     help_text = " ".join(gatewayd("serve", "--help").stdout.split())
     for name in ["host", "port", "db", "handlers", "admin-token", "jwt-secret", "workers", "queue-size", "path",
-                 "cors-origin", "ping-interval", "ping-timeout", "max-payload", "log-level", "sync"]:
+                 "cors-origin", "ping-interval", "ping-timeout", "max-payload", "log-level", "sync",
+                 "admin-insecure-loopback", "header-timeout", "idle-timeout"]:
         assert f"--{name}" in help_text
         assert f"GATEWAYD_{name.upper().replace('-', '_')}" in help_text
 

@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import NIOCore
@@ -29,8 +30,9 @@ public final class EngineIOServer: Sendable {
         engine.installRoutes(on: router)
     }
 
-    public func installWebSocketRoutes<Context: EngineIOWebSocketContext>(on router: Router<Context>) {
-        engine.installWebSocketRoutes(on: router)
+    /// The HTTP server to run the application's router on: HTTP/1 with this server's WebSocket upgrade, under `limits`.
+    public func httpServer(limits: HTTPLimits = HTTPLimits()) -> HTTPServerBuilder {
+        .engineIO(engine, limits: limits)
     }
 }
 

@@ -8,10 +8,6 @@ extension EngineServer {
         router.add(middleware: EngineIOPollingMiddleware<Context>(server: self))
     }
 
-    func installWebSocketRoutes<Context: EngineIOWebSocketContext>(on router: Router<Context>) {
-        router.add(middleware: EngineIOWebSocketMiddleware<Context>(server: self))
-    }
-
     func matchesPath(_ request: Request) -> Bool {
         var path = request.uri.path
         while path.count > 1, path.hasSuffix("/") { path.removeLast() }
@@ -51,43 +47,30 @@ struct EngineIOPollingMiddleware<Context: RemoteAddressRequestContext>: RouterMi
     }
 }
 
-/// Upgrades Engine.IO WebSocket requests that pass verification; refused ones get 400.
-struct EngineIOWebSocketMiddleware<Context: EngineIOWebSocketContext>: RouterMiddleware {
-    let server: EngineServer
-    let upgrade: WebSocketUpgradeMiddleware<Context>
+extension EngineServer {
+    typealias WebSocketUpgrade = ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>>
 
-    init(server: EngineServer) {
-        self.server = server
-        let engine = server
-        self.upgrade = WebSocketUpgradeMiddleware(
-            shouldUpgrade: { request, _ in
-                // A second WebSocket for a session is accepted and closed at once, as the reference
-                // server does; browsers report a refused handshake less reliably than a close.
-                let sid = HandshakeRequest.queryParameters(of: request)["sid"]
-                return Self.verify(request, engine: engine) != nil || sid.map(engine.hasSession) == true
-                    ? .upgrade([:]) : .dontUpgrade
-            },
-            onUpgrade: { inbound, outbound, context in
-                // Verified again: the session may have changed since the upgrade was accepted.
-                guard let parameters = Self.verify(context.request, engine: engine) else { return }
-                let handshake = HandshakeRequest(request: context.request, remoteAddress: context.requestContext.remoteAddress)
-                await engine.handleWebSocket(
-                    inbound: inbound, outbound: outbound, channel: context.requestContext.channel,
-                    parameters: parameters, handshake: handshake)
-            }
-        )
-    }
-
-    private static func verify(_ request: Request, engine: EngineServer) -> EngineServer.RequestParameters? {
+    /// Decides on a WebSocket upgrade request from its head alone, on the connection's event loop.
+    ///
+    /// Deliberately not a Hummingbird router route: a router upgrade keeps its request context in a box that the
+    /// context itself holds (hummingbird-websocket 2.8.1's `WebSocketHandlerReference`), a cycle that outlives the
+    /// connection; this closure holds the channel only while the WebSocket is open.
+    func webSocketUpgrade(for head: HTTPRequest, channel: any Channel) -> WebSocketUpgrade {
+        let request = Request(head: head, body: .init(buffer: ByteBuffer()))
+        guard matchesPath(request) else { return .dontUpgrade }
         let query = HandshakeRequest.queryParameters(of: request)
-        guard case .success(let parameters) = engine.verify(method: request.method, query: query, isUpgrade: true),
+        guard case .success(let parameters) = verify(method: request.method, query: query, isUpgrade: true),
               parameters.transport == .websocket
-        else { return nil }
-        return parameters
-    }
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard server.matchesPath(request) else { return try await next(request, context) }
-        return try await upgrade.handle(request, context: context, next: next)
+        else {
+            // A second WebSocket for a session is accepted and closed at once, as the reference server does;
+            // browsers report a refused handshake less reliably than a close.
+            guard let sid = query["sid"], hasSession(sid) else { return .dontUpgrade }
+            return .upgrade([:]) { _, _, _ in }
+        }
+        let handshake = HandshakeRequest(request: request, remoteAddress: channel.remoteAddress)
+        return .upgrade([:]) { inbound, outbound, _ in
+            await self.handleWebSocket(
+                inbound: inbound, outbound: outbound, channel: channel, parameters: parameters, handshake: handshake)
+        }
     }
 }

@@ -156,9 +156,11 @@ final class EngineServer: Sendable {
         }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await Self.close(outbound, whenRequestedBy: sink) }
-            group.addTask { await self.readFrames(from: inbound, session: session, sink: sink) }
-            await group.next()
-            group.cancelAll()
+            await readFrames(from: inbound, session: session, sink: sink)
+            // Reading ended the session or the probe, which asked for the close; the close frame must still go out
+            // (cancelling the writer here once left a client waiting for it until the close timeout).
+            sink.close()
+            await group.waitForAll()
         }
     }
 

@@ -50,7 +50,8 @@ final class EngineSession: Sendable {
     let version: EngineProtocolVersion
     let handshake: HandshakeRequest
     private let timing: SocketIOOptions
-    private let eventLoop: any EventLoop
+    /// Where the session's timers run (and, for a WebSocket, where its channel lives).
+    let eventLoop: any EventLoop
     private let state: Mutex<State>
     private let onClose: @Sendable (EngineSession) -> Void
     let logger: Logger

@@ -2,6 +2,7 @@ import Hummingbird
 import HummingbirdCore
 import JSONCore
 import Logging
+import NIOCore
 import Synchronization
 
 /// One Engine.IO connection seen from Socket.IO: decodes its packets, connects it to namespaces, and
@@ -13,7 +14,9 @@ final class Client: EngineSessionDelegate {
     private struct State {
         var decoder = SocketIOPacketDecoder()
         var sockets: [String: Socket] = [:]
-        var connectTimer: Task<Void, Never>?
+        /// A NIO timer, not a sleeping task: a cancelled `Task.sleep` keeps its task and timer until the deadline
+        /// would have passed, 45 s of memory for every connection that came and went.
+        var connectTimer: Scheduled<Void>?
     }
 
     let session: EngineSession
@@ -29,10 +32,9 @@ final class Client: EngineSessionDelegate {
 
     /// Starts the connect timeout; protocol v4 clients are connected to `/` at once, as socket.io 2.x did.
     func start() {
-        let timeout = server.options.connectTimeout
-        let timer = Task { [weak self] in
-            guard (try? await Task.sleep(for: timeout)) != nil, let self else { return }
-            if self.state.withLock({ $0.sockets.isEmpty }) { self.session.close(reason: .forcedClose) }
+        let timer = session.eventLoop.scheduleTask(in: .init(server.options.connectTimeout)) { [weak self] in
+            guard let self, self.state.withLock({ $0.sockets.isEmpty }) else { return }
+            self.session.close(reason: .forcedClose)
         }
         state.withLock { $0.connectTimer = timer }
         if version == .v4 {

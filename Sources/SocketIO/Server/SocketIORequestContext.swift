@@ -1,19 +1,14 @@
 import Hummingbird
-import HummingbirdWebSocket
 import NIOCore
 
-/// A request context for applications that serve Socket.IO: WebSocket upgrades plus the peer address
-/// (the handshake's `address`). Use it for both the HTTP and the WebSocket router.
-public struct SocketIORequestContext: RequestContext, WebSocketRequestContext, RemoteAddressRequestContext, ChannelRequestContext {
+/// A request context for applications that serve Socket.IO: the peer address (the handshake's `address`) on top of
+/// Hummingbird's core context.
+public struct SocketIORequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
-    public let webSocket: WebSocketHandlerReference<SocketIORequestContext>
     public let remoteAddress: SocketAddress?
-    public let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
-        self.webSocket = .init()
         self.remoteAddress = source.channel.remoteAddress
-        self.channel = source.channel
     }
 }

@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 import JSONCore
 import Logging
@@ -7,7 +8,8 @@ import NIOPosix
 import Synchronization
 
 /// A Socket.IO server: namespaces over an Engine.IO server. Mount it on a Hummingbird application with
-/// ``installRoutes(on:)`` and ``installWebSocketRoutes(on:)``.
+/// ``installRoutes(on:)`` (long-polling on the application's router) and ``httpServer(limits:)`` (the server that
+/// carries the WebSocket upgrade).
 ///
 /// Namespaces exist because they were registered with ``of(_:)``, or because a dynamic matcher
 /// accepted a name when a client first asked for it.
@@ -104,9 +106,9 @@ extension SocketIOServer {
         engine.installRoutes(on: router)
     }
 
-    /// Serves WebSocket connections under ``SocketIOOptions/path`` on the router given to
-    /// `.http1WebSocketUpgrade(webSocketRouter:)`.
-    public func installWebSocketRoutes<Context: EngineIOWebSocketContext>(on router: Router<Context>) {
-        engine.installWebSocketRoutes(on: router)
+    /// The HTTP server to run the application's router on: HTTP/1 with WebSocket upgrades under
+    /// ``SocketIOOptions/path``, under `limits`.
+    public func httpServer(limits: HTTPLimits = HTTPLimits()) -> HTTPServerBuilder {
+        .engineIO(engine, limits: limits)
     }
 }

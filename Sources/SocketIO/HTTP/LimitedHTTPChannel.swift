@@ -1,0 +1,25 @@
+import HummingbirdCore
+import Logging
+import NIOCore
+
+/// A server child channel with ``HTTPLimits``' request-head timeout added to the pipeline `Base` sets up.
+///
+/// `Base` is Hummingbird's HTTP/1 channel (with or without the WebSocket upgrade); its own idle handling
+/// (`idleTimeout` in its configuration) closes keep-alive connections that have no request in flight.
+struct LimitedHTTPChannel<Base: ServerChildChannel>: ServerChildChannel {
+    typealias Value = Base.Value
+
+    let base: Base
+    let headerTimeout: TimeAmount
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        base.setup(channel: channel, logger: logger).flatMapThrowing { value in
+            try RequestHeadTimeout.install(on: channel, timeout: headerTimeout, logger: logger)
+            return value
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await base.handle(value: value, logger: logger)
+    }
+}
