@@ -76,3 +76,15 @@ def test_unknown_namespace_is_reported_not_hung(start_server, tmp_path):
                              timeout=30)
     assert code != 0
     assert report["connected"] == 0 and report["error_kinds"].get("connect_error") == 2
+
+
+def test_churn_reports_what_closed_connections_leave_behind(start_server, tmp_path):
+    server = serve(start_server, tmp_path, ROOT / "bench" / "handlers")
+    code, report = run_bench(server, "--scenario", "churn", "--connections", 300, "--churn-warmup", 50,
+                             "--in-flight", 8, "--server-pid", server.proc.pid)
+    assert code == 0 and report["errors"] == 0, report["error_kinds"]
+    # Every churned connection read its open packet: the warm-up's are not counted.
+    assert report["connected"] == 300 and report["events"] == 300
+    assert report["throughput"] > 0
+    assert report["server_rss_kb"] > 0 and report["server_rss_kb_before"] > 0
+    assert "rss_per_conn_bytes" in report
