@@ -25,31 +25,28 @@ struct BenchWSEcho: AsyncParsableCommand {
         var logger = Logger(label: "bench-ws-echo")
         logger.logLevel = .error
 
-        // An HTTP router that only answers plain requests, and a WebSocket router whose middleware
-        // upgrades every request carrying `Upgrade: websocket`, whatever its path (as gatewayd wires it).
-        let router = Router(context: BasicWebSocketRequestContext.self)
+        // The upgrade is decided from the request head in the server channel, for every request carrying
+        // `Upgrade: websocket` whatever its path, as gatewayd wires it (not through a WebSocket router, whose
+        // request-context box keeps every connection's context alive in hummingbird-websocket 2.8.1).
+        let router = Router()
         router.get("/health") { _, _ in "ok" }
-        let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
         let maxSize = maxFrameSize
-        webSocketRouter.add(middleware: WebSocketUpgradeMiddleware(
-            shouldUpgrade: { _, _ in .upgrade([:]) },
-            onUpgrade: { inbound, outbound, _ in
-                // On SIGTERM/SIGINT the loop is cancelled, so open connections do not hold the shutdown.
-                try? await cancelWhenGracefulShutdown {
-                    for try await message in inbound.messages(maxSize: maxSize) {
-                        switch message {
-                        case .text(let text): try await outbound.write(.text(text))
-                        case .binary(let buffer): try await outbound.write(.binary(buffer))
-                        }
-                    }
-                }
-                // Errors (the peer went away, a message too large) just end the connection.
-            }
-        ))
-
         let app = Application(
             router: router,
-            server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter, configuration: .init(ws: .init(maxFrameSize: maxSize))),
+            server: .http1WebSocketUpgrade(configuration: .init(ws: .init(maxFrameSize: maxSize, autoPing: .disabled))) { _, _, _ in
+                .upgrade([:]) { inbound, outbound, _ in
+                    // On SIGTERM/SIGINT the loop is cancelled, so open connections do not hold the shutdown.
+                    try? await cancelWhenGracefulShutdown {
+                        for try await message in inbound.messages(maxSize: maxSize) {
+                            switch message {
+                            case .text(let text): try await outbound.write(.text(text))
+                            case .binary(let buffer): try await outbound.write(.binary(buffer))
+                            }
+                        }
+                    }
+                    // Errors (the peer went away, a message too large) just end the connection.
+                }
+            },
             configuration: .init(address: .hostname(host, port: port), serverName: "bench-ws-echo"),
             onServerRunning: { channel in
                 // Unbuffered, so the benchmark runner reading the pipe sees it at once.
