@@ -10,7 +10,7 @@ extension AdminAPI {
         }
         admin.post("gateways/:id/events") { request, context in
             let id = try gatewayId(context)
-            let draft = try await decode(CreateEventRequest.self, from: request).draft
+            let draft = try await decode(CreateEventRequest.self, from: request).draft(defaultAck: store.gateway(id: id).defaultAck)
             try ScriptCheck.compile(draft.script, field: "script", chunkName: "\(draft.eventName).lua")
             return JSONResponse(try await store.createEvent(gatewayId: id, draft), status: .created)
         }

@@ -9,7 +9,7 @@ extension AdminAPI {
         }
         admin.post("gateways") { request, _ in
             let draft = try await decode(CreateGatewayRequest.self, from: request).draft
-            try Self.compileScripts(connection: draft.connectionScript, disconnect: draft.disconnectScript)
+            try Self.compileScripts(connection: draft.connectionScript, disconnect: draft.disconnectScript, fallback: draft.fallbackScript)
             return JSONResponse(try await store.createGateway(draft), status: .created)
         }
         admin.get("gateways/:id") { _, context in
@@ -18,7 +18,9 @@ extension AdminAPI {
         admin.patch("gateways/:id") { request, context in
             let id = try gatewayId(context)
             let patch = try await decode(UpdateGatewayRequest.self, from: request).patch
-            try Self.compileScripts(connection: patch.connectionScript.newValue, disconnect: patch.disconnectScript.newValue)
+            try Self.compileScripts(
+                connection: patch.connectionScript.newValue, disconnect: patch.disconnectScript.newValue,
+                fallback: patch.fallbackScript.newValue)
             return JSONResponse(try await store.updateGateway(id: id, patch))
         }
         admin.delete("gateways/:id") { _, context in
@@ -27,9 +29,10 @@ extension AdminAPI {
         }
     }
 
-    private static func compileScripts(connection: String?, disconnect: String?) throws(AdminError) {
+    private static func compileScripts(connection: String?, disconnect: String?, fallback: String?) throws(AdminError) {
         try ScriptCheck.compile(connection, field: "connectionScript", chunkName: "connection.lua")
         try ScriptCheck.compile(disconnect, field: "disconnectScript", chunkName: "disconnect.lua")
+        try ScriptCheck.compile(fallback, field: "fallbackScript", chunkName: "fallback.lua")
     }
 }
 

@@ -9,13 +9,14 @@ struct CreateEventRequest: Decodable {
     var ack: AckMode?
     var description: String?
 
-    var draft: EventDraft {
+    /// The event to create; without `ack` it takes the gateway's `defaultAck`.
+    func draft(defaultAck: AckMode) -> EventDraft {
         EventDraft(
             eventName: eventName,
             script: script,
             enabled: enabled ?? true,
             timeoutMs: timeoutMs ?? ConfigRules.defaultTimeoutMs,
-            ack: ack ?? .queued,
+            ack: ack ?? defaultAck,
             description: description ?? "")
     }
 }

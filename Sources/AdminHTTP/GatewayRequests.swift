@@ -8,7 +8,9 @@ struct CreateGatewayRequest: Decodable {
     var description: String?
     var connectionScript: String?
     var disconnectScript: String?
+    var fallbackScript: String?
     var connectionTimeoutMs: Int?
+    var defaultAck: AckMode?
 
     var draft: GatewayDraft {
         GatewayDraft(
@@ -18,7 +20,9 @@ struct CreateGatewayRequest: Decodable {
             description: description ?? "",
             connectionScript: connectionScript,
             disconnectScript: disconnectScript,
-            connectionTimeoutMs: connectionTimeoutMs ?? ConfigRules.defaultTimeoutMs)
+            fallbackScript: fallbackScript,
+            connectionTimeoutMs: connectionTimeoutMs ?? ConfigRules.defaultTimeoutMs,
+            defaultAck: defaultAck ?? .queued)
     }
 }
 
@@ -27,7 +31,8 @@ struct UpdateGatewayRequest: Decodable {
     var patch: GatewayPatch
 
     private enum CodingKeys: String, CodingKey {
-        case path, enabled, requireAuth, description, connectionScript, disconnectScript, connectionTimeoutMs
+        case path, enabled, requireAuth, description, connectionScript, disconnectScript, fallbackScript, connectionTimeoutMs
+        case defaultAck
     }
 
     init(from decoder: any Decoder) throws {
@@ -39,7 +44,9 @@ struct UpdateGatewayRequest: Decodable {
             description: try container.decodeIfPresent(String.self, forKey: .description),
             connectionScript: try container.decodeNullable(String.self, forKey: .connectionScript),
             disconnectScript: try container.decodeNullable(String.self, forKey: .disconnectScript),
-            connectionTimeoutMs: try container.decodeIfPresent(Int.self, forKey: .connectionTimeoutMs))
+            fallbackScript: try container.decodeNullable(String.self, forKey: .fallbackScript),
+            connectionTimeoutMs: try container.decodeIfPresent(Int.self, forKey: .connectionTimeoutMs),
+            defaultAck: try container.decodeIfPresent(AckMode.self, forKey: .defaultAck))
     }
 }
 

@@ -10,9 +10,9 @@ import ScriptSandbox
 /// - `script` given: it runs. `GATEWAY` is the stored gateway's path when `gatewayId`/`gatewayPath` names
 ///   one, else `gatewayPath` as given, else `/`. Only a `gatewayId` that matches nothing is refused
 ///   (`GATEWAY_NOT_FOUND`): an id can only mean a stored gateway.
-/// - no `script`: the stored handler runs — the event's script for `websocket_event`, the connection script
-///   for `websocket_connection`. `GATEWAY_NOT_FOUND` when no gateway matches (or none was named),
-///   `MISSING_SCRIPT` when the gateway has no such handler.
+/// - no `script`: the stored handler runs — the event's script (else the gateway's fallback script) for
+///   `websocket_event`, the connection script for `websocket_connection`. `GATEWAY_NOT_FOUND` when no gateway
+///   matches (or none was named), `MISSING_SCRIPT` when the gateway has no such handler.
 ///
 /// A script that does not compile, or a handler that fails, is a report with `success: false`, not an error.
 public struct TestRunner: Sendable {
@@ -47,8 +47,7 @@ public struct TestRunner: Sendable {
         let handshake = try Self.handshake(over: request.handshake?.value)
 
         let gateway = try await findGateway(request)
-        let source = try await script(for: request, kind: kind, eventName: eventName, gateway: gateway)
-        let chunkName = kind == .websocketEvent ? "\(eventName).lua" : "connection.lua"
+        let (source, chunkName) = try await script(for: request, kind: kind, eventName: eventName, gateway: gateway)
         let compiled: CompiledScript
         do {
             compiled = try CompiledScript.compile(source: source, chunkName: chunkName)
@@ -84,8 +83,11 @@ public struct TestRunner: Sendable {
         return try await store.gateway(path: path)
     }
 
-    private func script(for request: TestRunRequest, kind: TestRunKind, eventName: String, gateway: GatewayRecord?) async throws -> String {
-        if let script = request.script { return script }
+    /// The script to run and the chunk name its errors carry.
+    private func script(
+        for request: TestRunRequest, kind: TestRunKind, eventName: String, gateway: GatewayRecord?
+    ) async throws -> (source: String, chunkName: String) {
+        if let script = request.script { return (script, kind == .websocketEvent ? "\(eventName).lua" : "connection.lua") }
         guard let gateway else {
             let message = request.gatewayPath.map { "no gateway serves '\($0)', and no script was given" }
                 ?? "name a gateway (gatewayPath or gatewayId) or give a script"
@@ -96,12 +98,17 @@ public struct TestRunner: Sendable {
             guard let script = gateway.connectionScript else {
                 throw Self.badRequest("MISSING_SCRIPT", "gateway '\(gateway.path)' has no connection script, and no script was given", field: "script")
             }
-            return script
+            return (script, "connection.lua")
         case .websocketEvent:
             do {
-                return try await store.event(gatewayId: gateway.id, eventName: eventName).script
+                return (try await store.event(gatewayId: gateway.id, eventName: eventName).script, "\(eventName).lua")
             } catch ConfigStoreError.eventNotFound {
-                throw Self.badRequest("MISSING_SCRIPT", "gateway '\(gateway.path)' has no handler for '\(eventName)', and no script was given", field: "script")
+                guard let fallback = gateway.fallbackScript else {
+                    throw Self.badRequest(
+                        "MISSING_SCRIPT", "gateway '\(gateway.path)' has no handler for '\(eventName)' and no fallback handler, and no script was given",
+                        field: "script")
+                }
+                return (fallback, "fallback.lua")
             }
         }
     }

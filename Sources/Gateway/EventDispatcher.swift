@@ -7,8 +7,10 @@ import SocketIO
 /// Turns each client event into a handler run on the job queue and answers the client.
 ///
 /// `queued` events are acked as accepted at once and their outcome follows as `ws:result` / `ws:error`;
-/// `result` events are acked with the outcome. An event that cannot run is always answered — in its ack, or
-/// with `ws:error` when the client asked for no ack — never dropped silently.
+/// `result` events are acked with the outcome; `callback` events are acked error-first (`ack(null, ...values)` or
+/// `ack(error)`). An event without a handler of its own runs the gateway's fallback handler if it has one. An event
+/// that cannot run is always answered — in its ack, or with `ws:error` when the client asked for no ack — never
+/// dropped silently.
 struct EventDispatcher: Sendable {
     let gateways: GatewayDirectory
     let queue: JobQueue
@@ -17,18 +19,19 @@ struct EventDispatcher: Sendable {
 
     /// Called from the socket's event inbox, one event at a time in arrival order; returns at once.
     func dispatch(_ event: SocketEvent, on connection: GatewayConnection) {
-        guard let handler = gateways.gateway(at: connection.path)?.events[event.name] else {
-            refuse(event, on: connection, code: GatewayErrorCode.noHandler.rawValue,
+        let gateway = gateways.gateway(at: connection.path)
+        guard let handler = gateway?.handler(for: event.name) else {
+            refuse(event, mode: gateway?.record.defaultAck ?? .queued, on: connection, code: .noHandler,
                    message: "gateway '\(connection.path)' has no handler for event '\(event.name)'")
             return
         }
         let requestId = RequestID.make()
-        let mode = handler.record.ack
+        let mode = handler.ack
         let job = JobQueue.Job(
             run: {
                 let outcome = await pool.run(
                     handler.script, context: connection.context(event: event.name, args: event.args, requestId: requestId),
-                    socket: connection.live, limits: HandlerLimits(timeoutMilliseconds: handler.record.timeoutMs))
+                    socket: connection.live, limits: HandlerLimits(timeoutMilliseconds: handler.timeoutMs))
                 deliver(outcome, of: event, requestId: requestId, mode: mode, on: connection)
                 if connection.live.takeDisconnectRequest() { connection.socket.disconnect() }
             },
@@ -44,23 +47,25 @@ struct EventDispatcher: Sendable {
         case .accepted:
             break
         case .queueFull:
-            refuse(event, on: connection, code: GatewayErrorCode.queueFull.rawValue,
+            refuse(event, mode: mode, on: connection, code: .queueFull,
                    message: "the server's job queue is full (\(queue.capacity) pending runs); retry later")
         case .laneFull:
-            refuse(event, on: connection, code: GatewayErrorCode.tooManyRequests.rawValue,
+            refuse(event, mode: mode, on: connection, code: .tooManyRequests,
                    message: "this connection has \(queue.maxPendingPerLane) events pending; wait for their results")
         case .closed:
-            refuse(event, on: connection, code: GatewayErrorCode.shuttingDown.rawValue, message: "the server is shutting down")
+            refuse(event, mode: mode, on: connection, code: .shuttingDown, message: "the server is shutting down")
         }
     }
 
-    private func refuse(_ event: SocketEvent, on connection: GatewayConnection, code: String, message: String) {
-        logger.debug("event refused", metadata: ["gateway": "\(connection.path)", "event": "\(event.name)", "code": "\(code)"])
+    private func refuse(_ event: SocketEvent, mode: AckMode, on connection: GatewayConnection, code: GatewayErrorCode, message: String) {
+        logger.debug("event refused", metadata: ["gateway": "\(connection.path)", "event": "\(event.name)", "code": "\(code.rawValue)"])
         if let ack = event.ack {
-            ack.send([GatewayReplies.refused(eventName: event.name, code: code, message: message)])
+            ack.send([mode == .callback
+                ? CallbackError.object(errorCode: code.rawValue, status: code.status, message: message, details: nil)
+                : GatewayReplies.refused(eventName: event.name, code: code.rawValue, message: message)])
         } else if connection.socket.isConnected {
             connection.socket.emit(GatewayReplies.errorEvent, args: [
-                GatewayReplies.failure(requestId: "", eventName: event.name, code: code, message: message, details: nil, logs: []),
+                GatewayReplies.failure(requestId: "", eventName: event.name, code: code.rawValue, message: message, details: nil, logs: []),
             ])
         }
     }
@@ -84,7 +89,13 @@ struct EventDispatcher: Sendable {
             event.ack?.send(values)
         case (.result, .failure(let failure)) where event.ack != nil:
             event.ack?.send([GatewayReplies.resultModeFailure(code: code ?? failure.code.rawValue, message: failure.message, details: failure.details)])
-        case (.result, .success):
+        case (.callback, .success(let values, _)) where event.ack != nil:
+            event.ack?.send([.null] + values)
+        case (.callback, .failure(let failure)) where event.ack != nil:
+            event.ack?.send([CallbackError.object(
+                errorCode: code ?? failure.code.rawValue, status: CallbackError.status(of: failure),
+                message: failure.message, details: failure.details)])
+        case (.result, .success), (.callback, .success):
             break
         case (.queued, .success(let values, let logs)):
             emit(GatewayReplies.resultEvent, GatewayReplies.success(requestId: requestId, eventName: event.name, values: values, logs: logs), to: connection)

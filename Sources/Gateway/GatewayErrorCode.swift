@@ -14,4 +14,14 @@ public enum GatewayErrorCode: String, Sendable, CaseIterable {
     case authRequired = "AUTH_REQUIRED"
     /// The client sent a token that does not verify (signature, algorithm, `exp`, `nbf`, format).
     case authInvalid = "AUTH_INVALID"
+
+    /// The HTTP-like status that goes with the code (in `callback` mode's error objects).
+    var status: Int {
+        switch self {
+        case .noHandler: 404
+        case .queueFull, .shuttingDown: 503
+        case .tooManyRequests: 429
+        case .authRequired, .authInvalid: 401
+        }
+    }
 }

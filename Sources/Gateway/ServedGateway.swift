@@ -12,9 +12,18 @@ struct ServedGateway: Sendable {
         var script: CompiledScript
     }
 
+    /// What runs for one incoming event, and how it is answered.
+    struct Handler: Sendable {
+        var script: CompiledScript
+        var timeoutMs: Int
+        var ack: AckMode
+    }
+
     var record: GatewayRecord
     var connectionScript: CompiledScript?
     var disconnectScript: CompiledScript?
+    /// Runs for events that have no handler of its own, in the gateway's `defaultAck` mode.
+    var fallbackScript: CompiledScript?
     /// Enabled events by name.
     var events: [String: Event]
 
@@ -30,6 +39,8 @@ struct ServedGateway: Sendable {
             : Self.compile(stored.gateway.connectionScript, chunkName: "connection.lua", path: stored.gateway.path, logger: logger)
         disconnectScript = sameGateway ? previous?.disconnectScript
             : Self.compile(stored.gateway.disconnectScript, chunkName: "disconnect.lua", path: stored.gateway.path, logger: logger)
+        fallbackScript = sameGateway ? previous?.fallbackScript
+            : Self.compile(stored.gateway.fallbackScript, chunkName: "fallback.lua", path: stored.gateway.path, logger: logger)
         var events: [String: Event] = [:]
         for event in stored.events where event.enabled {
             if let kept = previous?.events[event.eventName], kept.record.version == event.version, kept.record.id == event.id {
@@ -39,6 +50,14 @@ struct ServedGateway: Sendable {
             }
         }
         self.events = events
+    }
+
+    /// The event's own handler, else the fallback; nil when the gateway has neither.
+    func handler(for eventName: String) -> Handler? {
+        if let event = events[eventName] {
+            return Handler(script: event.script, timeoutMs: event.record.timeoutMs, ack: event.record.ack)
+        }
+        return fallbackScript.map { Handler(script: $0, timeoutMs: ConfigRules.defaultTimeoutMs, ack: record.defaultAck) }
     }
 
     /// Whether a connection script exists but could not be compiled.

@@ -6,4 +6,7 @@ public enum AckMode: String, Codable, Sendable, CaseIterable, DatabaseValueConve
     case queued
     /// The ack carries the handler's return values; no `ws:result` is sent.
     case result
+    /// Node's error-first convention (Feathers, most hand-written apps): `ack(null, ...values)` on success,
+    /// `ack(error)` with a Feathers-style error object on failure.
+    case callback
 }

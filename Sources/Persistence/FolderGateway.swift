@@ -8,6 +8,7 @@ public struct FolderGateway: Sendable, Equatable {
     public var settingsFile: String
     public var connectionScriptFile: String?
     public var disconnectScriptFile: String?
+    public var fallbackScriptFile: String?
     /// Ordered by event name.
     public var events: [FolderEvent]
 
@@ -16,6 +17,7 @@ public struct FolderGateway: Sendable, Equatable {
         var scripts: [(file: String, source: String)] = []
         if let file = connectionScriptFile, let source = gateway.connectionScript { scripts.append((file, source)) }
         if let file = disconnectScriptFile, let source = gateway.disconnectScript { scripts.append((file, source)) }
+        if let file = fallbackScriptFile, let source = gateway.fallbackScript { scripts.append((file, source)) }
         scripts += events.map { ($0.scriptFile, $0.event.script) }
         return scripts
     }

@@ -6,7 +6,9 @@ public struct GatewayDraft: Sendable, Equatable {
     public var description: String
     public var connectionScript: String?
     public var disconnectScript: String?
+    public var fallbackScript: String?
     public var connectionTimeoutMs: Int
+    public var defaultAck: AckMode
 
     public init(
         path: String,
@@ -15,7 +17,9 @@ public struct GatewayDraft: Sendable, Equatable {
         description: String = "",
         connectionScript: String? = nil,
         disconnectScript: String? = nil,
-        connectionTimeoutMs: Int = ConfigRules.defaultTimeoutMs
+        fallbackScript: String? = nil,
+        connectionTimeoutMs: Int = ConfigRules.defaultTimeoutMs,
+        defaultAck: AckMode = .queued
     ) {
         self.path = path
         self.enabled = enabled
@@ -23,7 +27,9 @@ public struct GatewayDraft: Sendable, Equatable {
         self.description = description
         self.connectionScript = connectionScript
         self.disconnectScript = disconnectScript
+        self.fallbackScript = fallbackScript
         self.connectionTimeoutMs = connectionTimeoutMs
+        self.defaultAck = defaultAck
     }
 
     public func validate() throws(ConfigStoreError) {

@@ -6,7 +6,9 @@ public struct GatewayPatch: Sendable, Equatable {
     public var description: String?
     public var connectionScript: NullableUpdate<String>
     public var disconnectScript: NullableUpdate<String>
+    public var fallbackScript: NullableUpdate<String>
     public var connectionTimeoutMs: Int?
+    public var defaultAck: AckMode?
 
     public init(
         path: String? = nil,
@@ -15,7 +17,9 @@ public struct GatewayPatch: Sendable, Equatable {
         description: String? = nil,
         connectionScript: NullableUpdate<String> = .keep,
         disconnectScript: NullableUpdate<String> = .keep,
-        connectionTimeoutMs: Int? = nil
+        fallbackScript: NullableUpdate<String> = .keep,
+        connectionTimeoutMs: Int? = nil,
+        defaultAck: AckMode? = nil
     ) {
         self.path = path
         self.enabled = enabled
@@ -23,7 +27,9 @@ public struct GatewayPatch: Sendable, Equatable {
         self.description = description
         self.connectionScript = connectionScript
         self.disconnectScript = disconnectScript
+        self.fallbackScript = fallbackScript
         self.connectionTimeoutMs = connectionTimeoutMs
+        self.defaultAck = defaultAck
     }
 
     /// A patch that makes a gateway match `draft` in every field.
@@ -35,7 +41,9 @@ public struct GatewayPatch: Sendable, Equatable {
             description: draft.description,
             connectionScript: draft.connectionScript.map(NullableUpdate.set) ?? .clear,
             disconnectScript: draft.disconnectScript.map(NullableUpdate.set) ?? .clear,
-            connectionTimeoutMs: draft.connectionTimeoutMs
+            fallbackScript: draft.fallbackScript.map(NullableUpdate.set) ?? .clear,
+            connectionTimeoutMs: draft.connectionTimeoutMs,
+            defaultAck: draft.defaultAck
         )
     }
 
@@ -52,7 +60,9 @@ public struct GatewayPatch: Sendable, Equatable {
         result.description = description ?? gateway.description
         result.connectionScript = connectionScript.applied(to: gateway.connectionScript)
         result.disconnectScript = disconnectScript.applied(to: gateway.disconnectScript)
+        result.fallbackScript = fallbackScript.applied(to: gateway.fallbackScript)
         result.connectionTimeoutMs = connectionTimeoutMs ?? gateway.connectionTimeoutMs
+        result.defaultAck = defaultAck ?? gateway.defaultAck
         return result
     }
 }

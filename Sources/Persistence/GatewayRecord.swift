@@ -15,7 +15,11 @@ public struct GatewayRecord: Codable, Sendable, Equatable, Identifiable {
     public var connectionScript: String?
     /// Lua run after a client disconnected.
     public var disconnectScript: String?
+    /// Lua run for every event that has no handler of its own (`EVENT` names it); `nil`: such events get `NO_HANDLER`.
+    public var fallbackScript: String?
     public var connectionTimeoutMs: Int
+    /// The ack mode of events created without one, and of the fallback handler.
+    public var defaultAck: AckMode
     public var origin: GatewayOrigin
     /// The `handlers/` sub-folder a `.folder` gateway comes from; `nil` for `.api` gateways.
     public var folderName: String?
@@ -37,7 +41,9 @@ extension GatewayRecord {
         try container.encode(description, forKey: .description)
         try container.encode(connectionScript, forKey: .connectionScript)
         try container.encode(disconnectScript, forKey: .disconnectScript)
+        try container.encode(fallbackScript, forKey: .fallbackScript)
         try container.encode(connectionTimeoutMs, forKey: .connectionTimeoutMs)
+        try container.encode(defaultAck, forKey: .defaultAck)
         try container.encode(origin, forKey: .origin)
         try container.encode(folderName, forKey: .folderName)
         try container.encode(version, forKey: .version)
@@ -55,7 +61,9 @@ extension GatewayRecord: FetchableRecord {
         description = row["description"]
         connectionScript = row["connection_script"]
         disconnectScript = row["disconnect_script"]
+        fallbackScript = row["fallback_script"]
         connectionTimeoutMs = row["connection_timeout_ms"]
+        defaultAck = row["default_ack"]
         origin = row["origin"]
         folderName = row["folder_name"]
         version = row["version"]

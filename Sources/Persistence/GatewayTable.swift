@@ -30,13 +30,13 @@ enum GatewayTable {
         try db.execute(
             sql: """
                 INSERT INTO gateways
-                    (path, enabled, require_auth, description, connection_script, disconnect_script,
-                     connection_timeout_ms, origin, folder_name)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    (path, enabled, require_auth, description, connection_script, disconnect_script, fallback_script,
+                     connection_timeout_ms, default_ack, origin, folder_name)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 draft.path, draft.enabled, draft.requireAuth, draft.description, draft.connectionScript,
-                draft.disconnectScript, draft.connectionTimeoutMs, origin, folderName,
+                draft.disconnectScript, draft.fallbackScript, draft.connectionTimeoutMs, draft.defaultAck, origin, folderName,
             ]
         )
         return try fetch(db, id: db.lastInsertedRowID)
@@ -50,12 +50,12 @@ enum GatewayTable {
             sql: """
                 UPDATE gateways
                 SET path = ?, enabled = ?, require_auth = ?, description = ?, connection_script = ?,
-                    disconnect_script = ?, connection_timeout_ms = ?
+                    disconnect_script = ?, fallback_script = ?, connection_timeout_ms = ?, default_ack = ?
                 WHERE id = ?
                 """,
             arguments: [
                 gateway.path, gateway.enabled, gateway.requireAuth, gateway.description, gateway.connectionScript,
-                gateway.disconnectScript, gateway.connectionTimeoutMs, current.id,
+                gateway.disconnectScript, gateway.fallbackScript, gateway.connectionTimeoutMs, gateway.defaultAck, current.id,
             ]
         )
         return (try fetch(db, id: current.id), true)

@@ -3,23 +3,27 @@ import Foundation
 /// The `handlers/` folder: gateways authored as files, one sub-folder each.
 ///
 /// ```
-/// handlers/<name>/gateway.json         path, requireAuth, enabled, description, connectionTimeoutMs, eventTimeoutMs
+/// handlers/<name>/gateway.json         path, requireAuth, enabled, description, connectionTimeoutMs, eventTimeoutMs, defaultAck
 /// handlers/<name>/connection.lua       optional
 /// handlers/<name>/disconnect.lua       optional
+/// handlers/<name>/fallback.lua         optional: runs for every event without a handler of its own
 /// handlers/<name>/events/<event>.lua   one per event
 /// handlers/<name>/events/<event>.json  optional: timeoutMs, ack, enabled, description
 /// ```
 ///
 /// Loading is strict, so a typo is an error rather than a silently ignored setting: unknown JSON keys, and
 /// `.lua` / `.json` files the format does not name, are refused. Other files (READMEs, dot-files) are ignored.
-/// `eventTimeoutMs` in `gateway.json` is the default `timeoutMs` of that gateway's events.
+/// `eventTimeoutMs` and `defaultAck` in `gateway.json` are the default `timeoutMs` and `ack` of that gateway's events;
+/// `defaultAck` is also the fallback handler's ack mode.
 public struct HandlersFolder: Sendable, Equatable {
     /// The folder as given to `load(from:)`; every file in errors and in `FolderGateway` starts with it.
     public var root: String
     /// Ordered by folder name.
     public var gateways: [FolderGateway]
 
-    static let gatewayKeys: Set<String> = ["path", "requireAuth", "enabled", "description", "connectionTimeoutMs", "eventTimeoutMs"]
+    static let gatewayKeys: Set<String> = [
+        "path", "requireAuth", "enabled", "description", "connectionTimeoutMs", "eventTimeoutMs", "defaultAck",
+    ]
     static let eventKeys: Set<String> = ["timeoutMs", "ack", "enabled", "description"]
 
     /// Reads and checks every gateway folder under `root`; throws the first problem found.
@@ -63,7 +67,7 @@ public struct HandlersFolder: Sendable, Equatable {
         for entry in try entries(of: folder) {
             switch entry {
             case "gateway.json", "events": continue
-            case "connection.lua", "disconnect.lua": scriptFiles[entry] = "\(folder)/\(entry)"
+            case "connection.lua", "disconnect.lua", "fallback.lua": scriptFiles[entry] = "\(folder)/\(entry)"
             default: try refuseIfFormatFile(entry, in: folder)
             }
         }
@@ -74,7 +78,9 @@ public struct HandlersFolder: Sendable, Equatable {
             description: try settings.string("description") ?? "",
             connectionScript: try scriptFiles["connection.lua"].map(readText),
             disconnectScript: try scriptFiles["disconnect.lua"].map(readText),
-            connectionTimeoutMs: try settings.integer("connectionTimeoutMs") ?? ConfigRules.defaultTimeoutMs
+            fallbackScript: try scriptFiles["fallback.lua"].map(readText),
+            connectionTimeoutMs: try settings.integer("connectionTimeoutMs") ?? ConfigRules.defaultTimeoutMs,
+            defaultAck: try settings.ackMode("defaultAck") ?? .queued
         )
         do throws(ConfigStoreError) {
             try draft.validate()
@@ -87,11 +93,12 @@ public struct HandlersFolder: Sendable, Equatable {
             settingsFile: settingsFile,
             connectionScriptFile: scriptFiles["connection.lua"],
             disconnectScriptFile: scriptFiles["disconnect.lua"],
-            events: try loadEvents(folder: "\(folder)/events", defaultTimeoutMs: eventTimeoutMs)
+            fallbackScriptFile: scriptFiles["fallback.lua"],
+            events: try loadEvents(folder: "\(folder)/events", defaultTimeoutMs: eventTimeoutMs, defaultAck: draft.defaultAck)
         )
     }
 
-    private static func loadEvents(folder: String, defaultTimeoutMs: Int) throws(HandlersFolderError) -> [FolderEvent] {
+    private static func loadEvents(folder: String, defaultTimeoutMs: Int, defaultAck: AckMode) throws(HandlersFolderError) -> [FolderEvent] {
         guard isDirectory(folder) else { return [] }
         let files = try entries(of: folder)
         for file in files where file.hasSuffix(".json") && !files.contains(file.dropLast(5) + ".lua") {
@@ -110,7 +117,7 @@ public struct HandlersFolder: Sendable, Equatable {
                 script: try readText(scriptFile),
                 enabled: try settings?.bool("enabled") ?? true,
                 timeoutMs: try settings?.integer("timeoutMs") ?? defaultTimeoutMs,
-                ack: try settings?.ackMode("ack") ?? .queued,
+                ack: try settings?.ackMode("ack") ?? defaultAck,
                 description: try settings?.string("description") ?? ""
             )
             do throws(ConfigStoreError) {

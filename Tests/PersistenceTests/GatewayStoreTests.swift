@@ -123,15 +123,18 @@ import Testing
     @Test func recordEncodesWithTheProductFieldNames() throws {
         let record = GatewayRecord(
             id: 1, path: "/chat", enabled: true, requireAuth: false, description: "", connectionScript: nil,
-            disconnectScript: nil, connectionTimeoutMs: 5000, origin: .folder, folderName: "chat", version: 3,
+            disconnectScript: nil, fallbackScript: nil, connectionTimeoutMs: 5000, defaultAck: .callback, origin: .folder,
+            folderName: "chat", version: 3,
             createdAt: Date(timeIntervalSince1970: 0), updatedAt: Date(timeIntervalSince1970: 0)
         )
         let object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(record)) as? [String: Any]
         #expect(Set(object?.keys ?? [:].keys) == [
             "id", "path", "enabled", "requireAuth", "description", "connectionScript", "disconnectScript",
-            "connectionTimeoutMs", "origin", "folderName", "version", "createdAt", "updatedAt",
+            "fallbackScript", "connectionTimeoutMs", "defaultAck", "origin", "folderName", "version", "createdAt", "updatedAt",
         ])
         #expect(object?["connectionScript"] is NSNull)
+        #expect(object?["fallbackScript"] is NSNull)
+        #expect(object?["defaultAck"] as? String == "callback")
         #expect(object?["origin"] as? String == "folder")
     }
 }

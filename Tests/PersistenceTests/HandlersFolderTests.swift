@@ -37,6 +37,32 @@ import Testing
         ])
     }
 
+    @Test func defaultAckAppliesToEventsWithoutTheirOwnAndFallbackIsLoaded() throws {
+        let folder = try folder()
+        defer { folder.remove() }
+        try folder.write("chat/gateway.json", #"{"path": "/chat", "defaultAck": "callback"}"#)
+        try folder.write("chat/fallback.lua", "return EVENT")
+
+        let chat = try #require(try HandlersFolder.load(from: folder.path).gateways.first)
+        #expect(chat.gateway.defaultAck == .callback)
+        #expect(chat.gateway.fallbackScript == "return EVENT")
+        #expect(chat.fallbackScriptFile?.hasSuffix("/chat/fallback.lua") == true)
+        #expect(chat.scripts.map(\.file).contains { $0.hasSuffix("/chat/fallback.lua") })
+        // `message` has no settings file: the gateway's default; `notify` names its own.
+        #expect(chat.events.map(\.event.ack) == [.callback, .result])
+    }
+
+    @Test func anUnknownDefaultAckIsNamed() throws {
+        let folder = try folder()
+        defer { folder.remove() }
+        try folder.write("chat/gateway.json", #"{"path": "/chat", "defaultAck": "later"}"#)
+
+        let error = loadError(folder)
+        #expect(error?.code == .invalidField)
+        #expect(error?.field == "defaultAck")
+        #expect(error?.message.contains("\"callback\"") == true)
+    }
+
     @Test func unknownKeyIsNamed() throws {
         let folder = try folder()
         defer { folder.remove() }

@@ -32,6 +32,34 @@ import Testing
         #expect(foreignKeys == true)
     }
 
+    @Test func rebuildingGatewayEventsKeepsRowsAndTriggers() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        // A database as 0001 left it, with one gateway and one event.
+        let queue = try DatabaseQueue(path: directory.databasePath)
+        var first = DatabaseMigrator()
+        let initial = try #require(EmbeddedMigrations.all.first { $0.id == 1 })
+        first.registerMigration(initial.name) { db in try db.execute(sql: initial.sql) }
+        try first.migrate(queue)
+        try await queue.write { db in
+            try db.execute(sql: "INSERT INTO gateways (path) VALUES ('/old')")
+            try db.execute(sql: "INSERT INTO gateway_events (gateway_id, event_name, script, ack_mode) VALUES (1, 'e', 'return 1', 'result')")
+        }
+        try queue.close()
+
+        let store = try ConfigStore(path: directory.databasePath)
+        #expect(try await store.appliedMigrations() == EmbeddedMigrations.all.map(\.name))
+        let event = try await store.event(gatewayId: 1, eventName: "e")
+        #expect((event.id, event.script, event.ack) == (1, "return 1", .result))
+        #expect(try await store.gateway(id: 1).defaultAck == .queued)
+        // The recreated triggers still bump versions and the revision.
+        let (version, revision) = (try await store.gateway(id: 1).version, try await store.revision())
+        _ = try await store.updateEvent(gatewayId: 1, eventName: "e", EventPatch(ack: .callback))
+        #expect(try await store.gateway(id: 1).version > version)
+        #expect(try await store.revision() > revision)
+        #expect(try await store.event(gatewayId: 1, eventName: "e").ack == .callback)
+    }
+
     @Test func embeddedMigrationsAreNumberedInOrder() {
         let ids = EmbeddedMigrations.all.map(\.id)
         #expect(ids == Array(1...ids.count))

@@ -95,6 +95,17 @@ class Client:
         self.sio.disconnect()
 
 
+def connect_when_served(server, namespace, timeout=5.0):
+    """A Client on `namespace` once the daemon serves it (gateways made through the admin API go live within ~0.5 s);
+    None if it never does."""
+    def attempt():
+        try:
+            return Client(server, [namespace])
+        except socketio.exceptions.ConnectionError:
+            return None
+    return wait_until(attempt, timeout=timeout)
+
+
 def connect_refused(server, namespace, transports=("websocket",), **kwargs):
     """Connects expecting a refusal; returns the CONNECT_ERROR payload (`{message, data}` for v5 clients)."""
     client = socketio.Client(reconnection=False)

@@ -3,7 +3,7 @@ import signal
 import time
 
 from conftest import wait_until
-from gateway_support import Client, admin, connect_refused, gateway_id, serve, write_gateway
+from gateway_support import Client, admin, connect_refused, connect_when_served, gateway_id, serve, write_gateway
 
 
 def test_admin_changes_apply_live(start_server, tmp_path):
@@ -23,7 +23,7 @@ def test_admin_changes_apply_live(start_server, tmp_path):
         assert response.status_code == 201, response.text
         admin(server, "POST", f"/admin/gateways/{response.json()['id']}/events",
               {"eventName": "hello", "script": "return 'fresh'", "ack": "result"})
-        fresh = wait_until(lambda: _try_connect(server, "/fresh"), timeout=5)
+        fresh = connect_when_served(server, "/fresh")
         assert fresh and wait_until(lambda: fresh.call("hello", namespace="/fresh") == "fresh", timeout=5)
         fresh.close()
 
@@ -87,9 +87,3 @@ def test_past_the_grace_period_queued_events_get_shutting_down(start_server, tmp
     finally:
         client.close()
 
-
-def _try_connect(server, namespace):
-    try:
-        return Client(server, [namespace])
-    except Exception:
-        return None

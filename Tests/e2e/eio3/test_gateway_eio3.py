@@ -60,3 +60,27 @@ def test_eio3_refusals_arrive_as_connect_error(server, token, code):
         assert not joined.is_set()
     finally:
         client.disconnect()
+
+
+@pytest.mark.parametrize("mode", TRANSPORTS)
+def test_eio3_callback_acks_and_the_fallback(start_server, tmp_path, mode):
+    """Feathers' v4 client speaks EIO3: error-first acks and the fallback reach it as they reach current clients."""
+    handlers = tmp_path / "handlers"
+    write_gateway(handlers, "svc", "/svc", {"get": "return {id = BODY}", "taken": 'THROW.conflict("taken")'},
+                  defaultAck="callback")
+    (handlers / "svc" / "fallback.lua").write_text('THROW(405, "no method " .. EVENT)')
+    server = serve(start_server, tmp_path, handlers)
+    client = socketio.Client(reconnection=False)
+    joined = threading.Event()
+    client.on("connect", lambda: joined.set(), namespace="/svc")
+    client.connect(server.url, namespaces=["/svc"], transports=TRANSPORTS[mode])
+    try:
+        assert joined.wait(10)
+        assert client.call("get", 7, namespace="/svc", timeout=5) == (None, {"id": 7})
+        taken = client.call("taken", namespace="/svc", timeout=5)
+        assert (taken["name"], taken["code"], taken["errorCode"]) == ("Conflict", 409, "CONFLICT")
+        missing = client.call("patch", namespace="/svc", timeout=5)
+        assert (missing["name"], missing["className"], missing["code"], missing["message"]) == \
+            ("MethodNotAllowed", "method-not-allowed", 405, "no method patch")
+    finally:
+        client.disconnect()
