@@ -1,8 +1,8 @@
 import JSONCore
 import ScriptSandbox
 
-/// The outcome of a test run: `{success:true, result, logs, emitted}` or
-/// `{success:false, error:{code, message, details, status}, logs, emitted}`.
+/// The outcome of a test run: `{success:true, result, logs, emitted, socketData}` or
+/// `{success:false, error:{code, message, details, status}, logs, emitted, socketData}`.
 ///
 /// A handler that fails is still a successful *request* (HTTP 200): the failure is what the author wants
 /// to see, with whatever it logged and emitted before failing.
@@ -34,8 +34,11 @@ public struct TestRunReport: Codable, Sendable, Equatable {
     public var error: Failure?
     public var logs: [AnyJSON]
     public var emitted: [Emitted]
+    /// `SOCKET.data` as the run left it (as it was given when the run could not keep it).
+    public var socketData: AnyJSON
 
-    init(outcome: HandlerOutcome, calls: [RecordedCall]) {
+    init(outcome: HandlerOutcome, calls: [RecordedCall], socketData: JSONValue) {
+        self.socketData = AnyJSON(socketData)
         logs = outcome.logs.map(AnyJSON.init)
         emitted = calls.map { Emitted(method: $0.method, args: $0.args.map(AnyJSON.init)) }
         switch outcome {
@@ -51,7 +54,8 @@ public struct TestRunReport: Codable, Sendable, Equatable {
     }
 
     /// A script that does not compile: a handler failure too, with the line in `details`.
-    init(syntaxError: ScriptSyntaxError) {
+    init(syntaxError: ScriptSyntaxError, socketData: JSONValue) {
+        self.socketData = AnyJSON(socketData)
         success = false
         error = Failure(
             code: ScriptSyntaxError.code, message: syntaxError.message,
@@ -78,5 +82,6 @@ public struct TestRunReport: Codable, Sendable, Equatable {
         }
         try container.encode(logs, forKey: .logs)
         try container.encode(emitted, forKey: .emitted)
+        try container.encode(socketData, forKey: .socketData)
     }
 }

@@ -19,11 +19,13 @@ public struct TestRunRequest: Codable, Sendable, Equatable {
     /// Merged over the default `HANDSHAKE`.
     public var handshake: AnyJSON?
     public var timeoutMs: Int?
+    /// What `SOCKET.data` starts as (an object; default `{}`); the report returns what the run left in it.
+    public var socketData: AnyJSON?
 
     public init(
         kind: String? = nil, gatewayPath: String? = nil, gatewayId: Int64? = nil, eventName: String? = nil,
         script: String? = nil, payload: AnyJSON? = nil, args: [AnyJSON]? = nil, user: AnyJSON? = nil,
-        handshake: AnyJSON? = nil, timeoutMs: Int? = nil
+        handshake: AnyJSON? = nil, timeoutMs: Int? = nil, socketData: AnyJSON? = nil
     ) {
         self.kind = kind
         self.gatewayPath = gatewayPath
@@ -35,6 +37,7 @@ public struct TestRunRequest: Codable, Sendable, Equatable {
         self.user = user
         self.handshake = handshake
         self.timeoutMs = timeoutMs
+        self.socketData = socketData
     }
 }
 

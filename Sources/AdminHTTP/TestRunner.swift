@@ -20,10 +20,13 @@ public struct TestRunner: Sendable {
 
     let store: ConfigStore
     let pool: ScriptWorkerPool
+    /// The daemon's `--socket-data-limit`, so a test run keeps `SOCKET.data` as a real socket would.
+    let socketDataBytes: Int
 
-    public init(store: ConfigStore, pool: ScriptWorkerPool) {
+    public init(store: ConfigStore, pool: ScriptWorkerPool, socketDataBytes: Int = HandlerLimits.defaultSocketDataBytes) {
         self.store = store
         self.pool = pool
+        self.socketDataBytes = socketDataBytes
     }
 
     /// Throws ``AdminError`` for a request that cannot run (400 `INVALID_TEST_KIND`, `MISSING_EVENT_NAME`,
@@ -45,6 +48,7 @@ public struct TestRunner: Sendable {
         }
         let user = try Self.user(from: request.user?.value)
         let handshake = try Self.handshake(over: request.handshake?.value)
+        let socketData = try Self.socketData(from: request.socketData?.value)
 
         let gateway = try await findGateway(request)
         let (source, chunkName) = try await script(for: request, kind: kind, eventName: eventName, gateway: gateway)
@@ -52,7 +56,7 @@ public struct TestRunner: Sendable {
         do {
             compiled = try CompiledScript.compile(source: source, chunkName: chunkName)
         } catch {
-            return TestRunReport(syntaxError: error)
+            return TestRunReport(syntaxError: error, socketData: socketData)
         }
 
         let args: [JSONValue] = switch kind {
@@ -66,9 +70,10 @@ public struct TestRunner: Sendable {
             gatewayPath: gateway?.path ?? request.gatewayPath ?? "/",
             user: user,
             handshake: handshake)
-        let socket = RecordingSocket()
-        let outcome = await pool.run(compiled, context: context, socket: socket, limits: HandlerLimits(timeoutMilliseconds: timeoutMs))
-        return TestRunReport(outcome: outcome, calls: socket.calls)
+        let socket = RecordingSocket(data: socketData)
+        let limits = HandlerLimits(timeoutMilliseconds: timeoutMs, socketDataBytes: socketDataBytes)
+        let outcome = await pool.run(compiled, context: context, socket: socket, limits: limits)
+        return TestRunReport(outcome: outcome, calls: socket.calls, socketData: socket.data)
     }
 
     private func findGateway(_ request: TestRunRequest) async throws -> GatewayRecord? {
@@ -126,6 +131,13 @@ public struct TestRunner: Sendable {
             throw .validation(field: "user.id", "is required (a string, or given as 'sub')")
         }
         return .object(claims)
+    }
+
+    /// `SOCKET.data` at the start of the run: an object, `{}` when absent or null.
+    static func socketData(from value: JSONValue?) throws(AdminError) -> JSONValue {
+        guard let value, !value.isNull else { return .object([:]) }
+        guard value.objectValue != nil else { throw .validation(field: "socketData", "must be an object") }
+        return value
     }
 
     /// `HANDSHAKE`: the given fields over the defaults a real connection from loopback would have.

@@ -65,6 +65,7 @@ static const char KEY_ARRAY_META = 0;
 static const char KEY_NULL = 0;
 static const char KEY_FROZEN = 0;
 static const char KEY_RUN_ENV = 0;
+static const char KEY_RUN_SOCKET = 0;
 
 static const char TIMEOUT_MESSAGE[] = "timeout: the handler ran out of time";
 
@@ -790,9 +791,15 @@ void clua_push_run_env(lua_State *L) {
 }
 
 void clua_push_socket_table(lua_State *L) {
-    lua_createtable(L, 0, 1);
+    lua_createtable(L, 0, 2);
     lua_rawgetp(L, LUA_REGISTRYINDEX, &KEY_SOCKET_META);
     lua_setmetatable(L, -2);
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &KEY_RUN_SOCKET);
+}
+
+void clua_push_run_socket(lua_State *L) {
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &KEY_RUN_SOCKET);
 }
 
 void clua_bind_env(lua_State *L) {
@@ -806,6 +813,8 @@ void clua_unbind_env(lua_State *L) {
     lua_setupvalue(L, -2, 1);
     lua_pushnil(L);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &KEY_RUN_ENV);
+    lua_pushnil(L);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &KEY_RUN_SOCKET);
 }
 
 /* ---------------------------------------------------------------------------------------------- */

@@ -46,7 +46,7 @@ public final class GatewayRuntime: Service, Sendable {
         self.settings = settings
         self.logger = logger
         self.queue = JobQueue(capacity: settings.queueSize, maxPendingPerLane: settings.maxPendingPerSocket)
-        self.dispatcher = EventDispatcher(gateways: gateways, queue: queue, pool: pool, logger: logger)
+        self.dispatcher = EventDispatcher(gateways: gateways, queue: queue, pool: pool, settings: settings, logger: logger)
     }
 
     /// Server-side pushes to users, rooms, gateways or everyone.
@@ -142,7 +142,7 @@ public final class GatewayRuntime: Service, Sendable {
         if let script = gateway.connectionScript {
             let outcome = await pool.run(
                 script, context: connection.context(event: "connection", args: []), socket: connection.live,
-                limits: HandlerLimits(timeoutMilliseconds: gateway.record.connectionTimeoutMs))
+                limits: settings.limits(timeoutMilliseconds: gateway.record.connectionTimeoutMs))
             if case .failure(let failure) = outcome {
                 logger.info("connection refused by its handler", metadata: [
                     "gateway": "\(path)", "code": "\(failure.code.rawValue)", "message": "\(failure.message)",
@@ -177,12 +177,12 @@ public final class GatewayRuntime: Service, Sendable {
         if let userId = connection.userId { users.remove(connection.socket, user: userId) }
         guard let script = gateways.gateway(at: connection.path)?.disconnectScript,
               let timeout = gateways.gateway(at: connection.path)?.record.connectionTimeoutMs else { return }
-        let pool = pool, logger = logger
+        let pool = pool, logger = logger, limits = settings.limits(timeoutMilliseconds: timeout)
         let job = JobQueue.Job(
             run: {
                 let outcome = await pool.run(
                     script, context: connection.context(event: "disconnect", args: [.string(reason.rawValue)]),
-                    socket: connection.live, limits: HandlerLimits(timeoutMilliseconds: timeout))
+                    socket: connection.live, limits: limits)
                 if case .failure(let failure) = outcome {
                     logger.info("disconnect handler failed", metadata: [
                         "gateway": "\(connection.path)", "code": "\(failure.code.rawValue)", "message": "\(failure.message)",

@@ -1,3 +1,5 @@
+import ScriptSandbox
+
 /// How the gateway runtime queues, limits and shuts down; the daemon fills it from its configuration.
 public struct GatewaySettings: Sendable {
     /// Handler runs that may be pending (waiting or running) before events are refused with `QUEUE_FULL`.
@@ -8,14 +10,23 @@ public struct GatewaySettings: Sendable {
     public var shutdownGrace: Duration
     /// How often the store's revision is checked for changes made elsewhere (admin API, `handlers sync`).
     public var reloadInterval: Duration
+    /// Bytes of JSON a run may leave in `SOCKET.data`.
+    public var socketDataBytes: Int
 
     public init(
         queueSize: Int = 1000, maxPendingPerSocket: Int = 100,
-        shutdownGrace: Duration = .seconds(10), reloadInterval: Duration = .milliseconds(500)
+        shutdownGrace: Duration = .seconds(10), reloadInterval: Duration = .milliseconds(500),
+        socketDataBytes: Int = HandlerLimits.defaultSocketDataBytes
     ) {
         self.queueSize = queueSize
         self.maxPendingPerSocket = maxPendingPerSocket
         self.shutdownGrace = shutdownGrace
         self.reloadInterval = reloadInterval
+        self.socketDataBytes = socketDataBytes
+    }
+
+    /// The limits of a handler run of `timeoutMs`.
+    func limits(timeoutMilliseconds: Int) -> HandlerLimits {
+        HandlerLimits(timeoutMilliseconds: timeoutMilliseconds, socketDataBytes: socketDataBytes)
     }
 }

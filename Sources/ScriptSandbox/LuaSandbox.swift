@@ -86,7 +86,7 @@ public final class LuaSandbox {
         let loadStatus = chunks.push(script, state: state, sandbox: sandbox)
         if loadStatus != LUA_OK {
             status = loadStatus
-        } else if prepareEnvironment(state, context: context, socketID: socket.id) {
+        } else if prepareEnvironment(state, context: context, socket: socket) {
             status = clua_pcall(state, 0, LUA_MULTRET)
         } else {
             clua_sandbox_end_run(sandbox)
@@ -98,7 +98,7 @@ public final class LuaSandbox {
         }
         clua_sandbox_end_run(sandbox)
 
-        let outcome = conclude(status: status, state: state, run: run)
+        let outcome = keepSocketData(after: conclude(status: status, state: state, run: run), state: state, run: run)
         lua_settop(state, 0)
         if clua_sandbox_memory_exceeded(sandbox) != 0 || clua_sandbox_timed_out(sandbox) != 0 || status == LUA_ERRMEM {
             _ = reopen()
@@ -123,7 +123,7 @@ public final class LuaSandbox {
 
     /// Pushes a fresh `_ENV` with the handler globals and binds it to the function on top.
     /// False when the context does not fit in the memory budget.
-    private func prepareEnvironment(_ state: OpaquePointer, context: HandlerContext, socketID: String) -> Bool {
+    private func prepareEnvironment(_ state: OpaquePointer, context: HandlerContext, socket: any HandlerSocket) -> Bool {
         clua_sandbox_lift_cap(sandbox)
         defer { clua_sandbox_restore_cap(sandbox) }
         let pusher = JSONToLua(state: state, sandbox: sandbox)
@@ -146,13 +146,15 @@ public final class LuaSandbox {
             }
             try pusher.push(context.handshake)
             clua_rawsetfield(state, environment, "HANDSHAKE")
+            clua_push_socket_table(state)
+            pusher.pushString(socket.id)
+            clua_rawsetfield(state, -2, "id")
+            try pusher.push(socket.data)
+            clua_rawsetfield(state, -2, "data")
+            clua_rawsetfield(state, environment, "SOCKET")
         } catch {
             return false
         }
-        clua_push_socket_table(state)
-        pusher.pushString(socketID)
-        clua_rawsetfield(state, -2, "id")
-        clua_rawsetfield(state, environment, "SOCKET")
         clua_bind_env(state)
         return true
     }
@@ -174,6 +176,52 @@ public final class LuaSandbox {
     }
 
     // MARK: Outcome
+
+    /// Hands what the run left in `SOCKET.data` to the socket, unless the run was cut short (timeout, memory: the
+    /// previous value stays). A value that is not a table, or whose JSON passes ``HandlerLimits/socketDataBytes``,
+    /// is not kept, and a run that otherwise succeeded fails with `INVALID_RESULT`.
+    private func keepSocketData(after outcome: HandlerOutcome, state: OpaquePointer, run: HandlerRun) -> HandlerOutcome {
+        if case .failure(let failure) = outcome, failure.code == .scriptTimeout || failure.code == .scriptMemoryLimit {
+            return outcome
+        }
+        clua_sandbox_lift_cap(sandbox)
+        defer { clua_sandbox_restore_cap(sandbox) }
+        let top = lua_gettop(state)
+        defer { lua_settop(state, top) }
+        clua_push_run_socket(state)
+        let stored: Result<JSONValue, HandlerFailure>
+        switch lua_type(state, -1) == LUA_TTABLE ? clua_rawgetfield(state, -1, "data") : LUA_TNIL {
+        case LUA_TNIL:
+            stored = .success(.object([:]))
+        case LUA_TTABLE:
+            var reader = LuaToJSON(state: state, budget: run.limits.socketDataBytes)
+            do {
+                let value = try reader.value(at: -1)
+                stored = value.objectValue != nil ? .success(value)
+                    : .failure(Self.invalidSocketData("must be a table with string keys, not an array", run: run))
+            } catch {
+                let reason = error == .tooLarge
+                    ? "is larger than its limit of \(run.limits.socketDataBytes) bytes of JSON" : "cannot be kept: \(error.message)"
+                stored = .failure(Self.invalidSocketData(reason, run: run))
+            }
+        default:
+            let typeName = String(cString: lua_typename(state, lua_type(state, -1)))
+            stored = .failure(Self.invalidSocketData("must be a table, not a \(typeName)", run: run))
+        }
+        switch (stored, outcome) {
+        case (.success(let data), _):
+            run.socket.storeData(data)
+            return outcome
+        case (.failure(let failure), .success):
+            return .failure(failure)
+        case (.failure, .failure):
+            return outcome
+        }
+    }
+
+    private static func invalidSocketData(_ reason: String, run: HandlerRun) -> HandlerFailure {
+        HandlerFailure(code: .invalidResult, message: "SOCKET.data \(reason); the previous value stays", logs: run.logs)
+    }
 
     private func conclude(status: Int32, state: OpaquePointer, run: HandlerRun) -> HandlerOutcome {
         let limits = run.limits

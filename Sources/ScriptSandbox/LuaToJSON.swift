@@ -2,8 +2,11 @@ import CLuaShim
 import JSONCore
 
 /// Why a Lua value cannot become JSON (reported as `INVALID_RESULT`).
-struct LuaConversionError: Error {
+struct LuaConversionError: Error, Equatable {
     var message: String
+
+    /// The value's JSON text would pass the byte budget.
+    static let tooLarge = LuaConversionError(message: "the value is larger than the payload limit")
 }
 
 /// Reads Lua values as ``JSONValue`` without running any Lua code (raw access only) and without raising,
@@ -44,7 +47,7 @@ struct LuaToJSON {
 
     private mutating func charge(_ bytes: Int) throws(LuaConversionError) {
         remainingBytes -= bytes
-        if remainingBytes < 0 { throw LuaConversionError(message: "the value is larger than the payload limit") }
+        if remainingBytes < 0 { throw LuaConversionError.tooLarge }
     }
 
     private mutating func refuse(_ message: String, placeholder: String) throws(LuaConversionError) -> JSONValue {

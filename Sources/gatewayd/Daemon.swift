@@ -68,7 +68,8 @@ struct Daemon {
     private func makeApplication(_ context: DaemonContext) -> some Service {
         let router = Router(context: SocketIORequestContext.self)
         AdminAPI(
-            store: context.store, runner: TestRunner(store: context.store, pool: context.scriptPool),
+            store: context.store,
+            runner: TestRunner(store: context.store, pool: context.scriptPool, socketDataBytes: configuration.gateway.socketDataBytes),
             access: configuration.adminAccess, version: Gatewayd.version,
             pusher: GatewayPushBridge(push: context.gateway.push), logger: logger
         ).install(on: router)

@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import Gateway
 import Logging
+import ScriptSandbox
 import SocketIO
 
 /// `gatewayd serve`: the daemon. With no options it serves on port 3000 from `gatewayd.sqlite` in the
@@ -54,6 +55,8 @@ struct ServeCommand: AsyncParsableCommand {
     var connectTimeout: Int = EnvironmentDefault.value("GATEWAYD_CONNECT_TIMEOUT", 45_000)
     @Option(help: "Largest Socket.IO message in bytes (env GATEWAYD_MAX_PAYLOAD).")
     var maxPayload: Int = EnvironmentDefault.value("GATEWAYD_MAX_PAYLOAD", 1_000_000)
+    @Option(help: "Bytes of JSON a handler run may leave in SOCKET.data (env GATEWAYD_SOCKET_DATA_LIMIT).")
+    var socketDataLimit: Int = EnvironmentDefault.value("GATEWAYD_SOCKET_DATA_LIMIT", HandlerLimits.defaultSocketDataBytes)
 
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
@@ -66,6 +69,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard headerTimeout > 0 else { throw ValidationError("--header-timeout must be positive") }
         guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be positive") }
         guard maxConnections >= 0 else { throw ValidationError("--max-connections must not be negative") }
+        guard socketDataLimit > 0 else { throw ValidationError("--socket-data-limit must be positive") }
         guard maxPayload > 0 else { throw ValidationError("--max-payload must be positive") }
         guard path.hasPrefix("/") else { throw ValidationError("--path must start with '/'") }
         if let jwtSecret = resolvedJWTSecret, jwtSecret.utf8.count < DaemonConfiguration.minimumJWTSecretBytes {
@@ -113,7 +117,8 @@ struct ServeCommand: AsyncParsableCommand {
             jwtSecret: resolvedJWTSecret,
             workers: workers,
             gateway: GatewaySettings(
-                queueSize: queueSize, maxPendingPerSocket: maxPendingPerSocket, shutdownGrace: .milliseconds(shutdownGrace)),
+                queueSize: queueSize, maxPendingPerSocket: maxPendingPerSocket, shutdownGrace: .milliseconds(shutdownGrace),
+                socketDataBytes: socketDataLimit),
             socketIO: socketIO, logLevel: common.logLevel)
     }
 }

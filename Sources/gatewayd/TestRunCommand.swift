@@ -39,6 +39,8 @@ struct TestRunCommand: AsyncParsableCommand {
     var handshake: String?
     @Option(help: "Time limit in milliseconds.")
     var timeoutMs = TestRunner.defaultTimeoutMs
+    @Option(help: "JSON object: SOCKET.data at the start of the run (the output shows what the run left in it).")
+    var socketData: String?
 
     func validate() throws {
         if script != nil, scriptFile != nil { throw ValidationError("give --script or --script-file, not both") }
@@ -50,7 +52,8 @@ struct TestRunCommand: AsyncParsableCommand {
             kind: kind, gatewayPath: gatewayPath, gatewayId: gatewayId, eventName: eventName,
             script: try script ?? scriptFile.map(Self.read), payload: try payload.map { try Self.json($0, option: "payload") },
             args: try args.map { try Self.jsonArray($0) }, user: try user.map { try Self.json($0, option: "user") },
-            handshake: try handshake.map { try Self.json($0, option: "handshake") }, timeoutMs: timeoutMs)
+            handshake: try handshake.map { try Self.json($0, option: "handshake") }, timeoutMs: timeoutMs,
+            socketData: try socketData.map { try Self.json($0, option: "socket-data") })
         let store = try ConfigStore(path: common.databasePath)
         let pool = ScriptWorkerPool(workers: 1)
         defer { pool.shutdown() }

@@ -136,6 +136,14 @@ import Testing
         .init(name: "forged THROW code",
               source: "local ok, e = pcall(THROW.badRequest, 'x') rawset(e, 'code', 'SCRIPT_TIMEOUT') rawset(e, 'status', 200) error(e)",
               code: .badRequest),
+        // SOCKET.data: bombs, shapes JSON cannot carry, and metamethods that must not run on the way out.
+        .init(name: "SOCKET.data bomb", source: "SOCKET.data.x = string.rep('x', 1 << 20) return 1", code: .invalidResult),
+        .init(name: "SOCKET.data many keys",
+              source: "for i = 1, 100000 do SOCKET.data['k' .. i] = i end return 1", code: .invalidResult),
+        .init(name: "SOCKET.data cycle", source: "local t = {} t.t = t SOCKET.data = t return 1", code: .invalidResult),
+        .init(name: "SOCKET.data deep nesting",
+              source: "local t = {} for _ = 1, 500 do t = {t} end SOCKET.data = {deep = t} return 1", code: .invalidResult),
+        .init(name: "SOCKET.data with a coroutine", source: "SOCKET.data.co = coroutine.create(print) return 1", code: .invalidResult),
     ]
 
     /// Checks what a previous hostile run could have disturbed.

@@ -176,7 +176,7 @@ def test_every_serve_option_is_documented_with_its_environment_variable():
     help_text = " ".join(gatewayd("serve", "--help").stdout.split())
     for name in ["host", "port", "db", "handlers", "admin-token", "jwt-secret", "workers", "queue-size", "path",
                  "cors-origin", "ping-interval", "ping-timeout", "max-payload", "log-level", "sync",
-                 "admin-insecure-loopback", "header-timeout", "idle-timeout"]:
+                 "admin-insecure-loopback", "header-timeout", "idle-timeout", "max-connections", "socket-data-limit"]:
         assert f"--{name}" in help_text
         assert f"GATEWAYD_{name.upper().replace('-', '_')}" in help_text
 
@@ -194,7 +194,13 @@ def test_test_run_exits_0_on_success_with_the_endpoints_json(tmp_path):
                              "--script", 'LOGS("received", BODY); SOCKET.reply("reply", {ok=true}); return {ok=true}')
     assert code == 0
     assert body == {"success": True, "result": {"ok": True}, "logs": [["received", {"text": "hello"}]],
-                    "emitted": [{"method": "reply", "args": ["reply", {"ok": True}]}]}
+                    "emitted": [{"method": "reply", "args": ["reply", {"ok": True}]}], "socketData": {}}
+
+
+def test_test_run_starts_from_socket_data_and_prints_what_the_run_left(tmp_path):
+    code, body, _ = run_test_run(tmp_path, "--event-name", "x", "--socket-data", '{"m": 2}',
+                                 "--script", "SOCKET.data.n = SOCKET.data.m + 1; return SOCKET.data.n")
+    assert (code, body["result"], body["socketData"]) == (0, 3, {"m": 2, "n": 3})
 
 
 def test_test_run_runs_saved_handlers_and_script_files(tmp_path, handlers):

@@ -74,10 +74,11 @@ int clua_sandbox_enforce_deadline(clua_sandbox *sb, uint64_t now_ns);
 
 /* Per-run environment. */
 void clua_push_run_env(lua_State *L);      /* fresh _ENV table whose globals fall back to the shared base */
-void clua_push_socket_table(lua_State *L); /* fresh SOCKET table (functions shared, read-only) */
+void clua_push_socket_table(lua_State *L); /* fresh SOCKET table (functions shared, read-only), kept as the run's */
+void clua_push_run_socket(lua_State *L);   /* the run's SOCKET table (nil when none), whatever the script did to _ENV */
 /* Pops the env on top and makes it the _ENV of the function just below it, and the default env of `load`. */
 void clua_bind_env(lua_State *L);
-/* Sets the _ENV of the function on top to nil and forgets the run's env. */
+/* Sets the _ENV of the function on top to nil and forgets the run's env and SOCKET table. */
 void clua_unbind_env(lua_State *L);
 void clua_rawsetfield(lua_State *L, int index, const char *key);
 int clua_rawgetfield(lua_State *L, int index, const char *key);
