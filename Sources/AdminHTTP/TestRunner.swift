@@ -56,7 +56,7 @@ public struct TestRunner: Sendable {
         do {
             compiled = try CompiledScript.compile(source: source, chunkName: chunkName)
         } catch {
-            return TestRunReport(syntaxError: error, socketData: socketData)
+            return TestRunReport(syntaxError: error, socketData: socketData ?? .object([:]))
         }
 
         let args: [JSONValue] = switch kind {
@@ -73,7 +73,7 @@ public struct TestRunner: Sendable {
         let socket = RecordingSocket(data: socketData)
         let limits = HandlerLimits(timeoutMilliseconds: timeoutMs, socketDataBytes: socketDataBytes)
         let outcome = await pool.run(compiled, context: context, socket: socket, limits: limits)
-        return TestRunReport(outcome: outcome, calls: socket.calls, socketData: socket.data)
+        return TestRunReport(outcome: outcome, calls: socket.calls, socketData: socket.data ?? .object([:]))
     }
 
     private func findGateway(_ request: TestRunRequest) async throws -> GatewayRecord? {
@@ -133,11 +133,11 @@ public struct TestRunner: Sendable {
         return .object(claims)
     }
 
-    /// `SOCKET.data` at the start of the run: an object, `{}` when absent or null.
-    static func socketData(from value: JSONValue?) throws(AdminError) -> JSONValue {
-        guard let value, !value.isNull else { return .object([:]) }
-        guard value.objectValue != nil else { throw .validation(field: "socketData", "must be an object") }
-        return value
+    /// `SOCKET.data` at the start of the run: an object, nil (empty) when absent, null or `{}`.
+    static func socketData(from value: JSONValue?) throws(AdminError) -> JSONValue? {
+        guard let value, !value.isNull else { return nil }
+        guard let members = value.objectValue else { throw .validation(field: "socketData", "must be an object") }
+        return members.isEmpty ? JSONValue?.none : value
     }
 
     /// `HANDSHAKE`: the given fields over the defaults a real connection from loopback would have.

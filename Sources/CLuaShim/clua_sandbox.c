@@ -66,6 +66,7 @@ static const char KEY_NULL = 0;
 static const char KEY_FROZEN = 0;
 static const char KEY_RUN_ENV = 0;
 static const char KEY_RUN_SOCKET = 0;
+static const char KEY_RUN_DATA = 0;
 
 static const char TIMEOUT_MESSAGE[] = "timeout: the handler ran out of time";
 
@@ -802,6 +803,32 @@ void clua_push_run_socket(lua_State *L) {
     lua_rawgetp(L, LUA_REGISTRYINDEX, &KEY_RUN_SOCKET);
 }
 
+void clua_keep_run_data(lua_State *L, int empty) {
+    if (empty) {
+        lua_pushvalue(L, -1);
+    } else {
+        lua_pushnil(L);
+    }
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &KEY_RUN_DATA);
+}
+
+int clua_socket_data_untouched(lua_State *L) {
+    int top = lua_gettop(L);
+    int untouched = 0;
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &KEY_RUN_DATA);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &KEY_RUN_SOCKET);
+    if (lua_type(L, -2) == LUA_TTABLE && lua_type(L, -1) == LUA_TTABLE) {
+        lua_pushliteral(L, "data");
+        lua_rawget(L, -2);
+        if (lua_rawequal(L, -1, -3)) {
+            lua_pushnil(L);
+            untouched = lua_next(L, -2) == 0;
+        }
+    }
+    lua_settop(L, top);
+    return untouched;
+}
+
 void clua_bind_env(lua_State *L) {
     lua_pushvalue(L, -1);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &KEY_RUN_ENV);
@@ -815,6 +842,8 @@ void clua_unbind_env(lua_State *L) {
     lua_rawsetp(L, LUA_REGISTRYINDEX, &KEY_RUN_ENV);
     lua_pushnil(L);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &KEY_RUN_SOCKET);
+    lua_pushnil(L);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &KEY_RUN_DATA);
 }
 
 /* ---------------------------------------------------------------------------------------------- */

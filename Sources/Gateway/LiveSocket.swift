@@ -22,7 +22,7 @@ final class LiveSocket: HandlerSocket {
         var disconnectRequested = false
         /// `SOCKET.data`: the socket's runs are one at a time (connection, events in order, disconnect), so each
         /// reads what the one before it left.
-        var data: JSONValue = .object([:])
+        var data: JSONValue?
     }
 
     let socket: Socket
@@ -38,9 +38,9 @@ final class LiveSocket: HandlerSocket {
 
     var id: String { socket.id }
 
-    var data: JSONValue { state.withLock { $0.data } }
+    var data: JSONValue? { state.withLock { $0.data } }
 
-    func storeData(_ data: JSONValue) { state.withLock { $0.data = data } }
+    func storeData(_ data: JSONValue?) { state.withLock { $0.data = data } }
 
     /// Applies what the connection handler held back; call once the CONNECT was answered.
     func admit() {

@@ -21,9 +21,11 @@ public protocol HandlerSocket: Sendable {
     func disconnect()
     func roomSize(room: String) -> Int
     func rooms() -> [String]
-    /// `SOCKET.data` as this socket's previous run left it (an empty object at first).
-    var data: JSONValue { get }
-    /// Keeps what a run left in `SOCKET.data` for the socket's next run; not called when the run timed out, ran out
-    /// of memory or left a value that is not a JSON object within the limit.
-    func storeData(_ data: JSONValue)
+    /// `SOCKET.data` as this socket's previous run left it: a JSON object, or nil while it is empty (so that the
+    /// many handlers that never use it cost nothing to convert).
+    var data: JSONValue? { get }
+    /// Keeps what a run left in `SOCKET.data` (nil: it is empty) for the socket's next run; not called when the run
+    /// left it untouched and empty, timed out, ran out of memory or left a value that is not a JSON object within
+    /// the limit.
+    func storeData(_ data: JSONValue?)
 }

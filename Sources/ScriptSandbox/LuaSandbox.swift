@@ -149,7 +149,13 @@ public final class LuaSandbox {
             clua_push_socket_table(state)
             pusher.pushString(socket.id)
             clua_rawsetfield(state, -2, "id")
-            try pusher.push(socket.data)
+            if let data = socket.data {
+                try pusher.push(data)
+                clua_keep_run_data(state, 0)
+            } else {
+                lua_createtable(state, 0, 0)
+                clua_keep_run_data(state, 1)
+            }
             clua_rawsetfield(state, -2, "data")
             clua_rawsetfield(state, environment, "SOCKET")
         } catch {
@@ -186,19 +192,25 @@ public final class LuaSandbox {
         }
         clua_sandbox_lift_cap(sandbox)
         defer { clua_sandbox_restore_cap(sandbox) }
+        // Most handlers never touch SOCKET.data: nothing to convert, nothing to store.
+        if clua_socket_data_untouched(state) != 0 { return outcome }
         let top = lua_gettop(state)
         defer { lua_settop(state, top) }
         clua_push_run_socket(state)
-        let stored: Result<JSONValue, HandlerFailure>
+        let stored: Result<JSONValue?, HandlerFailure>
         switch lua_type(state, -1) == LUA_TTABLE ? clua_rawgetfield(state, -1, "data") : LUA_TNIL {
         case LUA_TNIL:
-            stored = .success(.object([:]))
+            stored = .success(nil)
         case LUA_TTABLE:
             var reader = LuaToJSON(state: state, budget: run.limits.socketDataBytes)
             do {
                 let value = try reader.value(at: -1)
-                stored = value.objectValue != nil ? .success(value)
-                    : .failure(Self.invalidSocketData("must be a table with string keys, not an array", run: run))
+                if let members = value.objectValue {
+                    // Not `nil` in a ternary with a JSONValue: that literal would be JSON null.
+                    stored = .success(members.isEmpty ? JSONValue?.none : value)
+                } else {
+                    stored = .failure(Self.invalidSocketData("must be a table with string keys, not an array", run: run))
+                }
             } catch {
                 let reason = error == .tooLarge
                     ? "is larger than its limit of \(run.limits.socketDataBytes) bytes of JSON" : "cannot be kept: \(error.message)"

@@ -21,10 +21,10 @@ public struct RecordedCall: Sendable, Equatable {
 /// only member of the rooms it joined), so scripts that check their own membership behave sensibly.
 public final class RecordingSocket: HandlerSocket {
     public let id: String
-    private let state: Mutex<(calls: [RecordedCall], rooms: [String], data: JSONValue)>
+    private let state: Mutex<(calls: [RecordedCall], rooms: [String], data: JSONValue?)>
 
-    /// `data` is what `SOCKET.data` starts as; ``data`` tells what the runs left in it.
-    public init(id: String = "test-socket", data: JSONValue = .object([:])) {
+    /// `data` is what `SOCKET.data` starts as (nil: empty); ``data`` tells what the runs left in it.
+    public init(id: String = "test-socket", data: JSONValue? = nil) {
         self.id = id
         self.state = Mutex(([], [], data))
     }
@@ -32,9 +32,9 @@ public final class RecordingSocket: HandlerSocket {
     /// The calls so far, oldest first.
     public var calls: [RecordedCall] { state.withLock { $0.calls } }
 
-    public var data: JSONValue { state.withLock { $0.data } }
+    public var data: JSONValue? { state.withLock { $0.data } }
 
-    public func storeData(_ data: JSONValue) { state.withLock { $0.data = data } }
+    public func storeData(_ data: JSONValue?) { state.withLock { $0.data = data } }
 
     private func record(_ method: String, _ args: [JSONValue]) {
         state.withLock { $0.calls.append(RecordedCall(method: method, args: args)) }

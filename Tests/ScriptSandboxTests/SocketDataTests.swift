@@ -21,10 +21,14 @@ import Testing
         #expect(socket.data == ["a": 1])
     }
 
-    @Test func nilResetsToAnEmptyObject() throws {
+    @Test func nilAndAnEmptyTableLeaveNothingToKeep() throws {
         let socket = RecordingSocket(data: ["a": 1])
         _ = try Harness.run("SOCKET.data = nil", socket: socket)
-        #expect(socket.data == [:])
+        #expect(socket.data == JSONValue?.none)
+        #expect(Harness.values(try Harness.run("return type(SOCKET.data), next(SOCKET.data) == nil", socket: socket)) == ["table", true])
+        _ = try Harness.run("SOCKET.data.x = 1", socket: socket)
+        _ = try Harness.run("SOCKET.data.x = nil", socket: socket)
+        #expect(socket.data == JSONValue?.none)
     }
 
     @Test func overTheLimitFailsAndKeepsThePreviousValue() throws {
@@ -35,7 +39,7 @@ import Testing
         #expect(failure?.message.contains("limit of 100 bytes") == true)
         #expect(socket.data == ["a": 1])
         #expect(Harness.values(try Harness.run("SOCKET.data.b = string.rep('x', 50); return 1", socket: socket, limits: limits)) == [1])
-        #expect(socket.data["b"]?.stringValue?.count == 50)
+        #expect(socket.data?["b"]?.stringValue?.count == 50)
     }
 
     @Test func aTimedOutRunKeepsNothing() throws {
@@ -50,6 +54,6 @@ import Testing
         let socket = RecordingSocket()
         let failure = Harness.failure(try Harness.run("SOCKET.data = {1, 2, 3}; return 1", socket: socket))
         #expect(failure?.code == .invalidResult)
-        #expect(socket.data == [:])
+        #expect(socket.data == JSONValue?.none)
     }
 }

@@ -76,6 +76,11 @@ int clua_sandbox_enforce_deadline(clua_sandbox *sb, uint64_t now_ns);
 void clua_push_run_env(lua_State *L);      /* fresh _ENV table whose globals fall back to the shared base */
 void clua_push_socket_table(lua_State *L); /* fresh SOCKET table (functions shared, read-only), kept as the run's */
 void clua_push_run_socket(lua_State *L);   /* the run's SOCKET table (nil when none), whatever the script did to _ENV */
+/* Remembers the table on top as the run's initial SOCKET.data when `empty` (else forgets any), so that
+   clua_socket_data_untouched can tell a run that never used SOCKET.data without converting it. */
+void clua_keep_run_data(lua_State *L, int empty);
+/* 1 when the run's SOCKET.data is still the empty table it started with. */
+int clua_socket_data_untouched(lua_State *L);
 /* Pops the env on top and makes it the _ENV of the function just below it, and the default env of `load`. */
 void clua_bind_env(lua_State *L);
 /* Sets the _ENV of the function on top to nil and forgets the run's env and SOCKET table. */
