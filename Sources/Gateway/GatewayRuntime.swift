@@ -167,9 +167,13 @@ public final class GatewayRuntime: Service, Sendable {
         }
         connection.live.admit()
         if let userId = connection.userId { users.add(socket, user: userId) }
+        let expiry = TokenExpiry.start(for: socket, user: connection.user, grace: settings.authExpiryGrace, logger: logger)
         let dispatcher = dispatcher
         socket.onAny { event in dispatcher.dispatch(event, on: connection) }
-        socket.onDisconnect { [self] reason in disconnected(connection, reason: reason) }
+        socket.onDisconnect { [self] reason in
+            expiry?.cancel()
+            disconnected(connection, reason: reason)
+        }
     }
 
     /// Runs the disconnect handler after whatever the socket still has queued.

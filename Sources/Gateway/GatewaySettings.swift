@@ -12,17 +12,20 @@ public struct GatewaySettings: Sendable {
     public var reloadInterval: Duration
     /// Bytes of JSON a run may leave in `SOCKET.data`.
     public var socketDataBytes: Int
+    /// How long after its token's `exp` (and the `auth:expired` event) a socket is disconnected.
+    public var authExpiryGrace: Duration
 
     public init(
         queueSize: Int = 1000, maxPendingPerSocket: Int = 100,
         shutdownGrace: Duration = .seconds(10), reloadInterval: Duration = .milliseconds(500),
-        socketDataBytes: Int = HandlerLimits.defaultSocketDataBytes
+        socketDataBytes: Int = HandlerLimits.defaultSocketDataBytes, authExpiryGrace: Duration = .zero
     ) {
         self.queueSize = queueSize
         self.maxPendingPerSocket = maxPendingPerSocket
         self.shutdownGrace = shutdownGrace
         self.reloadInterval = reloadInterval
         self.socketDataBytes = socketDataBytes
+        self.authExpiryGrace = authExpiryGrace
     }
 
     /// The limits of a handler run of `timeoutMs`.

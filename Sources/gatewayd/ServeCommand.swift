@@ -55,6 +55,8 @@ struct ServeCommand: AsyncParsableCommand {
     var connectTimeout: Int = EnvironmentDefault.value("GATEWAYD_CONNECT_TIMEOUT", 45_000)
     @Option(help: "Largest Socket.IO message in bytes (env GATEWAYD_MAX_PAYLOAD).")
     var maxPayload: Int = EnvironmentDefault.value("GATEWAYD_MAX_PAYLOAD", 1_000_000)
+    @Option(help: "Milliseconds after its token's exp (and the auth:expired event) that a socket is disconnected (env GATEWAYD_AUTH_EXPIRY_GRACE).")
+    var authExpiryGrace: Int = EnvironmentDefault.value("GATEWAYD_AUTH_EXPIRY_GRACE", 0)
     @Option(help: "Bytes of JSON a handler run may leave in SOCKET.data (env GATEWAYD_SOCKET_DATA_LIMIT).")
     var socketDataLimit: Int = EnvironmentDefault.value("GATEWAYD_SOCKET_DATA_LIMIT", HandlerLimits.defaultSocketDataBytes)
 
@@ -69,6 +71,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard headerTimeout > 0 else { throw ValidationError("--header-timeout must be positive") }
         guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be positive") }
         guard maxConnections >= 0 else { throw ValidationError("--max-connections must not be negative") }
+        guard authExpiryGrace >= 0 else { throw ValidationError("--auth-expiry-grace must not be negative") }
         guard socketDataLimit > 0 else { throw ValidationError("--socket-data-limit must be positive") }
         guard maxPayload > 0 else { throw ValidationError("--max-payload must be positive") }
         guard path.hasPrefix("/") else { throw ValidationError("--path must start with '/'") }
@@ -118,7 +121,7 @@ struct ServeCommand: AsyncParsableCommand {
             workers: workers,
             gateway: GatewaySettings(
                 queueSize: queueSize, maxPendingPerSocket: maxPendingPerSocket, shutdownGrace: .milliseconds(shutdownGrace),
-                socketDataBytes: socketDataLimit),
+                socketDataBytes: socketDataLimit, authExpiryGrace: .milliseconds(authExpiryGrace)),
             socketIO: socketIO, logLevel: common.logLevel)
     }
 }

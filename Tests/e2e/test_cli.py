@@ -176,7 +176,8 @@ def test_every_serve_option_is_documented_with_its_environment_variable():
     help_text = " ".join(gatewayd("serve", "--help").stdout.split())
     for name in ["host", "port", "db", "handlers", "admin-token", "jwt-secret", "workers", "queue-size", "path",
                  "cors-origin", "ping-interval", "ping-timeout", "max-payload", "log-level", "sync",
-                 "admin-insecure-loopback", "header-timeout", "idle-timeout", "max-connections", "socket-data-limit"]:
+                 "admin-insecure-loopback", "header-timeout", "idle-timeout", "max-connections", "socket-data-limit",
+                 "auth-expiry-grace"]:
         assert f"--{name}" in help_text
         assert f"GATEWAYD_{name.upper().replace('-', '_')}" in help_text
 

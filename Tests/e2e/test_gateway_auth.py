@@ -93,3 +93,25 @@ def test_connection_handler_refuses_or_welcomes(gateway):
         assert left["id"] == second_id and left["reason"] in ("client namespace disconnect", "transport close")
     finally:
         first.close()
+
+
+@pytest.mark.parametrize("transport", ["websocket", "polling"])
+def test_a_token_that_expires_mid_connection_gets_auth_expired_then_a_disconnect(start_server, tmp_path, transport):
+    handlers = tmp_path / "handlers"
+    write_gateway(handlers, "private", "/private", {"whoami": ("return USER.id", {"ack": "result"})}, requireAuth=True)
+    server = serve(start_server, tmp_path, handlers, "--auth-expiry-grace", 300)
+    exp = int(time.time()) + 2
+    client = Client(server, ["/private"], transports=(transport,), auth={"token": make_jwt({"sub": "u1", "exp": exp})})
+    lasting = Client(server, ["/private"], auth={"token": user_token("u2")})  # an hour left: untouched
+    try:
+        assert client.call("whoami", namespace="/private") == "u1"
+        assert client.got("auth:expired", namespace="/private", timeout=10)[0] == ({"exp": exp},)
+        assert wait_until(lambda: client.disconnects.named("/private"), timeout=10), "not disconnected after exp + grace"
+        assert time.time() >= exp
+        # The other socket, whose token has not run out, got nothing and still works.
+        assert lasting.call("whoami", namespace="/private") == "u2"
+        assert not lasting.events.named(("/private", "auth:expired"))
+        assert not lasting.disconnects.named("/private")
+    finally:
+        client.close()
+        lasting.close()

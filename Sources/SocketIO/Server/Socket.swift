@@ -1,5 +1,6 @@
 import DequeModule
 import JSONCore
+import NIOCore
 import Synchronization
 
 /// One client's membership of one namespace: what handlers receive events from and emit to.
@@ -45,6 +46,10 @@ public final class Socket: Sendable {
 
     /// The Engine.IO session id of the connection carrying this socket.
     public var engineSessionID: String { client.session.id }
+
+    /// The event loop of the connection carrying this socket: where timers about it belong (a cancelled NIO
+    /// timer is freed at once, a cancelled `Task.sleep` only at its deadline).
+    public var eventLoop: any EventLoop { client.session.eventLoop }
 
     // MARK: Handlers
 
