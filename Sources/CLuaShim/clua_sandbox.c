@@ -903,6 +903,8 @@ static const struct {
     {"disconnect", CLUA_OP_DISCONNECT},
     {"roomSize", CLUA_OP_ROOM_SIZE},
     {"rooms", CLUA_OP_ROOMS},
+    {"signIn", CLUA_OP_SIGN_IN},
+    {"signOut", CLUA_OP_SIGN_OUT},
 };
 
 static int build_sandbox(lua_State *L) {

@@ -5,19 +5,16 @@ import SocketIO
 /// One socket on one gateway, as its handlers see it: who the user is, how it connected, its `SOCKET`.
 ///
 /// Built when the socket is admitted and kept for its lifetime, so every handler of the socket sees the
-/// same `USER` and `HANDSHAKE`.
+/// same `HANDSHAKE`, and the `USER` its token or its last `SOCKET.signIn` gave it.
 final class GatewayConnection: Sendable {
     let socket: Socket
     let path: String
-    /// The verified claims (with `id`), or nil for an anonymous socket.
-    let user: JSONValue?
     let handshake: JSONValue
     let live: LiveSocket
 
-    init(socket: Socket, path: String, user: JSONValue?, live: LiveSocket) {
+    init(socket: Socket, path: String, live: LiveSocket) {
         self.socket = socket
         self.path = path
-        self.user = user
         self.live = live
         let handshake = socket.handshake
         self.handshake = .object([
@@ -31,11 +28,8 @@ final class GatewayConnection: Sendable {
         ])
     }
 
-    /// The user's id as text (`emitToUser` addresses users by it), nil when anonymous.
-    var userId: String? {
-        guard let id = user?["id"] else { return nil }
-        return id.stringValue ?? id.intValue.map(String.init)
-    }
+    /// The claims (with `id`) of the socket's user, or nil while it is anonymous.
+    var user: JSONValue? { live.user }
 
     func context(event: String, args: [JSONValue], requestId: String = RequestID.make()) -> HandlerContext {
         HandlerContext(args: args, event: event, requestId: requestId, gatewayPath: path, user: user, handshake: handshake)

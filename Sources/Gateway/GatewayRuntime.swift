@@ -134,7 +134,10 @@ public final class GatewayRuntime: Service, Sendable {
         guard let gateway = gateways.gateway(at: path) else { throw ConnectionRefusal(message: "Invalid namespace") }
         let user = try await authenticator.user(for: socket.handshake, requireAuth: gateway.record.requireAuth)
         let connection = GatewayConnection(
-            socket: socket, path: path, user: user, live: LiveSocket(socket: socket, gateways: gateways, users: users))
+            socket: socket, path: path,
+            live: LiveSocket(
+                socket: socket, user: user, gateways: gateways, users: users,
+                expiryGrace: settings.authExpiryGrace, logger: logger))
         if gateway.connectionScriptBroken {
             throw ConnectionRefusal(message: "the gateway's connection handler does not compile",
                                     data: ["code": .string(HandlerErrorCode.scriptError.rawValue)])
@@ -166,19 +169,14 @@ public final class GatewayRuntime: Service, Sendable {
             return
         }
         connection.live.admit()
-        if let userId = connection.userId { users.add(socket, user: userId) }
-        let expiry = TokenExpiry.start(for: socket, user: connection.user, grace: settings.authExpiryGrace, logger: logger)
         let dispatcher = dispatcher
         socket.onAny { event in dispatcher.dispatch(event, on: connection) }
-        socket.onDisconnect { [self] reason in
-            expiry?.cancel()
-            disconnected(connection, reason: reason)
-        }
+        socket.onDisconnect { [self] reason in disconnected(connection, reason: reason) }
     }
 
     /// Runs the disconnect handler after whatever the socket still has queued.
     private func disconnected(_ connection: GatewayConnection, reason: DisconnectReason) {
-        if let userId = connection.userId { users.remove(connection.socket, user: userId) }
+        connection.live.detach()
         guard let script = gateways.gateway(at: connection.path)?.disconnectScript,
               let timeout = gateways.gateway(at: connection.path)?.record.connectionTimeoutMs else { return }
         let pool = pool, logger = logger, limits = settings.limits(timeoutMilliseconds: timeout)

@@ -1,4 +1,5 @@
 import JSONCore
+import Logging
 import ScriptSandbox
 import SocketIO
 import Synchronization
@@ -9,6 +10,9 @@ import Synchronization
 /// `reply`, `join`, `leave` — is held back and applied right after the CONNECT answer, so a refused client
 /// receives nothing and is in no room. `disconnect()` is only recorded: the runtime acts on it when the
 /// handler ends (refusing the connection, or disconnecting after the event's outcome was sent).
+///
+/// It also holds who the socket's user is: the token's claims, then whatever `signIn` / `signOut` made it. While
+/// admitted, the user index (what `emitToUser` reaches) and the token-expiry timers follow every change.
 final class LiveSocket: HandlerSocket {
     private enum HeldBack {
         case reply(event: String, args: [JSONValue])
@@ -20,6 +24,9 @@ final class LiveSocket: HandlerSocket {
         var admitted = false
         var heldBack: [HeldBack] = []
         var disconnectRequested = false
+        /// The claims (with `id`) of the socket's user, nil while anonymous.
+        var user: JSONValue?
+        var expiry: TokenExpiry?
         /// `SOCKET.data`: the socket's runs are one at a time (connection, events in order, disconnect), so each
         /// reads what the one before it left.
         var data: JSONValue?
@@ -28,13 +35,20 @@ final class LiveSocket: HandlerSocket {
     let socket: Socket
     private let gateways: GatewayDirectory
     private let users: UserDirectory
-    private let state = Mutex(State())
+    private let expiryGrace: Duration
+    private let logger: Logger
+    private let state: Mutex<State>
 
-    init(socket: Socket, gateways: GatewayDirectory, users: UserDirectory) {
+    init(socket: Socket, user: JSONValue?, gateways: GatewayDirectory, users: UserDirectory, expiryGrace: Duration, logger: Logger) {
         self.socket = socket
         self.gateways = gateways
         self.users = users
+        self.expiryGrace = expiryGrace
+        self.logger = logger
+        self.state = Mutex(State(user: user))
     }
+
+    var user: JSONValue? { state.withLock { $0.user } }
 
     var id: String { socket.id }
 
@@ -42,13 +56,15 @@ final class LiveSocket: HandlerSocket {
 
     func storeData(_ data: JSONValue?) { state.withLock { $0.data = data } }
 
-    /// Applies what the connection handler held back; call once the CONNECT was answered.
+    /// Applies what the connection handler held back, indexes the user and times its token; call once the CONNECT
+    /// was answered.
     func admit() {
-        let heldBack = state.withLock { state in
+        let (heldBack, user) = state.withLock { state in
             state.admitted = true
             defer { state.heldBack = [] }
-            return state.heldBack
+            return (state.heldBack, state.user)
         }
+        switchUser(from: nil, to: user)
         for action in heldBack {
             switch action {
             case .reply(let event, let args): socket.emit(event, args: args)
@@ -56,6 +72,33 @@ final class LiveSocket: HandlerSocket {
             case .leave(let room): socket.leave(room)
             }
         }
+    }
+
+    /// The socket left: out of the user index, its token no longer timed.
+    func detach() {
+        let user = state.withLock { state in
+            defer { state.admitted = false }
+            return state.admitted ? state.user : nil
+        }
+        switchUser(from: user, to: nil)
+    }
+
+    /// Moves the socket in the user index from `old`'s id to `new`'s, and times `new`'s token instead.
+    private func switchUser(from old: JSONValue?, to new: JSONValue?) {
+        if let id = Self.userId(of: old) { users.remove(socket, user: id) }
+        if let id = Self.userId(of: new) { users.add(socket, user: id) }
+        let expiry = new.flatMap { TokenExpiry.start(for: socket, user: $0, grace: expiryGrace, logger: logger) }
+        let previous = state.withLock { state in
+            defer { state.expiry = expiry }
+            return state.expiry
+        }
+        previous?.cancel()
+    }
+
+    /// A user's id as text (`emitToUser` addresses users by it).
+    static func userId(of user: JSONValue?) -> String? {
+        guard let id = user?["id"] else { return nil }
+        return id.stringValue ?? id.intValue.map(String.init)
     }
 
     /// Whether the handler that just ended called `disconnect()`; clears the request.
@@ -114,6 +157,23 @@ final class LiveSocket: HandlerSocket {
 
     func disconnect() {
         state.withLock { $0.disconnectRequested = true }
+    }
+
+    func signIn(user: JSONValue) {
+        changeUser(to: user)
+    }
+
+    func signOut() {
+        changeUser(to: nil)
+    }
+
+    /// Before admission only the claims change (`admit` indexes them); after it, the index and timers follow.
+    private func changeUser(to user: JSONValue?) {
+        let (old, admitted) = state.withLock { state in
+            defer { state.user = user }
+            return (state.user, state.admitted)
+        }
+        if admitted { switchUser(from: old, to: user) }
     }
 
     /// Members of `room` on the caller's own gateway (counting the caller's held-back joins).

@@ -21,6 +21,11 @@ public protocol HandlerSocket: Sendable {
     func disconnect()
     func roomSize(room: String) -> Int
     func rooms() -> [String]
+    /// `SOCKET.signIn(claims)`: from the socket's next run on, `USER` is `user` (claims with `id`), and what is
+    /// addressed to that user reaches the socket.
+    func signIn(user: JSONValue)
+    /// `SOCKET.signOut()`: the socket is anonymous from its next run on.
+    func signOut()
     /// `SOCKET.data` as this socket's previous run left it: a JSON object, or nil while it is empty (so that the
     /// many handlers that never use it cost nothing to convert).
     var data: JSONValue? { get }

@@ -95,6 +95,8 @@ final class HostBridge {
         case CLUA_OP_BROADCAST: ("broadcast", ["event"])
         case CLUA_OP_DISCONNECT: ("disconnect", [])
         case CLUA_OP_ROOM_SIZE: ("roomSize", ["room"])
+        case CLUA_OP_SIGN_IN: ("signIn", [])
+        case CLUA_OP_SIGN_OUT: ("signOut", [])
         default: ("rooms", [])
         }
     }
@@ -133,6 +135,12 @@ final class HostBridge {
         case CLUA_OP_EMIT_TO_GATEWAY: socket.emitToGateway(path: strings[0], event: strings[1], args: payload)
         case CLUA_OP_BROADCAST: socket.broadcast(event: strings[0], args: payload)
         case CLUA_OP_DISCONNECT: socket.disconnect()
+        case CLUA_OP_SIGN_IN:
+            guard let user = Self.user(fromClaims: payload.first) else {
+                return raise(state, "SOCKET.signIn: claims must be a table with an id (or sub) that is a string or an integer")
+            }
+            socket.signIn(user: user)
+        case CLUA_OP_SIGN_OUT: socket.signOut()
         case CLUA_OP_ROOM_SIZE:
             lua_pushinteger(state, lua_Integer(socket.roomSize(room: strings[0])))
             return 1
@@ -145,6 +153,14 @@ final class HostBridge {
             }
         }
         return 0
+    }
+
+    /// `USER` for claims given to `SOCKET.signIn`: `id` taken from `sub` when absent, as a verified token's are.
+    private static func user(fromClaims claims: JSONValue?) -> JSONValue? {
+        guard var members = claims?.objectValue else { return nil }
+        if members["id"] == nil || members["id"] == .null { members["id"] = members["sub"] }
+        guard let id = members["id"], id.stringValue != nil || id.intValue != nil else { return nil }
+        return .object(members)
     }
 
     /// A string argument; integers are accepted too (user ids are often numbers) and written in decimal.

@@ -76,6 +76,10 @@ public final class RecordingSocket: HandlerSocket {
 
     public func disconnect() { record("disconnect", []) }
 
+    public func signIn(user: JSONValue) { record("signIn", [user]) }
+
+    public func signOut() { record("signOut", []) }
+
     public func roomSize(room: String) -> Int {
         state.withLock {
             $0.calls.append(RecordedCall(method: "roomSize", args: [.string(room)]))

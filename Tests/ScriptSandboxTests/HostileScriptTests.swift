@@ -143,6 +143,10 @@ import Testing
         .init(name: "SOCKET.data cycle", source: "local t = {} t.t = t SOCKET.data = t return 1", code: .invalidResult),
         .init(name: "SOCKET.data deep nesting",
               source: "local t = {} for _ = 1, 500 do t = {t} end SOCKET.data = {deep = t} return 1", code: .invalidResult),
+        .init(name: "signIn without claims", source: "SOCKET.signIn('admin') return 1", code: .scriptError),
+        .init(name: "signIn with a table as id", source: "SOCKET.signIn({sub = {admin = true}}) return 1", code: .scriptError),
+        .init(name: "signIn with a function in the claims", source: "SOCKET.signIn({sub = 'x', f = print}) return 1",
+              code: .invalidResult),
         .init(name: "SOCKET.data with a coroutine", source: "SOCKET.data.co = coroutine.create(print) return 1", code: .invalidResult),
     ]
 

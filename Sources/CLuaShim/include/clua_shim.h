@@ -37,6 +37,8 @@ enum clua_host_op {
     CLUA_OP_DISCONNECT,
     CLUA_OP_ROOM_SIZE,
     CLUA_OP_ROOMS,
+    CLUA_OP_SIGN_IN,
+    CLUA_OP_SIGN_OUT,
 };
 
 /* Return values of a host function besides a result count. */

@@ -84,3 +84,40 @@ def test_eio3_callback_acks_and_the_fallback(start_server, tmp_path, mode):
             ("MethodNotAllowed", "method-not-allowed", 405, "no method patch")
     finally:
         client.disconnect()
+
+
+def test_eio3_polling_client_signs_in_with_a_login_event(start_server, tmp_path):
+    """socket.io 2.x apps sign in after connecting (Fliplet's `login`): over EIO3 long-polling, the socket becomes the
+    user for its next events and for `/admin/emit`, and stops being one on sign-out."""
+    import requests
+
+    handlers = tmp_path / "handlers"
+    write_gateway(handlers, "root", "/", {
+        "login": ("SOCKET.signIn({sub = BODY}); return true", {"ack": "result"}),
+        "logout": ("SOCKET.signOut(); return true", {"ack": "result"}),
+        "whoami": ("return USER and USER.id or 'anonymous'", {"ack": "result"}),
+    })
+    server = serve(start_server, tmp_path, handlers)
+    client = socketio.Client(reconnection=False)
+    events = Recorder()
+    joined = threading.Event()
+    client.on("connect", lambda: joined.set())
+    client.on("pushed", lambda *args: events.add("pushed", *args))
+    client.connect(server.url, transports=["polling"])
+
+    def push(user):
+        body = {"target": {"user": user}, "event": "pushed", "args": [user]}
+        return requests.post(server.url + "/admin/emit", json=body, timeout=10).json()["delivered"]
+
+    try:
+        assert joined.wait(10)
+        assert client.call("whoami", timeout=5) == "anonymous"
+        assert client.call("login", "u-7", timeout=5) is True
+        assert client.call("whoami", timeout=5) == "u-7"
+        assert push("u-7") == 1
+        assert wait_until(lambda: events.named("pushed")) and events.named("pushed")[0] == ("u-7",)
+        assert client.call("logout", timeout=5) is True
+        assert client.call("whoami", timeout=5) == "anonymous"
+        assert push("u-7") == 0
+    finally:
+        client.disconnect()
