@@ -59,12 +59,12 @@ final class LiveSocket: HandlerSocket {
     /// Applies what the connection handler held back, indexes the user and times its token; call once the CONNECT
     /// was answered.
     func admit() {
-        let (heldBack, user) = state.withLock { state in
+        let heldBack = state.withLock { state in
             state.admitted = true
+            rebind(&state, from: nil)
             defer { state.heldBack = [] }
-            return (state.heldBack, state.user)
+            return state.heldBack
         }
-        switchUser(from: nil, to: user)
         for action in heldBack {
             switch action {
             case .reply(let event, let args): socket.emit(event, args: args)
@@ -76,23 +76,23 @@ final class LiveSocket: HandlerSocket {
 
     /// The socket left: out of the user index, its token no longer timed.
     func detach() {
-        let user = state.withLock { state in
-            defer { state.admitted = false }
-            return state.admitted ? state.user : nil
+        state.withLock { state in
+            guard state.admitted else { return }
+            state.admitted = false
+            if let id = Self.userId(of: state.user) { users.remove(socket, user: id) }
+            state.expiry?.cancel()
+            state.expiry = nil
         }
-        switchUser(from: user, to: nil)
     }
 
-    /// Moves the socket in the user index from `old`'s id to `new`'s, and times `new`'s token instead.
-    private func switchUser(from old: JSONValue?, to new: JSONValue?) {
+    /// While admitted: moves the socket in the user index from `old`'s id to the current user's, and times the
+    /// current user's token instead. Under the state lock, so a sign-in racing the socket's departure cannot leave
+    /// it indexed (or timed) after `detach`.
+    private func rebind(_ state: inout State, from old: JSONValue?) {
         if let id = Self.userId(of: old) { users.remove(socket, user: id) }
-        if let id = Self.userId(of: new) { users.add(socket, user: id) }
-        let expiry = new.flatMap { TokenExpiry.start(for: socket, user: $0, grace: expiryGrace, logger: logger) }
-        let previous = state.withLock { state in
-            defer { state.expiry = expiry }
-            return state.expiry
-        }
-        previous?.cancel()
+        if let id = Self.userId(of: state.user) { users.add(socket, user: id) }
+        state.expiry?.cancel()
+        state.expiry = state.user.flatMap { TokenExpiry.start(for: socket, user: $0, grace: expiryGrace, logger: logger) }
     }
 
     /// A user's id as text (`emitToUser` addresses users by it).
@@ -167,13 +167,13 @@ final class LiveSocket: HandlerSocket {
         changeUser(to: nil)
     }
 
-    /// Before admission only the claims change (`admit` indexes them); after it, the index and timers follow.
+    /// Before admission (and after departure) only the claims change; while admitted, the index and timers follow.
     private func changeUser(to user: JSONValue?) {
-        let (old, admitted) = state.withLock { state in
-            defer { state.user = user }
-            return (state.user, state.admitted)
+        state.withLock { state in
+            let old = state.user
+            state.user = user
+            if state.admitted { rebind(&state, from: old) }
         }
-        if admitted { switchUser(from: old, to: user) }
     }
 
     /// Members of `room` on the caller's own gateway (counting the caller's held-back joins).
