@@ -34,11 +34,11 @@ public struct TestRunReport: Codable, Sendable, Equatable {
     public var error: Failure?
     public var logs: [AnyJSON]
     public var emitted: [Emitted]
-    /// `SOCKET.data` as the run left it (as it was given when the run could not keep it).
+    /// `SOCKET.data` as the run left it (as it was given when the run could not keep it); `{}` when empty.
     public var socketData: AnyJSON
 
-    init(outcome: HandlerOutcome, calls: [RecordedCall], socketData: JSONValue) {
-        self.socketData = AnyJSON(socketData)
+    init(outcome: HandlerOutcome, calls: [RecordedCall], socketData: JSONValue?) {
+        self.socketData = AnyJSON(socketData ?? .object([:]))
         logs = outcome.logs.map(AnyJSON.init)
         emitted = calls.map { Emitted(method: $0.method, args: $0.args.map(AnyJSON.init)) }
         switch outcome {
@@ -54,8 +54,8 @@ public struct TestRunReport: Codable, Sendable, Equatable {
     }
 
     /// A script that does not compile: a handler failure too, with the line in `details`.
-    init(syntaxError: ScriptSyntaxError, socketData: JSONValue) {
-        self.socketData = AnyJSON(socketData)
+    init(syntaxError: ScriptSyntaxError, socketData: JSONValue?) {
+        self.socketData = AnyJSON(socketData ?? .object([:]))
         success = false
         error = Failure(
             code: ScriptSyntaxError.code, message: syntaxError.message,

@@ -56,7 +56,7 @@ public struct TestRunner: Sendable {
         do {
             compiled = try CompiledScript.compile(source: source, chunkName: chunkName)
         } catch {
-            return TestRunReport(syntaxError: error, socketData: socketData ?? .object([:]))
+            return TestRunReport(syntaxError: error, socketData: socketData)
         }
 
         let args: [JSONValue] = switch kind {
@@ -73,7 +73,7 @@ public struct TestRunner: Sendable {
         let socket = RecordingSocket(data: socketData)
         let limits = HandlerLimits(timeoutMilliseconds: timeoutMs, socketDataBytes: socketDataBytes)
         let outcome = await pool.run(compiled, context: context, socket: socket, limits: limits)
-        return TestRunReport(outcome: outcome, calls: socket.calls, socketData: socket.data ?? .object([:]))
+        return TestRunReport(outcome: outcome, calls: socket.calls, socketData: socket.data)
     }
 
     private func findGateway(_ request: TestRunRequest) async throws -> GatewayRecord? {
@@ -125,12 +125,11 @@ public struct TestRunner: Sendable {
     /// `USER`: the claims object, with `id` taken from `sub` when absent. `null` means anonymous.
     static func user(from value: JSONValue?) throws(AdminError) -> JSONValue? {
         guard let value, !value.isNull else { return nil }
-        guard var claims = value.objectValue else { throw .validation(field: "user", "must be an object of claims") }
-        if claims["id"] == nil || claims["id"] == .null { claims["id"] = claims["sub"] }
-        guard let id = claims["id"], id.stringValue != nil || id.intValue != nil else {
+        guard let claims = value.objectValue else { throw .validation(field: "user", "must be an object of claims") }
+        guard let user = HandlerUser.from(claims: claims) else {
             throw .validation(field: "user.id", "is required (a string, or given as 'sub')")
         }
-        return .object(claims)
+        return user
     }
 
     /// `SOCKET.data` at the start of the run: an object, nil (empty) when absent, null or `{}`.

@@ -1,6 +1,7 @@
 import Foundation
 import JSONCore
 import JWTKit
+import ScriptSandbox
 import SocketIO
 
 /// Verifies users' JWTs (HS256 only) and turns their claims into `USER`.
@@ -49,7 +50,7 @@ public struct GatewayAuthenticator: Sendable {
 
     static func verify(_ token: String, keys: JWTKeyCollection) async throws(ConnectionRefusal) -> JSONValue {
         let segments = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard segments.count == 3, let header = decodeSegment(segments[0]), case .object(var claims)? = decodeSegment(segments[1]) else {
+        guard segments.count == 3, let header = decodeSegment(segments[0]), case .object(let claims)? = decodeSegment(segments[1]) else {
             throw refusal(.authInvalid, "the access token is malformed")
         }
         // Pinned: jwt-kit would use the only key it has whatever the header claims.
@@ -61,11 +62,10 @@ public struct GatewayAuthenticator: Sendable {
         } catch {
             throw refusal(.authInvalid, "the access token does not verify")
         }
-        if claims["id"] == nil || claims["id"] == .null { claims["id"] = claims["sub"] }
-        guard let id = claims["id"], id.stringValue != nil || id.intValue != nil else {
+        guard let user = HandlerUser.from(claims: claims) else {
             throw refusal(.authInvalid, "the access token has no subject (sub)")
         }
-        return .object(claims)
+        return user
     }
 
     /// The token a client presented, wherever it put it.

@@ -136,7 +136,7 @@ final class HostBridge {
         case CLUA_OP_BROADCAST: socket.broadcast(event: strings[0], args: payload)
         case CLUA_OP_DISCONNECT: socket.disconnect()
         case CLUA_OP_SIGN_IN:
-            guard let user = Self.user(fromClaims: payload.first) else {
+            guard let claims = payload.first?.objectValue, let user = HandlerUser.from(claims: claims) else {
                 return raise(state, "SOCKET.signIn: claims must be a table with an id (or sub) that is a string or an integer")
             }
             socket.signIn(user: user)
@@ -153,14 +153,6 @@ final class HostBridge {
             }
         }
         return 0
-    }
-
-    /// `USER` for claims given to `SOCKET.signIn`: `id` taken from `sub` when absent, as a verified token's are.
-    private static func user(fromClaims claims: JSONValue?) -> JSONValue? {
-        guard var members = claims?.objectValue else { return nil }
-        if members["id"] == nil || members["id"] == .null { members["id"] = members["sub"] }
-        guard let id = members["id"], id.stringValue != nil || id.intValue != nil else { return nil }
-        return .object(members)
     }
 
     /// A string argument; integers are accepted too (user ids are often numbers) and written in decimal.

@@ -1,0 +1,14 @@
+import JSONCore
+
+/// The shape of `USER`: claims with an `id` (taken from `sub` when absent) that is a string or an integer.
+///
+/// Verified tokens, `SOCKET.signIn` claims and test runs' `user` all go through here, so `USER` means one thing.
+public enum HandlerUser {
+    /// `claims` as `USER`, or nil when they name no usable id.
+    public static func from(claims: [String: JSONValue]) -> JSONValue? {
+        var claims = claims
+        if claims["id"] == nil || claims["id"] == .null { claims["id"] = claims["sub"] }
+        guard let id = claims["id"], id.stringValue != nil || id.intValue != nil else { return nil }
+        return .object(claims)
+    }
+}
