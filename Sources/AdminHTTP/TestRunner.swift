@@ -22,11 +22,17 @@ public struct TestRunner: Sendable {
     let pool: ScriptWorkerPool
     /// The daemon's `--socket-data-limit`, so a test run keeps `SOCKET.data` as a real socket would.
     let socketDataBytes: Int
+    /// The daemon's token rules, so `AUTH` in a test run signs and verifies as the gateways do.
+    let auth: (any HandlerAuth)?
 
-    public init(store: ConfigStore, pool: ScriptWorkerPool, socketDataBytes: Int = HandlerLimits.defaultSocketDataBytes) {
+    public init(
+        store: ConfigStore, pool: ScriptWorkerPool, socketDataBytes: Int = HandlerLimits.defaultSocketDataBytes,
+        auth: (any HandlerAuth)? = nil
+    ) {
         self.store = store
         self.pool = pool
         self.socketDataBytes = socketDataBytes
+        self.auth = auth
     }
 
     /// Throws ``AdminError`` for a request that cannot run (400 `INVALID_TEST_KIND`, `MISSING_EVENT_NAME`,
@@ -72,7 +78,7 @@ public struct TestRunner: Sendable {
             handshake: handshake)
         let socket = RecordingSocket(data: socketData)
         let limits = HandlerLimits(timeoutMilliseconds: timeoutMs, socketDataBytes: socketDataBytes)
-        let outcome = await pool.run(compiled, context: context, socket: socket, limits: limits)
+        let outcome = await pool.run(compiled, context: context, socket: socket, services: HandlerServices(auth: auth), limits: limits)
         return TestRunReport(outcome: outcome, calls: socket.calls, socketData: socket.data)
     }
 

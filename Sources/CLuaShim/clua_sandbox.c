@@ -67,6 +67,7 @@ static const char KEY_FROZEN = 0;
 static const char KEY_RUN_ENV = 0;
 static const char KEY_RUN_SOCKET = 0;
 static const char KEY_RUN_DATA = 0;
+static const char KEY_COLLECTION_META = 0;
 
 static const char TIMEOUT_MESSAGE[] = "timeout: the handler ran out of time";
 
@@ -281,6 +282,15 @@ static int call_host(lua_State *L, int op) {
 }
 
 static int host_function(lua_State *L) { return call_host(L, (int)lua_tointeger(L, lua_upvalueindex(1))); }
+
+int clua_host_pcall(lua_State *L) {
+    clua_sandbox *sb = clua_sandbox_of(L);
+    int lifted = sb->lifted;
+    sb->lifted = 0;
+    int status = lua_pcall(L, 0, LUA_MULTRET, 0);
+    sb->lifted = lifted;
+    return status;
+}
 
 static void push_host_function(lua_State *L, int op) {
     lua_pushinteger(L, op);
@@ -907,6 +917,61 @@ static const struct {
     {"signOut", CLUA_OP_SIGN_OUT},
 };
 
+static const struct {
+    const char *name;
+    int op;
+} COLLECTION_FUNCTIONS[] = {
+    {"find", CLUA_OP_DB_FIND},     {"findOne", CLUA_OP_DB_FIND_ONE}, {"count", CLUA_OP_DB_COUNT},
+    {"create", CLUA_OP_DB_CREATE}, {"update", CLUA_OP_DB_UPDATE},     {"replace", CLUA_OP_DB_REPLACE},
+    {"delete", CLUA_OP_DB_DELETE},
+};
+
+/* A collection method: upvalues are the op and the collection's name, which goes in as argument 1. A
+ * method called with `:` gets its collection table first; that argument is dropped. */
+static int collection_method(lua_State *L) {
+    if (lua_getmetatable(L, 1)) {
+        lua_rawgetp(L, LUA_REGISTRYINDEX, &KEY_COLLECTION_META);
+        int is_self = lua_rawequal(L, -1, -2);
+        lua_pop(L, 2);
+        if (is_self) lua_remove(L, 1);
+    }
+    lua_pushvalue(L, lua_upvalueindex(2));
+    lua_insert(L, 1);
+    return call_host(L, (int)lua_tointeger(L, lua_upvalueindex(1)));
+}
+
+/* DB.collection(name) and DB.<name>: a fresh table of the collection's methods, bound to its name. */
+static int db_collection(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TSTRING);
+    lua_settop(L, 1);
+    lua_createtable(L, 0, (int)(sizeof COLLECTION_FUNCTIONS / sizeof COLLECTION_FUNCTIONS[0]) + 1);
+    for (size_t i = 0; i < sizeof COLLECTION_FUNCTIONS / sizeof COLLECTION_FUNCTIONS[0]; i++) {
+        lua_pushinteger(L, COLLECTION_FUNCTIONS[i].op);
+        lua_pushvalue(L, 1);
+        lua_pushcclosure(L, collection_method, 2);
+        lua_setfield(L, -2, COLLECTION_FUNCTIONS[i].name);
+    }
+    lua_pushvalue(L, 1);
+    lua_setfield(L, -2, "name");
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &KEY_COLLECTION_META);
+    lua_setmetatable(L, -2);
+    return 1;
+}
+
+/* __index of DB's table: any other string key names a collection. */
+static int db_index(lua_State *L) {
+    if (lua_type(L, 2) != LUA_TSTRING) return 0;
+    lua_remove(L, 1);
+    return db_collection(L);
+}
+
+/* DB.transaction(fn) */
+static int db_transaction(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    lua_settop(L, 1);
+    return call_host(L, CLUA_OP_DB_TRANSACTION);
+}
+
 static int build_sandbox(lua_State *L) {
     clua_sandbox *sb = lua_touserdata(L, 1);
     lua_settop(L, 0);
@@ -1026,6 +1091,25 @@ static int build_sandbox(lua_State *L) {
     }
     freeze_top(L, throw_status);
     lua_setfield(L, base, "THROW");
+
+    lua_createtable(L, 0, 2);
+    push_host_function(L, CLUA_OP_AUTH_VERIFY);
+    lua_setfield(L, -2, "verify");
+    push_host_function(L, CLUA_OP_AUTH_SIGN);
+    lua_setfield(L, -2, "sign");
+    freeze_top(L, NULL);
+    lua_setfield(L, base, "AUTH");
+
+    new_locked_metatable(L, "collection");
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &KEY_COLLECTION_META);
+    lua_createtable(L, 0, 2);
+    set_function(L, "collection", db_collection);
+    set_function(L, "transaction", db_transaction);
+    lua_createtable(L, 0, 1);
+    set_function(L, "__index", db_index);
+    lua_setmetatable(L, -2);
+    freeze_top(L, NULL);
+    lua_setfield(L, base, "DB");
 
     /* SOCKET: a per-run table (holding `id`) over shared, unreachable functions. */
     new_locked_metatable(L, "SOCKET");

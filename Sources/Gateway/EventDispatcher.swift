@@ -15,6 +15,7 @@ struct EventDispatcher: Sendable {
     let gateways: GatewayDirectory
     let queue: JobQueue
     let pool: ScriptWorkerPool
+    let services: GatewayServices
     let settings: GatewaySettings
     let logger: Logger
 
@@ -32,7 +33,8 @@ struct EventDispatcher: Sendable {
             run: {
                 let outcome = await pool.run(
                     handler.script, context: connection.context(event: event.name, args: event.args, requestId: requestId),
-                    socket: connection.live, limits: settings.limits(timeoutMilliseconds: handler.timeoutMs))
+                    socket: connection.live, services: services.forRun(user: connection.user),
+                    limits: settings.limits(timeoutMilliseconds: handler.timeoutMs))
                 deliver(outcome, of: event, requestId: requestId, mode: mode, on: connection)
                 if connection.live.takeDisconnectRequest() { connection.socket.disconnect() }
             },

@@ -1,18 +1,18 @@
 import Foundation
 import JSONCore
-import JWTKit
 import ScriptSandbox
 import SocketIO
 
-/// Verifies users' JWTs (HS256 only) and turns their claims into `USER`.
+/// Verifies users' JWTs (HS256 only, see ``HS256Token``) and turns their claims into `USER`; as ``HandlerAuth``, the
+/// same rules serve `AUTH.verify` and `AUTH.sign`.
 ///
 /// The token is taken, in this order, from the CONNECT auth payload's `token`, an `Authorization: Bearer`
 /// header, the `accessToken` cookie, or the `token` query parameter (socket.io 2.x clients have no auth
 /// payload). A token is verified wherever it is presented, so a bad one is refused even on a gateway that
 /// does not require authentication. Without a configured secret nothing can be verified: tokens are then
 /// ignored on open gateways and refused on gateways that require authentication.
-public struct GatewayAuthenticator: Sendable {
-    /// HS256 keys shorter than the hash output are guessable, and jwt-kit asserts on them.
+public struct GatewayAuthenticator: HandlerAuth {
+    /// HS256 keys shorter than the hash output are guessable.
     public static let minimumSecretBytes = 32
 
     /// The configured secret is too short to be a safe HS256 key.
@@ -23,49 +23,63 @@ public struct GatewayAuthenticator: Sendable {
         }
     }
 
-    private let keys: JWTKeyCollection?
+    private let tokens: HS256Token?
 
-    /// `secret` nil: no token can be verified.
-    public init(secret: String?) async throws(WeakSecret) {
+    /// `secret` nil: no token can be verified or signed.
+    public init(secret: String?) throws(WeakSecret) {
         guard let secret else {
-            keys = nil
+            tokens = nil
             return
         }
         guard secret.utf8.count >= Self.minimumSecretBytes else { throw WeakSecret(byteCount: secret.utf8.count) }
-        keys = await JWTKeyCollection().add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
+        tokens = HS256Token(secret: secret)
     }
 
     /// `USER` for a connecting socket (nil: anonymous), or the refusal to answer its CONNECT with.
-    func user(for handshake: Handshake, requireAuth: Bool) async throws(ConnectionRefusal) -> JSONValue? {
+    func user(for handshake: Handshake, requireAuth: Bool) throws(ConnectionRefusal) -> JSONValue? {
         guard let token = Self.token(in: handshake) else {
             guard !requireAuth else { throw Self.refusal(.authRequired, "an access token is required") }
             return nil
         }
-        guard let keys else {
+        guard tokens != nil else {
             guard !requireAuth else { throw Self.refusal(.authInvalid, "this server verifies no tokens (no JWT secret configured)") }
             return nil
         }
-        return try await Self.verify(token, keys: keys)
+        switch verify(token: token) {
+        case .success(let user): return user
+        case .failure(let failure): throw ConnectionRefusal(message: failure.message, data: ["code": .string(failure.code)])
+        }
     }
 
-    static func verify(_ token: String, keys: JWTKeyCollection) async throws(ConnectionRefusal) -> JSONValue {
-        let segments = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard segments.count == 3, let header = decodeSegment(segments[0]), case .object(let claims)? = decodeSegment(segments[1]) else {
-            throw refusal(.authInvalid, "the access token is malformed")
+    // MARK: AUTH
+
+    /// `USER` for `token` (claims with `id` from `sub`), or `AUTH_EXPIRED` / `AUTH_INVALID`.
+    public func verify(token: String) -> Result<JSONValue, HandlerAuthFailure> {
+        guard let tokens else {
+            return .failure(HandlerAuthFailure(
+                code: GatewayErrorCode.authInvalid.rawValue, message: "this server verifies no tokens (no JWT secret configured)"))
         }
-        // Pinned: jwt-kit would use the only key it has whatever the header claims.
-        guard header["alg"]?.stringValue == "HS256" else { throw refusal(.authInvalid, "the access token must be signed with HS256") }
-        do {
-            _ = try await keys.verify(token, as: TokenTimeClaims.self)
-        } catch let error as JWTError where error.errorType == .claimVerificationFailure {
-            throw refusal(.authInvalid, "the access token is expired or not yet valid")
-        } catch {
-            throw refusal(.authInvalid, "the access token does not verify")
+        let claims: [String: JSONValue]
+        switch tokens.verify(token) {
+        case .success(let verified): claims = verified
+        case .failure(let refusal): return .failure(Self.failure(refusal))
         }
-        guard let user = HandlerUser.from(claims: claims) else {
-            throw refusal(.authInvalid, "the access token has no subject (sub)")
+        guard let user = HandlerUser.from(claims: claims) else { return .failure(Self.failure(.noSubject)) }
+        return .success(user)
+    }
+
+    public func sign(claims: [String: JSONValue], expiresIn seconds: Int) -> Result<String, HandlerAuthFailure> {
+        guard let tokens else {
+            return .failure(HandlerAuthFailure(code: "SERVICE_UNAVAILABLE", message: "this server signs no tokens (no JWT secret configured)"))
         }
-        return user
+        return tokens.sign(claims, lifetime: seconds).mapError {
+            HandlerAuthFailure(code: "BAD_REQUEST", message: $0 == .noSubject ? "claims need a sub (or id) that is a string or an integer" : $0.message)
+        }
+    }
+
+    private static func failure(_ refusal: HS256Token.Refusal) -> HandlerAuthFailure {
+        let code: GatewayErrorCode = refusal == .expired ? .authExpired : .authInvalid
+        return HandlerAuthFailure(code: code.rawValue, message: refusal.message)
     }
 
     /// The token a client presented, wherever it put it.
@@ -89,11 +103,6 @@ public struct GatewayAuthenticator: Sendable {
         }
         if let token = handshake.query["token"], !token.isEmpty { return token }
         return nil
-    }
-
-    private static func decodeSegment(_ segment: Substring) -> JSONValue? {
-        guard let bytes = Base64.decode(segment.utf8) else { return nil }
-        return try? JSONValue(parsing: bytes)
     }
 
     static func refusal(_ code: GatewayErrorCode, _ message: String) -> ConnectionRefusal {

@@ -12,8 +12,10 @@ public enum GatewayErrorCode: String, Sendable, CaseIterable {
     case shuttingDown = "SHUTTING_DOWN"
     /// The gateway requires a token and the client sent none.
     case authRequired = "AUTH_REQUIRED"
-    /// The client sent a token that does not verify (signature, algorithm, `exp`, `nbf`, format).
+    /// The client sent a token that does not verify (signature, algorithm, `nbf`, format).
     case authInvalid = "AUTH_INVALID"
+    /// The client sent a token whose `exp` has passed.
+    case authExpired = "AUTH_EXPIRED"
 
     /// The HTTP-like status that goes with the code (in `callback` mode's error objects).
     var status: Int {
@@ -21,7 +23,7 @@ public enum GatewayErrorCode: String, Sendable, CaseIterable {
         case .noHandler: 404
         case .queueFull, .shuttingDown: 503
         case .tooManyRequests: 429
-        case .authRequired, .authInvalid: 401
+        case .authRequired, .authInvalid, .authExpired: 401
         }
     }
 }

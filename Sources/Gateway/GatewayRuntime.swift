@@ -24,6 +24,7 @@ public final class GatewayRuntime: Service, Sendable {
     private let store: ConfigStore
     private let pool: ScriptWorkerPool
     private let authenticator: GatewayAuthenticator
+    private let services: GatewayServices
     private let settings: GatewaySettings
     private let logger: Logger
     private let gateways = GatewayDirectory()
@@ -43,10 +44,12 @@ public final class GatewayRuntime: Service, Sendable {
         self.store = store
         self.pool = pool
         self.authenticator = authenticator
+        self.services = GatewayServices(auth: authenticator)
         self.settings = settings
         self.logger = logger
         self.queue = JobQueue(capacity: settings.queueSize, maxPendingPerLane: settings.maxPendingPerSocket)
-        self.dispatcher = EventDispatcher(gateways: gateways, queue: queue, pool: pool, settings: settings, logger: logger)
+        self.dispatcher = EventDispatcher(
+            gateways: gateways, queue: queue, pool: pool, services: services, settings: settings, logger: logger)
     }
 
     /// Server-side pushes to users, rooms, gateways or everyone.
@@ -132,7 +135,7 @@ public final class GatewayRuntime: Service, Sendable {
             throw GatewayAuthenticator.refusal(.shuttingDown, "the server is shutting down")
         }
         guard let gateway = gateways.gateway(at: path) else { throw ConnectionRefusal(message: "Invalid namespace") }
-        let user = try await authenticator.user(for: socket.handshake, requireAuth: gateway.record.requireAuth)
+        let user = try authenticator.user(for: socket.handshake, requireAuth: gateway.record.requireAuth)
         let connection = GatewayConnection(
             socket: socket, path: path,
             live: LiveSocket(
@@ -145,7 +148,7 @@ public final class GatewayRuntime: Service, Sendable {
         if let script = gateway.connectionScript {
             let outcome = await pool.run(
                 script, context: connection.context(event: "connection", args: []), socket: connection.live,
-                limits: settings.limits(timeoutMilliseconds: gateway.record.connectionTimeoutMs))
+                services: services.forRun(user: connection.user), limits: settings.limits(timeoutMilliseconds: gateway.record.connectionTimeoutMs))
             if case .failure(let failure) = outcome {
                 logger.info("connection refused by its handler", metadata: [
                     "gateway": "\(path)", "code": "\(failure.code.rawValue)", "message": "\(failure.message)",
@@ -180,11 +183,12 @@ public final class GatewayRuntime: Service, Sendable {
         guard let script = gateways.gateway(at: connection.path)?.disconnectScript,
               let timeout = gateways.gateway(at: connection.path)?.record.connectionTimeoutMs else { return }
         let pool = pool, logger = logger, limits = settings.limits(timeoutMilliseconds: timeout)
+        let services = services.forRun(user: connection.user)
         let job = JobQueue.Job(
             run: {
                 let outcome = await pool.run(
                     script, context: connection.context(event: "disconnect", args: [.string(reason.rawValue)]),
-                    socket: connection.live, limits: limits)
+                    socket: connection.live, services: services, limits: limits)
                 if case .failure(let failure) = outcome {
                     logger.info("disconnect handler failed", metadata: [
                         "gateway": "\(connection.path)", "code": "\(failure.code.rawValue)", "message": "\(failure.message)",

@@ -21,6 +21,8 @@ public enum HandlerErrorCode: String, Sendable, Hashable, CaseIterable {
     /// A returned, emitted or thrown value that JSON cannot carry (function, userdata, cycle, NaN/inf,
     /// too deep, or over the payload cap).
     case invalidResult = "INVALID_RESULT"
+    /// A value (a DB document, a DB call's arguments) larger than its limit.
+    case payloadTooLarge = "PAYLOAD_TOO_LARGE"
 
     /// The HTTP-like status that goes with the code when nothing more specific was given.
     public var defaultStatus: Int {
@@ -30,11 +32,21 @@ public enum HandlerErrorCode: String, Sendable, Hashable, CaseIterable {
         case .forbidden: 403
         case .notFound: 404
         case .conflict: 409
+        case .payloadTooLarge: 413
         case .validationError: 422
         case .tooManyRequests: 429
         case .internalError, .scriptError, .scriptMemoryLimit, .invalidResult: 500
         case .serviceUnavailable: 503
         case .scriptTimeout: 504
+        }
+    }
+
+    /// Codes the sandbox itself raises as structured errors (from SOCKET, AUTH and DB calls), kept as raised (when
+    /// the status is theirs) rather than derived from the status as a THROW's are.
+    var isRaisedBySandbox: Bool {
+        switch self {
+        case .invalidResult, .payloadTooLarge, .scriptTimeout, .serviceUnavailable, .internalError: true
+        default: false
         }
     }
 

@@ -1,18 +1,23 @@
 import JSONCore
 
-/// The mutable record of one run that the host functions write to: its socket, limits and logs.
+/// The mutable record of one run that the host functions write to: its socket, services, limits and logs.
 final class HandlerRun {
     let socket: any HandlerSocket
+    let services: HandlerServices
     let limits: HandlerLimits
+    /// When the run must end (`clua_monotonic_ns` clock): host calls that wait (DB) stop there too.
+    let deadline: UInt64
     private(set) var logs: [JSONValue] = []
     /// Bytes of log text still allowed (the payload cap bounds all of a run's logs together).
     private(set) var logBudget: Int
     private var logsTruncated = false
     private(set) var socketCalls = 0
 
-    init(socket: any HandlerSocket, limits: HandlerLimits) {
+    init(socket: any HandlerSocket, services: HandlerServices, limits: HandlerLimits, deadline: UInt64) {
         self.socket = socket
+        self.services = services
         self.limits = limits
+        self.deadline = deadline
         self.logBudget = limits.maxPayloadBytes
     }
 

@@ -1,7 +1,8 @@
 import CLuaShim
 import JSONCore
 
-/// The Swift side of the functions Lua calls into: `LOGS`, `print`, `JSON.encode/decode` and `SOCKET.*`.
+/// The Swift side of the functions Lua calls into: `LOGS`, `print`, `JSON.encode/decode`, `SOCKET.*`, and (in
+/// their own files) `AUTH.*` and `DB.*`.
 ///
 /// Entered through ``hostEntryPoint`` from the C trampoline, which lifts the allocator cap while Swift
 /// pushes and raises any error Swift reports after Swift has returned: nothing here may raise a Lua error.
@@ -10,13 +11,19 @@ final class HostBridge {
     var run: HandlerRun?
 
     func call(_ state: OpaquePointer, op: Int32) -> Int32 {
-        guard let run else { return raise(state, "SOCKET, LOGS and JSON are only available while a handler runs") }
+        guard let run else { return raise(state, "SOCKET, LOGS, JSON, AUTH and DB are only available while a handler runs") }
         let operation = clua_host_op(rawValue: UInt32(bitPattern: op))
         switch operation {
         case CLUA_OP_LOGS: return logs(state, run)
         case CLUA_OP_PRINT: return printed(state, run)
         case CLUA_OP_JSON_ENCODE: return encode(state, run)
         case CLUA_OP_JSON_DECODE: return decode(state)
+        case CLUA_OP_AUTH_VERIFY: return verifyToken(state, run)
+        case CLUA_OP_AUTH_SIGN: return signToken(state, run)
+        case CLUA_OP_DB_TRANSACTION: return transaction(state, run)
+        case CLUA_OP_DB_FIND, CLUA_OP_DB_FIND_ONE, CLUA_OP_DB_COUNT, CLUA_OP_DB_CREATE, CLUA_OP_DB_UPDATE,
+             CLUA_OP_DB_REPLACE, CLUA_OP_DB_DELETE:
+            return collection(state, run, operation)
         default: return socket(state, run, operation)
         }
     }
@@ -120,8 +127,7 @@ final class HostBridge {
             do {
                 payload = try reader.values(at: firstPayload...lua_gettop(state))
             } catch {
-                clua_push_failure(state, 500, HandlerErrorCode.invalidResult.rawValue, "\(location(state))SOCKET.\(name): \(error.message)")
-                return CLUA_HOST_ERROR
+                return raise(state, HandlerFailure(code: .invalidResult, message: "SOCKET.\(name): \(error.message)"))
             }
         }
         let socket = run.socket
@@ -156,7 +162,7 @@ final class HostBridge {
     }
 
     /// A string argument; integers are accepted too (user ids are often numbers) and written in decimal.
-    private func identifier(_ state: OpaquePointer, at index: Int32) -> String? {
+    func identifier(_ state: OpaquePointer, at index: Int32) -> String? {
         switch lua_type(state, index) {
         case LUA_TSTRING:
             var length = 0
@@ -172,7 +178,7 @@ final class HostBridge {
     // MARK: Errors
 
     /// `chunkname:line: ` of the Lua code that called the host function (empty when unknown).
-    private func location(_ state: OpaquePointer) -> String {
+    func location(_ state: OpaquePointer) -> String {
         luaL_where(state, 1)
         var length = 0
         let bytes = lua_tolstring(state, -1, &length)
@@ -182,8 +188,14 @@ final class HostBridge {
     }
 
     /// Pushes a Lua error message (with the caller's location) for the trampoline to raise.
-    private func raise(_ state: OpaquePointer, _ message: String) -> Int32 {
+    func raise(_ state: OpaquePointer, _ message: String) -> Int32 {
         JSONToLua(state: state, sandbox: clua_sandbox_of(state)).pushString(location(state) + message)
+        return CLUA_HOST_ERROR
+    }
+
+    /// Raises `failure` as a structured error (what THROW raises), its message prefixed with the caller's location.
+    func raise(_ state: OpaquePointer, _ failure: HandlerFailure) -> Int32 {
+        clua_push_failure(state, Int32(failure.status), failure.code.rawValue, location(state) + failure.message)
         return CLUA_HOST_ERROR
     }
 }

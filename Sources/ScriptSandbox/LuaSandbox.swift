@@ -70,18 +70,33 @@ public final class LuaSandbox {
         _ script: CompiledScript,
         context: HandlerContext,
         socket: any HandlerSocket,
+        services: HandlerServices = HandlerServices(),
         limits: HandlerLimits = HandlerLimits()
+    ) -> HandlerOutcome {
+        guard let data = services.data else {
+            return runNow(script, context: context, socket: socket, services: services, limits: limits)
+        }
+        return data.enclose { runNow(script, context: context, socket: socket, services: services, limits: limits) }
+    }
+
+    private func runNow(
+        _ script: CompiledScript,
+        context: HandlerContext,
+        socket: any HandlerSocket,
+        services: HandlerServices,
+        limits: HandlerLimits
     ) -> HandlerOutcome {
         guard let state = reclaimMemory(before: limits) else {
             return .failure(HandlerFailure(code: .serviceUnavailable, message: "the Lua sandbox could not be opened"))
         }
-        let run = HandlerRun(socket: socket, limits: limits)
+        let deadline = clua_monotonic_ns() &+ limits.timeoutNanoseconds
+        let run = HandlerRun(socket: socket, services: services, limits: limits, deadline: deadline)
         bridge.run = run
         defer { bridge.run = nil }
         clua_sandbox_set_memory_limit(sandbox, limits.memoryBytes)
         lua_settop(state, 0)
 
-        clua_sandbox_begin_run(sandbox, clua_monotonic_ns() &+ limits.timeoutNanoseconds)
+        clua_sandbox_begin_run(sandbox, deadline)
         let status: Int32
         let loadStatus = chunks.push(script, state: state, sandbox: sandbox)
         if loadStatus != LUA_OK {
@@ -285,14 +300,15 @@ public final class LuaSandbox {
         }
     }
 
-    /// A THROW (or a sandbox INVALID_RESULT raised inside a SOCKET call). Fields are re-validated: a script
+    /// A THROW (or a structured error the sandbox raised inside a SOCKET, AUTH or DB call). Fields are re-validated: a script
     /// can catch such an object with pcall and alter it before raising it again.
     private func thrownFailure(at index: Int32, state: OpaquePointer, run: HandlerRun) -> HandlerFailure {
         clua_rawgetfield(state, index, "status")
         let status = lua_isinteger(state, -1) != 0 ? Int(lua_tointegerx(state, -1, nil)) : 500
         clua_rawgetfield(state, index, "code")
         let named = lua_type(state, -1) == LUA_TSTRING ? HandlerErrorCode(rawValue: message(at: -1, state: state)) : nil
-        let code = named == .invalidResult ? .invalidResult : HandlerErrorCode(throwStatus: status)
+        let code = named.flatMap { $0.isRaisedBySandbox && $0.defaultStatus == status ? $0 : nil }
+            ?? HandlerErrorCode(throwStatus: status)
         clua_rawgetfield(state, index, "message")
         let text = lua_type(state, -1) == LUA_TSTRING ? message(at: -1, state: state) : code.rawValue
         var details: JSONValue?

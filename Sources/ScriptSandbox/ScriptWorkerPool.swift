@@ -7,13 +7,14 @@ import Synchronization
 /// Runs handlers on a fixed set of dedicated threads, each owning one ``LuaSandbox``.
 ///
 /// Lua is single-threaded and a handler may legitimately compute for seconds, so handlers never run on a
-/// network event loop: ``run(_:context:socket:limits:)`` queues the job and suspends the caller until a
+/// network event loop: ``run(_:context:socket:services:limits:)`` queues the job and suspends the caller until a
 /// worker has finished it. Each worker caches loaded chunks per ``CompiledScript/id``.
 public final class ScriptWorkerPool: Sendable {
     private struct Job: Sendable {
         var script: CompiledScript
         var context: HandlerContext
         var socket: any HandlerSocket
+        var services: HandlerServices
         var limits: HandlerLimits
         var continuation: CheckedContinuation<HandlerOutcome, Never>
     }
@@ -58,10 +59,12 @@ public final class ScriptWorkerPool: Sendable {
         _ script: CompiledScript,
         context: HandlerContext,
         socket: any HandlerSocket,
+        services: HandlerServices = HandlerServices(),
         limits: HandlerLimits = HandlerLimits()
     ) async -> HandlerOutcome {
         await withCheckedContinuation { continuation in
-            let job = Job(script: script, context: context, socket: socket, limits: limits, continuation: continuation)
+            let job = Job(
+                script: script, context: context, socket: socket, services: services, limits: limits, continuation: continuation)
             let accepted = queue.withLock { queue in
                 guard !queue.closed else { return false }
                 queue.jobs.append(job)
@@ -102,7 +105,8 @@ public final class ScriptWorkerPool: Sendable {
         while true {
             available.wait()
             guard let job = queue.withLock({ $0.popFirst() }) else { return }
-            let outcome = sandbox?.run(job.script, context: job.context, socket: job.socket, limits: job.limits)
+            let outcome = sandbox?.run(
+                job.script, context: job.context, socket: job.socket, services: job.services, limits: job.limits)
                 ?? .failure(HandlerFailure(code: .serviceUnavailable, message: "the Lua sandbox could not be opened"))
             job.continuation.resume(returning: outcome)
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Gateway
 import Logging
 
 /// The options every command shares: where the database is and how much to log.
@@ -26,4 +27,22 @@ struct CommonOptions: ParsableArguments {
 struct HandlersOptions: ParsableArguments {
     @Option(name: .customLong("handlers"), help: "The handlers folder to sync into the database (env GATEWAYD_HANDLERS).")
     var handlersFolder: String = EnvironmentDefault.value("GATEWAYD_HANDLERS", "handlers")
+}
+
+/// The secret users' tokens are signed with: `serve` verifies and signs with it, `test-run` too (`AUTH` in a test run).
+struct JWTOptions: ParsableArguments {
+    @Option(help: "HMAC secret (at least 32 bytes) that users' JWTs are signed with (env GATEWAYD_JWT_SECRET).")
+    var jwtSecret: String?
+
+    // A secret has no declared default, so `--help` never prints one read from the environment.
+    var resolved: String? {
+        (jwtSecret ?? EnvironmentDefault.optional("GATEWAYD_JWT_SECRET")).flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    func validate() throws {
+        if let secret = resolved, secret.utf8.count < GatewayAuthenticator.minimumSecretBytes {
+            throw ValidationError(
+                "--jwt-secret (GATEWAYD_JWT_SECRET) must be at least \(GatewayAuthenticator.minimumSecretBytes) bytes, got \(secret.utf8.count)")
+        }
+    }
 }

@@ -14,6 +14,7 @@ struct DaemonContext: Sendable {
     let configuration: DaemonConfiguration
     let store: ConfigStore
     let scriptPool: ScriptWorkerPool
+    let authenticator: GatewayAuthenticator
     let socketIO: SocketIOServer
     let gateway: GatewayRuntime
     let logger: Logger
@@ -35,9 +36,9 @@ struct Daemon {
         let scriptPool = ScriptWorkerPool(workers: configuration.workers, logger: logger)
         defer { scriptPool.shutdown() }
         let socketIO = SocketIOServer(options: configuration.socketIO, logger: logger)
+        let authenticator = try GatewayAuthenticator(secret: configuration.jwtSecret)
         let gateway = GatewayRuntime(
-            server: socketIO, store: store, pool: scriptPool,
-            authenticator: try await GatewayAuthenticator(secret: configuration.jwtSecret),
+            server: socketIO, store: store, pool: scriptPool, authenticator: authenticator,
             settings: configuration.gateway, logger: logger)
         if let warning = configuration.adminAccess.startupWarning(host: configuration.host) {
             logger.warning("\(warning)")
@@ -48,7 +49,7 @@ struct Daemon {
         // Before the server listens, so the first clients find their gateways.
         try await gateway.load()
         let context = DaemonContext(
-            configuration: configuration, store: store, scriptPool: scriptPool,
+            configuration: configuration, store: store, scriptPool: scriptPool, authenticator: authenticator,
             socketIO: socketIO, gateway: gateway, logger: logger)
 
         let group = ServiceGroup(configuration: .init(
@@ -69,7 +70,9 @@ struct Daemon {
         let router = Router(context: SocketIORequestContext.self)
         AdminAPI(
             store: context.store,
-            runner: TestRunner(store: context.store, pool: context.scriptPool, socketDataBytes: configuration.gateway.socketDataBytes),
+            runner: TestRunner(
+                store: context.store, pool: context.scriptPool, socketDataBytes: configuration.gateway.socketDataBytes,
+                auth: context.authenticator),
             access: configuration.adminAccess, version: Gatewayd.version,
             pusher: GatewayPushBridge(push: context.gateway.push), logger: logger
         ).install(on: router)

@@ -19,7 +19,7 @@ struct DaemonConfiguration: Sendable {
     var adminAccess: AdminAccess
     /// Connection limits of the HTTP server in front of everything.
     var http: HTTPLimits
-    /// The HMAC secret for users' JWTs; at least ``minimumJWTSecretBytes`` long when set.
+    /// The HMAC secret for users' JWTs; at least `GatewayAuthenticator.minimumSecretBytes` long when set.
     var jwtSecret: String?
     /// Lua worker threads.
     var workers: Int
@@ -27,7 +27,4 @@ struct DaemonConfiguration: Sendable {
     var gateway: GatewaySettings
     var socketIO: SocketIOOptions
     var logLevel: Logger.Level
-
-    /// HS256 needs a key at least as long as its output: shorter secrets are guessable and trip jwt-kit's assert.
-    static let minimumJWTSecretBytes = GatewayAuthenticator.minimumSecretBytes
 }

@@ -33,8 +33,7 @@ struct ServeCommand: AsyncParsableCommand {
     var idleTimeout: Int = EnvironmentDefault.value("GATEWAYD_IDLE_TIMEOUT", 60_000)
     @Option(help: "Open connections past which new ones wait in the listen backlog; 0 derives it from the open-files limit (env GATEWAYD_MAX_CONNECTIONS).")
     var maxConnections: Int = EnvironmentDefault.value("GATEWAYD_MAX_CONNECTIONS", 0)
-    @Option(help: "HMAC secret (at least 32 bytes) that users' JWTs are signed with (env GATEWAYD_JWT_SECRET).")
-    var jwtSecret: String?
+    @OptionGroup var jwt: JWTOptions
     @Option(help: "Lua worker threads running handlers (env GATEWAYD_WORKERS).")
     var workers: Int = EnvironmentDefault.value("GATEWAYD_WORKERS", ProcessInfo.processInfo.activeProcessorCount)
     @Option(help: "Handler runs that may wait for a worker before events are refused (env GATEWAYD_QUEUE_SIZE).")
@@ -75,10 +74,6 @@ struct ServeCommand: AsyncParsableCommand {
         guard socketDataLimit > 0 else { throw ValidationError("--socket-data-limit must be positive") }
         guard maxPayload > 0 else { throw ValidationError("--max-payload must be positive") }
         guard path.hasPrefix("/") else { throw ValidationError("--path must start with '/'") }
-        if let jwtSecret = resolvedJWTSecret, jwtSecret.utf8.count < DaemonConfiguration.minimumJWTSecretBytes {
-            throw ValidationError(
-                "--jwt-secret (GATEWAYD_JWT_SECRET) must be at least \(DaemonConfiguration.minimumJWTSecretBytes) bytes, got \(jwtSecret.utf8.count)")
-        }
     }
 
     func run() async throws {
@@ -90,10 +85,6 @@ struct ServeCommand: AsyncParsableCommand {
     // Secrets have no declared default, so `--help` never prints one read from the environment.
     private var resolvedAdminToken: String? {
         (adminToken ?? EnvironmentDefault.optional("GATEWAYD_ADMIN_TOKEN")).flatMap { $0.isEmpty ? nil : $0 }
-    }
-
-    private var resolvedJWTSecret: String? {
-        (jwtSecret ?? EnvironmentDefault.optional("GATEWAYD_JWT_SECRET")).flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// The daemon's settings; `fileDescriptorLimit` bounds the default connection cap.
@@ -117,7 +108,7 @@ struct ServeCommand: AsyncParsableCommand {
                 headerTimeout: .milliseconds(Int64(headerTimeout)), idleTimeout: .milliseconds(Int64(idleTimeout)),
                 maxConnections: maxConnections > 0
                     ? maxConnections : HTTPLimits.defaultMaxConnections(fileDescriptorLimit: fileDescriptorLimit)),
-            jwtSecret: resolvedJWTSecret,
+            jwtSecret: jwt.resolved,
             workers: workers,
             gateway: GatewaySettings(
                 queueSize: queueSize, maxPendingPerSocket: maxPendingPerSocket, shutdownGrace: .milliseconds(shutdownGrace),

@@ -1,6 +1,7 @@
 import AdminHTTP
 import ArgumentParser
 import Foundation
+import Gateway
 import JSONCore
 import Persistence
 import ScriptSandbox
@@ -16,6 +17,7 @@ struct TestRunCommand: AsyncParsableCommand {
         discussion: "Exit status: 0 the handler succeeded, 1 it failed, 2 the request is invalid.")
 
     @OptionGroup var common: CommonOptions
+    @OptionGroup var jwt: JWTOptions
 
     @Option(help: "websocket_event or websocket_connection.")
     var kind = TestRunKind.websocketEvent.rawValue
@@ -58,7 +60,8 @@ struct TestRunCommand: AsyncParsableCommand {
         let pool = ScriptWorkerPool(workers: 1)
         defer { pool.shutdown() }
         do {
-            let report = try await TestRunner(store: store, pool: pool).run(request)
+            let runner = TestRunner(store: store, pool: pool, auth: try GatewayAuthenticator(secret: jwt.resolved))
+            let report = try await runner.run(request)
             try printJSON(report)
             if !report.success { throw ExitCode.failure }
         } catch let error as AdminError {

@@ -30,6 +30,7 @@ import Testing
         #expect(HandlerErrorCode.allCases.map(\.rawValue) == [
             "BAD_REQUEST", "UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "CONFLICT", "VALIDATION_ERROR", "TOO_MANY_REQUESTS",
             "INTERNAL_ERROR", "SERVICE_UNAVAILABLE", "SCRIPT_ERROR", "SCRIPT_TIMEOUT", "SCRIPT_MEMORY_LIMIT", "INVALID_RESULT",
+            "PAYLOAD_TOO_LARGE",
         ])
     }
 

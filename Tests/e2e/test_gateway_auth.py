@@ -48,15 +48,15 @@ def test_a_token_is_accepted_wherever_the_client_puts_it(gateway, where):
 def test_missing_and_bad_tokens_are_refused_with_their_codes(gateway):
     refusal = connect_refused(gateway, "/private")
     assert refusal["data"] == {"code": "AUTH_REQUIRED"} and refusal["message"]
-    for token in [
-        "garbage",
-        make_jwt({"sub": "1"}, secret="another-secret-that-is-32-bytes-long!!"),
-        make_jwt({"sub": "1", "exp": int(time.time()) - 10}),
-        make_jwt({"sub": "1", "nbf": int(time.time()) + 600}),
-        make_jwt({"sub": "1"}, alg="HS512"),
+    for token, code in [
+        ("garbage", "AUTH_INVALID"),
+        (make_jwt({"sub": "1"}, secret="another-secret-that-is-32-bytes-long!!"), "AUTH_INVALID"),
+        (make_jwt({"sub": "1", "exp": int(time.time()) - 10}), "AUTH_EXPIRED"),
+        (make_jwt({"sub": "1", "nbf": int(time.time()) + 600}), "AUTH_INVALID"),
+        (make_jwt({"sub": "1"}, alg="HS512"), "AUTH_INVALID"),
     ]:
         refusal = connect_refused(gateway, "/private", auth={"token": token})
-        assert refusal["data"] == {"code": "AUTH_INVALID"}, token
+        assert refusal["data"] == {"code": code}, token
     # A gateway without requireAuth still refuses a bad token, and takes anonymous clients.
     assert connect_refused(gateway, "/public", auth={"token": "garbage"})["data"] == {"code": "AUTH_INVALID"}
     anonymous = Client(gateway, ["/public"])

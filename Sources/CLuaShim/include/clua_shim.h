@@ -39,6 +39,17 @@ enum clua_host_op {
     CLUA_OP_ROOMS,
     CLUA_OP_SIGN_IN,
     CLUA_OP_SIGN_OUT,
+    CLUA_OP_AUTH_VERIFY,
+    CLUA_OP_AUTH_SIGN,
+    /* DB.<collection>.<method>: the collection's name is inserted as argument 1. */
+    CLUA_OP_DB_FIND,
+    CLUA_OP_DB_FIND_ONE,
+    CLUA_OP_DB_COUNT,
+    CLUA_OP_DB_CREATE,
+    CLUA_OP_DB_UPDATE,
+    CLUA_OP_DB_REPLACE,
+    CLUA_OP_DB_DELETE,
+    CLUA_OP_DB_TRANSACTION, /* one argument: the function to run inside the transaction */
 };
 
 /* Return values of a host function besides a result count. */
@@ -104,6 +115,9 @@ int clua_is_failure(lua_State *L, int index);
 
 /* Macro replacements. */
 int clua_pcall(lua_State *L, int nargs, int nresults);
+/* From inside a host function: calls the function on top (no arguments, all results) with the memory cap
+   back in force, as the script itself runs, and returns lua_pcall's status. */
+int clua_host_pcall(lua_State *L);
 int clua_load_text(lua_State *L, const char *source, size_t length, const char *chunkname);
 /* A full collection, which (unlike Lua's emergency one) also shrinks thread stacks. */
 void clua_gc_collect(lua_State *L);

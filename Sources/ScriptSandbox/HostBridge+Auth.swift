@@ -1,0 +1,76 @@
+import CLuaShim
+import JSONCore
+
+/// `AUTH.verify(token)` and `AUTH.sign(claims [, {expiresIn = seconds}])`.
+extension HostBridge {
+    /// Tokens `AUTH.sign` makes live this long unless told otherwise.
+    static let defaultTokenLifetime = 3600
+
+    /// The claims table, or `nil, code, message` (a failure a handler answers, not an error it must catch).
+    func verifyToken(_ state: OpaquePointer, _ run: HandlerRun) -> Int32 {
+        let result: Result<JSONValue, HandlerAuthFailure>
+        if lua_type(state, 1) != LUA_TSTRING {
+            result = .failure(HandlerAuthFailure(code: "AUTH_INVALID", message: "the token must be a string"))
+        } else if let auth = run.services.auth {
+            result = auth.verify(token: identifier(state, at: 1) ?? "")
+        } else {
+            result = .failure(HandlerAuthFailure(code: "AUTH_INVALID", message: "this server verifies no tokens (no JWT secret configured)"))
+        }
+        let pusher = JSONToLua(state: state, sandbox: clua_sandbox_of(state))
+        switch result {
+        case .success(let claims):
+            do {
+                try pusher.push(claims)
+            } catch {
+                return CLUA_HOST_OUT_OF_MEMORY
+            }
+            return 1
+        case .failure(let failure):
+            lua_pushnil(state)
+            pusher.pushString(failure.code)
+            pusher.pushString(failure.message)
+            return 3
+        }
+    }
+
+    func signToken(_ state: OpaquePointer, _ run: HandlerRun) -> Int32 {
+        guard lua_type(state, 1) == LUA_TTABLE else {
+            return raise(state, HandlerFailure(code: .badRequest, message: "AUTH.sign: claims must be a table"))
+        }
+        var reader = LuaToJSON(state: state, budget: run.limits.maxPayloadBytes)
+        let claims: [String: JSONValue]
+        var lifetime = Self.defaultTokenLifetime
+        do {
+            guard let members = try reader.value(at: 1).objectValue else {
+                return raise(state, HandlerFailure(code: .badRequest, message: "AUTH.sign: claims must be a table with string keys"))
+            }
+            claims = members
+            if lua_gettop(state) >= 2, lua_type(state, 2) != LUA_TNIL {
+                guard let options = try reader.value(at: 2).objectValue else {
+                    return raise(state, HandlerFailure(code: .badRequest, message: "AUTH.sign: options must be a table"))
+                }
+                if let expiresIn = options["expiresIn"] {
+                    guard let seconds = expiresIn.intValue, seconds > 0 else {
+                        return raise(state, HandlerFailure(
+                            code: .badRequest, message: "AUTH.sign: expiresIn must be a positive integer of seconds"))
+                    }
+                    lifetime = seconds
+                }
+            }
+        } catch {
+            return raise(state, HandlerFailure(code: .invalidResult, message: "AUTH.sign: \(error.message)"))
+        }
+        guard let auth = run.services.auth else {
+            return raise(state, HandlerFailure(
+                code: .serviceUnavailable, message: "AUTH.sign: this server signs no tokens (no JWT secret configured)"))
+        }
+        switch auth.sign(claims: claims, expiresIn: lifetime) {
+        case .success(let token):
+            JSONToLua(state: state, sandbox: clua_sandbox_of(state)).pushString(token)
+            return 1
+        case .failure(let failure):
+            return raise(state, HandlerFailure(
+                code: HandlerErrorCode(rawValue: failure.code) ?? .badRequest, message: "AUTH.sign: \(failure.message)"))
+        }
+    }
+}
