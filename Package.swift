@@ -49,8 +49,8 @@ let package = Package(
             name: "ScriptSandbox",
             dependencies: ["CLuaShim", "JSONCore", .product(name: "Logging", package: "swift-log")]
         ),
-        /// Micro-benchmark of the handler sandbox: `swift run -c release sandbox-bench`.
-        .executableTarget(name: "sandbox-bench", dependencies: ["ScriptSandbox", "JSONCore"]),
+        /// Micro-benchmark of the handler sandbox and its `DB` calls: `swift run -c release sandbox-bench`.
+        .executableTarget(name: "sandbox-bench", dependencies: ["ScriptSandbox", "JSONCore", "Gateway", "Persistence"]),
 
         // MARK: Storage
         .target(

@@ -9,7 +9,8 @@ extension AdminAPI {
         }
         admin.post("gateways") { request, _ in
             let draft = try await decode(CreateGatewayRequest.self, from: request).draft
-            try Self.compileScripts(connection: draft.connectionScript, disconnect: draft.disconnectScript, fallback: draft.fallbackScript)
+            try Self.compileScripts(
+                connection: draft.connectionScript, disconnect: draft.disconnectScript, fallback: draft.fallbackScript, hooks: draft.hooks)
             return JSONResponse(try await store.createGateway(draft), status: .created)
         }
         admin.get("gateways/:id") { _, context in
@@ -20,7 +21,7 @@ extension AdminAPI {
             let patch = try await decode(UpdateGatewayRequest.self, from: request).patch
             try Self.compileScripts(
                 connection: patch.connectionScript.newValue, disconnect: patch.disconnectScript.newValue,
-                fallback: patch.fallbackScript.newValue)
+                fallback: patch.fallbackScript.newValue, hooks: patch.hooks ?? [:])
             return JSONResponse(try await store.updateGateway(id: id, patch))
         }
         admin.delete("gateways/:id") { _, context in
@@ -29,10 +30,15 @@ extension AdminAPI {
         }
     }
 
-    private static func compileScripts(connection: String?, disconnect: String?, fallback: String?) throws(AdminError) {
+    private static func compileScripts(
+        connection: String?, disconnect: String?, fallback: String?, hooks: [String: String]
+    ) throws(AdminError) {
         try ScriptCheck.compile(connection, field: "connectionScript", chunkName: "connection.lua")
         try ScriptCheck.compile(disconnect, field: "disconnectScript", chunkName: "disconnect.lua")
         try ScriptCheck.compile(fallback, field: "fallbackScript", chunkName: "fallback.lua")
+        for (collection, source) in hooks.sorted(by: { $0.key < $1.key }) {
+            try ScriptCheck.compile(source, field: "hooks.\(collection)", chunkName: "hooks/\(collection).lua")
+        }
     }
 }
 

@@ -3,7 +3,7 @@ import Hummingbird
 import Logging
 import Persistence
 
-/// The admin HTTP API: gateway and event CRUD, handler test runs, and `GET /healthz`, mounted on the
+/// The admin HTTP API: gateway, event and collection CRUD, handler test runs, and `GET /healthz`, mounted on the
 /// daemon's router next to the Socket.IO endpoint.
 ///
 /// Every `/admin/*` route goes through ``AdminAuthMiddleware`` and answers JSON, errors included
@@ -17,12 +17,17 @@ public struct AdminAPI: Sendable {
     let maxRequestBytes: Int
     /// Serves `POST /admin/emit` when set.
     let pusher: (any ServerPushing)?
+    /// Told of every collection write the admin API committed (the daemon runs the change hooks).
+    let onCommit: @Sendable ([CollectionChange]) -> Void
     let logger: Logger
 
     public init(
         store: ConfigStore, runner: TestRunner, access: AdminAccess, version: String,
-        maxRequestBytes: Int = 4 << 20, pusher: (any ServerPushing)? = nil, logger: Logger = Logger(label: "gatewayd.admin")
+        maxRequestBytes: Int = 4 << 20, pusher: (any ServerPushing)? = nil,
+        onCommit: @escaping @Sendable ([CollectionChange]) -> Void = { _ in },
+        logger: Logger = Logger(label: "gatewayd.admin")
     ) {
+        self.onCommit = onCommit
         self.store = store
         self.runner = runner
         self.access = access
@@ -39,6 +44,7 @@ public struct AdminAPI: Sendable {
             .add(middleware: AdminAuthMiddleware<Context>(access: access))
         installGatewayRoutes(on: admin)
         installEventRoutes(on: admin)
+        installCollectionRoutes(on: admin)
         if let pusher { installEmitRoute(on: admin, pusher: pusher) }
         admin.post("test/run") { request, _ in
             JSONResponse(try await runner.run(decode(TestRunRequest.self, from: request)))

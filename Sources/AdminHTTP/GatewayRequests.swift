@@ -9,6 +9,8 @@ struct CreateGatewayRequest: Decodable {
     var connectionScript: String?
     var disconnectScript: String?
     var fallbackScript: String?
+    /// Change hooks: collection name → Lua source.
+    var hooks: [String: String]?
     var connectionTimeoutMs: Int?
     var defaultAck: AckMode?
 
@@ -21,18 +23,19 @@ struct CreateGatewayRequest: Decodable {
             connectionScript: connectionScript,
             disconnectScript: disconnectScript,
             fallbackScript: fallbackScript,
+            hooks: hooks ?? [:],
             connectionTimeoutMs: connectionTimeoutMs ?? ConfigRules.defaultTimeoutMs,
             defaultAck: defaultAck ?? .queued)
     }
 }
 
-/// `PATCH /admin/gateways/{id}`: absent fields stay as they are; `null` clears a script.
+/// `PATCH /admin/gateways/{id}`: absent fields stay as they are; `null` clears a script; `hooks` replaces them all.
 struct UpdateGatewayRequest: Decodable {
     var patch: GatewayPatch
 
     private enum CodingKeys: String, CodingKey {
         case path, enabled, requireAuth, description, connectionScript, disconnectScript, fallbackScript, connectionTimeoutMs
-        case defaultAck
+        case defaultAck, hooks
     }
 
     init(from decoder: any Decoder) throws {
@@ -45,6 +48,7 @@ struct UpdateGatewayRequest: Decodable {
             connectionScript: try container.decodeNullable(String.self, forKey: .connectionScript),
             disconnectScript: try container.decodeNullable(String.self, forKey: .disconnectScript),
             fallbackScript: try container.decodeNullable(String.self, forKey: .fallbackScript),
+            hooks: try container.decodeIfPresent([String: String].self, forKey: .hooks),
             connectionTimeoutMs: try container.decodeIfPresent(Int.self, forKey: .connectionTimeoutMs),
             defaultAck: try container.decodeIfPresent(AckMode.self, forKey: .defaultAck))
     }

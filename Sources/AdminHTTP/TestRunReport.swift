@@ -1,8 +1,9 @@
 import JSONCore
+import Persistence
 import ScriptSandbox
 
-/// The outcome of a test run: `{success:true, result, logs, emitted, socketData}` or
-/// `{success:false, error:{code, message, details, status}, logs, emitted, socketData}`.
+/// The outcome of a test run: `{success:true, result, logs, emitted, socketData, writes}` or
+/// `{success:false, error:{code, message, details, status}, logs, emitted, socketData, writes}`.
 ///
 /// A handler that fails is still a successful *request* (HTTP 200): the failure is what the author wants
 /// to see, with whatever it logged and emitted before failing.
@@ -28,6 +29,19 @@ public struct TestRunReport: Codable, Sendable, Equatable {
         public var args: [AnyJSON]
     }
 
+    /// One write to a collection the run made (rolled back unless the request said `commit`).
+    public struct Write: Codable, Sendable, Equatable {
+        public var collection: String
+        public var action: String
+        public var id: String?
+
+        init(_ change: CollectionChange) {
+            collection = change.collection
+            action = change.action.rawValue
+            id = change.item["id"]?.stringValue
+        }
+    }
+
     public var success: Bool
     /// Present when `success`: several return values → an array of them, one → that value, none → null.
     public var result: AnyJSON?
@@ -36,9 +50,11 @@ public struct TestRunReport: Codable, Sendable, Equatable {
     public var emitted: [Emitted]
     /// `SOCKET.data` as the run left it (as it was given when the run could not keep it); `{}` when empty.
     public var socketData: AnyJSON
+    public var writes: [Write]
 
-    init(outcome: HandlerOutcome, calls: [RecordedCall], socketData: JSONValue?) {
+    init(outcome: HandlerOutcome, calls: [RecordedCall], socketData: JSONValue?, writes: [CollectionChange]) {
         self.socketData = AnyJSON(socketData ?? .object([:]))
+        self.writes = writes.map(Write.init)
         logs = outcome.logs.map(AnyJSON.init)
         emitted = calls.map { Emitted(method: $0.method, args: $0.args.map(AnyJSON.init)) }
         switch outcome {
@@ -62,6 +78,7 @@ public struct TestRunReport: Codable, Sendable, Equatable {
             details: AnyJSON(["line": .int(syntaxError.line)]), status: 422)
         logs = []
         emitted = []
+        writes = []
     }
 
     static func result(of values: [JSONValue]) -> JSONValue {
@@ -83,5 +100,6 @@ public struct TestRunReport: Codable, Sendable, Equatable {
         try container.encode(logs, forKey: .logs)
         try container.encode(emitted, forKey: .emitted)
         try container.encode(socketData, forKey: .socketData)
+        try container.encode(writes, forKey: .writes)
     }
 }

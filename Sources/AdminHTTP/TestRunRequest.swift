@@ -21,11 +21,13 @@ public struct TestRunRequest: Codable, Sendable, Equatable {
     public var timeoutMs: Int?
     /// What `SOCKET.data` starts as (an object; default `{}`); the report returns what the run left in it.
     public var socketData: AnyJSON?
+    /// Keep what the run wrote to collections (and fire their change hooks); by default it is all rolled back.
+    public var commit: Bool?
 
     public init(
         kind: String? = nil, gatewayPath: String? = nil, gatewayId: Int64? = nil, eventName: String? = nil,
         script: String? = nil, payload: AnyJSON? = nil, args: [AnyJSON]? = nil, user: AnyJSON? = nil,
-        handshake: AnyJSON? = nil, timeoutMs: Int? = nil, socketData: AnyJSON? = nil
+        handshake: AnyJSON? = nil, timeoutMs: Int? = nil, socketData: AnyJSON? = nil, commit: Bool? = nil
     ) {
         self.kind = kind
         self.gatewayPath = gatewayPath
@@ -38,6 +40,7 @@ public struct TestRunRequest: Codable, Sendable, Equatable {
         self.handshake = handshake
         self.timeoutMs = timeoutMs
         self.socketData = socketData
+        self.commit = commit
     }
 }
 

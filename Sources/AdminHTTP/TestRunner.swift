@@ -14,8 +14,15 @@ import ScriptSandbox
 ///   `websocket_event`, the connection script for `websocket_connection`. `GATEWAY_NOT_FOUND` when no gateway
 ///   matches (or none was named), `MISSING_SCRIPT` when the gateway has no such handler.
 ///
+/// `DB` runs against the real collections inside one transaction that is rolled back at the end unless the request
+/// says `commit` (a failed run is always rolled back); the report lists the run's `writes`.
+///
 /// A script that does not compile, or a handler that fails, is a report with `success: false`, not an error.
 public struct TestRunner: Sendable {
+    /// `DB` for one test run: committing or not, on behalf of a user id; the writes it made, read after the run.
+    public typealias DataFactory = @Sendable (_ commit: Bool, _ userId: String?) -> (
+        data: any HandlerData, writes: @Sendable () -> [CollectionChange])
+
     public static let defaultTimeoutMs = 5000
 
     let store: ConfigStore
@@ -24,15 +31,17 @@ public struct TestRunner: Sendable {
     let socketDataBytes: Int
     /// The daemon's token rules, so `AUTH` in a test run signs and verifies as the gateways do.
     let auth: (any HandlerAuth)?
+    let data: DataFactory?
 
     public init(
         store: ConfigStore, pool: ScriptWorkerPool, socketDataBytes: Int = HandlerLimits.defaultSocketDataBytes,
-        auth: (any HandlerAuth)? = nil
+        auth: (any HandlerAuth)? = nil, data: DataFactory? = nil
     ) {
         self.store = store
         self.pool = pool
         self.socketDataBytes = socketDataBytes
         self.auth = auth
+        self.data = data
     }
 
     /// Throws ``AdminError`` for a request that cannot run (400 `INVALID_TEST_KIND`, `MISSING_EVENT_NAME`,
@@ -78,8 +87,10 @@ public struct TestRunner: Sendable {
             handshake: handshake)
         let socket = RecordingSocket(data: socketData)
         let limits = HandlerLimits(timeoutMilliseconds: timeoutMs, socketDataBytes: socketDataBytes)
-        let outcome = await pool.run(compiled, context: context, socket: socket, services: HandlerServices(auth: auth), limits: limits)
-        return TestRunReport(outcome: outcome, calls: socket.calls, socketData: socket.data)
+        let data = data?(request.commit ?? false, user.flatMap { HandlerUser.id(of: $0) })
+        let outcome = await pool.run(
+            compiled, context: context, socket: socket, services: HandlerServices(auth: auth, data: data?.data), limits: limits)
+        return TestRunReport(outcome: outcome, calls: socket.calls, socketData: socket.data, writes: data?.writes() ?? [])
     }
 
     private func findGateway(_ request: TestRunRequest) async throws -> GatewayRecord? {

@@ -24,6 +24,9 @@ final class GatewayDirectory: Sendable {
 
     var namespaces: [Namespace] { entries.withLock { $0.values.map(\.namespace) } }
 
+    /// Every gateway served now, ordered by path.
+    var served: [ServedGateway] { entries.withLock { $0.values.map(\.gateway) }.sorted { $0.path < $1.path } }
+
     func set(_ gateway: ServedGateway, namespace: Namespace) {
         entries.withLock { $0[gateway.path] = Entry(gateway: gateway, namespace: namespace) }
     }

@@ -25,6 +25,7 @@ public final class GatewayRuntime: Service, Sendable {
     private let pool: ScriptWorkerPool
     private let authenticator: GatewayAuthenticator
     private let services: GatewayServices
+    private let hooks: ChangeHooks
     private let settings: GatewaySettings
     private let logger: Logger
     private let gateways = GatewayDirectory()
@@ -44,16 +45,31 @@ public final class GatewayRuntime: Service, Sendable {
         self.store = store
         self.pool = pool
         self.authenticator = authenticator
-        self.services = GatewayServices(auth: authenticator)
         self.settings = settings
         self.logger = logger
         self.queue = JobQueue(capacity: settings.queueSize, maxPendingPerLane: settings.maxPendingPerSocket)
+        self.hooks = ChangeHooks(
+            gateways: gateways, queue: queue, pool: pool, push: ServerPush(gateways: gateways, users: users),
+            store: store.collections, auth: authenticator, settings: settings, logger: logger)
+        self.services = GatewayServices(auth: authenticator, hooks: hooks)
         self.dispatcher = EventDispatcher(
             gateways: gateways, queue: queue, pool: pool, services: services, settings: settings, logger: logger)
     }
 
     /// Server-side pushes to users, rooms, gateways or everyone.
     public var push: ServerPush { ServerPush(gateways: gateways, users: users) }
+
+    /// Runs the change hooks of writes committed outside any handler (the admin API's).
+    public func committed(_ changes: [CollectionChange]) {
+        hooks.fire(changes, userId: nil, depth: 0)
+    }
+
+    /// `DB` for a test run on behalf of `userId`: rolled back unless `commit`, and only then firing the change hooks.
+    public func testRunData(commit: Bool, userId: String?) -> CollectionData {
+        CollectionData(testRunOn: store.collections, commit: commit) { [hooks] changes in
+            hooks.fire(changes, userId: userId, depth: 0)
+        }
+    }
 
     /// Serves the store's gateways now; call before the server accepts connections, so the first clients
     /// find their gateway.

@@ -2,12 +2,13 @@ import JSONCore
 import ScriptSandbox
 
 /// What a gateway's handler runs get besides their socket: `AUTH` (the daemon's token rules) and `DB` (the
-/// collections, bound per run to who wrote and how deep in change hooks the write is).
+/// collections, whose committed writes fire the change hooks on behalf of the run's user).
 struct GatewayServices: Sendable {
     let auth: GatewayAuthenticator
+    let hooks: ChangeHooks
 
     /// The services of one run for a socket whose user is `user` (nil: anonymous).
     func forRun(user: JSONValue?) -> HandlerServices {
-        HandlerServices(auth: auth)
+        HandlerServices(auth: auth, data: hooks.data(userId: LiveSocket.userId(of: user), depth: 0))
     }
 }

@@ -97,8 +97,7 @@ final class LiveSocket: HandlerSocket {
 
     /// A user's id as text (`emitToUser` addresses users by it).
     static func userId(of user: JSONValue?) -> String? {
-        guard let id = user?["id"] else { return nil }
-        return id.stringValue ?? id.intValue.map(String.init)
+        user.flatMap(HandlerUser.id(of:))
     }
 
     /// Whether the handler that just ended called `disconnect()`; clears the request.

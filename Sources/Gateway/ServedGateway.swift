@@ -26,6 +26,8 @@ struct ServedGateway: Sendable {
     var fallbackScript: CompiledScript?
     /// Enabled events by name.
     var events: [String: Event]
+    /// Change hooks by collection name.
+    var hooks: [String: CompiledScript]
 
     var path: String { record.path }
 
@@ -41,6 +43,9 @@ struct ServedGateway: Sendable {
             : Self.compile(stored.gateway.disconnectScript, chunkName: "disconnect.lua", path: stored.gateway.path, logger: logger)
         fallbackScript = sameGateway ? previous?.fallbackScript
             : Self.compile(stored.gateway.fallbackScript, chunkName: "fallback.lua", path: stored.gateway.path, logger: logger)
+        hooks = sameGateway ? previous?.hooks ?? [:] : stored.gateway.hooks.reduce(into: [:]) { hooks, hook in
+            hooks[hook.key] = Self.compile(hook.value, chunkName: "hooks/\(hook.key).lua", path: stored.gateway.path, logger: logger)
+        }
         var events: [String: Event] = [:]
         for event in stored.events where event.enabled {
             if let kept = previous?.events[event.eventName], kept.record.version == event.version, kept.record.id == event.id {

@@ -15,6 +15,8 @@ public final class ConfigStore: Sendable {
     public static let busyTimeout: TimeInterval = 5
 
     let database: any DatabaseWriter
+    /// The JSON document collections handler scripts use, in the same database.
+    public let collections: CollectionStore
 
     /// Opens (creating it and its folder if needed) the database at `path` and applies pending migrations.
     public convenience init(path: String) throws {
@@ -31,6 +33,7 @@ public final class ConfigStore: Sendable {
     private init(database: any DatabaseWriter) throws {
         try Migration.migrator.migrate(database)
         self.database = database
+        collections = CollectionStore(database: database)
     }
 
     private static var configuration: Configuration {

@@ -9,6 +9,10 @@ public struct FolderGateway: Sendable, Equatable {
     public var connectionScriptFile: String?
     public var disconnectScriptFile: String?
     public var fallbackScriptFile: String?
+    /// The file of each hook in `gateway.hooks`, by collection name.
+    public var hookFiles: [String: String]
+    /// Declared indexed fields by collection (`indexes` in `gateway.json`).
+    public var indexes: [String: [String]]
     /// Ordered by event name.
     public var events: [FolderEvent]
 
@@ -18,6 +22,9 @@ public struct FolderGateway: Sendable, Equatable {
         if let file = connectionScriptFile, let source = gateway.connectionScript { scripts.append((file, source)) }
         if let file = disconnectScriptFile, let source = gateway.disconnectScript { scripts.append((file, source)) }
         if let file = fallbackScriptFile, let source = gateway.fallbackScript { scripts.append((file, source)) }
+        for (collection, file) in hookFiles.sorted(by: { $0.key < $1.key }) {
+            if let source = gateway.hooks[collection] { scripts.append((file, source)) }
+        }
         scripts += events.map { ($0.scriptFile, $0.event.script) }
         return scripts
     }

@@ -7,6 +7,7 @@ public struct GatewayDraft: Sendable, Equatable {
     public var connectionScript: String?
     public var disconnectScript: String?
     public var fallbackScript: String?
+    public var hooks: [String: String]
     public var connectionTimeoutMs: Int
     public var defaultAck: AckMode
 
@@ -18,6 +19,7 @@ public struct GatewayDraft: Sendable, Equatable {
         connectionScript: String? = nil,
         disconnectScript: String? = nil,
         fallbackScript: String? = nil,
+        hooks: [String: String] = [:],
         connectionTimeoutMs: Int = ConfigRules.defaultTimeoutMs,
         defaultAck: AckMode = .queued
     ) {
@@ -28,6 +30,7 @@ public struct GatewayDraft: Sendable, Equatable {
         self.connectionScript = connectionScript
         self.disconnectScript = disconnectScript
         self.fallbackScript = fallbackScript
+        self.hooks = hooks
         self.connectionTimeoutMs = connectionTimeoutMs
         self.defaultAck = defaultAck
     }
@@ -35,5 +38,6 @@ public struct GatewayDraft: Sendable, Equatable {
     public func validate() throws(ConfigStoreError) {
         try ConfigRules.checkPath(path)
         try ConfigRules.checkTimeout(connectionTimeoutMs, field: "connectionTimeoutMs")
+        try HookScripts.check(hooks)
     }
 }

@@ -7,6 +7,8 @@ public struct GatewayPatch: Sendable, Equatable {
     public var connectionScript: NullableUpdate<String>
     public var disconnectScript: NullableUpdate<String>
     public var fallbackScript: NullableUpdate<String>
+    /// Replaces all of the gateway's hooks when given.
+    public var hooks: [String: String]?
     public var connectionTimeoutMs: Int?
     public var defaultAck: AckMode?
 
@@ -18,6 +20,7 @@ public struct GatewayPatch: Sendable, Equatable {
         connectionScript: NullableUpdate<String> = .keep,
         disconnectScript: NullableUpdate<String> = .keep,
         fallbackScript: NullableUpdate<String> = .keep,
+        hooks: [String: String]? = nil,
         connectionTimeoutMs: Int? = nil,
         defaultAck: AckMode? = nil
     ) {
@@ -28,6 +31,7 @@ public struct GatewayPatch: Sendable, Equatable {
         self.connectionScript = connectionScript
         self.disconnectScript = disconnectScript
         self.fallbackScript = fallbackScript
+        self.hooks = hooks
         self.connectionTimeoutMs = connectionTimeoutMs
         self.defaultAck = defaultAck
     }
@@ -42,6 +46,7 @@ public struct GatewayPatch: Sendable, Equatable {
             connectionScript: draft.connectionScript.map(NullableUpdate.set) ?? .clear,
             disconnectScript: draft.disconnectScript.map(NullableUpdate.set) ?? .clear,
             fallbackScript: draft.fallbackScript.map(NullableUpdate.set) ?? .clear,
+            hooks: draft.hooks,
             connectionTimeoutMs: draft.connectionTimeoutMs,
             defaultAck: draft.defaultAck
         )
@@ -50,6 +55,7 @@ public struct GatewayPatch: Sendable, Equatable {
     public func validate() throws(ConfigStoreError) {
         if let path { try ConfigRules.checkPath(path) }
         if let connectionTimeoutMs { try ConfigRules.checkTimeout(connectionTimeoutMs, field: "connectionTimeoutMs") }
+        if let hooks { try HookScripts.check(hooks) }
     }
 
     func applied(to gateway: GatewayRecord) -> GatewayRecord {
@@ -61,6 +67,7 @@ public struct GatewayPatch: Sendable, Equatable {
         result.connectionScript = connectionScript.applied(to: gateway.connectionScript)
         result.disconnectScript = disconnectScript.applied(to: gateway.disconnectScript)
         result.fallbackScript = fallbackScript.applied(to: gateway.fallbackScript)
+        result.hooks = hooks ?? gateway.hooks
         result.connectionTimeoutMs = connectionTimeoutMs ?? gateway.connectionTimeoutMs
         result.defaultAck = defaultAck ?? gateway.defaultAck
         return result

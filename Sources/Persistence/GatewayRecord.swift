@@ -17,6 +17,8 @@ public struct GatewayRecord: Codable, Sendable, Equatable, Identifiable {
     public var disconnectScript: String?
     /// Lua run for every event that has no handler of its own (`EVENT` names it); `nil`: such events get `NO_HANDLER`.
     public var fallbackScript: String?
+    /// Change hooks by collection name: Lua run after each committed create/update/delete of that collection.
+    public var hooks: [String: String]
     public var connectionTimeoutMs: Int
     /// The ack mode of events created without one, and of the fallback handler.
     public var defaultAck: AckMode
@@ -42,6 +44,7 @@ extension GatewayRecord {
         try container.encode(connectionScript, forKey: .connectionScript)
         try container.encode(disconnectScript, forKey: .disconnectScript)
         try container.encode(fallbackScript, forKey: .fallbackScript)
+        try container.encode(hooks, forKey: .hooks)
         try container.encode(connectionTimeoutMs, forKey: .connectionTimeoutMs)
         try container.encode(defaultAck, forKey: .defaultAck)
         try container.encode(origin, forKey: .origin)
@@ -62,6 +65,7 @@ extension GatewayRecord: FetchableRecord {
         connectionScript = row["connection_script"]
         disconnectScript = row["disconnect_script"]
         fallbackScript = row["fallback_script"]
+        hooks = try HookScripts.decode(row["hooks"])
         connectionTimeoutMs = row["connection_timeout_ms"]
         defaultAck = row["default_ack"]
         origin = row["origin"]

@@ -31,12 +31,13 @@ enum GatewayTable {
             sql: """
                 INSERT INTO gateways
                     (path, enabled, require_auth, description, connection_script, disconnect_script, fallback_script,
-                     connection_timeout_ms, default_ack, origin, folder_name)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                     hooks, connection_timeout_ms, default_ack, origin, folder_name)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 draft.path, draft.enabled, draft.requireAuth, draft.description, draft.connectionScript,
-                draft.disconnectScript, draft.fallbackScript, draft.connectionTimeoutMs, draft.defaultAck, origin, folderName,
+                draft.disconnectScript, draft.fallbackScript, HookScripts.encode(draft.hooks), draft.connectionTimeoutMs,
+                draft.defaultAck, origin, folderName,
             ]
         )
         return try fetch(db, id: db.lastInsertedRowID)
@@ -50,12 +51,13 @@ enum GatewayTable {
             sql: """
                 UPDATE gateways
                 SET path = ?, enabled = ?, require_auth = ?, description = ?, connection_script = ?,
-                    disconnect_script = ?, fallback_script = ?, connection_timeout_ms = ?, default_ack = ?
+                    disconnect_script = ?, fallback_script = ?, hooks = ?, connection_timeout_ms = ?, default_ack = ?
                 WHERE id = ?
                 """,
             arguments: [
                 gateway.path, gateway.enabled, gateway.requireAuth, gateway.description, gateway.connectionScript,
-                gateway.disconnectScript, gateway.fallbackScript, gateway.connectionTimeoutMs, gateway.defaultAck, current.id,
+                gateway.disconnectScript, gateway.fallbackScript, HookScripts.encode(gateway.hooks), gateway.connectionTimeoutMs,
+                gateway.defaultAck, current.id,
             ]
         )
         return (try fetch(db, id: current.id), true)

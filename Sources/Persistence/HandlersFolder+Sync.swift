@@ -9,7 +9,8 @@ import GRDB
 ///
 /// Every script is validated before anything is written, and all writes happen in one transaction: a sync
 /// either applies the whole folder or changes nothing. Content that did not change is not rewritten, so its
-/// version and the store's revision stay put.
+/// version and the store's revision stay put. Declared collection indexes are created afterwards (and never dropped
+/// by a sync).
 extension HandlersFolder {
     /// Loads `folder` and syncs it into `store`.
     public static func sync(folder: String, into store: ConfigStore, validate: ScriptValidator) async throws -> SyncSummary {
@@ -26,7 +27,14 @@ extension HandlersFolder {
                 throw HandlersFolderError.scriptRejected(file: file, by: error)
             }
         }
-        return try await store.database.write { db in try apply(db) }
+        let summary = try await store.database.write { db in try apply(db) }
+        // Indexes are only ever added (another gateway, or the data itself, may rely on them).
+        for gateway in gateways {
+            for (collection, fields) in gateway.indexes.sorted(by: { $0.key < $1.key }) {
+                try store.collections.declareIndexes(collection: collection, fields: fields)
+            }
+        }
+        return summary
     }
 
     private func apply(_ db: Database) throws -> SyncSummary {

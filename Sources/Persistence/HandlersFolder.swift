@@ -9,12 +9,14 @@ import Foundation
 /// handlers/<name>/fallback.lua         optional: runs for every event without a handler of its own
 /// handlers/<name>/events/<event>.lua   one per event
 /// handlers/<name>/events/<event>.json  optional: timeoutMs, ack, enabled, description
+/// handlers/<name>/hooks/<collection>.lua  optional: runs after each committed write to that collection
 /// ```
 ///
 /// Loading is strict, so a typo is an error rather than a silently ignored setting: unknown JSON keys, and
 /// `.lua` / `.json` files the format does not name, are refused. Other files (READMEs, dot-files) are ignored.
 /// `eventTimeoutMs` and `defaultAck` in `gateway.json` are the default `timeoutMs` and `ack` of that gateway's events;
-/// `defaultAck` is also the fallback handler's ack mode.
+/// `defaultAck` is also the fallback handler's ack mode. `indexes` in `gateway.json` declares indexed fields of
+/// collections (`{"messages": ["roomId", "user.id"]}`), so that `find` on them uses an index.
 public struct HandlersFolder: Sendable, Equatable {
     /// The folder as given to `load(from:)`; every file in errors and in `FolderGateway` starts with it.
     public var root: String
@@ -22,7 +24,7 @@ public struct HandlersFolder: Sendable, Equatable {
     public var gateways: [FolderGateway]
 
     static let gatewayKeys: Set<String> = [
-        "path", "requireAuth", "enabled", "description", "connectionTimeoutMs", "eventTimeoutMs", "defaultAck",
+        "path", "requireAuth", "enabled", "description", "connectionTimeoutMs", "eventTimeoutMs", "defaultAck", "indexes",
     ]
     static let eventKeys: Set<String> = ["timeoutMs", "ack", "enabled", "description"]
 
@@ -66,7 +68,7 @@ public struct HandlersFolder: Sendable, Equatable {
         var scriptFiles: [String: String] = [:]
         for entry in try entries(of: folder) {
             switch entry {
-            case "gateway.json", "events": continue
+            case "gateway.json", "events", "hooks": continue
             case "connection.lua", "disconnect.lua", "fallback.lua": scriptFiles[entry] = "\(folder)/\(entry)"
             default: try refuseIfFormatFile(entry, in: folder)
             }
@@ -79,6 +81,7 @@ public struct HandlersFolder: Sendable, Equatable {
             connectionScript: try scriptFiles["connection.lua"].map(readText),
             disconnectScript: try scriptFiles["disconnect.lua"].map(readText),
             fallbackScript: try scriptFiles["fallback.lua"].map(readText),
+            hooks: try loadHooks(folder: "\(folder)/hooks").mapValues { $0.source },
             connectionTimeoutMs: try settings.integer("connectionTimeoutMs") ?? ConfigRules.defaultTimeoutMs,
             defaultAck: try settings.ackMode("defaultAck") ?? .queued
         )
@@ -94,8 +97,38 @@ public struct HandlersFolder: Sendable, Equatable {
             connectionScriptFile: scriptFiles["connection.lua"],
             disconnectScriptFile: scriptFiles["disconnect.lua"],
             fallbackScriptFile: scriptFiles["fallback.lua"],
+            hookFiles: try loadHooks(folder: "\(folder)/hooks").mapValues { $0.file },
+            indexes: try checkedIndexes(settings),
             events: try loadEvents(folder: "\(folder)/events", defaultTimeoutMs: eventTimeoutMs, defaultAck: draft.defaultAck)
         )
+    }
+
+    /// `indexes` of `gateway.json`, every collection name and field path checked by the collection store's rules.
+    private static func checkedIndexes(_ settings: SettingsFile) throws(HandlersFolderError) -> [String: [String]] {
+        let indexes = try settings.indexes("indexes") ?? [:]
+        for (collection, fields) in indexes.sorted(by: { $0.key < $1.key }) {
+            do throws(CollectionError) {
+                _ = try CollectionName(collection)
+                for field in fields { _ = try FieldPath(field, field: "indexes.\(collection)") }
+            } catch {
+                throw HandlersFolderError(.invalidField, file: settings.file, field: "indexes.\(collection)", message: error.message)
+            }
+        }
+        return indexes
+    }
+
+    /// `hooks/<collection>.lua`, by collection name.
+    private static func loadHooks(folder: String) throws(HandlersFolderError) -> [String: (file: String, source: String)] {
+        guard isDirectory(folder) else { return [:] }
+        var hooks: [String: (file: String, source: String)] = [:]
+        for file in try entries(of: folder) {
+            guard file.hasSuffix(".lua") else {
+                try refuseIfFormatFile(file, in: folder)
+                continue
+            }
+            hooks[String(file.dropLast(4))] = ("\(folder)/\(file)", try readText("\(folder)/\(file)"))
+        }
+        return hooks
     }
 
     private static func loadEvents(folder: String, defaultTimeoutMs: Int, defaultAck: AckMode) throws(HandlersFolderError) -> [FolderEvent] {

@@ -47,6 +47,19 @@ struct SettingsFile {
         return try value(key, expected: names) { if case .string(let string) = $0 { AckMode(rawValue: string) } else { nil } }
     }
 
+    /// `{"<collection>": ["field", "nested.field"]}`.
+    func indexes(_ key: String) throws(HandlersFolderError) -> [String: [String]]? {
+        try value(key, expected: "an object of collection names to arrays of field paths") { raw in
+            guard let members = raw.objectValue else { return nil }
+            var indexes: [String: [String]] = [:]
+            for (collection, fields) in members {
+                guard let paths = fields.arrayValue?.compactMap(\.stringValue), paths.count == fields.arrayValue?.count else { return nil }
+                indexes[collection] = paths
+            }
+            return indexes
+        }
+    }
+
     func invalid(_ error: ConfigStoreError) -> HandlersFolderError {
         HandlersFolderError(.invalidField, file: file, field: error.field, message: error.message)
     }

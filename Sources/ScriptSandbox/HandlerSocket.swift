@@ -33,4 +33,11 @@ public protocol HandlerSocket: Sendable {
     /// left it untouched and empty, timed out, ran out of memory or left a value that is not a JSON object within
     /// the limit.
     func storeData(_ data: JSONValue?)
+    /// True for a `SOCKET` that stands for no connection (a change hook's): only `emitToUser`, `emitToRoom`,
+    /// `emitToGateway` and `broadcast` work, every other SOCKET function fails with an error saying so.
+    var onlyEmits: Bool { get }
+}
+
+extension HandlerSocket {
+    public var onlyEmits: Bool { false }
 }

@@ -11,4 +11,10 @@ public enum HandlerUser {
         guard let id = claims["id"], id.stringValue != nil || id.intValue != nil else { return nil }
         return .object(claims)
     }
+
+    /// The id of a `USER` value, as the string user rooms and `emitToUser` address it by.
+    public static func id(of user: JSONValue) -> String? {
+        guard let id = user["id"] else { return nil }
+        return id.stringValue ?? id.intValue.map(String.init)
+    }
 }

@@ -108,8 +108,15 @@ final class HostBridge {
         }
     }
 
+    private static let emitOperations: [clua_host_op] = [
+        CLUA_OP_EMIT_TO_USER, CLUA_OP_EMIT_TO_ROOM, CLUA_OP_EMIT_TO_GATEWAY, CLUA_OP_BROADCAST,
+    ]
+
     private func socket(_ state: OpaquePointer, _ run: HandlerRun, _ operation: clua_host_op) -> Int32 {
         let (name, parameters) = Self.signature(of: operation)
+        if run.socket.onlyEmits, !Self.emitOperations.contains(operation) {
+            return raise(state, "SOCKET.\(name) is not available here: this SOCKET is no connection, only emitToUser, emitToRoom, emitToGateway and broadcast work")
+        }
         guard run.admitSocketCall() else {
             return raise(state, "SOCKET.\(name): the handler made more than \(run.limits.maxSocketCalls) SOCKET calls")
         }

@@ -72,9 +72,15 @@ struct Daemon {
             store: context.store,
             runner: TestRunner(
                 store: context.store, pool: context.scriptPool, socketDataBytes: configuration.gateway.socketDataBytes,
-                auth: context.authenticator),
+                auth: context.authenticator,
+                data: { [gateway = context.gateway] commit, userId in
+                    let data = gateway.testRunData(commit: commit, userId: userId)
+                    return (data, { data.writes })
+                }),
             access: configuration.adminAccess, version: Gatewayd.version,
-            pusher: GatewayPushBridge(push: context.gateway.push), logger: logger
+            pusher: GatewayPushBridge(push: context.gateway.push),
+            onCommit: { [gateway = context.gateway] changes in gateway.committed(changes) },
+            logger: logger
         ).install(on: router)
         context.socketIO.installRoutes(on: router)
 

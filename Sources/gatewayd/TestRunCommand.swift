@@ -43,6 +43,8 @@ struct TestRunCommand: AsyncParsableCommand {
     var timeoutMs = TestRunner.defaultTimeoutMs
     @Option(help: "JSON object: SOCKET.data at the start of the run (the output shows what the run left in it).")
     var socketData: String?
+    @Flag(help: "Keep what the run wrote to collections (by default it is rolled back; the output lists the writes).")
+    var commit = false
 
     func validate() throws {
         if script != nil, scriptFile != nil { throw ValidationError("give --script or --script-file, not both") }
@@ -55,12 +57,18 @@ struct TestRunCommand: AsyncParsableCommand {
             script: try script ?? scriptFile.map(Self.read), payload: try payload.map { try Self.json($0, option: "payload") },
             args: try args.map { try Self.jsonArray($0) }, user: try user.map { try Self.json($0, option: "user") },
             handshake: try handshake.map { try Self.json($0, option: "handshake") }, timeoutMs: timeoutMs,
-            socketData: try socketData.map { try Self.json($0, option: "socket-data") })
+            socketData: try socketData.map { try Self.json($0, option: "socket-data") }, commit: commit)
         let store = try ConfigStore(path: common.databasePath)
         let pool = ScriptWorkerPool(workers: 1)
         defer { pool.shutdown() }
         do {
-            let runner = TestRunner(store: store, pool: pool, auth: try GatewayAuthenticator(secret: jwt.resolved))
+            // Change hooks run in the daemon only: a committed write here fires none.
+            let runner = TestRunner(
+                store: store, pool: pool, auth: try GatewayAuthenticator(secret: jwt.resolved),
+                data: { commit, _ in
+                    let data = CollectionData(testRunOn: store.collections, commit: commit) { _ in }
+                    return (data, { data.writes })
+                })
             let report = try await runner.run(request)
             try printJSON(report)
             if !report.success { throw ExitCode.failure }

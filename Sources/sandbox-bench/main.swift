@@ -1,7 +1,10 @@
 // Micro-benchmark of the Lua handler sandbox (not a test): per-invocation cost of a trivial handler and of
 // one that builds and returns a 100-element table, on one LuaSandbox directly and through the worker pool,
-// and the memory one pooled state holds.
+// the memory one pooled state holds, and the cost of `DB` calls on an SQLite file (findOne by id, create).
+import Foundation
+import Gateway
 import JSONCore
+import Persistence
 import ScriptSandbox
 
 let context = HandlerContext(
@@ -64,6 +67,29 @@ measure("100-element table handler, direct", iterations: 50_000) {
 print("memory of one warmed state (2 cached chunks): \(sandbox.memoryInUse / 1024) KiB")
 let fresh = try LuaSandbox()
 print("memory of one fresh state: \(fresh.memoryInUse / 1024) KiB")
+
+// DB: 100 calls per run on a WAL-mode SQLite file of 10,000 items, so one call's cost is (run − trivial run) / 100.
+let folder = FileManager.default.temporaryDirectory.appending(path: "sandbox-bench-\(ProcessInfo.processInfo.processIdentifier)")
+defer { try? FileManager.default.removeItem(at: folder) }
+let store = try ConfigStore(path: folder.appending(path: "bench.sqlite").path)
+let data = HandlerServices(data: CollectionData(store: store.collections) { _ in })
+expectSuccess(sandbox.run(
+    compile("DB.transaction(function() for i = 1, 10000 do DB.items.create{data = {id = 'i' .. i, n = i, text = 'hello'}} end end)"),
+    context: context, socket: socket, services: data, limits: HandlerLimits(timeout: .seconds(120))))
+let findOne = compile("for i = 1, 100 do DB.items.findOne{filter = {id = {_eq = 'i' .. (i * 97 % 10000 + 1)}}} end return true")
+let create = compile("for i = 1, 100 do DB.notes.create{data = {text = 'hello', n = i}} end return true")
+expectSuccess(sandbox.run(findOne, context: context, socket: socket, services: data))
+expectSuccess(sandbox.run(create, context: context, socket: socket, services: data))
+@MainActor func perDBCall(_ name: String, _ script: CompiledScript, runs: Int) {
+    let clock = ContinuousClock()
+    let trivialRun = clock.measure { for _ in 0..<runs { _ = sandbox.run(trivial, context: context, socket: socket, services: data) } }
+    let dbRun = clock.measure { for _ in 0..<runs { _ = sandbox.run(script, context: context, socket: socket, services: data) } }
+    let microseconds = { (d: Duration) in Double(d.components.seconds) * 1e6 + Double(d.components.attoseconds) / 1e12 }
+    let perCall = (microseconds(dbRun) - microseconds(trivialRun)) / Double(runs * 100)
+    print("\(name): \(perCall.formatted(places: 2)) µs/call (100 calls per run over \(runs) runs)")
+}
+perDBCall("DB.items.findOne by id (10,000 items)", findOne, runs: 200)
+perDBCall("DB.notes.create, each committing on its own", create, runs: 20)
 
 let pool = ScriptWorkerPool(workers: 2)
 func poolRound(_ script: CompiledScript, calls: Int, concurrency: Int) async -> Double {

@@ -123,18 +123,19 @@ import Testing
     @Test func recordEncodesWithTheProductFieldNames() throws {
         let record = GatewayRecord(
             id: 1, path: "/chat", enabled: true, requireAuth: false, description: "", connectionScript: nil,
-            disconnectScript: nil, fallbackScript: nil, connectionTimeoutMs: 5000, defaultAck: .callback, origin: .folder,
+            disconnectScript: nil, fallbackScript: nil, hooks: ["messages": "return 1"], connectionTimeoutMs: 5000, defaultAck: .callback, origin: .folder,
             folderName: "chat", version: 3,
             createdAt: Date(timeIntervalSince1970: 0), updatedAt: Date(timeIntervalSince1970: 0)
         )
         let object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(record)) as? [String: Any]
         #expect(Set(object?.keys ?? [:].keys) == [
             "id", "path", "enabled", "requireAuth", "description", "connectionScript", "disconnectScript",
-            "fallbackScript", "connectionTimeoutMs", "defaultAck", "origin", "folderName", "version", "createdAt", "updatedAt",
+            "fallbackScript", "hooks", "connectionTimeoutMs", "defaultAck", "origin", "folderName", "version", "createdAt", "updatedAt",
         ])
         #expect(object?["connectionScript"] is NSNull)
         #expect(object?["fallbackScript"] is NSNull)
         #expect(object?["defaultAck"] as? String == "callback")
         #expect(object?["origin"] as? String == "folder")
+        #expect(object?["hooks"] as? [String: String] == ["messages": "return 1"])
     }
 }

@@ -301,6 +301,7 @@ def test_the_seed_test_run_example_works_verbatim(start_server, tmp_path):
         "logs": [["received", {"text": "hello"}]],
         "emitted": [{"method": "reply", "args": ["reply", {"ok": True}]}],
         "socketData": {},
+        "writes": [],
     }
 
 

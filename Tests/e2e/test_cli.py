@@ -195,7 +195,25 @@ def test_test_run_exits_0_on_success_with_the_endpoints_json(tmp_path):
                              "--script", 'LOGS("received", BODY); SOCKET.reply("reply", {ok=true}); return {ok=true}')
     assert code == 0
     assert body == {"success": True, "result": {"ok": True}, "logs": [["received", {"text": "hello"}]],
-                    "emitted": [{"method": "reply", "args": ["reply", {"ok": True}]}], "socketData": {}}
+                    "emitted": [{"method": "reply", "args": ["reply", {"ok": True}]}], "socketData": {}, "writes": []}
+
+
+def test_test_run_rolls_collection_writes_back_unless_told_to_commit(tmp_path):
+    script = "DB.notes.create{data = {id = 'n1'}} return DB.notes.count{}"
+    for commit, kept in [([], 0), (["--commit"], 1)]:
+        code, body, _ = run_test_run(tmp_path, "--event-name", "x", "--script", script, *commit)
+        assert (code, body["result"], body["writes"]) == (0, 1, [{"collection": "notes", "action": "created", "id": "n1"}])
+        code, body, _ = run_test_run(tmp_path, "--event-name", "x", "--script", "return DB.notes.count{}")
+        assert body["result"] == kept
+
+
+def test_test_run_verifies_and_signs_with_the_jwt_secret(tmp_path):
+    secret = ["--jwt-secret", "test-secret-that-is-at-least-32-bytes-long"]
+    code, body, _ = run_test_run(tmp_path, "--event-name", "x", *secret,
+                                 "--script", "return AUTH.verify(AUTH.sign({sub = 'ann'})).id")
+    assert (code, body["result"]) == (0, "ann")
+    code, body, _ = run_test_run(tmp_path, "--event-name", "x", "--script", "return AUTH.sign({sub = 'ann'})")
+    assert code == 1 and body["error"]["code"] == "SERVICE_UNAVAILABLE"
 
 
 def test_test_run_starts_from_socket_data_and_prints_what_the_run_left(tmp_path):

@@ -1,0 +1,43 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+
+/// Deadlines are `CLOCK_MONOTONIC` nanoseconds, the clock the Lua sandbox times handlers with, so one number
+/// bounds both the script and the queries it makes.
+enum CollectionDeadline {
+    /// How many SQLite VM instructions run between two looks at the clock.
+    static let instructionsBetweenChecks: Int32 = 1000
+
+    static func now() -> UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+    }
+
+    static func hasPassed(_ deadline: UInt64) -> Bool { now() > deadline }
+
+    static func check(_ deadline: UInt64?) throws(CollectionError) {
+        if let deadline, hasPassed(deadline) { throw CollectionError.deadlinePassed }
+    }
+
+    /// Runs `work` with a progress handler on `db` that makes SQLite stop any statement still running after
+    /// `deadline` (it fails with SQLITE_INTERRUPT). The handler is removed before returning, so the connection
+    /// goes back to GRDB's pool as it came.
+    static func enforce<T>(_ deadline: UInt64?, on db: Database, _ work: () throws -> T) throws -> T {
+        guard let deadline else { return try work() }
+        try check(deadline)
+        let connection = db.sqliteConnection
+        // A deadline of 0 has always passed, so the context pointer is never null here.
+        sqlite3_progress_handler(
+            connection, instructionsBetweenChecks, stopWhenPassed, UnsafeMutableRawPointer(bitPattern: UInt(deadline))
+        )
+        defer { sqlite3_progress_handler(connection, 0, nil, nil) }
+        return try work()
+    }
+
+    /// Non-zero makes SQLite interrupt the statement. A C callback cannot capture, so the deadline travels
+    /// as the context pointer's bit pattern.
+    private static let stopWhenPassed: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = { context in
+        hasPassed(UInt64(UInt(bitPattern: context))) ? 1 : 0
+    }
+}

@@ -1,0 +1,48 @@
+import GRDB
+
+/// Why a collection operation failed: a stable code the script and the admin API can branch on, and a message
+/// that names the offending field.
+public struct CollectionError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        case badRequest = "BAD_REQUEST"
+        case notFound = "NOT_FOUND"
+        case conflict = "CONFLICT"
+        case payloadTooLarge = "PAYLOAD_TOO_LARGE"
+        case deadlineExceeded = "DEADLINE_EXCEEDED"
+        /// SQLite failed for a reason the request did not cause (disk full, a lock held too long, …).
+        case storage = "STORAGE_ERROR"
+    }
+
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+
+    static func badRequest(_ message: String) -> CollectionError { CollectionError(.badRequest, message) }
+
+    /// SQLite stopped a statement because the progress handler saw the deadline pass.
+    static let interrupted = CollectionError(.deadlineExceeded, "the query ran past the handler's deadline")
+    static let deadlinePassed = CollectionError(.deadlineExceeded, "the deadline had passed before the operation started")
+
+    /// `error` as GRDB threw it: an interrupt, or a transaction SQLite rolled back because of one, is the
+    /// deadline's doing; anything else is a storage failure.
+    init(database error: any Error, deadline: UInt64?) {
+        guard let error = error as? DatabaseError else {
+            self.init(.storage, String(describing: error))
+            return
+        }
+        switch error.resultCode {
+        case .SQLITE_INTERRUPT:
+            self = .interrupted
+        case .SQLITE_ABORT where deadline.map(CollectionDeadline.hasPassed) == true:
+            self = .interrupted
+        default:
+            self.init(.storage, error.description)
+        }
+    }
+}

@@ -1,0 +1,116 @@
+import GRDB
+import JSONCore
+
+/// Collection operations inside a transaction the store has open. Valid only during the `transaction` or
+/// `savepoint` body it is passed to, on that thread.
+public struct CollectionSession {
+    let db: Database
+    let deadline: UInt64?
+
+    public func perform(_ request: CollectionRequest) throws(CollectionError) -> CollectionOutcome {
+        try CollectionDeadline.check(deadline)
+        do {
+            return try run(request)
+        } catch let error as CollectionError {
+            throw error
+        } catch {
+            throw CollectionError(database: error, deadline: deadline)
+        }
+    }
+
+    /// Runs `body` in a savepoint: what it wrote is rolled back if it throws (its error comes out unchanged),
+    /// kept as part of the enclosing transaction otherwise.
+    public func savepoint<T>(_ body: (CollectionSession) throws -> T) throws -> T {
+        var result: T?
+        do {
+            try db.inSavepoint {
+                do {
+                    result = try body(self)
+                } catch {
+                    throw CallerError(error: error)
+                }
+                return .commit
+            }
+        } catch let error as CallerError {
+            throw error.error
+        } catch {
+            throw CollectionError(database: error, deadline: deadline)
+        }
+        guard let result else { preconditionFailure("inSavepoint returned without running its body") }
+        return result
+    }
+
+    private func run(_ request: CollectionRequest) throws -> CollectionOutcome {
+        let name = request.name
+        switch request.operation {
+        case .find(let query):
+            let page = try documents(CollectionSQL.find(in: name, query), fields: query.fields)
+            let total = try count(CollectionSQL.count(in: name, query.filter))
+            return CollectionOutcome(result: ["data": .array(page), "meta": ["total": .int(total)]], change: nil)
+        case .findOne(let query):
+            return CollectionOutcome(result: try documents(CollectionSQL.find(in: name, query), fields: query.fields).first, change: nil)
+        case .count(let filter):
+            return CollectionOutcome(result: .int(try count(CollectionSQL.count(in: name, filter))), change: nil)
+        case .create(let data):
+            let id = try data["id"].map(CollectionDocument.id) ?? CollectionDocument.newId()
+            let now = CollectionDocument.timestamp()
+            let document = try CollectionDocument(fields: data, id: id, createdAt: now, updatedAt: now)
+            try db.cachedStatement(sql: CollectionSQL.ensureCollection).execute(arguments: [name.description])
+            do {
+                try db.cachedStatement(sql: CollectionSQL.insertItem)
+                    .execute(arguments: [name.description, id, document.encoded, now, now])
+            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
+                throw CollectionError(.conflict, "\(name) already has an item with id \"\(id)\"")
+            }
+            return change(name, .created, document.value)
+        case .update(let id, let data):
+            let stored = try storedItem(name, id)
+            let merged = (stored.document.objectValue ?? [:]).merging(data) { _, new in new }
+            let document = try write(name, id, merged, createdAt: stored.createdAt)
+            return change(name, .updated, document.value, previous: stored.document)
+        case .replace(let id, let data):
+            let stored = try storedItem(name, id)
+            let document = try write(name, id, data, createdAt: stored.createdAt)
+            return change(name, .updated, document.value, previous: stored.document)
+        case .delete(let id):
+            let stored = try storedItem(name, id)
+            try db.cachedStatement(sql: CollectionSQL.deleteItem).execute(arguments: [name.description, id])
+            return change(name, .deleted, stored.document)
+        }
+    }
+
+    private func documents(_ query: CollectionSQL.Fragment, fields: [FieldPath]?) throws -> [JSONValue] {
+        try String.fetchAll(db, sql: query.sql, arguments: query.arguments).map { text in
+            let document = try CollectionDocument.decode(text)
+            return fields.map { CollectionDocument.project(document, onto: $0) } ?? document
+        }
+    }
+
+    private func count(_ query: CollectionSQL.Fragment) throws -> Int {
+        try Int.fetchOne(db, sql: query.sql, arguments: query.arguments) ?? 0
+    }
+
+    private func storedItem(_ name: CollectionName, _ id: String) throws -> (document: JSONValue, createdAt: String) {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: CollectionSQL.selectItem), arguments: [name.description, id]) else {
+            throw CollectionError(.notFound, "\(name) has no item with id \"\(id)\"")
+        }
+        return (try CollectionDocument.decode(row[0]), row[1])
+    }
+
+    /// Stores `fields` as the whole new document of an existing item.
+    private func write(_ name: CollectionName, _ id: String, _ fields: [String: JSONValue], createdAt: String) throws -> CollectionDocument {
+        let document = try CollectionDocument(fields: fields, id: id, createdAt: createdAt, updatedAt: CollectionDocument.timestamp())
+        try db.cachedStatement(sql: CollectionSQL.updateItem)
+            .execute(arguments: [document.encoded, document.updatedAt, name.description, id])
+        return document
+    }
+
+    private func change(_ name: CollectionName, _ action: CollectionChange.Action, _ item: JSONValue, previous: JSONValue? = nil) -> CollectionOutcome {
+        CollectionOutcome(result: item, change: CollectionChange(collection: name.description, action: action, item: item, previous: previous))
+    }
+}
+
+/// An error the caller's body threw, carried through GRDB so that it comes out unchanged.
+struct CallerError: Error {
+    let error: any Error
+}

@@ -1,0 +1,132 @@
+import GRDB
+import JSONCore
+
+/// Collections of JSON documents in the config database, for handler scripts (`DB`) and the admin API.
+///
+/// Synchronous on purpose: the caller is a Lua worker thread that waits for each call, never an async task.
+/// Every entry point takes a deadline (`CLOCK_MONOTONIC` nanoseconds) that SQLite enforces while it runs.
+public final class CollectionStore: Sendable {
+    /// The most an item's encoded JSON may take.
+    public static let maxDocumentBytes = 1 << 20
+
+    let database: any DatabaseWriter
+
+    init(database: any DatabaseWriter) {
+        self.database = database
+    }
+
+    /// The deadline `nanoseconds` from now, on the clock deadlines are measured by (`CLOCK_MONOTONIC`).
+    public static func deadline(in nanoseconds: UInt64) -> UInt64 {
+        let (deadline, overflow) = CollectionDeadline.now().addingReportingOverflow(nanoseconds)
+        return overflow ? .max : deadline
+    }
+
+    /// One operation in its own transaction: reads on a reader connection, writes on the writer.
+    public func perform(_ request: CollectionRequest, deadline: UInt64?) throws(CollectionError) -> CollectionOutcome {
+        do {
+            if request.isWrite {
+                return try transaction(deadline: deadline) { session in try session.perform(request) }
+            }
+            return try database.read { db in
+                try CollectionDeadline.enforce(deadline, on: db) {
+                    try CollectionSession(db: db, deadline: deadline).perform(request)
+                }
+            }
+        } catch let error as CollectionError {
+            throw error
+        } catch {
+            throw CollectionError(database: error, deadline: deadline)
+        }
+    }
+
+    /// Runs `body` with one write transaction open, which commits when `body` returns and `commit` is true and
+    /// rolls back when it throws or `commit` is false (a test run). Errors `body` throws come out unchanged;
+    /// the store's own failures are `CollectionError`s.
+    public func transaction<T>(deadline: UInt64?, commit: Bool = true, _ body: (CollectionSession) throws -> T) throws -> T {
+        do {
+            return try database.writeWithoutTransaction { db in
+                try CollectionDeadline.check(deadline)
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try CollectionDeadline.enforce(deadline, on: db) {
+                        do {
+                            return try body(CollectionSession(db: db, deadline: deadline))
+                        } catch {
+                            throw CallerError(error: error)
+                        }
+                    }
+                    return commit ? .commit : .rollback
+                }
+                guard let result else { preconditionFailure("inTransaction returned without running its body") }
+                return result
+            }
+        } catch let error as CallerError {
+            throw error.error
+        } catch let error as CollectionError {
+            throw error
+        } catch {
+            throw CollectionError(database: error, deadline: deadline)
+        }
+    }
+
+    // MARK: Administration
+
+    /// Every collection, by name.
+    public func listCollections() throws(CollectionError) -> [CollectionSummary] {
+        try access(write: false) { db in
+            try Row.fetchAll(db, sql: CollectionSQL.listCollections).map { row in
+                CollectionSummary(name: row["name"], count: row["count"], indexes: try Self.indexes(row["indexes"]))
+            }
+        }
+    }
+
+    /// Deletes a collection, its items and its indexes; returns how many items it had.
+    @discardableResult
+    public func dropCollection(_ name: String) throws(CollectionError) -> Int {
+        let name = try CollectionName(name)
+        return try access(write: true) { db in
+            guard let indexes = try String.fetchOne(db, sql: CollectionSQL.selectIndexes, arguments: [name.description]) else {
+                throw CollectionError(.notFound, "there is no collection \(name)")
+            }
+            for path in try Self.indexes(indexes) {
+                try db.execute(sql: CollectionSQL.dropIndex(name, try FieldPath(path, field: "indexes")))
+            }
+            let count = try Int.fetchOne(db, sql: CollectionSQL.countItems, arguments: [name.description]) ?? 0
+            try db.execute(sql: CollectionSQL.deleteCollection, arguments: [name.description])
+            return count
+        }
+    }
+
+    /// Creates (if needed) an index per field path, so that `_eq` and `_null` filters on it need not scan, and
+    /// the collection if it does not exist yet. Returns every path now declared for the collection.
+    @discardableResult
+    public func declareIndexes(collection: String, fields: [String]) throws(CollectionError) -> [String] {
+        let name = try CollectionName(collection)
+        var paths: [FieldPath] = []
+        for field in fields { paths.append(try FieldPath(field, field: "fields")) }
+        return try access(write: true) { db in
+            try db.execute(sql: CollectionSQL.ensureCollection, arguments: [name.description])
+            for path in paths { try db.execute(sql: CollectionSQL.createIndex(name, path)) }
+            let declared = try Self.indexes(String.fetchOne(db, sql: CollectionSQL.selectIndexes, arguments: [name.description]) ?? "[]")
+            let union = Array(Set(declared + paths.map(\.description))).sorted()
+            let text = JSONValue.array(union.map(JSONValue.string)).serialized()
+            try db.execute(sql: CollectionSQL.updateIndexes, arguments: [text, name.description])
+            return union
+        }
+    }
+
+    /// Runs an administrative `work` in its own transaction, without a deadline.
+    private func access<T>(write: Bool, _ work: (Database) throws -> T) throws(CollectionError) -> T {
+        do {
+            return write ? try database.write(work) : try database.read(work)
+        } catch let error as CollectionError {
+            throw error
+        } catch {
+            throw CollectionError(database: error, deadline: nil)
+        }
+    }
+
+    private static func indexes(_ text: String) throws(CollectionError) -> [String] {
+        try CollectionDocument.decode(text).arrayValue?.compactMap(\.stringValue) ?? []
+    }
+}
