@@ -4,7 +4,7 @@ import ScriptSandbox
 import Synchronization
 
 /// `DB` for one handler run, on the collection store: each call commits on its own unless `DB.transaction` (or a
-/// test run, through ``enclose(_:)``) holds a transaction open; what was committed is handed to `committed` (the
+/// test run, through ``enclose(deadline:_:)``) holds a transaction open; what was committed is handed to `committed` (the
 /// change hooks) once it is, and nothing of a rolled-back transaction or savepoint is.
 ///
 /// One instance serves one run. Its calls come from the one worker thread that runs it, one after another; the
@@ -80,11 +80,11 @@ public final class CollectionData: HandlerData, @unchecked Sendable {
         }
     }
 
-    public func enclose(_ run: () -> HandlerOutcome) -> HandlerOutcome {
+    public func enclose(deadline: UInt64, _ run: () -> HandlerOutcome) -> HandlerOutcome {
         guard testRun else { return run() }
         var outcome: HandlerOutcome?
         do {
-            try store.transaction(deadline: nil, commit: commitTestRun) { session in
+            try store.transaction(deadline: deadline, commit: commitTestRun) { session in
                 try within(session) {
                     let result = run()
                     outcome = result

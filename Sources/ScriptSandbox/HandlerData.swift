@@ -10,12 +10,12 @@ public protocol HandlerData: Sendable {
     /// `DB.transaction(fn)`: runs `body` (the script's function) with a transaction open; `body` returns whether
     /// it finished without error, which commits; otherwise everything it wrote is rolled back. Nil: done as told.
     func transaction(deadline: UInt64, _ body: () -> Bool) -> HandlerFailure?
-    /// Wraps a whole run (test runs roll it all back); a live gateway just calls `run`.
-    func enclose(_ run: () -> HandlerOutcome) -> HandlerOutcome
+    /// Wraps a whole run that ends by `deadline` (test runs roll it all back); a live gateway just calls `run`.
+    func enclose(deadline: UInt64, _ run: () -> HandlerOutcome) -> HandlerOutcome
 }
 
 extension HandlerData {
-    public func enclose(_ run: () -> HandlerOutcome) -> HandlerOutcome { run() }
+    public func enclose(deadline: UInt64, _ run: () -> HandlerOutcome) -> HandlerOutcome { run() }
 }
 
 /// One `DB` call as the script made it.

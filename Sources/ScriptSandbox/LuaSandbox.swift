@@ -73,10 +73,13 @@ public final class LuaSandbox {
         services: HandlerServices = HandlerServices(),
         limits: HandlerLimits = HandlerLimits()
     ) -> HandlerOutcome {
+        let deadline = clua_monotonic_ns() &+ limits.timeoutNanoseconds
         guard let data = services.data else {
-            return runNow(script, context: context, socket: socket, services: services, limits: limits)
+            return runNow(script, context: context, socket: socket, services: services, limits: limits, deadline: deadline)
         }
-        return data.enclose { runNow(script, context: context, socket: socket, services: services, limits: limits) }
+        return data.enclose(deadline: deadline) {
+            runNow(script, context: context, socket: socket, services: services, limits: limits, deadline: deadline)
+        }
     }
 
     private func runNow(
@@ -84,12 +87,12 @@ public final class LuaSandbox {
         context: HandlerContext,
         socket: any HandlerSocket,
         services: HandlerServices,
-        limits: HandlerLimits
+        limits: HandlerLimits,
+        deadline: UInt64
     ) -> HandlerOutcome {
         guard let state = reclaimMemory(before: limits) else {
             return .failure(HandlerFailure(code: .serviceUnavailable, message: "the Lua sandbox could not be opened"))
         }
-        let deadline = clua_monotonic_ns() &+ limits.timeoutNanoseconds
         let run = HandlerRun(socket: socket, services: services, limits: limits, deadline: deadline)
         bridge.run = run
         defer { bridge.run = nil }

@@ -52,6 +52,43 @@ import Testing
         #expect(chat.events.map(\.event.ack) == [.callback, .result])
     }
 
+    @Test func hooksAndDeclaredIndexesAreLoaded() throws {
+        let folder = try folder()
+        defer { folder.remove() }
+        try folder.write("chat/gateway.json", #"{"path": "/chat", "indexes": {"messages": ["roomId", "user.id"]}}"#)
+        try folder.write("chat/hooks/messages.lua", "SOCKET.emitToRoom('watchers', 'item.' .. BODY.action, BODY.item)")
+
+        let chat = try #require(try HandlersFolder.load(from: folder.path).gateways.first)
+        #expect(chat.gateway.hooks == ["messages": "SOCKET.emitToRoom('watchers', 'item.' .. BODY.action, BODY.item)"])
+        #expect(chat.hookFiles["messages"]?.hasSuffix("/chat/hooks/messages.lua") == true)
+        #expect(chat.scripts.map(\.file).contains { $0.hasSuffix("/chat/hooks/messages.lua") })
+        #expect(chat.indexes == ["messages": ["roomId", "user.id"]])
+    }
+
+    @Test(arguments: [
+        (#"{"path": "/chat", "indexes": {"messages": ["a b"]}}"#, "indexes.messages"),
+        (#"{"path": "/chat", "indexes": {"bad name": ["x"]}}"#, "indexes.bad name"),
+        (#"{"path": "/chat", "indexes": {"messages": "roomId"}}"#, "indexes"),
+    ])
+    func badIndexDeclarationsAreNamed(_ settings: String, _ field: String) throws {
+        let folder = try folder()
+        defer { folder.remove() }
+        try folder.write("chat/gateway.json", settings)
+        let error = loadError(folder)
+        #expect(error?.field == field)
+        #expect(error?.file.hasSuffix("chat/gateway.json") == true)
+    }
+
+    @Test func aHookForNoValidCollectionNameIsRefused() throws {
+        let folder = try folder()
+        defer { folder.remove() }
+        try folder.write("chat/hooks/9lives.lua", "return 1")
+        #expect(loadError(folder)?.field == "hooks.9lives")
+        try FileManager.default.removeItem(atPath: folder.path + "/chat/hooks/9lives.lua")
+        try folder.write("chat/hooks/notes.json", "{}")
+        #expect(loadError(folder)?.code == .unexpectedFile)
+    }
+
     @Test func anUnknownDefaultAckIsNamed() throws {
         let folder = try folder()
         defer { folder.remove() }

@@ -41,6 +41,23 @@ import Testing
         #expect(snapshot.gateways[1].events.map(\.eventName) == ["message", "typing"])
     }
 
+    @Test func syncStoresHooksAndCreatesDeclaredIndexes() async throws {
+        let fixture = try Fixture()
+        defer { fixture.folder.remove() }
+        try fixture.folder.write("chat/gateway.json", #"{"path": "/chat", "indexes": {"messages": ["roomId"]}}"#)
+        try fixture.folder.write("chat/hooks/messages.lua", "return 1")
+
+        try await fixture.sync()
+
+        let chat = try #require(try await fixture.store.snapshot().gateways.first { $0.gateway.path == "/chat" })
+        #expect(chat.gateway.hooks == ["messages": "return 1"])
+        #expect(try fixture.store.collections.listCollections() == [CollectionSummary(name: "messages", count: 0, indexes: ["roomId"])])
+        // A hook edit is a change of the gateway (its version moves, so the runtime reloads it).
+        try fixture.folder.write("chat/hooks/messages.lua", "return 2")
+        let summary = try await fixture.sync()
+        #expect(summary.gatewayCounts.updated == 1)
+    }
+
     @Test func syncingTheSameFolderAgainChangesNothing() async throws {
         let fixture = try Fixture()
         defer { fixture.folder.remove() }

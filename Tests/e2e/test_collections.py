@@ -6,7 +6,7 @@ import json
 import pytest
 
 from conftest import wait_until
-from gateway_support import Client, admin, serve, user_token, write_gateway
+from gateway_support import Client, admin, connect_when_served, serve, user_token, write_gateway
 
 # One generic handler: BODY = {c = collection, op = method, args = {...}}.
 CALL = "local c = DB.collection(BODY.c) return c[BODY.op](BODY.args)"
@@ -296,3 +296,23 @@ def test_hostile_data_scripts_end_with_their_code(server, client, name, script, 
     # The daemon and its data are fine.
     assert db(client, "y", "create", {"data": {"ok": True}})["ok"] is True
     assert admin(server, "GET", "/admin/gateways").status_code == 200
+
+
+def test_hooks_set_through_the_admin_api(server):
+    bad = admin(server, "POST", "/admin/gateways", {"path": "/api", "hooks": {"books": "this is not lua"}})
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "SCRIPT_SYNTAX_ERROR"
+    assert bad.json()["error"]["field"] == "hooks.books"
+    bad_name = admin(server, "POST", "/admin/gateways", {"path": "/api", "hooks": {"no name": "return 1"}})
+    assert bad_name.status_code == 422 and bad_name.json()["error"]["field"] == "hooks.no name"
+    created = admin(server, "POST", "/admin/gateways", {
+        "path": "/api", "hooks": {"books": "SOCKET.emitToGateway('/api', 'book', BODY.action, BODY.item.id)"}})
+    assert created.status_code == 201 and created.json()["hooks"] == {
+        "books": "SOCKET.emitToGateway('/api', 'book', BODY.action, BODY.item.id)"}
+    client = connect_when_served(server, "/api")
+    try:
+        admin(server, "POST", "/admin/collections/books/items", {"id": "b1"})
+        assert client.got("book", namespace="/api")[0] == ("created", "b1")
+        cleared = admin(server, "PATCH", f"/admin/gateways/{created.json()['id']}", {"hooks": {}})
+        assert cleared.json()["hooks"] == {}
+    finally:
+        client.close()
