@@ -87,13 +87,15 @@ def test_eio3_callback_acks_and_the_fallback(start_server, tmp_path, mode):
 
 
 def test_eio3_polling_client_signs_in_with_a_login_event(start_server, tmp_path):
-    """socket.io 2.x apps sign in after connecting (Fliplet's `login`): over EIO3 long-polling, the socket becomes the
-    user for its next events and for `/admin/emit`, and stops being one on sign-out."""
+    """socket.io 2.x apps sign in after connecting (Fliplet's `login`, its token checked with `AUTH.verify`): over EIO3
+    long-polling, the socket becomes the user for its next events and for `/admin/emit`, and stops being one on
+    sign-out."""
     import requests
 
     handlers = tmp_path / "handlers"
     write_gateway(handlers, "root", "/", {
-        "login": ("SOCKET.signIn({sub = BODY}); return true", {"ack": "result"}),
+        "login": ("local claims, code = AUTH.verify(BODY) if not claims then return code end "
+                  "SOCKET.signIn(claims) return true", {"ack": "result"}),
         "logout": ("SOCKET.signOut(); return true", {"ack": "result"}),
         "whoami": ("return USER and USER.id or 'anonymous'", {"ack": "result"}),
     })
@@ -112,7 +114,9 @@ def test_eio3_polling_client_signs_in_with_a_login_event(start_server, tmp_path)
     try:
         assert joined.wait(10)
         assert client.call("whoami", timeout=5) == "anonymous"
-        assert client.call("login", "u-7", timeout=5) is True
+        assert client.call("login", "not-a-token", timeout=5) == "AUTH_INVALID"
+        assert client.call("whoami", timeout=5) == "anonymous"
+        assert client.call("login", user_token("u-7"), timeout=5) is True
         assert client.call("whoami", timeout=5) == "u-7"
         assert push("u-7") == 1
         assert wait_until(lambda: events.named("pushed")) and events.named("pushed")[0] == ("u-7",)
