@@ -1,5 +1,6 @@
 import JSONCore
 import ScriptSandbox
+import Synchronization
 import Testing
 
 @Suite struct WorkerPoolTests {
@@ -36,14 +37,17 @@ import Testing
         defer { pool.shutdown() }
         let spin = try Harness.compile("while true do end")
         let quick = try Harness.compile("return 'quick'")
-        let clock = ContinuousClock()
-        async let stuck = pool.run(spin, context: Harness.context, socket: RecordingSocket(), limits: HandlerLimits(timeout: .seconds(2)))
-        try await Task.sleep(for: .milliseconds(50))
-        let start = clock.now
+        let spinFinished = Mutex(false)
+        // The spin holds one worker until its time limit; every quick run must get through on the other before then.
+        async let stuck: HandlerOutcome = {
+            let outcome = await pool.run(spin, context: Harness.context, socket: RecordingSocket(), limits: HandlerLimits(timeout: .seconds(5)))
+            spinFinished.withLock { $0 = true }
+            return outcome
+        }()
         for _ in 0..<20 {
             #expect(Harness.values(await pool.run(quick, context: Harness.context, socket: RecordingSocket())) == ["quick"])
         }
-        #expect(clock.now - start < .seconds(1))
+        #expect(spinFinished.withLock { $0 } == false)
         #expect(Harness.failure(await stuck)?.code == .scriptTimeout)
     }
 
