@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import JSONCore
 import Logging
 import Persistence
@@ -11,8 +12,30 @@ import ScriptSandbox
 /// commit order) with `BODY = {collection, action, item, previous, userId, timestamp}`, a `SOCKET` that only emits,
 /// and `DB` bound one level deeper: a chain of hooks writing collections whose hooks write again stops at
 /// ``maxDepth`` with `HOOK_DEPTH_EXCEEDED` in the log.
+///
+/// Hooks are not refused by the per-socket and queue limits that protect clients' events (a handler that creates 200
+/// items fires 200 hooks); instead at most `--queue-size` hook runs are pending at once, beyond which a hook is not
+/// run and `HOOK_QUEUE_FULL` is logged — which also bounds hooks that fan out across gateways.
 struct ChangeHooks: Sendable {
     static let maxDepth = 8
+
+    /// Hook runs pending now, against their own limit.
+    final class Backlog: Sendable {
+        let pending = Atomic<Int>(0)
+        let limit: Int
+
+        init(limit: Int) { self.limit = max(1, limit) }
+
+        func admit() -> Bool {
+            guard pending.add(1, ordering: .relaxed).newValue <= limit else {
+                finish()
+                return false
+            }
+            return true
+        }
+
+        func finish() { pending.subtract(1, ordering: .relaxed) }
+    }
 
     let gateways: GatewayDirectory
     let queue: JobQueue
@@ -22,6 +45,7 @@ struct ChangeHooks: Sendable {
     let auth: GatewayAuthenticator
     let settings: GatewaySettings
     let logger: Logger
+    let backlog: Backlog
 
     /// Queues the hooks of `changes`, which a run at `depth` (0: not itself a hook) committed for `userId`.
     func fire(_ changes: [CollectionChange], userId: String?, depth: Int) {
@@ -48,10 +72,18 @@ struct ChangeHooks: Sendable {
         let context = HandlerContext(
             args: [body], event: change.action.rawValue, requestId: RequestID.make(), gatewayPath: gateway)
         let services = HandlerServices(auth: auth, data: data(userId: userId, depth: depth))
-        let pool = pool, push = push, logger = logger
+        guard backlog.admit() else {
+            logger.error("change hook not run: \(backlog.limit) hook runs are pending already", metadata: [
+                "code": "HOOK_QUEUE_FULL", "gateway": "\(gateway)", "collection": "\(change.collection)",
+                "action": "\(change.action.rawValue)",
+            ])
+            return
+        }
+        let pool = pool, push = push, logger = logger, backlog = backlog
         let limits = settings.limits(timeoutMilliseconds: ConfigRules.defaultTimeoutMs)
         let job = JobQueue.Job(
             run: {
+                defer { backlog.finish() }
                 let outcome = await pool.run(script, context: context, socket: HookSocket(push: push), services: services, limits: limits)
                 if case .failure(let failure) = outcome {
                     logger.warning("change hook failed", metadata: [
@@ -61,15 +93,10 @@ struct ChangeHooks: Sendable {
                 }
             },
             abandon: {
+                backlog.finish()
                 logger.warning("change hook abandoned at shutdown", metadata: ["gateway": "\(gateway)", "collection": "\(change.collection)"])
             })
-        let admission = queue.submit(job, lane: "hook \(gateway) \(change.collection)")
-        if admission != JobQueue.Admission.accepted {
-            logger.error("change hook not run: the job queue refused it", metadata: [
-                "code": "\(admission == .closed ? GatewayErrorCode.shuttingDown.rawValue : GatewayErrorCode.queueFull.rawValue)",
-                "gateway": "\(gateway)", "collection": "\(change.collection)", "action": "\(change.action.rawValue)",
-            ])
-        }
+        queue.submit(job, lane: "hook \(gateway) \(change.collection)", bypassingLimits: true)
     }
 
     /// `DB` for a run at `depth` on behalf of `userId`: what it commits fires the hooks one level deeper.

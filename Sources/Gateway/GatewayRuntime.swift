@@ -50,7 +50,8 @@ public final class GatewayRuntime: Service, Sendable {
         self.queue = JobQueue(capacity: settings.queueSize, maxPendingPerLane: settings.maxPendingPerSocket)
         self.hooks = ChangeHooks(
             gateways: gateways, queue: queue, pool: pool, push: ServerPush(gateways: gateways, users: users),
-            store: store.collections, auth: authenticator, settings: settings, logger: logger)
+            store: store.collections, auth: authenticator, settings: settings, logger: logger,
+            backlog: ChangeHooks.Backlog(limit: settings.queueSize))
         self.services = GatewayServices(auth: authenticator, hooks: hooks)
         self.dispatcher = EventDispatcher(
             gateways: gateways, queue: queue, pool: pool, services: services, settings: settings, logger: logger)
@@ -66,7 +67,7 @@ public final class GatewayRuntime: Service, Sendable {
 
     /// `DB` for a test run on behalf of `userId`: rolled back unless `commit`, and only then firing the change hooks.
     public func testRunData(commit: Bool, userId: String?) -> CollectionData {
-        CollectionData(testRunOn: store.collections, commit: commit) { [hooks] changes in
+        CollectionData(testRunOn: store.testRunCollections, commit: commit) { [hooks] changes in
             hooks.fire(changes, userId: userId, depth: 0)
         }
     }

@@ -38,7 +38,7 @@ struct HS256Token: Sendable {
         let segments = token.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
         guard segments.count == 3, let header = Self.decode(segments[0])?.objectValue,
               let claims = Self.decode(segments[1])?.objectValue,
-              let signature = Base64.decode(segments[2]) else { return .failure(.malformed) }
+              let signature = Self.base64URL(segments[2]) else { return .failure(.malformed) }
         // Pinned: whatever the header claims, only HS256 with this secret is accepted.
         guard header["alg"]?.stringValue == "HS256" else { return .failure(.wrongAlgorithm) }
         let signingInput = token.utf8.prefix(segments[0].count + 1 + segments[1].count)
@@ -76,8 +76,15 @@ struct HS256Token: Sendable {
     }
 
     private static func decode(_ segment: Substring.UTF8View.SubSequence) -> JSONValue? {
-        guard let bytes = Base64.decode(segment) else { return nil }
+        guard let bytes = base64URL(segment) else { return nil }
         return try? JSONValue(parsing: bytes)
+    }
+
+    /// Strict base64url, the one spelling a JWT segment has (no padding, no `+` `/`, no stray bits), so a token has
+    /// exactly one string form.
+    private static func base64URL(_ segment: Substring.UTF8View.SubSequence) -> [UInt8]? {
+        guard let bytes = Base64.decode(segment), encode(bytes).utf8.elementsEqual(segment) else { return nil }
+        return bytes
     }
 
     /// base64url without padding (RFC 7515 §2).

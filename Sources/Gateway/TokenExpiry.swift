@@ -12,6 +12,8 @@ import Synchronization
 /// The timers are NIO timers on the socket's event loop, cancelled when the socket leaves.
 final class TokenExpiry: Sendable {
     static let event = "auth:expired"
+    /// Seconds; ten years.
+    static let longestTimer: Double = 315_360_000
 
     private let timers = Mutex<[Scheduled<Void>]>([])
 
@@ -24,7 +26,11 @@ final class TokenExpiry: Sendable {
         default: return nil
         }
         let exp = user?["exp"] ?? .null
-        let untilExpiry = TimeAmount.nanoseconds(Int64(max(0, (seconds - Date().timeIntervalSince1970) * 1e9)))
+        // Clamped, so an `exp` centuries away (or not finite) cannot overflow the timer; such a token simply never
+        // expires while connected.
+        let remaining = min(max(0, seconds - Date().timeIntervalSince1970), Self.longestTimer)
+        guard remaining.isFinite else { return nil }
+        let untilExpiry = TimeAmount.nanoseconds(Int64(remaining * 1e9))
         let loop = socket.eventLoop
         let expiry = TokenExpiry()
         let warning = loop.scheduleTask(in: untilExpiry) {

@@ -79,11 +79,21 @@ public struct CollectionSession {
         }
     }
 
+    /// The rows of `query`, read one at a time so that a result past ``CollectionStore/maxResultBytes`` of stored
+    /// JSON fails before it is all in memory.
     private func documents(_ query: CollectionSQL.Fragment, fields: [FieldPath]?) throws -> [JSONValue] {
-        try String.fetchAll(db, sql: query.sql, arguments: query.arguments).map { text in
+        var documents: [JSONValue] = []
+        var bytes = 0
+        let rows = try String.fetchCursor(db, sql: query.sql, arguments: query.arguments)
+        while let text = try rows.next() {
+            bytes += text.utf8.count
+            guard bytes <= CollectionStore.maxResultBytes else {
+                throw CollectionError(.payloadTooLarge, "the result is larger than \(CollectionStore.maxResultBytes) bytes of JSON; ask for fewer rows (limit) or fields")
+            }
             let document = try CollectionDocument.decode(text)
-            return fields.map { CollectionDocument.project(document, onto: $0) } ?? document
+            documents.append(fields.map { CollectionDocument.project(document, onto: $0) } ?? document)
         }
+        return documents
     }
 
     private func count(_ query: CollectionSQL.Fragment) throws -> Int {

@@ -8,11 +8,17 @@ import JSONCore
 public final class CollectionStore: Sendable {
     /// The most an item's encoded JSON may take.
     public static let maxDocumentBytes = 1 << 20
+    /// The most stored JSON one `find` reads (a handler's payload cap is 1 MiB; 1000 rows of 1 MiB must not be read).
+    public static let maxResultBytes = 16 << 20
 
     let database: any DatabaseWriter
+    /// `.immediate` takes the write lock when a transaction opens; `.deferred` (test runs, on a connection of their
+    /// own) only at its first write, so a test run that only reads holds no lock at all.
+    let transactionKind: Database.TransactionKind
 
-    init(database: any DatabaseWriter) {
+    init(database: any DatabaseWriter, transactionKind: Database.TransactionKind = .immediate) {
         self.database = database
+        self.transactionKind = transactionKind
     }
 
     /// The deadline `nanoseconds` from now, on the clock deadlines are measured by (`CLOCK_MONOTONIC`).
@@ -47,7 +53,7 @@ public final class CollectionStore: Sendable {
             return try database.writeWithoutTransaction { db in
                 try CollectionDeadline.check(deadline)
                 var result: T?
-                try db.inTransaction(.immediate) {
+                try db.inTransaction(transactionKind) {
                     result = try CollectionDeadline.enforce(deadline, on: db) {
                         do {
                             return try body(CollectionSession(db: db, deadline: deadline))

@@ -17,23 +17,35 @@ public final class ConfigStore: Sendable {
     let database: any DatabaseWriter
     /// The JSON document collections handler scripts use, in the same database.
     public let collections: CollectionStore
+    /// The same collections for test runs, which hold one transaction for a whole run: on a connection of their own
+    /// with deferred transactions (in a file database), so the daemon's writers are not queued behind a test run
+    /// that only reads, and wait at most `busyTimeout` behind one that wrote.
+    public let testRunCollections: CollectionStore
 
     /// Opens (creating it and its folder if needed) the database at `path` and applies pending migrations.
     public convenience init(path: String) throws {
         let folder = URL(filePath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try self.init(database: DatabasePool(path: path, configuration: Self.configuration))
+        let pool = try DatabasePool(path: path, configuration: Self.configuration)
+        try Migration.migrator.migrate(pool)
+        try self.init(
+            database: pool,
+            testRunCollections: CollectionStore(
+                database: DatabaseQueue(path: path, configuration: Self.configuration), transactionKind: .deferred))
     }
 
     /// A private in-memory database, gone when the store is: for tests and throwaway runs.
     public static func inMemory() throws -> ConfigStore {
-        try ConfigStore(database: DatabaseQueue(configuration: configuration))
+        let queue = try DatabaseQueue(configuration: configuration)
+        try Migration.migrator.migrate(queue)
+        return ConfigStore(database: queue, testRunCollections: nil)
     }
 
-    private init(database: any DatabaseWriter) throws {
-        try Migration.migrator.migrate(database)
+    /// `database` is migrated; `testRunCollections` nil: test runs share the store's one connection.
+    private init(database: any DatabaseWriter, testRunCollections: CollectionStore?) {
         self.database = database
         collections = CollectionStore(database: database)
+        self.testRunCollections = testRunCollections ?? collections
     }
 
     private static var configuration: Configuration {

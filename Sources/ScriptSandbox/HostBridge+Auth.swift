@@ -3,8 +3,9 @@ import JSONCore
 
 /// `AUTH.verify(token)` and `AUTH.sign(claims [, {expiresIn = seconds}])`.
 extension HostBridge {
-    /// Tokens `AUTH.sign` makes live this long unless told otherwise.
+    /// Tokens `AUTH.sign` makes live this long unless told otherwise, and at most this long (ten years).
     static let defaultTokenLifetime = 3600
+    static let longestTokenLifetime = 315_360_000
 
     /// The claims table, or `nil, code, message` (a failure a handler answers, not an error it must catch).
     func verifyToken(_ state: OpaquePointer, _ run: HandlerRun) -> Int32 {
@@ -50,9 +51,10 @@ extension HostBridge {
                     return raise(state, HandlerFailure(code: .badRequest, message: "AUTH.sign: options must be a table"))
                 }
                 if let expiresIn = options["expiresIn"] {
-                    guard let seconds = expiresIn.intValue, seconds > 0 else {
+                    guard let seconds = expiresIn.intValue, (1...Self.longestTokenLifetime).contains(seconds) else {
                         return raise(state, HandlerFailure(
-                            code: .badRequest, message: "AUTH.sign: expiresIn must be a positive integer of seconds"))
+                            code: .badRequest,
+                            message: "AUTH.sign: expiresIn must be an integer of seconds from 1 to \(Self.longestTokenLifetime) (ten years)"))
                     }
                     lifetime = seconds
                 }

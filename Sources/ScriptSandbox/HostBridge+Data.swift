@@ -76,6 +76,8 @@ extension HostBridge {
         }
         guard status == LUA_OK else { return CLUA_HOST_ERROR }
         if var failure {
+            // The function's results are not returned: drop them, so raising has the stack room it is owed.
+            lua_settop(state, 1)
             failure.message = "DB.transaction: \(failure.message)"
             return raise(state, failure)
         }

@@ -66,7 +66,7 @@ struct TestRunCommand: AsyncParsableCommand {
             let runner = TestRunner(
                 store: store, pool: pool, auth: try GatewayAuthenticator(secret: jwt.resolved),
                 data: { commit, _ in
-                    let data = CollectionData(testRunOn: store.collections, commit: commit) { _ in }
+                    let data = CollectionData(testRunOn: store.testRunCollections, commit: commit) { _ in }
                     return (data, { data.writes })
                 })
             let report = try await runner.run(request)

@@ -72,6 +72,18 @@ import Testing
         #expect(read.role == "editor")
     }
 
+    @Test func aTokenHasOneSpelling() throws {
+        let token = try authenticator.sign(claims: ["sub": "1"], expiresIn: 60).get()
+        #expect((try? authenticator.verify(token: token).get()) != nil)
+        let parts = token.split(separator: ".").map(String.init)
+        let padded = parts[0] + "." + parts[1] + "." + parts[2] + "="
+        let standardAlphabet = parts[0] + "." + parts[1] + "." + parts[2].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        #expect(authenticator.verify(token: padded).failureCode == "AUTH_INVALID")
+        if standardAlphabet != token {
+            #expect(authenticator.verify(token: standardAlphabet).failureCode == "AUTH_INVALID")
+        }
+    }
+
     @Test func signingNeedsASubjectAndASecret() throws {
         #expect(authenticator.sign(claims: ["role": "x"], expiresIn: 60).failureCode == "BAD_REQUEST")
         let withoutSecret = try GatewayAuthenticator(secret: nil)
