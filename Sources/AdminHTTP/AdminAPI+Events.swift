@@ -12,7 +12,7 @@ extension AdminAPI {
             let id = try gatewayId(context)
             let draft = try await decode(CreateEventRequest.self, from: request).draft(defaultAck: store.gateway(id: id).defaultAck)
             try ScriptCheck.compile(draft.script, field: "script", chunkName: "\(draft.eventName).lua")
-            return JSONResponse(try await store.createEvent(gatewayId: id, draft), status: .created)
+            return JSONResponse(try await changingConfig { try await store.createEvent(gatewayId: id, draft) }, status: .created)
         }
         admin.get("gateways/:id/events/:eventName") { _, context in
             JSONResponse(try await store.event(gatewayId: gatewayId(context), eventName: eventName(context)))
@@ -21,10 +21,10 @@ extension AdminAPI {
             let (id, name) = (try gatewayId(context), eventName(context))
             let patch = try await decode(UpdateEventRequest.self, from: request).patch
             try ScriptCheck.compile(patch.script, field: "script", chunkName: "\(patch.eventName ?? name).lua")
-            return JSONResponse(try await store.updateEvent(gatewayId: id, eventName: name, patch))
+            return JSONResponse(try await changingConfig { try await store.updateEvent(gatewayId: id, eventName: name, patch) })
         }
         admin.delete("gateways/:id/events/:eventName") { _, context in
-            try await store.deleteEvent(gatewayId: gatewayId(context), eventName: eventName(context))
+            try await changingConfig { try await store.deleteEvent(gatewayId: gatewayId(context), eventName: eventName(context)) }
             return Response(status: .noContent)
         }
     }

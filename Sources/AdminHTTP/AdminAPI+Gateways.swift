@@ -11,7 +11,7 @@ extension AdminAPI {
             let draft = try await decode(CreateGatewayRequest.self, from: request).draft
             try Self.compileScripts(
                 connection: draft.connectionScript, disconnect: draft.disconnectScript, fallback: draft.fallbackScript, hooks: draft.hooks)
-            return JSONResponse(try await store.createGateway(draft), status: .created)
+            return JSONResponse(try await changingConfig { try await store.createGateway(draft) }, status: .created)
         }
         admin.get("gateways/:id") { _, context in
             JSONResponse(try await store.gateway(id: gatewayId(context)))
@@ -22,10 +22,10 @@ extension AdminAPI {
             try Self.compileScripts(
                 connection: patch.connectionScript.newValue, disconnect: patch.disconnectScript.newValue,
                 fallback: patch.fallbackScript.newValue, hooks: patch.hooks ?? [:])
-            return JSONResponse(try await store.updateGateway(id: id, patch))
+            return JSONResponse(try await changingConfig { try await store.updateGateway(id: id, patch) })
         }
         admin.delete("gateways/:id") { _, context in
-            try await store.deleteGateway(id: gatewayId(context))
+            try await changingConfig { try await store.deleteGateway(id: gatewayId(context)) }
             return Response(status: .noContent)
         }
     }

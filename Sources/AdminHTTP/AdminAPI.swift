@@ -19,15 +19,19 @@ public struct AdminAPI: Sendable {
     let pusher: (any ServerPushing)?
     /// Told of every collection write the admin API committed (the daemon runs the change hooks).
     let onCommit: @Sendable ([CollectionChange]) -> Void
+    /// Awaited after every gateway or event change, before the response: the daemon serves the change by then.
+    let onConfigChange: @Sendable () async -> Void
     let logger: Logger
 
     public init(
         store: ConfigStore, runner: TestRunner, access: AdminAccess, version: String,
         maxRequestBytes: Int = 4 << 20, pusher: (any ServerPushing)? = nil,
         onCommit: @escaping @Sendable ([CollectionChange]) -> Void = { _ in },
+        onConfigChange: @escaping @Sendable () async -> Void = {},
         logger: Logger = Logger(label: "gatewayd.admin")
     ) {
         self.onCommit = onCommit
+        self.onConfigChange = onConfigChange
         self.store = store
         self.runner = runner
         self.access = access
@@ -49,6 +53,13 @@ public struct AdminAPI: Sendable {
         admin.post("test/run") { request, _ in
             JSONResponse(try await runner.run(decode(TestRunRequest.self, from: request)))
         }
+    }
+
+    /// Runs a change of gateways or events, then lets the daemon apply it before the response is sent.
+    func changingConfig<T>(_ change: () async throws -> T) async throws -> T {
+        let result = try await change()
+        await onConfigChange()
+        return result
     }
 
     func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {

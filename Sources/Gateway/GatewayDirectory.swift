@@ -51,18 +51,10 @@ final class GatewayDirectory: Sendable {
         return reached
     }
 
-    /// Emits to every socket of every gateway, leaving out `exceptSocket`; returns how many it reached.
+    /// Emits to every socket of every gateway; returns how many it reached.
     @discardableResult
-    func emitToAll(event: String, args: [JSONValue], exceptSocket: Socket? = nil) -> Int {
-        var reached = 0
-        for namespace in namespaces {
-            if let exceptSocket, exceptSocket.namespace === namespace {
-                reached += exceptSocket.broadcast.emit(event, args: args)
-            } else {
-                reached += namespace.emit(event, args: args)
-            }
-        }
-        return reached
+    func emitToAll(event: String, args: [JSONValue]) -> Int {
+        namespaces.reduce(0) { $0 + $1.emit(event, args: args) }
     }
 
     /// Emits to every socket of the gateway at `path`; returns how many it reached (0 when none is served there).

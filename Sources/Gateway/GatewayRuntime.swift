@@ -107,12 +107,18 @@ public final class GatewayRuntime: Service, Sendable {
 
     // MARK: Reload
 
-    func reloadIfChanged() async throws {
+    /// Serves the store's newest state if it changed since the last reload. Called by the polling loop and, so that
+    /// an admin API change is live before its response is sent, by the admin API; two reloads racing each other
+    /// apply their snapshots in revision order (an older one never replaces a newer one).
+    public func reloadIfChanged() async throws {
         let revision = try await store.revision()
         guard revision != loadedRevision.withLock({ $0 }) else { return }
         let snapshot = try await store.snapshot()
-        apply(snapshot)
-        loadedRevision.withLock { $0 = snapshot.revision }
+        loadedRevision.withLock { loaded in
+            guard loaded.map({ snapshot.revision > $0 }) ?? true else { return }
+            apply(snapshot)
+            loaded = snapshot.revision
+        }
     }
 
     private func apply(_ snapshot: ConfigSnapshot) {

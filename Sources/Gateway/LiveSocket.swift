@@ -151,7 +151,7 @@ final class LiveSocket: HandlerSocket {
     }
 
     func broadcast(event: String, args: [JSONValue]) {
-        gateways.emitToAll(event: event, args: args, exceptSocket: socket)
+        gateways.emitToAll(event: event, args: args)
     }
 
     func disconnect() {

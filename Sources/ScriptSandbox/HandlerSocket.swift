@@ -16,7 +16,7 @@ public protocol HandlerSocket: Sendable {
     /// To everyone in `room` except the caller.
     func broadcastToRoom(room: String, event: String, args: [JSONValue])
     func emitToGateway(path: String, event: String, args: [JSONValue])
-    /// To everyone on the caller's gateway except the caller.
+    /// To every socket of every gateway, the caller included.
     func broadcast(event: String, args: [JSONValue])
     func disconnect()
     func roomSize(room: String) -> Int

@@ -80,6 +80,13 @@ struct Daemon {
             access: configuration.adminAccess, version: Gatewayd.version,
             pusher: GatewayPushBridge(push: context.gateway.push),
             onCommit: { [gateway = context.gateway] changes in gateway.committed(changes) },
+            onConfigChange: { [gateway = context.gateway, logger] in
+                do {
+                    try await gateway.reloadIfChanged()
+                } catch {
+                    logger.error("applying an admin API change failed; the next reload retries", metadata: ["error": "\(error)"])
+                }
+            },
             logger: logger
         ).install(on: router)
         context.socketIO.installRoutes(on: router)

@@ -46,6 +46,8 @@ struct ServeCommand: AsyncParsableCommand {
     var path: String = EnvironmentDefault.value("GATEWAYD_PATH", "/socket.io/")
     @Option(help: "A browser origin allowed to connect, repeatable; '*' allows any; none disables CORS (env GATEWAYD_CORS_ORIGIN, comma-separated).")
     var corsOrigin: [String] = EnvironmentDefault.list("GATEWAYD_CORS_ORIGIN")
+    @Flag(inversion: .prefixedNo, help: "Answer allowed origins with Access-Control-Allow-Credentials: true and the exact request origin, so browsers may poll with credentials (socket.io 2.x clients always do) (env GATEWAYD_CORS_CREDENTIALS=true|false).")
+    var corsCredentials: Bool = EnvironmentDefault.flag("GATEWAYD_CORS_CREDENTIALS", true)
     @Option(help: "Engine.IO ping interval in milliseconds (env GATEWAYD_PING_INTERVAL).")
     var pingInterval: Int = EnvironmentDefault.value("GATEWAYD_PING_INTERVAL", 25_000)
     @Option(help: "Engine.IO ping timeout in milliseconds (env GATEWAYD_PING_TIMEOUT).")
@@ -97,8 +99,8 @@ struct ServeCommand: AsyncParsableCommand {
         socketIO.connectTimeout = .milliseconds(connectTimeout)
         socketIO.cors = switch corsOrigin {
         case []: .disabled
-        case _ where corsOrigin.contains("*"): CORSPolicy(origins: .any)
-        default: CORSPolicy(origins: .list(Set(corsOrigin)))
+        case _ where corsOrigin.contains("*"): CORSPolicy(origins: .any, allowCredentials: corsCredentials)
+        default: CORSPolicy(origins: .list(Set(corsOrigin)), allowCredentials: corsCredentials)
         }
         return DaemonConfiguration(
             host: host, port: port, databasePath: common.databasePath, handlersFolder: handlers.handlersFolder,

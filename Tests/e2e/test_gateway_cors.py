@@ -24,6 +24,7 @@ def test_allow_list_reflects_listed_origins_only(start_server, tmp_path):
     allowed = requests.get(server.url + POLL, headers={"Origin": "https://admin.example"}, timeout=5)
     assert allowed.headers["Access-Control-Allow-Origin"] == "https://admin.example"
     assert allowed.headers["Vary"] == "Origin"
+    assert allowed.headers["Access-Control-Allow-Credentials"] == "true"
     refused = requests.get(server.url + POLL, headers={"Origin": "https://evil.example"}, timeout=5)
     assert "Access-Control-Allow-Origin" not in refused.headers
     preflight = requests.options(server.url + POLL, headers={
@@ -35,5 +36,15 @@ def test_allow_list_reflects_listed_origins_only(start_server, tmp_path):
 
 def test_any_origin(start_server, tmp_path):
     server = start(start_server, tmp_path, "--cors-origin", "*")
+    # With credentials (the default) the origin is reflected, as socket.io's `origin: true` does: browsers refuse `*`.
+    response = requests.get(server.url + POLL, headers={"Origin": "https://anywhere.example"}, timeout=5)
+    assert response.headers["Access-Control-Allow-Origin"] == "https://anywhere.example"
+    assert response.headers["Access-Control-Allow-Credentials"] == "true"
+    assert response.headers["Vary"] == "Origin"
+
+
+def test_any_origin_without_credentials(start_server, tmp_path):
+    server = start(start_server, tmp_path, "--cors-origin", "*", "--no-cors-credentials")
     response = requests.get(server.url + POLL, headers={"Origin": "https://anywhere.example"}, timeout=5)
     assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Credentials" not in response.headers

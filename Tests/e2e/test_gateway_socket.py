@@ -89,7 +89,9 @@ def test_gateway_broadcast_reply_and_disconnect(server):
         a.call("toGateway", "/news")
         assert b.got("gatewayMsg", namespace="/news")[0] == (1, 2)
 
+        # broadcast reaches every socket of every gateway, the caller included.
         a.call("everyone")
+        assert a.got("announce")[0] == ("hi",)
         assert b.got("announce")[0] == ("hi",)
         assert b.got("announce", namespace="/news")[0] == ("hi",)
 
