@@ -22,6 +22,14 @@ public struct CollectionRequest: Sendable, Equatable {
     /// The collection the request is about.
     public var collection: String { name.description }
 
+    /// Whether the request reads with one SQL statement (`findOne`, `count`), which needs no transaction of its own.
+    var isSingleStatement: Bool {
+        switch operation {
+        case .findOne, .count: true
+        default: false
+        }
+    }
+
     /// Whether the request writes, and so needs the writer connection and a write transaction.
     public var isWrite: Bool {
         switch operation {

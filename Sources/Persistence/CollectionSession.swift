@@ -6,6 +6,7 @@ import JSONCore
 public struct CollectionSession {
     let db: Database
     let deadline: UInt64?
+    let statements: CollectionStatementBudget
 
     public func perform(_ request: CollectionRequest) throws(CollectionError) -> CollectionOutcome {
         try CollectionDeadline.check(deadline)
@@ -84,7 +85,7 @@ public struct CollectionSession {
     private func documents(_ query: CollectionSQL.Fragment, fields: [FieldPath]?) throws -> [JSONValue] {
         var documents: [JSONValue] = []
         var bytes = 0
-        let rows = try String.fetchCursor(db, sql: query.sql, arguments: query.arguments)
+        let rows = try String.fetchCursor(statement(query.sql), arguments: query.arguments)
         while let text = try rows.next() {
             bytes += text.utf8.count
             guard bytes <= CollectionStore.maxResultBytes else {
@@ -96,8 +97,13 @@ public struct CollectionSession {
         return documents
     }
 
+    /// `sql` prepared: from the connection's cache while the budget admits it, else afresh.
+    private func statement(_ sql: String) throws -> Statement {
+        statements.admits(sql) ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
+    }
+
     private func count(_ query: CollectionSQL.Fragment) throws -> Int {
-        try Int.fetchOne(db, sql: query.sql, arguments: query.arguments) ?? 0
+        try Int.fetchOne(statement(query.sql), arguments: query.arguments) ?? 0
     }
 
     private func storedItem(_ name: CollectionName, _ id: String) throws -> (document: JSONValue, createdAt: String) {

@@ -15,6 +15,7 @@ public final class CollectionStore: Sendable {
     /// `.immediate` takes the write lock when a transaction opens; `.deferred` (test runs, on a connection of their
     /// own) only at its first write, so a test run that only reads holds no lock at all.
     let transactionKind: Database.TransactionKind
+    let statements = CollectionStatementBudget()
 
     init(database: any DatabaseWriter, transactionKind: Database.TransactionKind = .immediate) {
         self.database = database
@@ -33,11 +34,13 @@ public final class CollectionStore: Sendable {
             if request.isWrite {
                 return try transaction(deadline: deadline) { session in try session.perform(request) }
             }
-            return try database.read { db in
+            let read = { (db: Database) in
                 try CollectionDeadline.enforce(deadline, on: db) {
-                    try CollectionSession(db: db, deadline: deadline).perform(request)
+                    try CollectionSession(db: db, deadline: deadline, statements: self.statements).perform(request)
                 }
             }
+            // One statement is atomic on its own; `find` (its page and its total) needs one snapshot.
+            return try request.isSingleStatement ? database.unsafeRead(read) : database.read(read)
         } catch let error as CollectionError {
             throw error
         } catch {
@@ -56,7 +59,7 @@ public final class CollectionStore: Sendable {
                 try db.inTransaction(transactionKind) {
                     result = try CollectionDeadline.enforce(deadline, on: db) {
                         do {
-                            return try body(CollectionSession(db: db, deadline: deadline))
+                            return try body(CollectionSession(db: db, deadline: deadline, statements: statements))
                         } catch {
                             throw CallerError(error: error)
                         }

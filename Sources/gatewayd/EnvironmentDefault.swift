@@ -20,8 +20,8 @@ enum EnvironmentDefault {
     }
 
     /// A comma-separated list.
-    static func list(_ name: String) -> [String] {
-        guard let text = ProcessInfo.processInfo.environment[name] else { return [] }
+    static func list(_ name: String, default fallback: [String] = []) -> [String] {
+        guard let text = ProcessInfo.processInfo.environment[name] else { return fallback }
         return text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 

@@ -42,8 +42,8 @@ struct ServeCommand: AsyncParsableCommand {
     var maxPendingPerSocket: Int = EnvironmentDefault.value("GATEWAYD_MAX_PENDING_PER_SOCKET", 100)
     @Option(help: "Milliseconds shutdown waits for queued handlers before answering the rest SHUTTING_DOWN (env GATEWAYD_SHUTDOWN_GRACE).")
     var shutdownGrace: Int = EnvironmentDefault.value("GATEWAYD_SHUTDOWN_GRACE", 10_000)
-    @Option(help: "HTTP path of the Socket.IO endpoint (env GATEWAYD_PATH).")
-    var path: String = EnvironmentDefault.value("GATEWAYD_PATH", "/socket.io/")
+    @Option(help: "HTTP path of the Socket.IO endpoint; repeat it to serve several, each serving every gateway (env GATEWAYD_PATH, comma-separated).")
+    var path: [String] = EnvironmentDefault.list("GATEWAYD_PATH", default: ["/socket.io/"])
     @Option(help: "A browser origin allowed to connect, repeatable; '*' allows any; none disables CORS (env GATEWAYD_CORS_ORIGIN, comma-separated).")
     var corsOrigin: [String] = EnvironmentDefault.list("GATEWAYD_CORS_ORIGIN")
     @Flag(inversion: .prefixedNo, help: "Answer allowed origins with Access-Control-Allow-Credentials: true and the exact request origin, so browsers may poll with credentials (socket.io 2.x clients always do) (env GATEWAYD_CORS_CREDENTIALS=true|false).")
@@ -75,7 +75,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard authExpiryGrace >= 0 else { throw ValidationError("--auth-expiry-grace must not be negative") }
         guard socketDataLimit > 0 else { throw ValidationError("--socket-data-limit must be positive") }
         guard maxPayload > 0 else { throw ValidationError("--max-payload must be positive") }
-        guard path.hasPrefix("/") else { throw ValidationError("--path must start with '/'") }
+        for path in path where !path.hasPrefix("/") { throw ValidationError("--path must start with '/', got '\(path)'") }
     }
 
     func run() async throws {
@@ -92,7 +92,7 @@ struct ServeCommand: AsyncParsableCommand {
     /// The daemon's settings; `fileDescriptorLimit` bounds the default connection cap.
     func configuration(fileDescriptorLimit: Int) -> DaemonConfiguration {
         var socketIO = SocketIOOptions()
-        socketIO.path = path
+        socketIO.paths = path
         socketIO.pingInterval = .milliseconds(pingInterval)
         socketIO.pingTimeout = .milliseconds(pingTimeout)
         socketIO.maxHttpBufferSize = maxPayload

@@ -43,14 +43,14 @@ struct SocketIOTestApp: AsyncParsableCommand {
         let server: HTTPServerBuilder
         switch mode {
         case .engineEcho:
-            options.path = path ?? "/engine.io/"
+            options.paths = [path ?? "/engine.io/"]
             let engine = EngineIOServer(options: options, logger: logger) { connection, payload in
                 connection.send(payload)
             }
             engine.installRoutes(on: router)
             server = engine.httpServer()
         case .chat, .protocolSuite:
-            options.path = path ?? "/socket.io/"
+            options.paths = [path ?? "/socket.io/"]
             let socketIO = SocketIOServer(options: options, logger: logger)
             if mode == .chat { ChatApp.install(on: socketIO) } else { ProtocolSuiteApp.install(on: socketIO) }
             socketIO.installRoutes(on: router)

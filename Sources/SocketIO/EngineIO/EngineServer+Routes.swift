@@ -11,7 +11,7 @@ extension EngineServer {
     func matchesPath(_ request: Request) -> Bool {
         var path = request.uri.path
         while path.count > 1, path.hasSuffix("/") { path.removeLast() }
-        return path == options.normalizedPath
+        return options.normalizedPaths.contains(path)
     }
 
     func corsHeaders(for request: Request, preflight: Bool) -> HTTPFields {

@@ -5,8 +5,8 @@ public struct SocketIOOptions: Sendable {
         case websocket
     }
 
-    /// Where Engine.IO is served; clients use `path` too (`io(url, { path })`).
-    public var path: String = "/socket.io/"
+    /// Where Engine.IO is served, each path serving the same server; clients name one (`io(url, { path })`).
+    public var paths: [String] = ["/socket.io/"]
     /// How often the server pings a v4 client (and how often a v3 client must ping us).
     public var pingInterval: Duration = .milliseconds(25_000)
     /// How long a pong (v4) or the next ping (v3) may be late before the session is closed.
@@ -31,11 +31,13 @@ public struct SocketIOOptions: Sendable {
         max(maxHttpBufferSize * 2, maxHttpBufferSize + 1 << 20)
     }
 
-    /// The path without its trailing slash, as requests are matched.
-    var normalizedPath: String {
-        var trimmed = path
-        while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed.removeLast() }
-        return trimmed.hasPrefix("/") ? trimmed : "/" + trimmed
+    /// The paths without their trailing slash, as requests are matched.
+    var normalizedPaths: Set<String> {
+        Set(paths.map { path in
+            var trimmed = path
+            while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed.removeLast() }
+            return trimmed.hasPrefix("/") ? trimmed : "/" + trimmed
+        })
     }
 }
 
