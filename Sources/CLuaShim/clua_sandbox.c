@@ -1092,11 +1092,15 @@ static int build_sandbox(lua_State *L) {
     freeze_top(L, throw_status);
     lua_setfield(L, base, "THROW");
 
-    lua_createtable(L, 0, 2);
+    lua_createtable(L, 0, 4);
     push_host_function(L, CLUA_OP_AUTH_VERIFY);
     lua_setfield(L, -2, "verify");
     push_host_function(L, CLUA_OP_AUTH_SIGN);
     lua_setfield(L, -2, "sign");
+    push_host_function(L, CLUA_OP_AUTH_HASH_PASSWORD);
+    lua_setfield(L, -2, "hashPassword");
+    push_host_function(L, CLUA_OP_AUTH_VERIFY_PASSWORD);
+    lua_setfield(L, -2, "verifyPassword");
     freeze_top(L, NULL);
     lua_setfield(L, base, "AUTH");
 

@@ -108,6 +108,7 @@ struct ChangeHooks: Sendable {
         .object([
             "collection": .string(change.collection),
             "action": .string(change.action.rawValue),
+            "method": .string(change.method.rawValue),
             "item": change.item,
             "previous": change.previous ?? .null,
             "userId": userId.map(JSONValue.string) ?? .null,

@@ -77,6 +77,15 @@ public struct GatewayAuthenticator: HandlerAuth {
         }
     }
 
+    public func hashPassword(_ password: [UInt8]) -> Result<String, HandlerAuthFailure> {
+        PasswordHash.make(password).map { .success($0) }
+            ?? .failure(HandlerAuthFailure(code: "INTERNAL_ERROR", message: "the password could not be hashed"))
+    }
+
+    public func verifyPassword(_ password: [UInt8], hash: String) -> Bool {
+        PasswordHash.verify(password, against: hash)
+    }
+
     private static func failure(_ refusal: HS256Token.Refusal) -> HandlerAuthFailure {
         let code: GatewayErrorCode = refusal == .expired ? .authExpired : .authInvalid
         return HandlerAuthFailure(code: code.rawValue, message: refusal.message)

@@ -63,20 +63,20 @@ public struct CollectionSession {
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
                 throw CollectionError(.conflict, "\(name) already has an item with id \"\(id)\"")
             }
-            return change(name, .created, document.value)
+            return change(name, .create, document.value)
         case .update(let id, let data):
             let stored = try storedItem(name, id)
             let merged = (stored.document.objectValue ?? [:]).merging(data) { _, new in new }
             let document = try write(name, id, merged, createdAt: stored.createdAt)
-            return change(name, .updated, document.value, previous: stored.document)
+            return change(name, .update, document.value, previous: stored.document)
         case .replace(let id, let data):
             let stored = try storedItem(name, id)
             let document = try write(name, id, data, createdAt: stored.createdAt)
-            return change(name, .updated, document.value, previous: stored.document)
+            return change(name, .replace, document.value, previous: stored.document)
         case .delete(let id):
             let stored = try storedItem(name, id)
             try db.cachedStatement(sql: CollectionSQL.deleteItem).execute(arguments: [name.description, id])
-            return change(name, .deleted, stored.document)
+            return change(name, .delete, stored.document)
         }
     }
 
@@ -121,8 +121,8 @@ public struct CollectionSession {
         return document
     }
 
-    private func change(_ name: CollectionName, _ action: CollectionChange.Action, _ item: JSONValue, previous: JSONValue? = nil) -> CollectionOutcome {
-        CollectionOutcome(result: item, change: CollectionChange(collection: name.description, action: action, item: item, previous: previous))
+    private func change(_ name: CollectionName, _ method: CollectionChange.Method, _ item: JSONValue, previous: JSONValue? = nil) -> CollectionOutcome {
+        CollectionOutcome(result: item, change: CollectionChange(collection: name.description, method: method, item: item, previous: previous))
     }
 }
 

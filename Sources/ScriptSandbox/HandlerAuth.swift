@@ -7,6 +7,11 @@ public protocol HandlerAuth: Sendable {
     func verify(token: String) -> Result<JSONValue, HandlerAuthFailure>
     /// `AUTH.sign(claims, {expiresIn = seconds})`: a token the daemon will accept.
     func sign(claims: [String: JSONValue], expiresIn seconds: Int) -> Result<String, HandlerAuthFailure>
+    /// `AUTH.hashPassword(password)`: a salted, deliberately slow hash to store instead of the password.
+    func hashPassword(_ password: [UInt8]) -> Result<String, HandlerAuthFailure>
+    /// `AUTH.verifyPassword(password, hash)`: whether `password` is the one `hash` was made from (false for a hash
+    /// that is not one of ours).
+    func verifyPassword(_ password: [UInt8], hash: String) -> Bool
 }
 
 /// Why a token was refused or could not be made; `code` is what `AUTH.verify` returns as its second value.

@@ -1,7 +1,8 @@
 import CLuaShim
 import JSONCore
 
-/// `AUTH.verify(token)` and `AUTH.sign(claims [, {expiresIn = seconds}])`.
+/// `AUTH.verify(token)`, `AUTH.sign(claims [, {expiresIn = seconds}])`, `AUTH.hashPassword(password)` and
+/// `AUTH.verifyPassword(password, hash)`.
 extension HostBridge {
     /// Tokens `AUTH.sign` makes live this long unless told otherwise, and at most this long (ten years).
     static let defaultTokenLifetime = 3600
@@ -74,5 +75,52 @@ extension HostBridge {
             return raise(state, HandlerFailure(
                 code: HandlerErrorCode(rawValue: failure.code) ?? .badRequest, message: "AUTH.sign: \(failure.message)"))
         }
+    }
+
+    /// Passwords longer than this are refused rather than hashed (a KDF's cost grows with its input).
+    static let longestPassword = 4096
+
+    func hashPassword(_ state: OpaquePointer, _ run: HandlerRun) -> Int32 {
+        guard let password = bytes(state, at: 1) else {
+            return raise(state, HandlerFailure(code: .badRequest, message: "AUTH.hashPassword: the password must be a string"))
+        }
+        guard password.count <= Self.longestPassword else {
+            return raise(state, HandlerFailure(
+                code: .badRequest, message: "AUTH.hashPassword: the password is longer than \(Self.longestPassword) bytes"))
+        }
+        guard let auth = run.services.auth else {
+            return raise(state, HandlerFailure(code: .serviceUnavailable, message: "AUTH.hashPassword: this run has no AUTH service"))
+        }
+        switch auth.hashPassword(password) {
+        case .success(let hash):
+            JSONToLua(state: state, sandbox: clua_sandbox_of(state)).pushString(hash)
+            return 1
+        case .failure(let failure):
+            return raise(state, HandlerFailure(code: .internalError, message: "AUTH.hashPassword: \(failure.message)"))
+        }
+    }
+
+    /// true or false; a password or hash that is not a string is simply not a match.
+    func verifyPassword(_ state: OpaquePointer, _ run: HandlerRun) -> Int32 {
+        guard let auth = run.services.auth else {
+            return raise(state, HandlerFailure(code: .serviceUnavailable, message: "AUTH.verifyPassword: this run has no AUTH service"))
+        }
+        let matches: Bool
+        if let password = bytes(state, at: 1), password.count <= Self.longestPassword, lua_type(state, 2) == LUA_TSTRING,
+           let hash = identifier(state, at: 2) {
+            matches = auth.verifyPassword(password, hash: hash)
+        } else {
+            matches = false
+        }
+        lua_pushboolean(state, matches ? 1 : 0)
+        return 1
+    }
+
+    /// The bytes of the string at `index` (nil when it is not a string).
+    private func bytes(_ state: OpaquePointer, at index: Int32) -> [UInt8]? {
+        guard lua_type(state, index) == LUA_TSTRING else { return nil }
+        var length = 0
+        let pointer = lua_tolstring(state, index, &length)
+        return Array(UnsafeRawBufferPointer(start: pointer, count: length))
     }
 }

@@ -20,6 +20,8 @@ final class HostBridge {
         case CLUA_OP_JSON_DECODE: return decode(state)
         case CLUA_OP_AUTH_VERIFY: return verifyToken(state, run)
         case CLUA_OP_AUTH_SIGN: return signToken(state, run)
+        case CLUA_OP_AUTH_HASH_PASSWORD: return hashPassword(state, run)
+        case CLUA_OP_AUTH_VERIFY_PASSWORD: return verifyPassword(state, run)
         case CLUA_OP_DB_TRANSACTION: return transaction(state, run)
         case CLUA_OP_DB_FIND, CLUA_OP_DB_FIND_ONE, CLUA_OP_DB_COUNT, CLUA_OP_DB_CREATE, CLUA_OP_DB_UPDATE,
              CLUA_OP_DB_REPLACE, CLUA_OP_DB_DELETE:

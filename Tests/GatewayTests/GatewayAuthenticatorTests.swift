@@ -91,6 +91,21 @@ import Testing
         #expect(withoutSecret.verify(token: "a.b.c").failureCode == "AUTH_INVALID")
     }
 
+    @Test func passwordsHashSaltedAndVerify() throws {
+        let withoutSecret = try GatewayAuthenticator(secret: nil)
+        let first = try withoutSecret.hashPassword(Array("correct horse".utf8)).get()
+        let second = try withoutSecret.hashPassword(Array("correct horse".utf8)).get()
+        #expect(first.hasPrefix("$scrypt$ln=15,r=8,p=1$"))
+        #expect(first != second, "salted")
+        #expect(withoutSecret.verifyPassword(Array("correct horse".utf8), hash: first))
+        #expect(withoutSecret.verifyPassword(Array("correct horse".utf8), hash: second))
+        #expect(!withoutSecret.verifyPassword(Array("correct horsE".utf8), hash: first))
+        #expect(!withoutSecret.verifyPassword(Array("correct horse".utf8), hash: "correct horse"))
+        // A forged hash asking for a cost past the cap is refused, not computed.
+        let forged = first.replacingOccurrences(of: "ln=15", with: "ln=30")
+        #expect(!withoutSecret.verifyPassword(Array("correct horse".utf8), hash: forged))
+    }
+
     @Test func aShortSecretIsRefusedWithAClearError() {
         #expect(throws: GatewayAuthenticator.WeakSecret.self) {
             _ = try GatewayAuthenticator(secret: "short")

@@ -67,7 +67,7 @@ import Testing
         #expect(updated["id"] == "n")
         #expect(updated["createdAt"] == created["createdAt"])
         #expect(try #require(updated["updatedAt"]?.stringValue) >= (created["createdAt"]?.stringValue ?? ""))
-        #expect(update.change == CollectionChange(collection: "notes", action: .updated, item: updated, previous: created))
+        #expect(update.change == CollectionChange(collection: "notes", method: .update, item: updated, previous: created))
 
         let replace = try store.perform(request("replace", "notes", ["id": "n", "data": ["only": true, "createdAt": "x"]]), deadline: nil)
         let replaced = try #require(replace.result)
@@ -78,10 +78,10 @@ import Testing
 
     @Test func deleteReturnsTheRowAndRemovesIt() throws {
         let create = try store.perform(request("create", "notes", ["data": ["id": "d", "v": 1]]), deadline: nil)
-        #expect(create.change == CollectionChange(collection: "notes", action: .created, item: create.result ?? nil, previous: nil))
+        #expect(create.change == CollectionChange(collection: "notes", method: .create, item: create.result ?? nil, previous: nil))
         let delete = try store.perform(request("delete", "notes", ["id": "d"]), deadline: nil)
         #expect(delete.result == create.result)
-        #expect(delete.change == CollectionChange(collection: "notes", action: .deleted, item: create.result ?? nil, previous: nil))
+        #expect(delete.change == CollectionChange(collection: "notes", method: .delete, item: create.result ?? nil, previous: nil))
         #expect(try store.run("findOne", "notes", ["filter": ["id": "d"]]) == nil)
         #expect(try store.run("count", "notes") == 0)
     }

@@ -38,6 +38,14 @@ import Testing
         func sign(claims: [String: JSONValue], expiresIn seconds: Int) -> Result<String, HandlerAuthFailure> {
             .success("token-for-\(claims["sub"]?.stringValue ?? "?")-\(seconds)")
         }
+
+        func hashPassword(_ password: [UInt8]) -> Result<String, HandlerAuthFailure> {
+            .success("hashed:" + String(decoding: password, as: UTF8.self))
+        }
+
+        func verifyPassword(_ password: [UInt8], hash: String) -> Bool {
+            hash == "hashed:" + String(decoding: password, as: UTF8.self)
+        }
     }
 
     private func run(_ source: String, data: FakeData, limits: HandlerLimits = HandlerLimits(), on sandbox: LuaSandbox? = nil) throws -> HandlerOutcome {
@@ -104,6 +112,13 @@ import Testing
             """, data: FakeData())
         #expect(Harness.values(outcome) == ["ann", true, "AUTH_EXPIRED", "old", "token-for-bob-3600", "token-for-bob-60"])
         #expect(Harness.failure(try run("return AUTH.sign('bob')", data: FakeData()))?.code == .badRequest)
+        let passwords = try run("""
+            local hash = AUTH.hashPassword('s3cret')
+            return hash, AUTH.verifyPassword('s3cret', hash), AUTH.verifyPassword('guess', hash), AUTH.verifyPassword(42, hash)
+            """, data: FakeData())
+        #expect(Harness.values(passwords) == ["hashed:s3cret", true, false, false])
+        #expect(Harness.failure(try run("return AUTH.hashPassword({})", data: FakeData()))?.code == .badRequest)
+        #expect(Harness.failure(try run("return AUTH.hashPassword(string.rep('x', 5000))", data: FakeData()))?.code == .badRequest)
         #expect(Harness.failure(try run("return AUTH.sign({sub = 'x'}, {expiresIn = 0})", data: FakeData()))?.code == .badRequest)
         let withoutServices = try LuaSandbox().run(try Harness.compile("return AUTH.verify('x')"), context: Harness.context, socket: RecordingSocket())
         #expect(Harness.values(withoutServices) == [.null, "AUTH_INVALID", "this server verifies no tokens (no JWT secret configured)"])

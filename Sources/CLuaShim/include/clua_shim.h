@@ -41,6 +41,8 @@ enum clua_host_op {
     CLUA_OP_SIGN_OUT,
     CLUA_OP_AUTH_VERIFY,
     CLUA_OP_AUTH_SIGN,
+    CLUA_OP_AUTH_HASH_PASSWORD,
+    CLUA_OP_AUTH_VERIFY_PASSWORD,
     /* DB.<collection>.<method>: the collection's name is inserted as argument 1. */
     CLUA_OP_DB_FIND,
     CLUA_OP_DB_FIND_ONE,

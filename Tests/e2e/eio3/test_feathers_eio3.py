@@ -1,0 +1,35 @@
+"""examples/feathers with a Feathers v4-era client (socket.io 2.x, Engine.IO v3): python-socketio 4.6.1 sending the
+same frames as `@feathersjs/socketio-client` v4, over polling and WebSocket."""
+import pytest
+import socketio
+
+from conftest import ROOT, Recorder, wait_until
+from feathers_client import call, error_of
+from gateway_support import serve
+
+
+@pytest.fixture
+def server(start_server, tmp_path):
+    return serve(start_server, tmp_path, ROOT / "examples" / "feathers")
+
+
+@pytest.mark.parametrize("transport", ["polling", "websocket"])
+def test_a_v4_client_signs_up_authenticates_and_gets_events(server, transport):
+    events = Recorder()
+    sio = socketio.Client(reconnection=False)
+    sio.on("messages created", lambda *args: events.add("messages created", *args))
+    sio.connect(server.url, transports=[transport])
+    try:
+        user = call(sio, "create", "users", {"email": "v4@example.com", "password": "pw"})
+        assert "password" not in user
+        auth = call(sio, "create", "authentication", {"strategy": "local", "email": "v4@example.com", "password": "pw"})
+        assert auth["user"] == user and auth["accessToken"]
+        message = call(sio, "create", "messages", {"text": "from 2.x"})
+        assert wait_until(lambda: events.named("messages created"), timeout=10)
+        assert events.named("messages created")[0] == (message,)
+        found = call(sio, "find", "messages", {"text": "from 2.x"})
+        assert found["total"] == 1 and found["data"] == [message]
+        assert error_of(sio, "get", "messages", "missing")["name"] == "NotFound"
+        assert error_of(sio, "find", "authentication", {})["className"] == "method-not-allowed"
+    finally:
+        sio.disconnect()
