@@ -10,6 +10,8 @@ for pkg in liblua5.4-dev libsqlite3-dev; do
 done
 if [ "${1:-}" = "--test-clients" ]; then
   python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need_apt+=(python3-venv)
+  command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
+  command -v unzip >/dev/null 2>&1 || need_apt+=(unzip)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   sudo_cmd=""
@@ -28,5 +30,16 @@ if [ "${1:-}" = "--test-clients" ]; then
   if [ ! -x .venv-v4/bin/pytest ] || ! .venv-v4/bin/python -c 'import socketio, websocket, requests' 2>/dev/null; then
     python3 -m venv .venv-v4
     .venv-v4/bin/pip install -q 'python-socketio==4.6.1' 'python-engineio==3.14.2' requests websocket-client pytest
+  fi
+fi
+if [ "${1:-}" = "--test-clients" ]; then
+  # The official JavaScript client, socket.io-client 4.8.1 (its browser bundle), without npm: the nicegui wheel on
+  # PyPI ships it. Cached under .cache/ (ignored), never committed.
+  if [ ! -s .cache/js/socket.io.min.js ]; then
+    mkdir -p .cache/js
+    .venv-v5/bin/pip download -q --no-deps nicegui==3.18.0 -d .cache/js
+    unzip -p .cache/js/nicegui-3.18.0-py3-none-any.whl nicegui/static/socket.io.min.js > .cache/js/socket.io.min.js.part
+    mv .cache/js/socket.io.min.js.part .cache/js/socket.io.min.js
+    rm -f .cache/js/nicegui-3.18.0-py3-none-any.whl
   fi
 fi
