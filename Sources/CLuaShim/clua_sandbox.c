@@ -1122,6 +1122,14 @@ static int build_sandbox(lua_State *L) {
         push_host_function(L, SOCKET_FUNCTIONS[i].op);
         lua_setfield(L, -2, SOCKET_FUNCTIONS[i].name);
     }
+    /* SOCKET.volatile: emits dropped rather than queued when the client cannot take them now. */
+    lua_createtable(L, 0, 2);
+    push_host_function(L, CLUA_OP_VOLATILE_REPLY);
+    lua_setfield(L, -2, "reply");
+    push_host_function(L, CLUA_OP_VOLATILE_EMIT_TO_ROOM);
+    lua_setfield(L, -2, "emitToRoom");
+    freeze_top(L, NULL);
+    lua_setfield(L, -2, "volatile");
     lua_setfield(L, -2, "__index");
     lua_rawsetp(L, LUA_REGISTRYINDEX, &KEY_SOCKET_META);
 

@@ -36,7 +36,9 @@ struct EventDispatcher: Sendable {
                     socket: connection.live, services: services.forRun(user: connection.user),
                     limits: settings.limits(timeoutMilliseconds: handler.timeoutMs))
                 deliver(outcome, of: event, requestId: requestId, mode: mode, on: connection)
-                if connection.live.takeDisconnectRequest() { connection.socket.disconnect() }
+                if let request = connection.live.takeDisconnectRequest() {
+                    connection.socket.disconnect(close: request == .connection)
+                }
             },
             abandon: {
                 let failure = HandlerFailure(code: .serviceUnavailable, message: "the server shut down before the handler ran")

@@ -37,16 +37,15 @@ final class GatewayDirectory: Sendable {
 
     // MARK: Emitting across gateways
 
-    /// Emits to `room` on every gateway, leaving out the socket with id `exceptSocket`; returns how many it reached.
+    /// Emits to `room` on every gateway, leaving out the socket with id `exceptSocket` (`volatile`: to the members
+    /// that can take it now); returns how many it reached.
     @discardableResult
-    func emit(toRoom room: String, event: String, args: [JSONValue], exceptSocket: Socket? = nil) -> Int {
+    func emit(toRoom room: String, event: String, args: [JSONValue], exceptSocket: Socket? = nil, volatile: Bool = false) -> Int {
         var reached = 0
         for namespace in namespaces {
-            if let exceptSocket, exceptSocket.namespace === namespace {
-                reached += exceptSocket.to(room).emit(event, args: args)
-            } else {
-                reached += namespace.to(room).emit(event, args: args)
-            }
+            var selection = exceptSocket.flatMap { $0.namespace === namespace ? $0.to(room) : nil } ?? namespace.to(room)
+            if volatile { selection = selection.volatile }
+            reached += selection.emit(event, args: args)
         }
         return reached
     }

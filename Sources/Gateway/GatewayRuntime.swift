@@ -180,7 +180,7 @@ public final class GatewayRuntime: Service, Sendable {
                 if let details = failure.details { data["details"] = details }
                 throw ConnectionRefusal(message: failure.message, data: .object(data))
             }
-            if connection.live.takeDisconnectRequest() {
+            if connection.live.takeDisconnectRequest() != nil {
                 throw ConnectionRefusal(message: "the connection handler refused the connection",
                                         data: ["code": .string(HandlerErrorCode.forbidden.rawValue)])
             }

@@ -31,7 +31,9 @@ struct HookSocket: HandlerSocket {
     func join(room: String) {}
     func leave(room: String) {}
     func broadcastToRoom(room: String, event: String, args: [JSONValue]) {}
-    func disconnect() {}
+    func disconnect(close: Bool) {}
+    func volatileReply(event: String, args: [JSONValue]) {}
+    func volatileEmitToRoom(room: String, event: String, args: [JSONValue]) {}
     func roomSize(room: String) -> Int { 0 }
     func rooms() -> [String] { [] }
     func signIn(user: JSONValue) {}

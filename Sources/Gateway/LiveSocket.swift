@@ -23,7 +23,7 @@ final class LiveSocket: HandlerSocket {
     private struct State {
         var admitted = false
         var heldBack: [HeldBack] = []
-        var disconnectRequested = false
+        var disconnectRequest: DisconnectRequest?
         /// The claims (with `id`) of the socket's user, nil while anonymous.
         var user: JSONValue?
         var expiry: TokenExpiry?
@@ -101,10 +101,10 @@ final class LiveSocket: HandlerSocket {
     }
 
     /// Whether the handler that just ended called `disconnect()`; clears the request.
-    func takeDisconnectRequest() -> Bool {
+    func takeDisconnectRequest() -> DisconnectRequest? {
         state.withLock { state in
-            defer { state.disconnectRequested = false }
-            return state.disconnectRequested
+            defer { state.disconnectRequest = nil }
+            return state.disconnectRequest
         }
     }
 
@@ -154,8 +154,21 @@ final class LiveSocket: HandlerSocket {
         gateways.emitToAll(event: event, args: args)
     }
 
-    func disconnect() {
-        state.withLock { $0.disconnectRequested = true }
+    func disconnect(close: Bool) {
+        state.withLock { state in
+            // A request to close the whole connection is not weakened by a later plain one.
+            if state.disconnectRequest != .connection { state.disconnectRequest = close ? .connection : .namespace }
+        }
+    }
+
+    func volatileReply(event: String, args: [JSONValue]) {
+        // Before admission the client cannot take anything yet: a volatile emit is dropped, not held back.
+        guard state.withLock({ $0.admitted }) else { return }
+        socket.emitVolatile(event, args: args)
+    }
+
+    func volatileEmitToRoom(room: String, event: String, args: [JSONValue]) {
+        gateways.emit(toRoom: room, event: event, args: args, volatile: true)
     }
 
     func signIn(user: JSONValue) {
@@ -213,4 +226,12 @@ final class LiveSocket: HandlerSocket {
             return member
         }
     }
+}
+
+/// What `SOCKET.disconnect` asked for, carried out when the run has ended.
+enum DisconnectRequest: Sendable, Equatable {
+    /// Leave the gateway (its namespace).
+    case namespace
+    /// Close the whole connection.
+    case connection
 }

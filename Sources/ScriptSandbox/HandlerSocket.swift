@@ -18,7 +18,13 @@ public protocol HandlerSocket: Sendable {
     func emitToGateway(path: String, event: String, args: [JSONValue])
     /// To every socket of every gateway, the caller included.
     func broadcast(event: String, args: [JSONValue])
-    func disconnect()
+    /// `SOCKET.disconnect([close])`: the caller leaves the gateway once the run ended; `close`: its whole connection
+    /// (every namespace) closes, socket.io's `disconnect(true)`.
+    func disconnect(close: Bool)
+    /// `SOCKET.volatile.reply`: to the caller, dropped rather than queued when it cannot take it now.
+    func volatileReply(event: String, args: [JSONValue])
+    /// `SOCKET.volatile.emitToRoom`: like `emitToRoom`, each member that cannot take it now misses it.
+    func volatileEmitToRoom(room: String, event: String, args: [JSONValue])
     func roomSize(room: String) -> Int
     func rooms() -> [String]
     /// `SOCKET.signIn(claims)`: from the socket's next run on, `USER` is `user` (claims with `id`), and what is

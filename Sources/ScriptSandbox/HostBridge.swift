@@ -103,6 +103,8 @@ final class HostBridge {
         case CLUA_OP_EMIT_TO_GATEWAY: ("emitToGateway", ["path", "event"])
         case CLUA_OP_BROADCAST: ("broadcast", ["event"])
         case CLUA_OP_DISCONNECT: ("disconnect", [])
+        case CLUA_OP_VOLATILE_REPLY: ("volatile.reply", ["event"])
+        case CLUA_OP_VOLATILE_EMIT_TO_ROOM: ("volatile.emitToRoom", ["room", "event"])
         case CLUA_OP_ROOM_SIZE: ("roomSize", ["room"])
         case CLUA_OP_SIGN_IN: ("signIn", [])
         case CLUA_OP_SIGN_OUT: ("signOut", [])
@@ -149,7 +151,9 @@ final class HostBridge {
         case CLUA_OP_BROADCAST_TO_ROOM: socket.broadcastToRoom(room: strings[0], event: strings[1], args: payload)
         case CLUA_OP_EMIT_TO_GATEWAY: socket.emitToGateway(path: strings[0], event: strings[1], args: payload)
         case CLUA_OP_BROADCAST: socket.broadcast(event: strings[0], args: payload)
-        case CLUA_OP_DISCONNECT: socket.disconnect()
+        case CLUA_OP_DISCONNECT: socket.disconnect(close: payload.first == .bool(true))
+        case CLUA_OP_VOLATILE_REPLY: socket.volatileReply(event: strings[0], args: payload)
+        case CLUA_OP_VOLATILE_EMIT_TO_ROOM: socket.volatileEmitToRoom(room: strings[0], event: strings[1], args: payload)
         case CLUA_OP_SIGN_IN:
             guard let claims = payload.first?.objectValue, let user = HandlerUser.from(claims: claims) else {
                 return raise(state, "SOCKET.signIn: claims must be a table with an id (or sub) that is a string or an integer")

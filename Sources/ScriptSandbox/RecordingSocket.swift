@@ -74,7 +74,13 @@ public final class RecordingSocket: HandlerSocket {
 
     public func broadcast(event: String, args: [JSONValue]) { record("broadcast", [.string(event)] + args) }
 
-    public func disconnect() { record("disconnect", []) }
+    public func disconnect(close: Bool) { record("disconnect", close ? [true] : []) }
+
+    public func volatileReply(event: String, args: [JSONValue]) { record("volatile.reply", [.string(event)] + args) }
+
+    public func volatileEmitToRoom(room: String, event: String, args: [JSONValue]) {
+        record("volatile.emitToRoom", [.string(room), .string(event)] + args)
+    }
 
     public func signIn(user: JSONValue) { record("signIn", [user]) }
 

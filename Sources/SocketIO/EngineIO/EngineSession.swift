@@ -99,13 +99,35 @@ final class EngineSession: Sendable {
 
     /// Queues packets for the client: written to the WebSocket at once, or kept for the next poll.
     func send(_ packets: [EnginePacket]) {
+        _ = send(packets, volatile: false)
+    }
+
+    /// Sends packets only if the client can take them now (socket.io's `volatile`): a WebSocket that is writable, or
+    /// a poll that is waiting; otherwise they are dropped. Returns whether they were sent.
+    func sendVolatile(_ packets: [EnginePacket]) -> Bool {
+        send(packets, volatile: true)
+    }
+
+    private func send(_ packets: [EnginePacket], volatile: Bool) -> Bool {
+        var sent = true
         let waiting: (CheckedContinuation<PollOutcome, Never>, [EnginePacket])? = state.withLock { state in
-            guard !state.isClosed else { return nil }
+            guard !state.isClosed else {
+                sent = false
+                return nil
+            }
             switch state.transport {
             case .webSocket(let sink):
+                guard !volatile || sink.isWritable else {
+                    sent = false
+                    return nil
+                }
                 sink.send(packets, version: version)
                 return nil
             case .polling:
+                guard !volatile || state.pendingPoll != nil else {
+                    sent = false
+                    return nil
+                }
                 state.outbox.append(contentsOf: packets)
                 guard let poll = state.pendingPoll else { return nil }
                 state.pendingPoll = nil
@@ -115,6 +137,7 @@ final class EngineSession: Sendable {
             }
         }
         if let (poll, batch) = waiting { poll.resume(returning: .packets(batch)) }
+        return sent
     }
 
     // MARK: Long-polling

@@ -45,6 +45,9 @@ final class WebSocketSink: Sendable {
         }
     }
 
+    /// Whether the connection takes writes now (NIO's writability: its outbound buffer is below the high mark).
+    var isWritable: Bool { channel.isWritable }
+
     func close(_ code: WebSocketErrorCode = .normalClosure) {
         schedule { pending in
             if pending.closeCode == nil { pending.closeCode = code }

@@ -9,6 +9,7 @@ public struct BroadcastOperator: Sendable {
     private var rooms: Set<String> = []
     private var exceptRooms: Set<String> = []
     private var exceptSockets: Set<String> = []
+    private var isVolatile = false
 
     init(namespace: Namespace) {
         self.namespace = namespace
@@ -23,6 +24,13 @@ public struct BroadcastOperator: Sendable {
     public func except(_ room: String) -> BroadcastOperator {
         var copy = self
         copy.exceptRooms.insert(room)
+        return copy
+    }
+
+    /// socket.io's `volatile` flag: each recipient that cannot take the packet now misses it.
+    public var volatile: BroadcastOperator {
+        var copy = self
+        copy.isVolatile = true
         return copy
     }
 
@@ -43,14 +51,17 @@ public struct BroadcastOperator: Sendable {
         return namespace.rooms.sockets(inAnyOf: rooms, excludingRooms: exceptRooms, excludingSockets: exceptSockets)
     }
 
-    /// Emits to every selected socket; returns how many it reached.
+    /// Emits to every selected socket; returns how many it reached (volatile: how many took it).
     @discardableResult
     public func emit(_ event: String, args: [JSONValue]) -> Int {
         let targets = sockets
         guard !targets.isEmpty else { return 0 }
         let packet = SocketIOPacket(.event, namespace: namespace.name, data: .array([.string(event)] + args))
         let frames = SocketIOPacketEncoder.encode(packet).enginePackets
-        for socket in targets { socket.client.session.send(frames) }
-        return targets.count
+        guard isVolatile else {
+            for socket in targets { socket.client.session.send(frames) }
+            return targets.count
+        }
+        return targets.reduce(0) { $0 + ($1.client.session.sendVolatile(frames) ? 1 : 0) }
     }
 }

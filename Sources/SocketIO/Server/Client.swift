@@ -46,6 +46,11 @@ final class Client: EngineSessionDelegate {
         session.send(SocketIOPacketEncoder.encode(packet).enginePackets)
     }
 
+    /// `volatile`: sent only if the client can take it now; returns whether it was.
+    func sendVolatile(_ packet: SocketIOPacket) -> Bool {
+        session.sendVolatile(SocketIOPacketEncoder.encode(packet).enginePackets)
+    }
+
     func forget(_ socket: Socket) {
         state.withLock { state in
             if state.sockets[socket.namespace.name] === socket { state.sockets.removeValue(forKey: socket.namespace.name) }

@@ -1,0 +1,77 @@
+"""socket.io server semantics a handler author expects from `SOCKET`: `volatile` emits (dropped, not queued, when
+the client cannot take them now) and `disconnect(true)` closing the whole connection, not only the namespace."""
+import json
+
+import requests
+
+from conftest import wait_until
+from gateway_support import Client, serve, write_gateway
+
+POLL = "/socket.io/?EIO=4&transport=polling"
+
+
+def server_with(start_server, tmp_path):
+    handlers = tmp_path / "handlers"
+    write_gateway(handlers, "app", "/app", {
+        "joinR": ("SOCKET.join('r') return true", {"ack": "result"}),
+        "fire": ("SOCKET.volatile.emitToRoom('r', 'v', 1) SOCKET.emitToRoom('r', 'marker', 2) return true",
+                 {"ack": "result"}),
+        "echoVolatile": ("SOCKET.volatile.reply('v', BODY) return true", {"ack": "result"}),
+        "close": ("SOCKET.disconnect(true) return true", {"ack": "result"}),
+        "leave": ("SOCKET.disconnect() return true", {"ack": "result"}),
+    })
+    write_gateway(handlers, "other", "/other", {"ping": ("return 'pong'", {"ack": "result"})})
+    return serve(start_server, tmp_path, handlers)
+
+
+class RawPolling:
+    """An Engine.IO v4 polling session driven by hand, so that no GET is waiting unless the test sends one."""
+
+    def __init__(self, server):
+        self.base = server.url + POLL
+        self.sid = json.loads(self.get(first=True)[1:])["sid"]
+
+    def get(self, first=False):
+        url = self.base if first else f"{self.base}&sid={self.sid}"
+        response = requests.get(url, timeout=10)
+        assert response.status_code == 200, response.text
+        return response.text
+
+    def post(self, *packets):
+        response = requests.post(f"{self.base}&sid={self.sid}", data="\x1e".join(packets), timeout=10)
+        assert response.status_code == 200, response.text
+
+
+def test_volatile_emits_skip_a_client_that_cannot_take_them_now(start_server, tmp_path):
+    server = server_with(start_server, tmp_path)
+    raw = RawPolling(server)
+    raw.post("40/app,")
+    assert raw.get().startswith("40/app,")
+    raw.post('42/app,1["joinR"]')
+    assert raw.get() == "43/app,1[true]"
+    # No GET is waiting now: the volatile emit is dropped, the ordinary one after it is kept for the next poll.
+    sender = Client(server, ["/app"])
+    try:
+        assert sender.call("fire", namespace="/app") is True
+        assert raw.get() == '42/app,["marker",2]'
+        # A WebSocket client that can take it gets a volatile reply.
+        assert sender.call("echoVolatile", {"x": 1}, namespace="/app") is True
+        assert sender.got("v", namespace="/app")[0] == ({"x": 1},)
+    finally:
+        sender.close()
+
+
+def test_disconnect_true_closes_the_whole_connection(start_server, tmp_path):
+    server = server_with(start_server, tmp_path)
+    leaving = Client(server, ["/app", "/other"])
+    closing = Client(server, ["/app", "/other"])
+    try:
+        assert leaving.call("leave", namespace="/app") is True
+        assert wait_until(lambda: leaving.disconnects.named("/app"))
+        assert leaving.call("ping", namespace="/other") == "pong"  # only the namespace was left
+        assert closing.call("close", namespace="/app") is True
+        assert wait_until(lambda: closing.disconnects.named("/app") and closing.disconnects.named("/other"))
+        assert wait_until(lambda: not closing.sio.connected)
+    finally:
+        leaving.close()
+        closing.close()
