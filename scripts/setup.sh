@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing gatewayd needs and is missing: Lua 5.4 and SQLite headers from
-# Debian, and (with --test-clients) the Python Socket.IO clients the end-to-end tests drive the daemon with.
+# Debian, and (with --test-clients) the clients the end-to-end tests drive the daemon with: python-socketio 5.x and
+# 4.6.1, Playwright with Debian's chromium, Node and the official JavaScript client's bundle.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,7 @@ if [ "${1:-}" = "--test-clients" ]; then
   python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need_apt+=(python3-venv)
   command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
   command -v unzip >/dev/null 2>&1 || need_apt+=(unzip)
+  command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   sudo_cmd=""
@@ -22,9 +24,10 @@ fi
 
 if [ "${1:-}" = "--test-clients" ]; then
   # Today's clients: python-socketio 5.x (Engine.IO v4 / Socket.IO v5).
-  if [ ! -x .venv-v5/bin/pytest ] || ! .venv-v5/bin/python -c 'import socketio, aiohttp, websocket, requests' 2>/dev/null; then
+  if [ ! -x .venv-v5/bin/pytest ] || ! .venv-v5/bin/python -c 'import socketio, aiohttp, websocket, requests, playwright' 2>/dev/null; then
     python3 -m venv .venv-v5
-    .venv-v5/bin/pip install -q 'python-socketio[client,asyncio-client]>=5.11,<6' requests websocket-client aiohttp pytest
+    # Playwright drives Debian's chromium (executable_path); it downloads no browser of its own.
+    .venv-v5/bin/pip install -q 'python-socketio[client,asyncio-client]>=5.11,<6' requests websocket-client aiohttp pytest playwright
   fi
   # socket.io 2.x-era clients: python-socketio 4.6.1 + python-engineio 3.14.2 (Engine.IO v3 / Socket.IO v4).
   if [ ! -x .venv-v4/bin/pytest ] || ! .venv-v4/bin/python -c 'import socketio, websocket, requests' 2>/dev/null; then
