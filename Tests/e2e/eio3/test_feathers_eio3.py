@@ -17,7 +17,8 @@ def server(start_server, tmp_path):
 def test_a_v4_client_signs_up_authenticates_and_gets_events(server, transport):
     events = Recorder()
     sio = socketio.Client(reconnection=False)
-    sio.on("messages created", lambda *args: events.add("messages created", *args))
+    for name in ("messages created", "messages patched", "messages updated", "messages removed"):
+        sio.on(name, (lambda n: lambda *args: events.add(n, *args))(name))
     sio.connect(server.url, transports=[transport])
     try:
         user = call(sio, "create", "users", {"email": "v4@example.com", "password": "pw"})
@@ -29,7 +30,22 @@ def test_a_v4_client_signs_up_authenticates_and_gets_events(server, transport):
         assert events.named("messages created")[0] == (message,)
         found = call(sio, "find", "messages", {"text": "from 2.x"})
         assert found["total"] == 1 and found["data"] == [message]
+        assert call(sio, "get", "messages", message["id"]) == message
+        patched = call(sio, "patch", "messages", message["id"], {"text": "patched"})
+        updated = call(sio, "update", "messages", message["id"], {"text": "updated"})
+        removed = call(sio, "remove", "messages", message["id"])
+        for name, record in [("messages patched", patched), ("messages updated", updated), ("messages removed", removed)]:
+            assert wait_until(lambda: events.named(name), timeout=10), name
+            assert events.named(name)[0] == (record,)
+        page = call(sio, "find", "messages", {"$limit": 1, "text": {"$ne": "x"}, "$or": [{"text": "a"}, {"text": {"$gt": "0"}}]})
+        assert set(page) == {"total", "limit", "skip", "data"} and page["limit"] == 1
         assert error_of(sio, "get", "messages", "missing")["name"] == "NotFound"
         assert error_of(sio, "find", "authentication", {})["className"] == "method-not-allowed"
+        assert error_of(sio, "find", "messages", {}, {}, 1)["name"] == "BadRequest"
+        assert error_of(sio, "frobnicate", "messages")["name"] == "MethodNotAllowed"
+        jwt = call(sio, "create", "authentication", {"strategy": "jwt", "accessToken": auth["accessToken"]})
+        assert jwt["authentication"]["strategy"] == "jwt"
+        call(sio, "remove", "authentication", None)
+        assert error_of(sio, "find", "messages", {})["name"] == "NotAuthenticated"
     finally:
         sio.disconnect()
