@@ -54,6 +54,8 @@ struct ServeCommand: AsyncParsableCommand {
     var pingTimeout: Int = EnvironmentDefault.value("GATEWAYD_PING_TIMEOUT", 20_000)
     @Option(help: "Milliseconds a client may stay connected without joining a gateway (env GATEWAYD_CONNECT_TIMEOUT).")
     var connectTimeout: Int = EnvironmentDefault.value("GATEWAYD_CONNECT_TIMEOUT", 45_000)
+    @Option(help: "Bytes one connection may have waiting to be sent before it is closed with 'transport error' (a client that stops reading) (env GATEWAYD_MAX_OUTBOUND_BUFFER).")
+    var maxOutboundBuffer: Int = EnvironmentDefault.value("GATEWAYD_MAX_OUTBOUND_BUFFER", 1 << 20)
     @Option(help: "Largest Socket.IO message in bytes (env GATEWAYD_MAX_PAYLOAD).")
     var maxPayload: Int = EnvironmentDefault.value("GATEWAYD_MAX_PAYLOAD", 1_000_000)
     @Option(help: "Milliseconds after its token's exp (and the auth:expired event) that a socket is disconnected (env GATEWAYD_AUTH_EXPIRY_GRACE).")
@@ -75,6 +77,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard authExpiryGrace >= 0 else { throw ValidationError("--auth-expiry-grace must not be negative") }
         guard socketDataLimit > 0 else { throw ValidationError("--socket-data-limit must be positive") }
         guard maxPayload > 0 else { throw ValidationError("--max-payload must be positive") }
+        guard maxOutboundBuffer > 0 else { throw ValidationError("--max-outbound-buffer must be positive") }
         for path in path where !path.hasPrefix("/") { throw ValidationError("--path must start with '/', got '\(path)'") }
     }
 
@@ -96,6 +99,7 @@ struct ServeCommand: AsyncParsableCommand {
         socketIO.pingInterval = .milliseconds(pingInterval)
         socketIO.pingTimeout = .milliseconds(pingTimeout)
         socketIO.maxHttpBufferSize = maxPayload
+        socketIO.maxOutboundBufferBytes = maxOutboundBuffer
         socketIO.connectTimeout = .milliseconds(connectTimeout)
         socketIO.cors = switch corsOrigin {
         case []: .disabled

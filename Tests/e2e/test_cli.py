@@ -177,7 +177,7 @@ def test_every_serve_option_is_documented_with_its_environment_variable():
     for name in ["host", "port", "db", "handlers", "admin-token", "jwt-secret", "workers", "queue-size", "path",
                  "cors-origin", "ping-interval", "ping-timeout", "max-payload", "log-level", "sync",
                  "admin-insecure-loopback", "header-timeout", "idle-timeout", "max-connections", "socket-data-limit",
-                 "auth-expiry-grace", "cors-credentials"]:
+                 "auth-expiry-grace", "cors-credentials", "max-outbound-buffer"]:
         assert f"--{name}" in help_text
         assert f"GATEWAYD_{name.upper().replace('-', '_')}" in help_text
 

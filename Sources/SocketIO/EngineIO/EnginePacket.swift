@@ -23,6 +23,15 @@ public struct EnginePacket: Sendable, Equatable {
     public static func message(_ text: String) -> EnginePacket { EnginePacket(.message, .text(text)) }
     public static func message(_ bytes: [UInt8]) -> EnginePacket { EnginePacket(.message, .binary(bytes)) }
 
+    /// Bytes of payload, for buffer accounting.
+    var payloadBytes: Int {
+        switch payload {
+        case .text(let text): text.utf8.count
+        case .binary(let bytes): bytes.count
+        case nil: 0
+        }
+    }
+
     public var isBinary: Bool {
         if case .binary = payload { return true }
         return false

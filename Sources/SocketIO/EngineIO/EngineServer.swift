@@ -146,7 +146,8 @@ final class EngineServer: Sendable {
         inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, channel: any Channel,
         parameters: RequestParameters, handshake: HandshakeRequest
     ) async {
-        let sink = WebSocketSink(channel: channel)
+        let sink = WebSocketSink(channel: channel, limit: options.maxOutboundBufferBytes)
+        try? await channel.pipeline.addHandler(WebSocketWritabilityWatch(sink: sink), position: .first).get()
         let session: EngineSession
         if let existing = parameters.session {
             guard existing.beginUpgrade(with: sink) else { return }
@@ -154,6 +155,7 @@ final class EngineServer: Sendable {
         } else {
             session = openSession(version: parameters.version, transport: .webSocket(sink), handshake: handshake)
         }
+        sink.setOverflowHandler { [weak session] in session?.closeForOverflow() }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await Self.close(outbound, whenRequestedBy: sink) }
             await readFrames(from: inbound, session: session, sink: sink)

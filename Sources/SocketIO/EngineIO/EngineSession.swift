@@ -39,6 +39,8 @@ final class EngineSession: Sendable {
         /// A WebSocket that is probing to replace polling.
         var probe: WebSocketSink?
         var outbox: [EnginePacket] = []
+        /// Payload bytes in `outbox`, bounded by `maxOutboundBufferBytes`.
+        var outboxBytes = 0
         var pendingPoll: CheckedContinuation<PollOutcome, Never>?
         var postInProgress = false
         var heartbeat: Scheduled<Void>?
@@ -110,6 +112,7 @@ final class EngineSession: Sendable {
 
     private func send(_ packets: [EnginePacket], volatile: Bool) -> Bool {
         var sent = true
+        var overflowed = false
         let waiting: (CheckedContinuation<PollOutcome, Never>, [EnginePacket])? = state.withLock { state in
             guard !state.isClosed else {
                 sent = false
@@ -129,15 +132,30 @@ final class EngineSession: Sendable {
                     return nil
                 }
                 state.outbox.append(contentsOf: packets)
-                guard let poll = state.pendingPoll else { return nil }
+                state.outboxBytes += packets.reduce(0) { $0 + $1.payloadBytes }
+                guard let poll = state.pendingPoll else {
+                    if state.outboxBytes > timing.maxOutboundBufferBytes { overflowed = true }
+                    return nil
+                }
                 state.pendingPoll = nil
                 let batch = state.outbox
                 state.outbox.removeAll(keepingCapacity: true)
+                state.outboxBytes = 0
                 return (poll, batch)
             }
         }
         if let (poll, batch) = waiting { poll.resume(returning: .packets(batch)) }
+        if overflowed { closeForOverflow() }
         return sent
+    }
+
+    /// The client stopped collecting what it is sent (a WebSocket it does not read, polls it does not make): the
+    /// session ends with `transport error` rather than the buffer growing without bound.
+    func closeForOverflow() {
+        logger.warning("closing a session whose client does not take what it is sent", metadata: [
+            "limit": "\(timing.maxOutboundBufferBytes)",
+        ])
+        close(reason: .transportError, webSocketCode: .policyViolation)
     }
 
     // MARK: Long-polling
@@ -156,6 +174,7 @@ final class EngineSession: Sendable {
                 if !state.outbox.isEmpty {
                     let batch = state.outbox
                     state.outbox.removeAll(keepingCapacity: true)
+                    state.outboxBytes = 0
                     return .outcome(.packets(batch))
                 }
                 // While a WebSocket probes, answer at once so the client can pause polling and upgrade.
@@ -300,6 +319,7 @@ final class EngineSession: Sendable {
                 state.probe = nil
                 sink.send(state.outbox, version: version)
                 state.outbox.removeAll()
+                state.outboxBytes = 0
                 defer { state.pendingPoll = nil; state.upgradeTimer = nil }
                 return (state.pendingPoll, state.upgradeTimer)
             }
@@ -346,6 +366,7 @@ final class EngineSession: Sendable {
             state.heartbeat = nil
             state.upgradeTimer = nil
             state.outbox = []
+            state.outboxBytes = 0
             return snapshot
         }
         guard let closed else { return }

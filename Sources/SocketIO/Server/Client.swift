@@ -17,6 +17,9 @@ final class Client: EngineSessionDelegate {
         /// A NIO timer, not a sleeping task: a cancelled `Task.sleep` keeps its task and timer until the deadline
         /// would have passed, 45 s of memory for every connection that came and went.
         var connectTimer: Scheduled<Void>?
+        /// Protocol v4's automatic connect to `/`: the client's first packets wait for it, as they would for a CONNECT
+        /// it sent (python-socketio 4.x emits without waiting for the connect).
+        var automaticConnect: Task<Void, Never>?
     }
 
     let session: EngineSession
@@ -38,7 +41,8 @@ final class Client: EngineSessionDelegate {
         }
         state.withLock { $0.connectTimer = timer }
         if version == .v4 {
-            Task { await self.connect(to: "/", auth: nil) }
+            let connecting = Task { await self.connect(to: "/", auth: nil) }
+            state.withLock { $0.automaticConnect = connecting }
         }
     }
 
@@ -60,6 +64,9 @@ final class Client: EngineSessionDelegate {
     // MARK: EngineSessionDelegate
 
     func engineSession(_ session: EngineSession, didReceive payload: EnginePacket.Payload) async {
+        if let connecting = state.withLock({ state in defer { state.automaticConnect = nil }; return state.automaticConnect }) {
+            await connecting.value
+        }
         let decoded: Result<SocketIOPacket?, SocketIODecodingError> = state.withLock { state in
             Result { () throws(SocketIODecodingError) in
                 switch payload {

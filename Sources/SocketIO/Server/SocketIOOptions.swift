@@ -15,6 +15,9 @@ public struct SocketIOOptions: Sendable {
     public var upgradeTimeout: Duration = .milliseconds(10_000)
     /// Largest message or polling body accepted, in bytes; larger ones close the session.
     public var maxHttpBufferSize: Int = 1_000_000
+    /// Bytes one connection may have waiting to be sent (frames a WebSocket client is not reading, packets no poll
+    /// has collected); past that the session is closed with `transport error` instead of the buffer growing.
+    public var maxOutboundBufferBytes: Int = 1 << 20
     /// How long a client may stay connected to Engine.IO without joining any namespace.
     public var connectTimeout: Duration = .milliseconds(45_000)
     public var transports: Set<Transport> = [.polling, .websocket]

@@ -125,3 +125,27 @@ def test_eio3_polling_client_signs_in_with_a_login_event(start_server, tmp_path)
         assert push("u-7") == 0
     finally:
         client.disconnect()
+
+
+def test_an_eio3_clients_first_events_wait_for_the_automatic_connect(start_server, tmp_path):
+    """Protocol v4 clients are connected to `/` by the server; python-socketio 4.x emits without waiting for that
+    connect. An event sent while a slow connection handler still runs is handled after it, not dropped."""
+    import requests
+
+    handlers = tmp_path / "handlers"
+    write_gateway(handlers, "root", "/", {"ping": ("return 'pong'", {"ack": "result"})},
+                  connection="local start = os.clock() while os.clock() - start < 0.3 do end")
+    server = serve(start_server, tmp_path, handlers)
+    base = server.url + "/socket.io/?EIO=3&transport=polling"
+    opened = requests.get(base, timeout=10).text
+    sid = opened[opened.index('"sid":"') + 7:].split('"')[0]
+    # At once, while the connection handler is still running: an event with an ack id.
+    packet = '421["ping"]'
+    posted = requests.post(f"{base}&sid={sid}", data=f"{len(packet)}:{packet}", timeout=10)
+    assert posted.status_code == 200
+    received = ""
+    for _ in range(10):  # bounded: each poll returns as soon as something is queued
+        received += requests.get(f"{base}&sid={sid}", timeout=30).text
+        if '431["pong"]' in received:
+            break
+    assert "40" in received and '431["pong"]' in received, received
