@@ -1,8 +1,15 @@
 #!/usr/bin/env python3
-"""Benchmark runner: gatewayd against python-socketio and a raw WebSocket echo, driven by gateway-bench.
+"""Benchmark runner: gatewayd against Node's socket.io 4.8.1, python-socketio and a raw WebSocket echo, driven by
+gateway-bench.
 
     .venv-v5/bin/python bench/run.py            # or: make bench
     .venv-v5/bin/python bench/run.py --quick    # a fast check: shorter runs, fewer connections
+    .venv-v5/bin/python bench/run.py --node-socketio BUNDLE   # Node's socket.io too (BUNDLE: see below)
+
+Node's socket.io is the baseline teams would otherwise run. Its bundle is built here, never committed: fetch
+github:socketio/socket.io (a bare git dir), then `../shared/peers/node-socketio/setup.sh GIT_DIR OUT_DIR` makes
+OUT_DIR/socket.io-4.8.1.cjs; bench/node/bench-server.js serves bench/handlers' events with it. Without
+--node-socketio (or GATEWAYD_BENCH_NODE_SOCKETIO) the run says it left Node out.
 
 It builds the three release binaries (skip with --no-build), then for each server and scenario: starts the
 server afresh on a free port (reads `LISTENING <port>` from its stdout), runs the generator against it, and
@@ -41,7 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RELEASE = ROOT / ".build-release" / "release"
 PYTHON = ROOT / ".venv-v5" / "bin" / "python"
 RESULTS = ROOT / "bench" / "results"
-SERVERS = ("gatewayd", "python-socketio", "raw-ws")
+SERVERS = ("gatewayd", "node-socketio", "python-socketio", "raw-ws")
 SCENARIOS = ("echo-ack", "pipeline", "fanout", "idle", "churn")
 LISTEN_TIMEOUT_S = 60
 STOP_TIMEOUT_S = 10
@@ -60,6 +67,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--generator", type=Path, help="the load generator (default: BIN_DIR/gateway-bench)")
     p.add_argument("--quick", action="store_true", help="durations / 5 and connection counts / 10, for a fast check")
     p.add_argument("--servers", default=",".join(SERVERS), help="comma-separated subset of %(default)s")
+    p.add_argument("--node-socketio", type=Path, default=os.environ.get("GATEWAYD_BENCH_NODE_SOCKETIO"),
+                   help="socket.io-4.8.1.cjs, the bundle Node's socket.io runs from (env GATEWAYD_BENCH_NODE_SOCKETIO)")
     p.add_argument("--scenarios", default=",".join(SCENARIOS), help="comma-separated subset of %(default)s")
     p.add_argument("--duration", type=float, default=10.0, help="seconds measured per run")
     p.add_argument("--warmup", type=float, default=2.0, help="seconds before measuring (echo-ack, pipeline, fanout)")
@@ -87,6 +96,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args.bin_dir = args.bin_dir.resolve()
     args.generator = (args.generator or args.bin_dir / "gateway-bench").resolve()
     args.servers = split_choice(p, args.servers, SERVERS, "--servers")
+    if "node-socketio" in args.servers and not (args.node_socketio and args.node_socketio.exists()):
+        args.servers.remove("node-socketio")
+        args.node_left_out = True
+    else:
+        args.node_left_out = False
+    if args.node_socketio:
+        args.node_socketio = args.node_socketio.resolve()
     args.scenarios = split_choice(p, args.scenarios, SCENARIOS, "--scenarios")
     if args.quick:
         args.duration = max(1.0, args.duration / 5)
@@ -129,7 +145,7 @@ def raise_fd_limit() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-def server_command(name: str, workdir: Path, bin_dir: Path) -> list[str]:
+def server_command(name: str, workdir: Path, bin_dir: Path, node_bundle: Path | None = None) -> list[str]:
     if name == "gatewayd":
         return [
             str(bin_dir / "gatewayd"), "serve",
@@ -143,6 +159,9 @@ def server_command(name: str, workdir: Path, bin_dir: Path) -> list[str]:
         ]
     if name == "python-socketio":
         return [str(PYTHON), str(ROOT / "bench" / "python_baseline.py"), "--host", "127.0.0.1", "--port", "0"]
+    if name == "node-socketio":
+        return ["node", str(ROOT / "bench" / "node" / "bench-server.js"), "--bundle", str(node_bundle),
+                "--host", "127.0.0.1", "--port", "0"]
     if name == "raw-ws":
         return [str(bin_dir / "bench-ws-echo"), "--host", "127.0.0.1", "--port", "0"]
     raise ValueError(name)
@@ -164,10 +183,10 @@ class Server:
         return self.process.poll() is None
 
 
-def start_server(name: str, workdir: Path, bin_dir: Path) -> Server:
+def start_server(name: str, workdir: Path, bin_dir: Path, node_bundle: Path | None = None) -> Server:
     workdir.mkdir(parents=True, exist_ok=True)
     log_path = workdir / f"{name}.log"
-    cmd = server_command(name, workdir, bin_dir)
+    cmd = server_command(name, workdir, bin_dir, node_bundle)
     log(f"starting {name}: {' '.join(cmd)}")
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAYD_")}
     with open(log_path, "wb") as stderr_file:
@@ -358,7 +377,7 @@ def bench_scenario(name: str, scenario: str, args: argparse.Namespace, results: 
     if not runs:
         return []
     records = []
-    server = start_server(name, workdir, args.bin_dir)
+    server = start_server(name, workdir, args.bin_dir, args.node_socketio)
     try:
         for run in runs:
             record = run_generator(run, server, args, results)
@@ -422,7 +441,8 @@ ROWS = [
 
 def markdown_table(records: list[dict], args: argparse.Namespace) -> str:
     by_cell = {(r["server"], r["phase"]): r for r in records}
-    header = ["scenario / metric", "gatewayd", "python-socketio", "raw-ws", "gatewayd/python", "gatewayd/raw-ws"]
+    header = ["scenario / metric", "gatewayd", "node-socketio", "python-socketio", "raw-ws", "gatewayd/node",
+              "gatewayd/python", "gatewayd/raw-ws"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     phases = {r["phase"] for r in records}
     for row in ROWS:
@@ -431,9 +451,10 @@ def markdown_table(records: list[dict], args: argparse.Namespace) -> str:
         values = {server: cell_value(by_cell.get((server, row.phase)), row) for server in SERVERS}
         cells = [row.title] + [show(values[s], row) for s in SERVERS]
         if row.ratio:
-            cells += [ratio(values["gatewayd"], values["python-socketio"]), ratio(values["gatewayd"], values["raw-ws"])]
+            cells += [ratio(values["gatewayd"], values["node-socketio"]), ratio(values["gatewayd"], values["python-socketio"]),
+                      ratio(values["gatewayd"], values["raw-ws"])]
         else:
-            cells += ["–", "–"]
+            cells += ["–", "–", "–"]
         lines.append("| " + " | ".join(cells) + " |")
     notes = []
     if "fanout" in phases and "python-socketio" in args.servers:
@@ -446,6 +467,8 @@ def markdown_table(records: list[dict], args: argparse.Namespace) -> str:
         notes.append("pipeline at P/2: open loop at half of each server's own closed-loop peak.")
     if args.quick:
         notes.append("--quick: durations / 5 and connection counts / 10; not a measurement.")
+    if args.node_left_out:
+        notes.append("node-socketio left out: no --node-socketio bundle given (see bench/run.py's docstring).")
     failed = [f"{r['server']} {r['phase']}: {r['failed']}" for r in records if "failed" in r]
     notes += [f"FAILED {item}" for item in failed]
     return "\n".join(lines + [""] + [f"- {note}" for note in notes])
