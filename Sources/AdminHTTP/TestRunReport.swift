@@ -60,7 +60,7 @@ public struct TestRunReport: Codable, Sendable, Equatable {
         switch outcome {
         case .success(let values, _):
             success = true
-            result = AnyJSON(Self.result(of: values))
+            result = AnyJSON(HandlerOutcome.result(of: values))
         case .failure(let failure):
             success = false
             error = Failure(
@@ -79,14 +79,6 @@ public struct TestRunReport: Codable, Sendable, Equatable {
         logs = []
         emitted = []
         writes = []
-    }
-
-    static func result(of values: [JSONValue]) -> JSONValue {
-        switch values.count {
-        case 0: .null
-        case 1: values[0]
-        default: .array(values)
-        }
     }
 
     public func encode(to encoder: any Encoder) throws {

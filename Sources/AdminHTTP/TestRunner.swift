@@ -87,7 +87,7 @@ public struct TestRunner: Sendable {
             handshake: handshake)
         let socket = RecordingSocket(data: socketData)
         let limits = HandlerLimits(timeoutMilliseconds: timeoutMs, socketDataBytes: socketDataBytes)
-        let data = data?(request.commit ?? false, user.flatMap { HandlerUser.id(of: $0) })
+        let data = data?(request.commit ?? false, HandlerUser.id(of: user))
         let outcome = await pool.run(
             compiled, context: context, socket: socket, services: HandlerServices(auth: auth, data: data?.data), limits: limits)
         return TestRunReport(outcome: outcome, calls: socket.calls, socketData: socket.data, writes: data?.writes() ?? [])

@@ -22,18 +22,10 @@ enum GatewayReplies {
     }
 
     /// `result` of `ws:result`: the single value, an array of several, or null for none.
-    static func result(of values: [JSONValue]) -> JSONValue {
-        switch values.count {
-        case 0: .null
-        case 1: values[0]
-        default: .array(values)
-        }
-    }
-
     static func success(requestId: String, eventName: String, values: [JSONValue], logs: [JSONValue]) -> JSONValue {
         [
             "requestId": .string(requestId), "eventName": .string(eventName), "success": true,
-            "result": result(of: values), "logs": .array(logs),
+            "result": HandlerOutcome.result(of: values), "logs": .array(logs),
         ]
     }
 

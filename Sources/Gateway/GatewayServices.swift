@@ -9,6 +9,6 @@ struct GatewayServices: Sendable {
 
     /// The services of one run for a socket whose user is `user` (nil: anonymous).
     func forRun(user: JSONValue?) -> HandlerServices {
-        HandlerServices(auth: auth, data: hooks.data(userId: LiveSocket.userId(of: user), depth: 0))
+        HandlerServices(auth: auth, data: hooks.data(userId: HandlerUser.id(of: user), depth: 0))
     }
 }

@@ -79,7 +79,7 @@ final class LiveSocket: HandlerSocket {
         state.withLock { state in
             guard state.admitted else { return }
             state.admitted = false
-            if let id = Self.userId(of: state.user) { users.remove(socket, user: id) }
+            if let id = HandlerUser.id(of: state.user) { users.remove(socket, user: id) }
             state.expiry?.cancel()
             state.expiry = nil
         }
@@ -89,18 +89,13 @@ final class LiveSocket: HandlerSocket {
     /// current user's token instead. Under the state lock, so a sign-in racing the socket's departure cannot leave
     /// it indexed (or timed) after `detach`.
     private func rebind(_ state: inout State, from old: JSONValue?) {
-        if let id = Self.userId(of: old) { users.remove(socket, user: id) }
-        if let id = Self.userId(of: state.user) { users.add(socket, user: id) }
+        if let id = HandlerUser.id(of: old) { users.remove(socket, user: id) }
+        if let id = HandlerUser.id(of: state.user) { users.add(socket, user: id) }
         state.expiry?.cancel()
         state.expiry = state.user.flatMap { TokenExpiry.start(for: socket, user: $0, grace: expiryGrace, logger: logger) }
     }
 
-    /// A user's id as text (`emitToUser` addresses users by it).
-    static func userId(of user: JSONValue?) -> String? {
-        user.flatMap(HandlerUser.id(of:))
-    }
-
-    /// Whether the handler that just ended called `disconnect()`; clears the request.
+    /// What the handler that just ended asked `SOCKET.disconnect` for, if anything; clears the request.
     func takeDisconnectRequest() -> DisconnectRequest? {
         state.withLock { state in
             defer { state.disconnectRequest = nil }

@@ -6,6 +6,16 @@ public enum HandlerOutcome: Sendable, Equatable {
     case success(values: [JSONValue], logs: [JSONValue])
     case failure(HandlerFailure)
 
+    /// The return values as one JSON value, as `ws:result` and test runs report them: none → null, one → that value,
+    /// several → an array of them.
+    public static func result(of values: [JSONValue]) -> JSONValue {
+        switch values.count {
+        case 0: .null
+        case 1: values[0]
+        default: .array(values)
+        }
+    }
+
     /// The entries `LOGS(...)` and `print(...)` added, up to the moment the run ended.
     public var logs: [JSONValue] {
         switch self {

@@ -13,8 +13,8 @@ public enum HandlerUser {
     }
 
     /// The id of a `USER` value, as the string user rooms and `emitToUser` address it by.
-    public static func id(of user: JSONValue) -> String? {
-        guard let id = user["id"] else { return nil }
+    public static func id(of user: JSONValue?) -> String? {
+        guard let id = user?["id"] else { return nil }
         return id.stringValue ?? id.intValue.map(String.init)
     }
 }

@@ -6,9 +6,9 @@ import ScriptSandbox
 
 @Suite struct TestRunnerTests {
     @Test func resultFollowsQueuedSemantics() {
-        #expect(TestRunReport.result(of: []) == .null)
-        #expect(TestRunReport.result(of: [1]) == 1)
-        #expect(TestRunReport.result(of: [1, "a"]) == [1, "a"])
+        #expect(HandlerOutcome.result(of: []) == .null)
+        #expect(HandlerOutcome.result(of: [1]) == 1)
+        #expect(HandlerOutcome.result(of: [1, "a"]) == [1, "a"])
     }
 
     @Test func userTakesIdFromSub() throws {
