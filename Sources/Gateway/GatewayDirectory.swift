@@ -3,11 +3,23 @@ import SocketIO
 import Synchronization
 
 /// The gateways being served now, by path, each with its Socket.IO namespace: what handlers look their
-/// scripts up in and what room, gateway and server-wide emits iterate.
+/// scripts up in and what emits across gateways go through (each namespace's adapter delivers its part).
 final class GatewayDirectory: Sendable {
     struct Entry: Sendable {
         var gateway: ServedGateway
         var namespace: Namespace
+    }
+
+    /// Who an emit across gateways reaches.
+    enum Audience: Sendable {
+        /// The sockets in this room, on every gateway.
+        case room(String)
+        /// The sockets of the signed-in user with this id, on every gateway.
+        case user(String)
+        /// Every socket of the gateway at this path.
+        case gateway(String)
+        /// Every socket of every gateway.
+        case everyone
     }
 
     private let entries = Mutex<[String: Entry]>([:])
@@ -22,8 +34,6 @@ final class GatewayDirectory: Sendable {
 
     var paths: Set<String> { entries.withLock { Set($0.keys) } }
 
-    var namespaces: [Namespace] { entries.withLock { $0.values.map(\.namespace) } }
-
     /// Every gateway served now, ordered by path.
     var served: [ServedGateway] { entries.withLock { $0.values.map(\.gateway) }.sorted { $0.path < $1.path } }
 
@@ -37,29 +47,38 @@ final class GatewayDirectory: Sendable {
 
     // MARK: Emitting across gateways
 
-    /// Emits to `room` on every gateway, leaving out the socket with id `exceptSocket` (`volatile`: to the members
-    /// that can take it now); returns how many it reached.
-    @discardableResult
-    func emit(toRoom room: String, event: String, args: [JSONValue], exceptSocket: Socket? = nil, volatile: Bool = false) -> Int {
+    /// Emits to `audience`, leaving out `exceptSocket` (`volatile`: each recipient that cannot take it now misses it).
+    func emit(_ event: String, args: [JSONValue], to audience: Audience, except exceptSocket: Socket? = nil, volatile: Bool = false) {
+        for selection in selections(for: audience, except: exceptSocket, volatile: volatile) {
+            selection.emit(event, args: args)
+        }
+    }
+
+    /// Emits to `audience`; returns how many sockets it reached on every node.
+    func emitCounting(_ event: String, args: [JSONValue], to audience: Audience) async -> Int {
         var reached = 0
-        for namespace in namespaces {
-            var selection = exceptSocket.flatMap { $0.namespace === namespace ? $0.to(room) : nil } ?? namespace.to(room)
-            if volatile { selection = selection.volatile }
-            reached += selection.emit(event, args: args)
+        for selection in selections(for: audience, except: nil, volatile: false) {
+            reached += await selection.emitCounting(event, args: args)
         }
         return reached
     }
 
-    /// Emits to every socket of every gateway; returns how many it reached.
-    @discardableResult
-    func emitToAll(event: String, args: [JSONValue]) -> Int {
-        namespaces.reduce(0) { $0 + $1.emit(event, args: args) }
-    }
-
-    /// Emits to every socket of the gateway at `path`; returns how many it reached (0 when none is served there).
-    @discardableResult
-    func emit(toGateway path: String, event: String, args: [JSONValue]) -> Int {
-        guard let namespace = namespace(at: path) else { return 0 }
-        return namespace.emit(event, args: args)
+    private func selections(for audience: Audience, except exceptSocket: Socket?, volatile: Bool) -> [BroadcastOperator] {
+        let namespaces: [Namespace]
+        if case .gateway(let path) = audience {
+            namespaces = namespace(at: path).map { [$0] } ?? []
+        } else {
+            namespaces = entries.withLock { $0.values.map(\.namespace) }
+        }
+        return namespaces.map { namespace in
+            var selection = namespace.all
+            switch audience {
+            case .room(let room): selection = selection.to(room)
+            case .user(let id): selection = selection.to(UserRoom.name(of: id))
+            case .gateway, .everyone: break
+            }
+            if let exceptSocket, exceptSocket.namespace === namespace { selection = selection.except(exceptSocket.id) }
+            return volatile ? selection.volatile : selection
+        }
     }
 }

@@ -29,7 +29,6 @@ public final class GatewayRuntime: Service, Sendable {
     private let settings: GatewaySettings
     private let logger: Logger
     private let gateways = GatewayDirectory()
-    private let users = UserDirectory()
     private let queue: JobQueue
     private let dispatcher: EventDispatcher
     /// Sockets admitted by their gateway whose CONNECT is being answered, by socket id.
@@ -49,7 +48,7 @@ public final class GatewayRuntime: Service, Sendable {
         self.logger = logger
         self.queue = JobQueue(capacity: settings.queueSize, maxPendingPerLane: settings.maxPendingPerSocket)
         self.hooks = ChangeHooks(
-            gateways: gateways, queue: queue, pool: pool, push: ServerPush(gateways: gateways, users: users),
+            gateways: gateways, queue: queue, pool: pool, push: ServerPush(gateways: gateways),
             store: store.collections, auth: authenticator, settings: settings, logger: logger,
             backlog: ChangeHooks.Backlog(limit: settings.queueSize))
         self.services = GatewayServices(auth: authenticator, hooks: hooks)
@@ -58,7 +57,7 @@ public final class GatewayRuntime: Service, Sendable {
     }
 
     /// Server-side pushes to users, rooms, gateways or everyone.
-    public var push: ServerPush { ServerPush(gateways: gateways, users: users) }
+    public var push: ServerPush { ServerPush(gateways: gateways) }
 
     /// Runs the change hooks of writes committed outside any handler (the admin API's).
     public func committed(_ changes: [CollectionChange]) {
@@ -162,7 +161,7 @@ public final class GatewayRuntime: Service, Sendable {
         let connection = GatewayConnection(
             socket: socket, path: path,
             live: LiveSocket(
-                socket: socket, user: user, gateways: gateways, users: users,
+                socket: socket, user: user, gateways: gateways,
                 expiryGrace: settings.authExpiryGrace, logger: logger))
         if gateway.connectionScriptBroken {
             throw ConnectionRefusal(message: "the gateway's connection handler does not compile",

@@ -12,7 +12,7 @@ import Synchronization
 /// handler ends (refusing the connection, or disconnecting after the event's outcome was sent).
 ///
 /// It also holds who the socket's user is: the token's claims, then whatever `signIn` / `signOut` made it. While
-/// admitted, the user index (what `emitToUser` reaches) and the token-expiry timers follow every change.
+/// admitted, the socket's user room (what `emitToUser` reaches) and the token-expiry timers follow every change.
 final class LiveSocket: HandlerSocket {
     private enum HeldBack {
         case reply(event: String, args: [JSONValue])
@@ -34,15 +34,13 @@ final class LiveSocket: HandlerSocket {
 
     let socket: Socket
     private let gateways: GatewayDirectory
-    private let users: UserDirectory
     private let expiryGrace: Duration
     private let logger: Logger
     private let state: Mutex<State>
 
-    init(socket: Socket, user: JSONValue?, gateways: GatewayDirectory, users: UserDirectory, expiryGrace: Duration, logger: Logger) {
+    init(socket: Socket, user: JSONValue?, gateways: GatewayDirectory, expiryGrace: Duration, logger: Logger) {
         self.socket = socket
         self.gateways = gateways
-        self.users = users
         self.expiryGrace = expiryGrace
         self.logger = logger
         self.state = Mutex(State(user: user))
@@ -56,8 +54,8 @@ final class LiveSocket: HandlerSocket {
 
     func storeData(_ data: JSONValue?) { state.withLock { $0.data = data } }
 
-    /// Applies what the connection handler held back, indexes the user and times its token; call once the CONNECT
-    /// was answered.
+    /// Applies what the connection handler held back, puts the socket in its user's room and times its token; call once
+    /// the CONNECT was answered.
     func admit() {
         let heldBack = state.withLock { state in
             state.admitted = true
@@ -74,23 +72,22 @@ final class LiveSocket: HandlerSocket {
         }
     }
 
-    /// The socket left: out of the user index, its token no longer timed.
+    /// The socket left (and with it every room): its token is no longer timed.
     func detach() {
         state.withLock { state in
             guard state.admitted else { return }
             state.admitted = false
-            if let id = HandlerUser.id(of: state.user) { users.remove(socket, user: id) }
             state.expiry?.cancel()
             state.expiry = nil
         }
     }
 
-    /// While admitted: moves the socket in the user index from `old`'s id to the current user's, and times the
-    /// current user's token instead. Under the state lock, so a sign-in racing the socket's departure cannot leave
-    /// it indexed (or timed) after `detach`.
+    /// While admitted: moves the socket from `old`'s user room to the current user's, and times the current user's
+    /// token instead. Under the state lock, so a sign-in racing the socket's departure cannot leave it timed after
+    /// `detach` (the adapter puts no socket that left back in a room).
     private func rebind(_ state: inout State, from old: JSONValue?) {
-        if let id = HandlerUser.id(of: old) { users.remove(socket, user: id) }
-        if let id = HandlerUser.id(of: state.user) { users.add(socket, user: id) }
+        if let id = HandlerUser.id(of: old) { socket.leave(UserRoom.name(of: id)) }
+        if let id = HandlerUser.id(of: state.user) { socket.join(UserRoom.name(of: id)) }
         state.expiry?.cancel()
         state.expiry = state.user.flatMap { TokenExpiry.start(for: socket, user: $0, grace: expiryGrace, logger: logger) }
     }
@@ -130,23 +127,23 @@ final class LiveSocket: HandlerSocket {
     }
 
     func emitToUser(userId: String, event: String, args: [JSONValue]) {
-        users.emit(toUser: userId, event: event, args: args)
+        gateways.emit(event, args: args, to: .user(userId))
     }
 
     func emitToRoom(room: String, event: String, args: [JSONValue]) {
-        gateways.emit(toRoom: room, event: event, args: args)
+        gateways.emit(event, args: args, to: .room(room))
     }
 
     func broadcastToRoom(room: String, event: String, args: [JSONValue]) {
-        gateways.emit(toRoom: room, event: event, args: args, exceptSocket: socket)
+        gateways.emit(event, args: args, to: .room(room), except: socket)
     }
 
     func emitToGateway(path: String, event: String, args: [JSONValue]) {
-        gateways.emit(toGateway: path, event: event, args: args)
+        gateways.emit(event, args: args, to: .gateway(path))
     }
 
     func broadcast(event: String, args: [JSONValue]) {
-        gateways.emitToAll(event: event, args: args)
+        gateways.emit(event, args: args, to: .everyone)
     }
 
     func disconnect(close: Bool) {
@@ -163,7 +160,7 @@ final class LiveSocket: HandlerSocket {
     }
 
     func volatileEmitToRoom(room: String, event: String, args: [JSONValue]) {
-        gateways.emit(toRoom: room, event: event, args: args, volatile: true)
+        gateways.emit(event, args: args, to: .room(room), volatile: true)
     }
 
     func signIn(user: JSONValue) {
@@ -183,16 +180,17 @@ final class LiveSocket: HandlerSocket {
         }
     }
 
-    /// Members of `room` on the caller's own gateway (counting the caller's held-back joins).
+    /// Members of `room` on the caller's own gateway, on this node (counting the caller's held-back joins): a Lua
+    /// handler's host call cannot wait for other nodes.
     func roomSize(room: String) -> Int {
-        let size = socket.namespace.rooms.size(of: room)
+        let size = socket.namespace.adapter.localRoomSize(room)
         guard let joined = pendingMembership(of: room) else { return size }
         return joined ? size + 1 : size
     }
 
-    /// The rooms the caller is in, without the room named by its own id; sorted.
+    /// The rooms the caller is in, without the room named by its own id and its user room; sorted.
     func rooms() -> [String] {
-        var rooms = socket.rooms
+        var rooms = socket.rooms.filter { !UserRoom.isReserved($0) }
         rooms.remove(socket.id)
         let heldBack = state.withLock { $0.admitted ? [] : $0.heldBack }
         for action in heldBack {

@@ -12,19 +12,26 @@ public enum PushTarget: Sendable, Equatable {
     case all
 }
 
-/// Emits events from the app's backend to connected clients: the logic behind `POST /admin/emit`.
+/// Emits events from the app's backend (and from change hooks) to connected clients.
 public struct ServerPush: Sendable {
     let gateways: GatewayDirectory
-    let users: UserDirectory
+
+    /// Emits `event` with `args` to `target` now.
+    func emit(to target: PushTarget, event: String, args: [JSONValue]) {
+        gateways.emit(event, args: args, to: Self.audience(target))
+    }
 
     /// Emits `event` with `args` to `target` now; returns how many sockets it reached.
-    @discardableResult
-    public func emit(to target: PushTarget, event: String, args: [JSONValue]) -> Int {
+    public func emitCounting(to target: PushTarget, event: String, args: [JSONValue]) async -> Int {
+        await gateways.emitCounting(event, args: args, to: Self.audience(target))
+    }
+
+    private static func audience(_ target: PushTarget) -> GatewayDirectory.Audience {
         switch target {
-        case .user(let id): users.emit(toUser: id, event: event, args: args)
-        case .room(let room): gateways.emit(toRoom: room, event: event, args: args)
-        case .gateway(let path): gateways.emit(toGateway: path, event: event, args: args)
-        case .all: gateways.emitToAll(event: event, args: args)
+        case .user(let id): .user(id)
+        case .room(let room): .room(room)
+        case .gateway(let path): .gateway(path)
+        case .all: .everyone
         }
     }
 }

@@ -129,6 +129,10 @@ final class HostBridge {
             guard let text = identifier(state, at: Int32(offset + 1)) else {
                 return raise(state, "SOCKET.\(name): \(parameter) must be a string")
             }
+            // Room names with a NUL byte are the server's own (a user's sockets are one such room).
+            if parameter == "room", text.utf8.contains(0) {
+                return raise(state, HandlerFailure(code: .badRequest, message: "SOCKET.\(name): room must not contain a NUL byte"))
+            }
             strings.append(text)
         }
         var payload: [JSONValue] = []

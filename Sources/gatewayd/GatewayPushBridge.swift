@@ -13,6 +13,6 @@ struct GatewayPushBridge: ServerPushing {
         case .gateway(let path): .gateway(path)
         case .all: .all
         }
-        return push.emit(to: pushTarget, event: event, args: args)
+        return await push.emitCounting(to: pushTarget, event: event, args: args)
     }
 }

@@ -29,15 +29,18 @@ enum ChatApp {
             socket.on("join") { event in
                 guard let room = event.args.first?.stringValue else { return }
                 socket.join(room)
-                event.ack?.send([.int(socket.namespace.rooms.size(of: room))])
+                event.ack?.send([.int(socket.namespace.adapter.localRoomSize(room))])
             }
             socket.on("say") { event in
                 guard let room = event.args.first?.stringValue else { return }
                 socket.to(room).emit("said", args: Array(event.args.dropFirst()))
             }
             socket.on("ask") { _ in
-                let answer = try? await socket.emitWithAck("question", ["what is 6*7?"], timeout: .seconds(5))
-                socket.emit("answer", args: answer ?? [.string("timeout")])
+                // Handlers must return at once; the wait for the client's answer is a task of its own.
+                Task {
+                    let answer = try? await socket.emitWithAck("question", ["what is 6*7?"], timeout: .seconds(5))
+                    socket.emit("answer", args: answer ?? [.string("timeout")])
+                }
             }
             socket.on("binary") { event in
                 let size: Int

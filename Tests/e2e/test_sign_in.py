@@ -23,6 +23,8 @@ def server(start_server, tmp_path):
         "whoami": ("return USER and USER.id or JSON.null, USER and USER.role or JSON.null", {"ack": "result"}),
         "badLogin": ("SOCKET.signIn({role = 'nobody'})", {"ack": "result"}),
         "tell": ("SOCKET.emitToUser(BODY.to, 'told', BODY.text); return true", {"ack": "result"}),
+        "myRooms": ("return SOCKET.rooms()", {"ack": "result"}),
+        "sneak": ("SOCKET[BODY.op]('\\0user:' .. BODY.user, 'told', 'sneaked'); return true", {"ack": "result"}),
     }, connection='if HANDSHAKE.query.as then SOCKET.signIn({sub = HANDSHAKE.query.as}) end')
     return serve(start_server, tmp_path, handlers)
 
@@ -57,6 +59,26 @@ def test_sign_in_and_out_from_an_event(server, transport):
     finally:
         alice.close()
         other.close()
+
+
+@pytest.mark.parametrize("op", ["join", "leave", "emitToRoom", "broadcastToRoom", "roomSize"])
+def test_a_users_room_is_out_of_reach_of_scripts(server, op):
+    """A signed-in socket is in its user's room (what emitToUser reaches); no script can name that room."""
+    alice = Client(server, ["/app"])
+    mallory = Client(server, ["/app"])
+    try:
+        assert alice.call("login", {"user": "alice"}, namespace="/app") is True
+        assert alice.call("myRooms", namespace="/app") == []
+        failure = mallory.call("sneak", {"op": op, "user": "alice"}, namespace="/app")["error"]
+        assert failure["code"] == "BAD_REQUEST" and f"SOCKET.{op}: room must not contain a NUL byte" in failure["message"]
+        # Marker down the same path: an emitToUser that does arrive, and nothing before it.
+        assert mallory.call("tell", {"to": "alice", "text": "marker"}, namespace="/app") is True
+        assert alice.got("told", namespace="/app")[0] == ("marker",)
+        assert alice.events.named(("/app", "told")) == [("marker",)]
+        assert push_to(server, "alice") == 1
+    finally:
+        alice.close()
+        mallory.close()
 
 
 def test_sign_in_from_the_connection_handler(server):

@@ -15,7 +15,8 @@ public final class EngineIOServer: Sendable {
         public func close() { session.close(reason: .forcedClose) }
     }
 
-    public typealias MessageHandler = @Sendable (Connection, EnginePacket.Payload) async -> Void
+    /// Called for each message in arrival order; it must return quickly.
+    public typealias MessageHandler = @Sendable (Connection, EnginePacket.Payload) -> Void
 
     let engine: EngineServer
 
@@ -42,8 +43,8 @@ private final class MessageForwarder: EngineSessionDelegate {
         self.onMessage = onMessage
     }
 
-    func engineSession(_ session: EngineSession, didReceive payload: EnginePacket.Payload) async {
-        await onMessage(EngineIOServer.Connection(session: session), payload)
+    func engineSession(_ session: EngineSession, didReceive payload: EnginePacket.Payload) {
+        onMessage(EngineIOServer.Connection(session: session), payload)
     }
 
     func engineSessionDidClose(_ session: EngineSession, reason: EngineCloseReason) {}

@@ -6,8 +6,9 @@ import Synchronization
 
 /// What the layer above Engine.IO hears from a session.
 protocol EngineSessionDelegate: AnyObject, Sendable {
-    /// A message packet's payload, delivered in arrival order; the next one waits for this to return.
-    func engineSession(_ session: EngineSession, didReceive payload: EnginePacket.Payload) async
+    /// A message packet's payload, delivered in arrival order; the next one waits for this to return, so it must
+    /// return quickly.
+    func engineSession(_ session: EngineSession, didReceive payload: EnginePacket.Payload)
     /// The session ended; called once.
     func engineSessionDidClose(_ session: EngineSession, reason: EngineCloseReason)
 }
@@ -230,7 +231,7 @@ final class EngineSession: Sendable {
         switch packet.kind {
         case .message:
             let delegate = state.withLock { $0.isClosed ? nil : $0.delegate }
-            await delegate?.engineSession(self, didReceive: packet.payload ?? .text(""))
+            delegate?.engineSession(self, didReceive: packet.payload ?? .text(""))
         case .ping:
             guard version == .v3 else {
                 // v4 heartbeats go server → client; a client ping is a protocol error.

@@ -1,15 +1,10 @@
 import JSONCore
 
-/// A selection of sockets in one namespace to emit to: rooms to include, rooms and sockets to leave out.
-///
-/// The packet is encoded once and the same Engine.IO frames go to every target, so a room of ten
-/// thousand sockets costs one encoding.
+/// A selection of sockets in one namespace to emit to — rooms to include, rooms (or socket ids) to leave out, flags —
+/// handed to the namespace's adapter, which does the delivery.
 public struct BroadcastOperator: Sendable {
     let namespace: Namespace
-    private var rooms: Set<String> = []
-    private var exceptRooms: Set<String> = []
-    private var exceptSockets: Set<String> = []
-    private var isVolatile = false
+    private var options = BroadcastOptions()
 
     init(namespace: Namespace) {
         self.namespace = namespace
@@ -17,51 +12,40 @@ public struct BroadcastOperator: Sendable {
 
     public func to(_ room: String) -> BroadcastOperator {
         var copy = self
-        copy.rooms.insert(room)
+        copy.options.rooms.insert(room)
         return copy
     }
 
     public func except(_ room: String) -> BroadcastOperator {
         var copy = self
-        copy.exceptRooms.insert(room)
+        copy.options.except.insert(room)
         return copy
     }
 
     /// socket.io's `volatile` flag: each recipient that cannot take the packet now misses it.
     public var volatile: BroadcastOperator {
         var copy = self
-        copy.isVolatile = true
+        copy.options.flags.volatile = true
         return copy
     }
 
-    func excludingSocket(_ id: String) -> BroadcastOperator {
-        var copy = self
-        copy.exceptSockets.insert(id)
-        return copy
-    }
-
-    /// The sockets this selection reaches now.
-    public var sockets: [Socket] {
-        if rooms.isEmpty {
-            let excluded = exceptSockets.union(
-                namespace.rooms.sockets(inAnyOf: exceptRooms, excludingRooms: [], excludingSockets: []).map(\.id)
-            )
-            return namespace.sockets.filter { !excluded.contains($0.id) }
-        }
-        return namespace.rooms.sockets(inAnyOf: rooms, excludingRooms: exceptRooms, excludingSockets: exceptSockets)
-    }
-
-    /// Emits to every selected socket; returns how many it reached (volatile: how many took it).
+    /// Emits to every selected socket; returns how many it reached on this node.
     @discardableResult
     public func emit(_ event: String, args: [JSONValue]) -> Int {
-        let targets = sockets
-        guard !targets.isEmpty else { return 0 }
-        let packet = SocketIOPacket(.event, namespace: namespace.name, data: .array([.string(event)] + args))
-        let frames = SocketIOPacketEncoder.encode(packet).enginePackets
-        guard isVolatile else {
-            for socket in targets { socket.client.session.send(frames) }
-            return targets.count
-        }
-        return targets.reduce(0) { $0 + ($1.client.session.sendVolatile(frames) ? 1 : 0) }
+        namespace.adapter.broadcast(packet(event, args), options: options)
+    }
+
+    /// Emits to every selected socket; returns how many it reached on every node.
+    public func emitCounting(_ event: String, args: [JSONValue]) async -> Int {
+        await namespace.adapter.broadcastCounting(packet(event, args), options: options)
+    }
+
+    /// The selected sockets of this node.
+    public func fetchSockets() async -> [Socket] {
+        await namespace.adapter.fetchSockets(options)
+    }
+
+    private func packet(_ event: String, _ args: [JSONValue]) -> SocketIOPacket {
+        SocketIOPacket(.event, namespace: namespace.name, data: .array([.string(event)] + args))
     }
 }

@@ -3,13 +3,15 @@ import HummingbirdCore
 import JSONCore
 import Logging
 import NIOCore
+import DequeModule
 import Synchronization
 
 /// One Engine.IO connection seen from Socket.IO: decodes its packets, connects it to namespaces, and
 /// routes each packet to the right socket.
 ///
-/// Packets arrive one at a time from the session's transport, so a CONNECT's middleware and the
-/// connection handler finish before the next packet of the same connection is looked at.
+/// Routing is synchronous, on the thread that delivered the packet. The one real wait is joining a namespace (its
+/// middleware and connection handler): while it runs, the client's later packets are held back and routed in order
+/// once it is done, so a socket's events never overtake its CONNECT.
 final class Client: EngineSessionDelegate {
     private struct State {
         var decoder = SocketIOPacketDecoder()
@@ -17,9 +19,11 @@ final class Client: EngineSessionDelegate {
         /// A NIO timer, not a sleeping task: a cancelled `Task.sleep` keeps its task and timer until the deadline
         /// would have passed, 45 s of memory for every connection that came and went.
         var connectTimer: Scheduled<Void>?
-        /// Protocol v4's automatic connect to `/`: the client's first packets wait for it, as they would for a CONNECT
-        /// it sent (python-socketio 4.x emits without waiting for the connect).
-        var automaticConnect: Task<Void, Never>?
+        /// A namespace is being joined: packets arriving meanwhile wait in `heldBack`.
+        var isConnecting = false
+        /// The held-back packets are being routed: later ones still queue behind them.
+        var isCatchingUp = false
+        var heldBack: Deque<EnginePacket.Payload> = []
     }
 
     let session: EngineSession
@@ -33,26 +37,31 @@ final class Client: EngineSessionDelegate {
         self.version = SocketIOProtocolVersion(engine: session.version)
     }
 
-    /// Starts the connect timeout; protocol v4 clients are connected to `/` at once, as socket.io 2.x did.
+    /// Where the connection lives: what a broadcast groups its recipients by.
+    var eventLoop: any EventLoop { session.eventLoop }
+
+    /// Starts the connect timeout; protocol v4 clients are connected to `/` at once, as socket.io 2.x did (their first
+    /// packets wait for it, as they would for a CONNECT they sent: python-socketio 4.x emits without waiting).
     func start() {
         let timer = session.eventLoop.scheduleTask(in: .init(server.options.connectTimeout)) { [weak self] in
             guard let self, self.state.withLock({ $0.sockets.isEmpty }) else { return }
             self.session.close(reason: .forcedClose)
         }
         state.withLock { $0.connectTimer = timer }
-        if version == .v4 {
-            let connecting = Task { await self.connect(to: "/", auth: nil) }
-            state.withLock { $0.automaticConnect = connecting }
-        }
+        if version == .v4 { beginConnect(to: "/", auth: nil) }
     }
 
     func send(_ packet: SocketIOPacket) {
         session.send(SocketIOPacketEncoder.encode(packet).enginePackets)
     }
 
-    /// `volatile`: sent only if the client can take it now; returns whether it was.
-    func sendVolatile(_ packet: SocketIOPacket) -> Bool {
-        session.sendVolatile(SocketIOPacketEncoder.encode(packet).enginePackets)
+    /// What the adapter hands over: a packet encoded once for all its recipients.
+    func deliver(_ packets: [EnginePacket], volatile: Bool) {
+        if volatile {
+            _ = session.sendVolatile(packets)
+        } else {
+            session.send(packets)
+        }
     }
 
     func forget(_ socket: Socket) {
@@ -63,10 +72,28 @@ final class Client: EngineSessionDelegate {
 
     // MARK: EngineSessionDelegate
 
-    func engineSession(_ session: EngineSession, didReceive payload: EnginePacket.Payload) async {
-        if let connecting = state.withLock({ state in defer { state.automaticConnect = nil }; return state.automaticConnect }) {
-            await connecting.value
+    func engineSession(_ session: EngineSession, didReceive payload: EnginePacket.Payload) {
+        let routeNow = state.withLock { state in
+            let waits = state.isConnecting || state.isCatchingUp
+            if waits { state.heldBack.append(payload) }
+            return !waits
         }
+        if routeNow { route(payload) }
+    }
+
+    func engineSessionDidClose(_ session: EngineSession, reason: EngineCloseReason) {
+        let (sockets, timer) = state.withLock { state in
+            defer {
+                state.sockets = [:]
+                state.heldBack = []
+            }
+            return (Array(state.sockets.values), state.connectTimer)
+        }
+        timer?.cancel()
+        for socket in sockets { socket.didDisconnect(reason: DisconnectReason(reason)) }
+    }
+
+    private func route(_ payload: EnginePacket.Payload) {
         let decoded: Result<SocketIOPacket?, SocketIODecodingError> = state.withLock { state in
             Result { () throws(SocketIODecodingError) in
                 switch payload {
@@ -80,27 +107,45 @@ final class Client: EngineSessionDelegate {
             session.logger.debug("invalid Socket.IO packet", metadata: ["error": "\(error)"])
             session.close(reason: .parseError)
         case .success(let packet?):
-            await handle(packet)
+            handle(packet)
         case .success(nil):
             break
         }
     }
 
-    func engineSessionDidClose(_ session: EngineSession, reason: EngineCloseReason) {
-        let (sockets, timer) = state.withLock { state in
-            defer { state.sockets = [:] }
-            return (Array(state.sockets.values), state.connectTimer)
+    /// Holds back the client's packets while it joins a namespace, then routes what arrived meanwhile, in order, on
+    /// the connection's event loop.
+    private func beginConnect(to requested: String, auth: JSONValue?) {
+        state.withLock { $0.isConnecting = true }
+        Task {
+            await connect(to: requested, auth: auth)
+            session.eventLoop.execute { self.resumeRouting() }
         }
-        timer?.cancel()
-        for socket in sockets { socket.didDisconnect(reason: DisconnectReason(reason)) }
+    }
+
+    private func resumeRouting() {
+        state.withLock { state in
+            state.isConnecting = false
+            state.isCatchingUp = true
+        }
+        while let payload = state.withLock({ state -> EnginePacket.Payload? in
+            // A CONNECT routed from here started its own wait; its completion carries on from here.
+            guard !state.isConnecting, let next = state.heldBack.popFirst() else {
+                state.isCatchingUp = false
+                return nil
+            }
+            return next
+        }) {
+            route(payload)
+        }
     }
 
     // MARK: Packets
 
-    private func handle(_ packet: SocketIOPacket) async {
+    private func handle(_ packet: SocketIOPacket) {
         switch packet.kind {
         case .connect:
-            await connect(to: packet.namespace, auth: packet.data)
+            beginConnect(to: packet.namespace, auth: packet.data)
         case .disconnect:
             socket(for: packet.namespace)?.didDisconnect(reason: .clientNamespaceDisconnect)
         case .event, .binaryEvent:

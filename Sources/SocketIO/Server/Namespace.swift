@@ -1,7 +1,8 @@
 import JSONCore
 import Synchronization
 
-/// A Socket.IO namespace (`/`, `/chat`, …): its middleware, its connection handler, its sockets and rooms.
+/// A Socket.IO namespace (`/`, `/chat`, …): its middleware, its connection handler, its sockets, and the adapter
+/// that holds its rooms and delivers everything it emits.
 public final class Namespace: Sendable {
     public typealias Middleware = @Sendable (Socket) async throws -> Void
     public typealias ConnectionHandler = @Sendable (Socket) async -> Void
@@ -13,11 +14,12 @@ public final class Namespace: Sendable {
     }
 
     public let name: String
-    public let rooms = RoomTable()
+    public let adapter: any Adapter
     private let state = Mutex(State())
 
-    init(name: String) {
+    init(name: String, adapter: any Adapter) {
         self.name = name
+        self.adapter = adapter
     }
 
     /// Adds a middleware, run in order for every connecting socket before its CONNECT is answered.
@@ -34,16 +36,15 @@ public final class Namespace: Sendable {
 
     public var sockets: [Socket] { state.withLock { Array($0.sockets.values) } }
 
-    public var socketCount: Int { state.withLock { $0.sockets.count } }
-
-    public func socket(id: String) -> Socket? { state.withLock { $0.sockets[id] } }
-
     // MARK: Emitting
 
-    /// Emits to every socket of the namespace; returns how many it reached.
+    /// Every socket of the namespace, to emit to or narrow down.
+    public var all: BroadcastOperator { BroadcastOperator(namespace: self) }
+
+    /// Emits to every socket of the namespace; returns how many it reached on this node.
     @discardableResult
     public func emit(_ event: String, args: [JSONValue]) -> Int {
-        BroadcastOperator(namespace: self).emit(event, args: args)
+        all.emit(event, args: args)
     }
 
     public func to(_ room: String) -> BroadcastOperator {
@@ -78,13 +79,13 @@ public final class Namespace: Sendable {
 
     func add(_ socket: Socket) {
         state.withLock { $0.sockets[socket.id] = socket }
-        rooms.add(socket, to: socket.id)
+        adapter.addAll(socket, rooms: [socket.id])
     }
 
     var connectionHandler: ConnectionHandler? { state.withLock { $0.connectionHandler } }
 
     func remove(_ socket: Socket) {
         state.withLock { _ = $0.sockets.removeValue(forKey: socket.id) }
-        rooms.removeEverywhere(socket)
+        adapter.delAll(socket)
     }
 }

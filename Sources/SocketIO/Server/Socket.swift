@@ -1,4 +1,3 @@
-import DequeModule
 import JSONCore
 import NIOCore
 import Synchronization
@@ -8,7 +7,8 @@ import Synchronization
 /// A client connected to three namespaces has three sockets over one Engine.IO session. The socket's
 /// id is its own random id, distinct from the Engine.IO session id (which is a polling credential).
 public final class Socket: Sendable {
-    public typealias EventHandler = @Sendable (SocketEvent) async -> Void
+    /// Called synchronously, in the order the client sent its events: it must return quickly.
+    public typealias EventHandler = @Sendable (SocketEvent) -> Void
     public typealias DisconnectHandler = @Sendable (DisconnectReason) -> Void
 
     /// Thrown by ``emitWithAck(_:_:timeout:)`` when the client did not answer in time or left.
@@ -21,13 +21,7 @@ public final class Socket: Sendable {
         var disconnectHandlers: [DisconnectHandler] = []
         var nextAckId = 0
         var pendingAcks: [Int: CheckedContinuation<[JSONValue], any Error>] = [:]
-        /// Events received but not yet handled, and whether a task is working through them.
-        var inbox: Deque<SocketEvent> = []
-        var isDraining = false
     }
-
-    /// Events a socket may have waiting for its handlers before the connection is judged a flood and closed.
-    static let maxPendingEvents = 10_000
 
     public let id: String
     public let namespace: Namespace
@@ -53,7 +47,7 @@ public final class Socket: Sendable {
 
     // MARK: Handlers
 
-    /// Handles events named `event`. Handlers run one at a time, in the order the client sent the events.
+    /// Handles events named `event`, in the order the client sent them.
     public func on(_ event: String, _ handler: @escaping EventHandler) {
         state.withLock { $0.handlers[event] = handler }
     }
@@ -71,35 +65,14 @@ public final class Socket: Sendable {
         if alreadyGone { handler(.transportClose) }
     }
 
-    /// Queues an event for the handlers. They run in arrival order on a task of their own, so a
-    /// handler that awaits the client (an ack it asked for) never stops the connection being read.
+    /// Hands an event to its handler at once, on the thread that routed the client's packet. A handler that has work to
+    /// do queues it (the gateways' job queue) or starts a task; one that awaits in place would hold up nothing, as the
+    /// client's next packet is routed independently.
     func receive(_ event: SocketEvent) {
-        enum Next { case none, startDraining, flood }
-        let next: Next = state.withLock { state in
-            guard state.isConnected else { return .none }
-            guard state.inbox.count < Self.maxPendingEvents else { return .flood }
-            state.inbox.append(event)
-            if state.isDraining { return .none }
-            state.isDraining = true
-            return .startDraining
+        let handler = state.withLock { state in
+            state.isConnected ? state.handlers[event.name] ?? state.anyHandler : nil
         }
-        switch next {
-        case .none: break
-        case .startDraining: Task { await self.drainInbox() }
-        case .flood: client.session.close(reason: .transportError)
-        }
-    }
-
-    private func drainInbox() async {
-        while let (event, handler) = state.withLock({ state -> (SocketEvent, EventHandler?)? in
-            guard state.isConnected, let event = state.inbox.popFirst() else {
-                state.isDraining = false
-                return nil
-            }
-            return (event, state.handlers[event.name] ?? state.anyHandler)
-        }) {
-            await handler?(event)
-        }
+        handler?(event)
     }
 
     // MARK: Emitting
@@ -108,16 +81,19 @@ public final class Socket: Sendable {
         emit(event, args: args)
     }
 
+    /// Emits to this socket, through the namespace's adapter (as every emit goes) to the room named by its id.
     public func emit(_ event: String, args: [JSONValue]) {
-        sendPacket(SocketIOPacket(.event, namespace: namespace.name, data: .array([.string(event)] + args)))
+        emit(SocketIOPacket(.event, namespace: namespace.name, data: .array([.string(event)] + args)))
     }
 
     /// socket.io's `socket.volatile.emit`: dropped, not queued, when the client cannot take it now (a WebSocket whose
-    /// buffer is full, a polling client with no request waiting). Returns whether it was sent.
-    @discardableResult
-    public func emitVolatile(_ event: String, args: [JSONValue]) -> Bool {
-        guard isConnected else { return false }
-        return client.sendVolatile(SocketIOPacket(.event, namespace: namespace.name, data: .array([.string(event)] + args)))
+    /// buffer is full, a polling client with no request waiting).
+    public func emitVolatile(_ event: String, args: [JSONValue]) {
+        emit(SocketIOPacket(.event, namespace: namespace.name, data: .array([.string(event)] + args)), volatile: true)
+    }
+
+    private func emit(_ packet: SocketIOPacket, volatile: Bool = false) {
+        namespace.adapter.broadcast(packet, options: BroadcastOptions(rooms: [id], flags: BroadcastFlags(volatile: volatile)))
     }
 
     /// Emits and waits for the client's acknowledgement.
@@ -128,8 +104,7 @@ public final class Socket: Sendable {
             return state.nextAckId
         }
         guard let ackId else { throw AckTimeout() }
-        let timer = Task { [weak self] in
-            try await Task.sleep(for: timeout)
+        let timer = eventLoop.scheduleTask(in: .init(timeout)) { [weak self] in
             self?.resolveAck(ackId, with: .failure(AckTimeout()))
         }
         defer { timer.cancel() }
@@ -143,7 +118,7 @@ public final class Socket: Sendable {
                 continuation.resume(throwing: AckTimeout())
                 return
             }
-            sendPacket(SocketIOPacket(.event, namespace: namespace.name, data: .array([.string(event)] + args), ackId: ackId))
+            emit(SocketIOPacket(.event, namespace: namespace.name, data: .array([.string(event)] + args), ackId: ackId))
         }
     }
 
@@ -152,33 +127,34 @@ public final class Socket: Sendable {
         continuation?.resume(with: result)
     }
 
+    /// Straight to the client, not through the adapter: acks and the namespace's DISCONNECT answer one connection.
     func sendPacket(_ packet: SocketIOPacket) {
         client.send(packet)
     }
 
     /// Everyone in `room` of this namespace except this socket.
     public func to(_ room: String) -> BroadcastOperator {
-        BroadcastOperator(namespace: namespace).to(room).excludingSocket(id)
+        BroadcastOperator(namespace: namespace).to(room).except(id)
     }
 
     /// Everyone in this namespace except this socket.
     public var broadcast: BroadcastOperator {
-        BroadcastOperator(namespace: namespace).excludingSocket(id)
+        BroadcastOperator(namespace: namespace).except(id)
     }
 
     // MARK: Rooms
 
+    /// Joins `room`; does nothing once the socket has left (the adapter knows it no more).
     public func join(_ room: String) {
-        guard isConnected else { return }
-        namespace.rooms.add(self, to: room)
+        namespace.adapter.addAll(self, rooms: [room])
     }
 
     public func leave(_ room: String) {
-        namespace.rooms.remove(self, from: room)
+        namespace.adapter.del(self, room: room)
     }
 
     /// The rooms this socket is in, its own id room included.
-    public var rooms: Set<String> { namespace.rooms.rooms(of: id) }
+    public var rooms: Set<String> { namespace.adapter.socketRooms(id) }
 
     // MARK: Leaving
 
@@ -202,7 +178,6 @@ public final class Socket: Sendable {
                 state.pendingAcks = [:]
                 state.handlers = [:]
                 state.anyHandler = nil
-                state.inbox = []
             }
             return (state.disconnectHandlers, Array(state.pendingAcks.values))
         }

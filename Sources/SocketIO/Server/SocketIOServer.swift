@@ -10,29 +10,21 @@ import Synchronization
 /// ``installRoutes(on:)`` (long-polling on the application's router) and ``httpServer(limits:)`` (the server that
 /// carries the WebSocket upgrade).
 ///
-/// Namespaces exist because they were registered with ``of(_:)``, or because a dynamic matcher
-/// accepted a name when a client first asked for it.
+/// Namespaces exist because they were registered with ``of(_:)``; each gets its adapter from `makeAdapter`
+/// (an ``InMemoryAdapter`` unless the application serves a cluster).
 public final class SocketIOServer: Sendable {
-    public typealias NamespaceMatcher = @Sendable (String) -> Bool
-    public typealias NamespaceConfigurator = @Sendable (Namespace) -> Void
-
-    private struct DynamicNamespaces: Sendable {
-        var matches: NamespaceMatcher
-        var configure: NamespaceConfigurator
-    }
-
-    private struct State {
-        var namespaces: [String: Namespace] = [:]
-        var dynamic: [DynamicNamespaces] = []
-    }
+    public typealias AdapterFactory = @Sendable (_ namespace: String) -> any Adapter
 
     public let options: SocketIOOptions
     let engine: EngineServer
-    private let state = Mutex(State())
+    private let namespaces = Mutex<[String: Namespace]>([:])
+    private let makeAdapter: AdapterFactory
 
     public init(options: SocketIOOptions = SocketIOOptions(), logger: Logger = Logger(label: "socketio"),
-                eventLoops: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+                eventLoops: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+                makeAdapter: @escaping AdapterFactory = { _ in InMemoryAdapter() }) {
         self.options = options
+        self.makeAdapter = makeAdapter
         let delegateFactory = DelegateFactory()
         self.engine = EngineServer(options: options, logger: logger, eventLoops: eventLoops) { session in
             delegateFactory.make(session)
@@ -43,29 +35,19 @@ public final class SocketIOServer: Sendable {
     /// The namespace called `name`, created if it does not exist yet.
     @discardableResult
     public func of(_ name: String) -> Namespace {
-        state.withLock { state in
-            if let existing = state.namespaces[name] { return existing }
-            let namespace = Namespace(name: name)
-            state.namespaces[name] = namespace
+        namespaces.withLock { namespaces in
+            if let existing = namespaces[name] { return existing }
+            let namespace = Namespace(name: name, adapter: makeAdapter(name))
+            namespaces[name] = namespace
             return namespace
         }
     }
 
-    /// Accepts, on first request, any namespace whose name `matches`, configured by `configure`.
-    public func addDynamicNamespaces(matching matches: @escaping NamespaceMatcher, configure: @escaping NamespaceConfigurator) {
-        state.withLock { $0.dynamic.append(DynamicNamespaces(matches: matches, configure: configure)) }
-    }
-
     /// Removes a namespace; its sockets are disconnected with `server namespace disconnect`.
     public func removeNamespace(_ name: String) {
-        let removed = state.withLock { $0.namespaces.removeValue(forKey: name) }
+        let removed = namespaces.withLock { $0.removeValue(forKey: name) }
         removed?.disconnectSockets()
     }
-
-    public var namespaceNames: [String] { state.withLock { Array($0.namespaces.keys) } }
-
-    /// The number of open Engine.IO sessions.
-    public var connectionCount: Int { engine.sessionCount }
 
     /// Closes every connection (reason `server shutting down`); clients will try to reconnect.
     public func closeAllConnections() {
@@ -73,17 +55,7 @@ public final class SocketIOServer: Sendable {
     }
 
     func namespace(named name: String) -> Namespace? {
-        let (existing, dynamic) = state.withLock { ($0.namespaces[name], $0.dynamic) }
-        if let existing { return existing }
-        guard let match = dynamic.first(where: { $0.matches(name) }) else { return nil }
-        let (namespace, created) = state.withLock { state -> (Namespace, Bool) in
-            if let raced = state.namespaces[name] { return (raced, false) }
-            let namespace = Namespace(name: name)
-            state.namespaces[name] = namespace
-            return (namespace, true)
-        }
-        if created { match.configure(namespace) }
-        return namespace
+        namespaces.withLock { $0[name] }
     }
 }
 

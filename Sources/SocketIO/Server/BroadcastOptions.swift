@@ -1,0 +1,25 @@
+/// Who a broadcast reaches, socket.io's `BroadcastOptions`: the sockets in any of `rooms` (every socket of the
+/// namespace when empty) that are in none of `except`. A socket is in the room named by its own id, so a socket id
+/// works in both sets.
+public struct BroadcastOptions: Sendable, Equatable {
+    public var rooms: Set<String>
+    public var except: Set<String>
+    public var flags: BroadcastFlags
+
+    public init(rooms: Set<String> = [], except: Set<String> = [], flags: BroadcastFlags = BroadcastFlags()) {
+        self.rooms = rooms
+        self.except = except
+        self.flags = flags
+    }
+}
+
+/// How a broadcast is delivered.
+public struct BroadcastFlags: Sendable, Equatable {
+    /// socket.io's `volatile`: a recipient that cannot take the packet now (a WebSocket whose buffer is full, a polling
+    /// client with no request waiting) misses it instead of having it queued.
+    public var volatile: Bool
+
+    public init(volatile: Bool = false) {
+        self.volatile = volatile
+    }
+}
