@@ -82,14 +82,16 @@ struct ChangeHooks: Sendable {
         let pool = pool, push = push, logger = logger, backlog = backlog
         let limits = settings.limits(timeoutMilliseconds: ConfigRules.defaultTimeoutMs)
         let job = JobQueue.Job(
-            run: {
-                defer { backlog.finish() }
-                let outcome = await pool.run(script, context: context, socket: HookSocket(push: push), services: services, limits: limits)
-                if case .failure(let failure) = outcome {
-                    logger.warning("change hook failed", metadata: [
-                        "gateway": "\(gateway)", "collection": "\(change.collection)", "action": "\(change.action.rawValue)",
-                        "code": "\(failure.code.rawValue)", "message": "\(failure.message)",
-                    ])
+            start: { finished in
+                pool.submit(script, context: context, socket: HookSocket(push: push), services: services, limits: limits) { outcome in
+                    backlog.finish()
+                    if case .failure(let failure) = outcome {
+                        logger.warning("change hook failed", metadata: [
+                            "gateway": "\(gateway)", "collection": "\(change.collection)", "action": "\(change.action.rawValue)",
+                            "code": "\(failure.code.rawValue)", "message": "\(failure.message)",
+                        ])
+                    }
+                    finished()
                 }
             },
             abandon: {

@@ -19,7 +19,7 @@ struct EventDispatcher: Sendable {
     let settings: GatewaySettings
     let logger: Logger
 
-    /// Called from the socket's event inbox, one event at a time in arrival order; returns at once.
+    /// Called as the client's packets are routed, one event at a time in arrival order; returns at once.
     func dispatch(_ event: SocketEvent, on connection: GatewayConnection) {
         let gateway = gateways.gateway(at: connection.path)
         guard let handler = gateway?.handler(for: event.name) else {
@@ -30,14 +30,17 @@ struct EventDispatcher: Sendable {
         let requestId = RequestID.make()
         let mode = handler.ack
         let job = JobQueue.Job(
-            run: {
-                let outcome = await pool.run(
+            start: { finished in
+                pool.submit(
                     handler.script, context: connection.context(event: event.name, args: event.args, requestId: requestId),
                     socket: connection.live, services: services.forRun(user: connection.user),
-                    limits: settings.limits(timeoutMilliseconds: handler.timeoutMs))
-                deliver(outcome, of: event, requestId: requestId, mode: mode, on: connection)
-                if let request = connection.live.takeDisconnectRequest() {
-                    connection.socket.disconnect(close: request == .connection)
+                    limits: settings.limits(timeoutMilliseconds: handler.timeoutMs)
+                ) { outcome in
+                    deliver(outcome, of: event, requestId: requestId, mode: mode, on: connection)
+                    if let request = connection.live.takeDisconnectRequest() {
+                        connection.socket.disconnect(close: request == .connection)
+                    }
+                    finished()
                 }
             },
             abandon: {

@@ -168,9 +168,7 @@ public final class GatewayRuntime: Service, Sendable {
                                     data: ["code": .string(HandlerErrorCode.scriptError.rawValue)])
         }
         if let script = gateway.connectionScript {
-            let outcome = await pool.run(
-                script, context: connection.context(event: "connection", args: []), socket: connection.live,
-                services: services.forRun(user: connection.user), limits: settings.limits(timeoutMilliseconds: gateway.record.connectionTimeoutMs))
+            let outcome = try await runConnectionHandler(script, on: connection, timeoutMs: gateway.record.connectionTimeoutMs)
             if case .failure(let failure) = outcome {
                 logger.info("connection refused by its handler", metadata: [
                     "gateway": "\(path)", "code": "\(failure.code.rawValue)", "message": "\(failure.message)",
@@ -185,6 +183,42 @@ public final class GatewayRuntime: Service, Sendable {
             }
         }
         admitting.withLock { $0[socket.id] = connection }
+    }
+
+    /// Runs the connection handler on the socket's lane of the job queue, like its events: it counts against the
+    /// queue's capacity, and a full or closing queue refuses the connection with `QUEUE_FULL` / `SHUTTING_DOWN`.
+    private func runConnectionHandler(
+        _ script: CompiledScript, on connection: GatewayConnection, timeoutMs: Int
+    ) async throws(ConnectionRefusal) -> HandlerOutcome {
+        let pool = pool, services = services.forRun(user: connection.user), limits = settings.limits(timeoutMilliseconds: timeoutMs)
+        let capacity = queue.capacity
+        let result: Result<HandlerOutcome, ConnectionRefusal> = await withCheckedContinuation { continuation in
+            let job = JobQueue.Job(
+                start: { finished in
+                    pool.submit(
+                        script, context: connection.context(event: "connection", args: []), socket: connection.live,
+                        services: services, limits: limits
+                    ) { outcome in
+                        continuation.resume(returning: .success(outcome))
+                        finished()
+                    }
+                },
+                abandon: {
+                    continuation.resume(returning: .failure(GatewayAuthenticator.refusal(.shuttingDown, "the server shut down before the connection handler ran")))
+                })
+            switch queue.submit(job, lane: connection.socket.id) {
+            case .accepted:
+                break
+            case .queueFull:
+                continuation.resume(returning: .failure(GatewayAuthenticator.refusal(
+                    .queueFull, "the server's job queue is full (\(capacity) pending runs); retry later")))
+            case .laneFull:
+                continuation.resume(returning: .failure(GatewayAuthenticator.refusal(.tooManyRequests, "this connection has too many runs pending")))
+            case .closed:
+                continuation.resume(returning: .failure(GatewayAuthenticator.refusal(.shuttingDown, "the server is shutting down")))
+            }
+        }
+        return try result.get()
     }
 
     /// Right after the CONNECT answer: delivers what the connection handler held back and starts taking events.
@@ -207,14 +241,17 @@ public final class GatewayRuntime: Service, Sendable {
         let pool = pool, logger = logger, limits = settings.limits(timeoutMilliseconds: timeout)
         let services = services.forRun(user: connection.user)
         let job = JobQueue.Job(
-            run: {
-                let outcome = await pool.run(
+            start: { finished in
+                pool.submit(
                     script, context: connection.context(event: "disconnect", args: [.string(reason.rawValue)]),
-                    socket: connection.live, services: services, limits: limits)
-                if case .failure(let failure) = outcome {
-                    logger.info("disconnect handler failed", metadata: [
-                        "gateway": "\(connection.path)", "code": "\(failure.code.rawValue)", "message": "\(failure.message)",
-                    ])
+                    socket: connection.live, services: services, limits: limits
+                ) { outcome in
+                    if case .failure(let failure) = outcome {
+                        logger.info("disconnect handler failed", metadata: [
+                            "gateway": "\(connection.path)", "code": "\(failure.code.rawValue)", "message": "\(failure.message)",
+                        ])
+                    }
+                    finished()
                 }
             },
             abandon: {})

@@ -1,16 +1,21 @@
 import DequeModule
 import Synchronization
 
-/// The bounded queue every handler run goes through: one FIFO lane per socket, lanes in parallel.
+/// The bounded queue every handler run goes through — a socket's connection handler, its events, its disconnect
+/// handler, and change hooks: one FIFO lane per socket (or per hooked collection), lanes in parallel.
 ///
 /// A lane runs its jobs one at a time in submission order, so a socket's events are handled in the order
 /// it sent them while other sockets proceed (the script worker pool bounds how many run at once). The queue
 /// refuses rather than grows: past `capacity` pending runs in total, or `maxPendingPerLane` for one socket,
 /// ``submit(_:lane:whenAccepted:)`` says so and the caller answers the client.
+///
+/// No task per lane: a job says when it has finished (on the worker thread that ran it), and that starts the lane's
+/// next job there, so an event's run costs no hop through the cooperative pool.
 final class JobQueue: Sendable {
     struct Job: Sendable {
-        var run: @Sendable () async -> Void
-        /// Called instead of `run` when the queue gives the job up (shutdown past its grace period).
+        /// Starts the job; it calls `finished` once when done, from any thread (or before returning).
+        var start: @Sendable (_ finished: @escaping @Sendable () -> Void) -> Void
+        /// Called instead of `start` when the queue gives the job up (shutdown past its grace period).
         var abandon: @Sendable () -> Void
     }
 
@@ -69,18 +74,26 @@ final class JobQueue: Sendable {
             state.waiting[lane, default: []].append(job)
             return state.runningLanes.insert(lane).inserted
         }
-        if startLane { Task { await self.runLane(lane) } }
+        if startLane { runLane(lane) }
         return .accepted
     }
 
-    private func runLane(_ lane: String) async {
+    /// Starts the lane's jobs one after another until one finishes later than it started: its `finished` carries on.
+    private func runLane(_ lane: String) {
         while let job = state.withLock({ state -> Job? in
             if let job = state.waiting[lane]?.popFirst() { return job }
             state.waiting.removeValue(forKey: lane)
             state.runningLanes.remove(lane)
             return nil
         }) {
-            await job.run()
+            let progress = JobProgress()
+            job.start {
+                // Finished while `start` was still running: the loop below goes on with the lane.
+                guard progress.finish() else { return }
+                self.state.withLock { $0.finish(lane: lane, count: 1) }
+                self.runLane(lane)
+            }
+            guard progress.leaveStart() else { return }
             state.withLock { $0.finish(lane: lane, count: 1) }
         }
     }
@@ -110,5 +123,22 @@ final class JobQueue: Sendable {
         while pendingCount > 0, ContinuousClock.now < deadline, !Task.isCancelled {
             try? await Task.sleep(for: pollInterval)
         }
+    }
+}
+
+/// Where a started job is: still inside `start`, finished inside it, or left running once `start` returned. Whichever
+/// of the job's `finished` and the end of `start` comes second goes on with the lane.
+private final class JobProgress: Sendable {
+    private static let starting: UInt8 = 0, finishedEarly: UInt8 = 1, running: UInt8 = 2
+    private let state = Atomic<UInt8>(JobProgress.starting)
+
+    /// The job finished; true when `start` had already returned.
+    func finish() -> Bool {
+        !state.compareExchange(expected: Self.starting, desired: Self.finishedEarly, ordering: .acquiringAndReleasing).exchanged
+    }
+
+    /// `start` returned; true when the job had already finished.
+    func leaveStart() -> Bool {
+        !state.compareExchange(expected: Self.starting, desired: Self.running, ordering: .acquiringAndReleasing).exchanged
     }
 }

@@ -7,8 +7,10 @@ import Synchronization
 /// Runs handlers on a fixed set of dedicated threads, each owning one ``LuaSandbox``.
 ///
 /// Lua is single-threaded and a handler may legitimately compute for seconds, so handlers never run on a
-/// network event loop: ``run(_:context:socket:services:limits:)`` queues the job and suspends the caller until a
-/// worker has finished it. Each worker caches loaded chunks per ``CompiledScript/id``.
+/// network event loop: ``submit(_:context:socket:services:limits:completion:)`` queues the job and calls back on the
+/// worker thread that ran it (so the outcome can go straight to a connection, no hop through the cooperative pool);
+/// ``run(_:context:socket:services:limits:)`` waits for it instead. Each worker caches loaded chunks per
+/// ``CompiledScript/id``.
 public final class ScriptWorkerPool: Sendable {
     private struct Job: Sendable {
         var script: CompiledScript
@@ -16,7 +18,7 @@ public final class ScriptWorkerPool: Sendable {
         var socket: any HandlerSocket
         var services: HandlerServices
         var limits: HandlerLimits
-        var continuation: CheckedContinuation<HandlerOutcome, Never>
+        var completion: @Sendable (HandlerOutcome) -> Void
     }
 
     private struct Queue {
@@ -63,18 +65,30 @@ public final class ScriptWorkerPool: Sendable {
         limits: HandlerLimits = HandlerLimits()
     ) async -> HandlerOutcome {
         await withCheckedContinuation { continuation in
-            let job = Job(
-                script: script, context: context, socket: socket, services: services, limits: limits, continuation: continuation)
-            let accepted = queue.withLock { queue in
-                guard !queue.closed else { return false }
-                queue.jobs.append(job)
-                return true
-            }
-            if accepted {
-                available.signal()
-            } else {
-                continuation.resume(returning: Self.shutDownOutcome)
-            }
+            submit(script, context: context, socket: socket, services: services, limits: limits) { continuation.resume(returning: $0) }
+        }
+    }
+
+    /// Queues `script` for a worker thread; `completion` gets its outcome there (or, once the pool is shut down, at
+    /// once on the caller's thread).
+    public func submit(
+        _ script: CompiledScript,
+        context: HandlerContext,
+        socket: any HandlerSocket,
+        services: HandlerServices = HandlerServices(),
+        limits: HandlerLimits = HandlerLimits(),
+        completion: @escaping @Sendable (HandlerOutcome) -> Void
+    ) {
+        let job = Job(script: script, context: context, socket: socket, services: services, limits: limits, completion: completion)
+        let accepted = queue.withLock { queue in
+            guard !queue.closed else { return false }
+            queue.jobs.append(job)
+            return true
+        }
+        if accepted {
+            available.signal()
+        } else {
+            completion(Self.shutDownOutcome)
         }
     }
 
@@ -87,7 +101,7 @@ public final class ScriptWorkerPool: Sendable {
             while let job = queue.popFirst() { jobs.append(job) }
             return jobs
         }
-        for job in abandoned { job.continuation.resume(returning: Self.shutDownOutcome) }
+        for job in abandoned { job.completion(Self.shutDownOutcome) }
         for _ in 0..<workerCount { available.signal() }
     }
 
@@ -108,7 +122,7 @@ public final class ScriptWorkerPool: Sendable {
             let outcome = sandbox?.run(
                 job.script, context: job.context, socket: job.socket, services: job.services, limits: job.limits)
                 ?? .failure(HandlerFailure(code: .serviceUnavailable, message: "the Lua sandbox could not be opened"))
-            job.continuation.resume(returning: outcome)
+            job.completion(outcome)
         }
     }
 }

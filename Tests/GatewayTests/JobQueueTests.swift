@@ -13,11 +13,20 @@ import Testing
         var all: [String] { entries.withLock { $0 } }
     }
 
+    /// A job that finishes inside `start` (no sleep) or later, from another thread (after `sleep`).
     private func job(_ log: Log, _ name: String, sleep: Duration = .zero) -> JobQueue.Job {
         JobQueue.Job(
-            run: {
-                if sleep > .zero { try? await Task.sleep(for: sleep) }
-                log.add(name)
+            start: { finished in
+                guard sleep > .zero else {
+                    log.add(name)
+                    finished()
+                    return
+                }
+                Task {
+                    try? await Task.sleep(for: sleep)
+                    log.add(name)
+                    finished()
+                }
             },
             abandon: { log.add("abandoned \(name)") })
     }
@@ -32,6 +41,16 @@ import Testing
         }
         await queue.drain(grace: Self.unreachedGrace)
         #expect(log.all == (0..<200).map(String.init))
+    }
+
+    @Test func aLongLaneOfJobsFinishingInPlaceKeepsOrderWithoutDeepening() async {
+        let queue = JobQueue(capacity: 100_000, maxPendingPerLane: 100_000)
+        let log = Log()
+        // The first job holds the lane, so the next 50,000 wait and then each finish inside their own start.
+        queue.submit(job(log, "first", sleep: .milliseconds(50)), lane: "a")
+        for index in 0..<50_000 { queue.submit(job(log, "\(index)"), lane: "a") }
+        await queue.drain(grace: Self.unreachedGrace)
+        #expect(log.all == ["first"] + (0..<50_000).map(String.init))
     }
 
     @Test func lanesRunInParallel() async {
@@ -49,7 +68,7 @@ import Testing
         #expect(queue.submit(job(log, "a1", sleep: .milliseconds(100)), lane: "a") == .accepted)
         #expect(queue.submit(job(log, "a2"), lane: "a") == .accepted)
         #expect(queue.submit(job(log, "a3"), lane: "a") == .laneFull)
-        #expect(queue.submit(job(log, "b1"), lane: "b") == .accepted)
+        #expect(queue.submit(job(log, "b1", sleep: .milliseconds(100)), lane: "b") == .accepted)
         #expect(queue.submit(job(log, "c1"), lane: "c") == .queueFull)
         #expect(queue.submit(job(log, "bypass"), lane: "a", bypassingLimits: true) == .accepted)
         await queue.drain(grace: Self.unreachedGrace)
