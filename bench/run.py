@@ -402,6 +402,12 @@ class Row:
     ratio: bool = True  # False where gatewayd/other is no comparison (counts that differ by design)
 
 
+def cpu_per_unit(record: dict):
+    """The server's CPU time over the measured window per event (per delivery in fan-out, per connection in churn):
+    the figure that does not depend on how fast the one-thread generator is."""
+    return record.get("server_cpu_us_per_unit")
+
+
 def latency(kind: str, key: str):
     return lambda r: (r.get(kind) or {}).get(key)
 
@@ -411,15 +417,18 @@ ROWS = [
     Row("echo-ack", "echo-ack: ack p50", latency("ack", "p50_us"), "µs"),
     Row("echo-ack", "echo-ack: ack p99", latency("ack", "p99_us"), "µs"),
     Row("echo-ack", "echo-ack: ack p99.9", latency("ack", "p999_us"), "µs"),
+    Row("echo-ack", "echo-ack: server CPU per ack", cpu_per_unit, "µs", 2),
     Row("echo-ack", "echo-ack: errors", lambda r: r.get("errors"), ratio=False),
     Row("pipeline-peak", "pipeline closed loop: events/s (peak P)", lambda r: r.get("throughput"), "/s"),
     Row("pipeline-peak", "pipeline closed loop: ack p99", latency("ack", "p99_us"), "µs"),
     Row("pipeline-peak", "pipeline closed loop: ws:result p99", latency("result", "p99_us"), "µs"),
+    Row("pipeline-peak", "pipeline closed loop: server CPU per event", cpu_per_unit, "µs", 2),
     Row("pipeline-half", "pipeline at P/2: events/s", lambda r: r.get("throughput"), "/s"),
     Row("pipeline-half", "pipeline at P/2: ack p50", latency("ack", "p50_us"), "µs"),
     Row("pipeline-half", "pipeline at P/2: ack p99", latency("ack", "p99_us"), "µs"),
     Row("pipeline-half", "pipeline at P/2: ws:result p50", latency("result", "p50_us"), "µs"),
     Row("pipeline-half", "pipeline at P/2: ws:result p99", latency("result", "p99_us"), "µs"),
+    Row("pipeline-half", "pipeline at P/2: server CPU per event", cpu_per_unit, "µs", 2),
     Row("pipeline-half", "pipeline at P/2: errors", lambda r: r.get("errors"), ratio=False),
     # The generator's `connections` counts the publishers too.
     Row("fanout", "fanout: subscribers", lambda r: r.get("connections", 0) - (r.get("publishers") or 0),
@@ -427,6 +436,7 @@ ROWS = [
     Row("fanout", "fanout: deliveries/s", lambda r: r.get("deliveries_per_s"), "/s"),
     Row("fanout", "fanout: delivery p50", latency("delivery", "p50_us"), "µs"),
     Row("fanout", "fanout: delivery p99", latency("delivery", "p99_us"), "µs"),
+    Row("fanout", "fanout: server CPU per delivery", cpu_per_unit, "µs", 2),
     Row("fanout", "fanout: errors", lambda r: r.get("errors"), ratio=False),
     Row("idle", "idle: connected", lambda r: r.get("connected", r.get("connections")), ratio=False),
     Row("idle", "idle: connect time", lambda r: r.get("connect_time_s"), "s", 2),
@@ -435,6 +445,7 @@ ROWS = [
     Row("churn", "churn: connections churned", lambda r: r.get("connected"), ratio=False),
     Row("churn", "churn: connections/s", lambda r: r.get("throughput"), "/s"),
     Row("churn", "churn: RSS retained per closed connection", lambda r: r.get("rss_per_conn_bytes"), "B", ratio=False),
+    Row("churn", "churn: server CPU per connection", cpu_per_unit, "µs", 2),
     Row("churn", "churn: errors", lambda r: r.get("errors"), ratio=False),
 ]
 

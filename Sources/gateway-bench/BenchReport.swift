@@ -27,6 +27,12 @@ struct BenchReport: Codable {
     var server_rss_kb_before: Int?
     var server_rss_kb: Int?
     var rss_per_conn_bytes: Int?
+    /// Event-loop threads the generator ran on.
+    var generator_threads: Int?
+    /// The server's CPU time (user + system) over the measured window, and per unit of work (event, or delivery in
+    /// fan-out).
+    var server_cpu_s: Double?
+    var server_cpu_us_per_unit: Double?
 
     func jsonLine() -> String {
         let encoder = JSONEncoder()
@@ -51,6 +57,9 @@ struct BenchReport: Codable {
         if let deliveries_per_s { lines.append("  deliveries: \(format(deliveries_per_s)) /s") }
         if let server_rss_kb { lines.append("  server RSS \(server_rss_kb) KiB (before \(server_rss_kb_before ?? 0) KiB)") }
         if let rss_per_conn_bytes { lines.append("  server RSS per connection: \(rss_per_conn_bytes) B") }
+        if let server_cpu_s, let server_cpu_us_per_unit {
+            lines.append("  server CPU \(format(server_cpu_s)) s = \(format(server_cpu_us_per_unit)) µs per unit of work")
+        }
         if !error_kinds.isEmpty { lines.append("  error kinds: \(error_kinds)") }
         return lines.joined(separator: "\n")
     }

@@ -93,6 +93,7 @@ struct GatewayBench: AsyncParsableCommand {
         let loop = group.next()
         let run = BenchRun(plan: plan, eventLoop: loop)
         let rssBefore = serverPid.flatMap(ProcessMemory.residentKilobytes)
+        var cpuBefore: Double?
 
         let connectStart = NIODeadline.now()
         let connectBound = TimeAmount.seconds(Int64(Double(plan.totalConnections) / connectRate * 3) + 30)
@@ -104,15 +105,17 @@ struct GatewayBench: AsyncParsableCommand {
             }
             loop.execute { run.startLoad() }
             try await Task.sleep(for: .seconds(warmup))
-            loop.execute { run.beginRecording() }
+            try await loop.submit { run.beginRecording() }.get()
+            cpuBefore = serverPid.flatMap(ProcessCPU.seconds)
             try await Task.sleep(for: .seconds(duration))
         }
         let measured = try await loop.submit { run.endRecording() }.get()
+        let cpu = cpuBefore.flatMap { before in serverPid.flatMap(ProcessCPU.seconds).map { $0 - before } }
         let rssAfter = serverPid.flatMap(ProcessMemory.residentKilobytes)
         try? await loop.flatSubmit { run.closeAll() }.bounded(by: .seconds(30), on: loop, phase: "closing").get()
         try await group.shutdownGracefully()
 
-        let report = makeReport(measured, connectSeconds: connectSeconds, rssBefore: rssBefore, rssAfter: rssAfter)
+        let report = makeReport(measured, connectSeconds: connectSeconds, rssBefore: rssBefore, rssAfter: rssAfter, serverCPU: cpu)
         print(report.jsonLine())
         FileHandle.standardError.write(Data((report.summary() + "\n").utf8))
         if measured.connected == 0 || (scenario != .idle && measured.completions == 0) {
@@ -129,10 +132,12 @@ struct GatewayBench: AsyncParsableCommand {
         try await loop.flatSubmit { run.churn(churnWarmup ?? connections / 10) }.bounded(by: bound, on: loop, phase: "warming up").get()
         let warmedUp = try await loop.submit { run.completed }.get()
         let rssBefore = serverPid.flatMap(ProcessMemory.residentKilobytes)
+        let cpuBefore = serverPid.flatMap(ProcessCPU.seconds)
         let start = NIODeadline.now()
         try await loop.flatSubmit { run.churn(connections) }.bounded(by: bound, on: loop, phase: "churning").get()
         let seconds = Double((NIODeadline.now() - start).nanoseconds) / 1e9
         let rssAfter = serverPid.flatMap(ProcessMemory.residentKilobytes)
+        let cpu = cpuBefore.flatMap { before in serverPid.flatMap(ProcessCPU.seconds).map { $0 - before } }
         let (completed, errors) = try await loop.submit { (run.completed - warmedUp, run.errors) }.get()
         try await group.shutdownGracefully()
 
@@ -142,7 +147,8 @@ struct GatewayBench: AsyncParsableCommand {
             connections: connections, connected: completed, in_flight: inFlight, payload_bytes: 0,
             duration_s: seconds, events: UInt64(completed), throughput: Double(completed) / seconds,
             errors: errors.values.reduce(0, +), error_kinds: errors, connect_time_s: seconds,
-            server_rss_kb_before: rssBefore, server_rss_kb: rssAfter, rss_per_conn_bytes: retained)
+            server_rss_kb_before: rssBefore, server_rss_kb: rssAfter, rss_per_conn_bytes: retained, generator_threads: 1,
+            server_cpu_s: cpu, server_cpu_us_per_unit: cpu.flatMap { completed > 0 ? $0 * 1e6 / Double(completed) : nil })
         print(report.jsonLine())
         FileHandle.standardError.write(Data((report.summary() + "\n").utf8))
         if completed == 0 { throw ExitCode.failure }
@@ -163,7 +169,11 @@ struct GatewayBench: AsyncParsableCommand {
         )
     }
 
-    private func makeReport(_ measured: Measurement, connectSeconds: Double, rssBefore: Int?, rssAfter: Int?) -> BenchReport {
+    private func makeReport(
+        _ measured: Measurement, connectSeconds: Double, rssBefore: Int?, rssAfter: Int?, serverCPU: Double?
+    ) -> BenchReport {
+        // Fan-out's unit of work is a delivery; every other scenario's is a completed event.
+        let units = scenario == .fanout ? measured.deliveries : measured.completions
         let perConnection: Int? = if let rssBefore, let rssAfter, measured.connected > 0 {
             (rssAfter - rssBefore) * 1024 / measured.connected
         } else {
@@ -181,7 +191,8 @@ struct GatewayBench: AsyncParsableCommand {
             deliveries: scenario == .fanout ? measured.deliveries : nil,
             deliveries_per_s: scenario == .fanout ? Double(measured.deliveries) / measured.seconds : nil,
             connect_time_s: connectSeconds, server_rss_kb_before: rssBefore, server_rss_kb: rssAfter,
-            rss_per_conn_bytes: perConnection
+            rss_per_conn_bytes: perConnection, generator_threads: 1,
+            server_cpu_s: serverCPU, server_cpu_us_per_unit: serverCPU.flatMap { units > 0 ? $0 * 1e6 / Double(units) : nil }
         )
     }
 }

@@ -28,13 +28,17 @@ def assert_latency(summary, count_at_least=1):
 def test_echo_ack_two_seconds(start_server, tmp_path):
     server = serve(start_server, tmp_path, ROOT / "bench" / "handlers")
     code, report = run_bench(server, "--scenario", "echo-ack", "--connections", 4, "--in-flight", 2,
-                             "--duration", 2, "--warmup", 0.5)
+                             "--duration", 2, "--warmup", 0.5, "--server-pid", server.proc.pid)
     assert code == 0
     assert report["scenario"] == "echo-ack" and report["label"] == "smoke"
     assert report["connected"] == 4 and report["errors"] == 0, report["error_kinds"]
     assert report["events"] > 0 and report["throughput"] > 0
     assert_latency(report["ack"], count_at_least=report["events"])
     assert "result" not in report
+    # The server did the acking, so it used CPU over the window; per ack it is that over the events.
+    assert report["generator_threads"] == 1
+    assert report["server_cpu_s"] > 0
+    assert abs(report["server_cpu_us_per_unit"] - report["server_cpu_s"] * 1e6 / report["events"]) < 1e-6 * report["server_cpu_us_per_unit"] + 1e-9
 
 
 def test_pipeline_measures_ack_and_ws_result(start_server, tmp_path):
