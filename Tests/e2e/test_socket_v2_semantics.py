@@ -21,6 +21,8 @@ def server_with(start_server, tmp_path):
         "leave": ("SOCKET.disconnect() return true", {"ack": "result"}),
     })
     write_gateway(handlers, "other", "/other", {"ping": ("return 'pong'", {"ack": "result"})})
+    write_gateway(handlers, "slow", "/slow", {"n": ("return BODY", {"ack": "result"})},
+                  connection="for i = 1, 3e6 do end SOCKET.reply('hello', 'first')")
     return serve(start_server, tmp_path, handlers)
 
 
@@ -40,6 +42,26 @@ class RawPolling:
     def post(self, *packets):
         response = requests.post(f"{self.base}&sid={self.sid}", data="\x1e".join(packets), timeout=10)
         assert response.status_code == 200, response.text
+
+
+def polled_until(raw, count):
+    """Polls until `count` packets arrived (bounded), splitting payloads."""
+    packets = []
+    for _ in range(count):
+        packets += raw.get().split("\x1e")
+        if len(packets) >= count:
+            break
+    return packets
+
+
+def test_events_sent_with_their_connect_wait_for_it_in_order(start_server, tmp_path):
+    """A CONNECT and events in one payload: the events wait for the connection handler and run in order."""
+    server = server_with(start_server, tmp_path)
+    raw = RawPolling(server)
+    raw.post("40/slow,", *[f'42/slow,{i}["n",{i}]' for i in range(1, 6)])
+    packets = polled_until(raw, 7)
+    assert packets[0].startswith("40/slow,{")
+    assert packets[1:] == ['42/slow,["hello","first"]'] + [f"43/slow,{i}[{i}]" for i in range(1, 6)]
 
 
 def test_volatile_emits_skip_a_client_that_cannot_take_them_now(start_server, tmp_path):
