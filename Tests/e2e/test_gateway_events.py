@@ -7,7 +7,7 @@ import pytest
 import socketio
 
 from conftest import wait_until
-from gateway_support import Client, serve, write_gateway
+from gateway_support import connect_refused, connect_when_served, Client, serve, write_gateway
 
 TRANSPORTS = {"polling": ["polling"], "websocket": ["websocket"]}
 
@@ -129,6 +129,7 @@ def test_events_of_one_socket_run_in_order(gateway, transport):
 def test_queue_full_and_per_socket_limit_are_refused_not_dropped(start_server, tmp_path):
     handlers = tmp_path / "handlers"
     write_gateway(handlers, "chat", "/chat", EVENTS)
+    write_gateway(handlers, "guarded", "/guarded", {"count": "return BODY"}, connection="return true")
     server = serve(start_server, tmp_path, handlers, "--workers", "1", "--queue-size", "3", "--max-pending-per-socket", "2")
     first, second = Client(server, ["/chat"]), Client(server, ["/chat"])
     try:
@@ -141,6 +142,9 @@ def test_queue_full_and_per_socket_limit_are_refused_not_dropped(start_server, t
         assert [ack["accepted"] for ack in acks] == [True, False]
         assert acks[1] == {"accepted": False, "queued": False, "eventName": "slow",
                            "error": {"code": "QUEUE_FULL", "message": acks[1]["error"]["message"]}}
+        # A connection handler is a run like any other: with the queue full, the CONNECT is refused.
+        refusal = connect_refused(server, "/guarded")
+        assert refusal["data"]["code"] == "QUEUE_FULL" and "job queue is full" in refusal["message"]
         # Everything accepted is delivered.
         assert [r[0]["result"] for r in first.got("ws:result", count=2, timeout=10)] == [0, 1]
         assert [r[0]["result"] for r in second.got("ws:result", count=1, timeout=10)] == [0]
@@ -149,6 +153,10 @@ def test_queue_full_and_per_socket_limit_are_refused_not_dropped(start_server, t
             second.sio.emit("slow", n, namespace="/chat")
         error = second.got("ws:error", timeout=10)[0][0]
         assert error["code"] in ("QUEUE_FULL", "TOO_MANY_REQUESTS") and error["success"] is False
+        # Once the queue has room again, the connection handler runs and admits.
+        guarded = connect_when_served(server, "/guarded", timeout=10)
+        assert guarded, "the connection handler never admitted once the queue drained"
+        guarded.close()
     finally:
         first.close()
         second.close()
