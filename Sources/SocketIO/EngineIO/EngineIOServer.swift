@@ -35,15 +35,18 @@ public final class EngineIOServer: Sendable {
     }
 }
 
+/// Hands each message to the application's async handler, one at a time, in arrival order.
 private final class MessageForwarder: EngineSessionDelegate {
     let onMessage: EngineIOServer.MessageHandler
+    private let deliveries = SerialTaskQueue()
 
     init(onMessage: @escaping EngineIOServer.MessageHandler) {
         self.onMessage = onMessage
     }
 
-    func engineSession(_ session: EngineSession, didReceive payload: EnginePacket.Payload) async {
-        await onMessage(EngineIOServer.Connection(session: session), payload)
+    func engineSession(_ session: EngineSession, didReceive payload: EnginePacket.Payload) {
+        let onMessage = onMessage
+        deliveries.enqueue { await onMessage(EngineIOServer.Connection(session: session), payload) }
     }
 
     func engineSessionDidClose(_ session: EngineSession, reason: EngineCloseReason) {}

@@ -108,7 +108,7 @@ final class EngineServer: Sendable {
                 session.close(reason: .transportError)
                 return Response(status: .contentTooLarge)
             }
-            if let error = await session.receivePost(Array(body.readableBytesView)) {
+            if let error = session.receivePost(Array(body.readableBytesView)) {
                 return Self.errorResponse(error)
             }
             return Response(
@@ -192,7 +192,7 @@ final class EngineServer: Sendable {
                 }
                 guard reason == .transportClose else { break }
                 if session.isTransport(sink) {
-                    await session.receive(packet)
+                    session.receive(packet)
                 } else {
                     session.receiveOnProbe(packet, sink: sink)
                 }

@@ -8,7 +8,7 @@ import Synchronization
 /// One Engine.IO connection seen from Socket.IO: decodes its packets, connects it to namespaces, and
 /// routes each packet to the right socket.
 ///
-/// Packets arrive one at a time from the session's transport, so a CONNECT's middleware and the
+/// Packets are handled one at a time in arrival order (``SerialTaskQueue``), so a CONNECT's middleware and the
 /// connection handler finish before the next packet of the same connection is looked at.
 final class Client: EngineSessionDelegate {
     private struct State {
@@ -17,15 +17,13 @@ final class Client: EngineSessionDelegate {
         /// A NIO timer, not a sleeping task: a cancelled `Task.sleep` keeps its task and timer until the deadline
         /// would have passed, 45 s of memory for every connection that came and went.
         var connectTimer: Scheduled<Void>?
-        /// Protocol v4's automatic connect to `/`: the client's first packets wait for it, as they would for a CONNECT
-        /// it sent (python-socketio 4.x emits without waiting for the connect).
-        var automaticConnect: Task<Void, Never>?
     }
 
     let session: EngineSession
     let version: SocketIOProtocolVersion
     private unowned let server: SocketIOServer
     private let state = Mutex(State())
+    private let packets = SerialTaskQueue()
 
     init(session: EngineSession, server: SocketIOServer) {
         self.session = session
@@ -41,8 +39,9 @@ final class Client: EngineSessionDelegate {
         }
         state.withLock { $0.connectTimer = timer }
         if version == .v4 {
-            let connecting = Task { await self.connect(to: "/", auth: nil) }
-            state.withLock { $0.automaticConnect = connecting }
+            // Queued first, so the client's first packets wait for it as they would for a CONNECT it sent
+            // (python-socketio 4.x emits without waiting for the connect).
+            packets.enqueue { await self.connect(to: "/", auth: nil) }
         }
     }
 
@@ -63,10 +62,11 @@ final class Client: EngineSessionDelegate {
 
     // MARK: EngineSessionDelegate
 
-    func engineSession(_ session: EngineSession, didReceive payload: EnginePacket.Payload) async {
-        if let connecting = state.withLock({ state in defer { state.automaticConnect = nil }; return state.automaticConnect }) {
-            await connecting.value
-        }
+    func engineSession(_ session: EngineSession, didReceive payload: EnginePacket.Payload) {
+        packets.enqueue { await self.receive(payload) }
+    }
+
+    private func receive(_ payload: EnginePacket.Payload) async {
         let decoded: Result<SocketIOPacket?, SocketIODecodingError> = state.withLock { state in
             Result { () throws(SocketIODecodingError) in
                 switch payload {
