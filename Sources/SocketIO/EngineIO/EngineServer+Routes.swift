@@ -1,7 +1,8 @@
 import HTTPTypes
 import Hummingbird
-import HummingbirdWebSocket
 import NIOCore
+import NIOHTTP1
+import NIOHTTPTypesHTTP1
 
 extension EngineServer {
     func installRoutes<Context: RemoteAddressRequestContext>(on router: Router<Context>) {
@@ -48,29 +49,29 @@ struct EngineIOPollingMiddleware<Context: RemoteAddressRequestContext>: RouterMi
 }
 
 extension EngineServer {
-    typealias WebSocketUpgrade = ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>>
+    /// What to do with a WebSocket upgrade request.
+    enum WebSocketAdmission: Sendable {
+        /// Not ours, or not valid: answered `400`.
+        case refused
+        /// A second WebSocket for a session: accepted and closed at once, as the reference server does; browsers
+        /// report a refused handshake less reliably than a close.
+        case closedAtOnce
+        /// A new WebSocket session (no `sid`), or the upgrade of a polling one.
+        case admitted(RequestParameters, HandshakeRequest)
+    }
 
     /// Decides on a WebSocket upgrade request from its head alone, on the connection's event loop.
-    ///
-    /// Deliberately not a Hummingbird router route: a router upgrade keeps its request context in a box that the
-    /// context itself holds (hummingbird-websocket 2.8.1's `WebSocketHandlerReference`), a cycle that outlives the
-    /// connection; this closure holds the channel only while the WebSocket is open.
-    func webSocketUpgrade(for head: HTTPRequest, channel: any Channel) -> WebSocketUpgrade {
+    func webSocketAdmission(for head: HTTPRequestHead, channel: any Channel) -> WebSocketAdmission {
+        guard let head = try? HTTPRequest(head, secure: false, splitCookie: false) else { return .refused }
         let request = Request(head: head, body: .init(buffer: ByteBuffer()))
-        guard matchesPath(request) else { return .dontUpgrade }
+        guard matchesPath(request) else { return .refused }
         let query = HandshakeRequest.queryParameters(of: request)
         guard case .success(let parameters) = verify(method: request.method, query: query, isUpgrade: true),
               parameters.transport == .websocket
         else {
-            // A second WebSocket for a session is accepted and closed at once, as the reference server does;
-            // browsers report a refused handshake less reliably than a close.
-            guard let sid = query["sid"], hasSession(sid) else { return .dontUpgrade }
-            return .upgrade([:]) { _, _, _ in }
+            guard let sid = query["sid"], hasSession(sid) else { return .refused }
+            return .closedAtOnce
         }
-        let handshake = HandshakeRequest(request: request, remoteAddress: channel.remoteAddress)
-        return .upgrade([:]) { inbound, outbound, _ in
-            await self.handleWebSocket(
-                inbound: inbound, outbound: outbound, channel: channel, parameters: parameters, handshake: handshake)
-        }
+        return .admitted(parameters, HandshakeRequest(request: request, remoteAddress: channel.remoteAddress))
     }
 }

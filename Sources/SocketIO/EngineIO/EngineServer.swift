@@ -1,6 +1,5 @@
 import HTTPTypes
 import Hummingbird
-import HummingbirdWebSocket
 import Logging
 import NIOCore
 import NIOPosix
@@ -108,7 +107,7 @@ final class EngineServer: Sendable {
                 session.close(reason: .transportError)
                 return Response(status: .contentTooLarge)
             }
-            if let error = await session.receivePost(Array(body.readableBytesView)) {
+            if let error = session.receivePost(Array(body.readableBytesView)) {
                 return Self.errorResponse(error)
             }
             return Response(
@@ -141,80 +140,39 @@ final class EngineServer: Sendable {
 
     // MARK: WebSocket
 
-    /// Serves one WebSocket: a new session (no `sid`) or the upgrade of a polling one.
-    func handleWebSocket(
-        inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, channel: any Channel,
-        parameters: RequestParameters, handshake: HandshakeRequest
-    ) async {
+    /// Sets up an upgraded connection's pipeline for what ``webSocketAdmission(for:channel:)`` decided, on its event loop.
+    func serveWebSocket(_ admission: WebSocketAdmission, on channel: any Channel) throws {
+        guard case .admitted(let parameters, let handshake) = admission else {
+            Self.closeAtOnce(channel)
+            return
+        }
         let sink = WebSocketSink(channel: channel, limit: options.maxOutboundBufferBytes)
-        try? await channel.pipeline.addHandler(WebSocketWritabilityWatch(sink: sink), position: .first).get()
         let session: EngineSession
         if let existing = parameters.session {
-            guard existing.beginUpgrade(with: sink) else { return }
+            // The session closed or another probe started since the request head was checked.
+            guard existing.beginUpgrade(with: sink) else {
+                Self.closeAtOnce(channel)
+                return
+            }
             session = existing
         } else {
             session = openSession(version: parameters.version, transport: .webSocket(sink), handshake: handshake)
         }
         sink.setOverflowHandler { [weak session] in session?.closeForOverflow() }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await Self.close(outbound, whenRequestedBy: sink) }
-            await readFrames(from: inbound, session: session, sink: sink)
-            // Reading ended the session or the probe, which asked for the close; the close frame must still go out
-            // (cancelling the writer here once left a client waiting for it until the close timeout).
-            sink.close()
-            await group.waitForAll()
-        }
+        try channel.pipeline.syncOperations.addHandlers([
+            NIOWebSocketFrameAggregator(
+                minNonFinalFragmentSize: 1, maxAccumulatedFrameCount: 1 << 16,
+                maxAccumulatedFrameSize: options.webSocketFrameLimit),
+            EngineWebSocketHandler(session: session, sink: sink, messageLimit: options.maxHttpBufferSize),
+        ])
     }
 
-    /// Sends the close frame once the session asks for it (after every frame queued before it was written).
-    private static func close(_ outbound: WebSocketOutboundWriter, whenRequestedBy sink: WebSocketSink) async {
-        for await code in sink.closeRequests {
-            try? await outbound.close(code, reason: nil)
-            return
+    private static func closeAtOnce(_ channel: any Channel) {
+        var code = channel.allocator.buffer(capacity: 2)
+        code.write(webSocketErrorCode: .normalClosure)
+        channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .connectionClose, data: code)).whenComplete { _ in
+            channel.close(promise: nil)
         }
-    }
-
-    private func readFrames(from inbound: WebSocketInboundStream, session: EngineSession, sink: WebSocketSink) async {
-        // Messages up to `webSocketFrameLimit` are read so an oversized one is refused with a reason.
-        let limit = options.maxHttpBufferSize
-        var reason = EngineCloseReason.transportClose
-        var code = WebSocketErrorCode.normalClosure
-        do {
-            for try await message in inbound.messages(maxSize: options.webSocketFrameLimit) {
-                var packet = EnginePacket(.noop)
-                switch message {
-                case .text(let text) where text.utf8.count <= limit + 1:
-                    packet = try EnginePacket(textFrame: Substring(text))
-                case .binary(let buffer) where buffer.readableBytes <= limit + 1:
-                    packet = try decodeBinaryFrame(buffer, version: session.version)
-                default:
-                    (reason, code) = (.transportError, .messageTooLarge)
-                }
-                guard reason == .transportClose else { break }
-                if session.isTransport(sink) {
-                    await session.receive(packet)
-                } else {
-                    session.receiveOnProbe(packet, sink: sink)
-                }
-            }
-        } catch is EngineDecodingError {
-            (reason, code) = (.parseError, .protocolError)
-        } catch {
-            reason = .transportError
-        }
-        if session.isTransport(sink) {
-            session.close(reason: reason, webSocketCode: code)
-        } else {
-            session.abandonUpgrade(of: sink)
-        }
-    }
-
-    private func decodeBinaryFrame(_ buffer: ByteBuffer, version: EngineProtocolVersion) throws(EngineDecodingError) -> EnginePacket {
-        let bytes = Array(buffer.readableBytesView)
-        guard version == .v3 else { return .message(bytes) }
-        // v3 binary frames start with the packet type byte.
-        guard let first = bytes.first, let kind = EnginePacket.Kind(rawValue: first) else { throw .invalidPacketType }
-        return EnginePacket(kind, .binary(Array(bytes.dropFirst())))
     }
 }
 

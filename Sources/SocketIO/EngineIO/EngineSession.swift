@@ -6,8 +6,8 @@ import Synchronization
 
 /// What the layer above Engine.IO hears from a session.
 protocol EngineSessionDelegate: AnyObject, Sendable {
-    /// A message packet's payload, delivered in arrival order; the next one waits for this to return, so it must
-    /// return quickly.
+    /// A message packet's payload, in arrival order, from the transport that read it; synchronous, so a session
+    /// holds no task: it must return quickly, and a delegate with async work holds back what follows (``Client``).
     func engineSession(_ session: EngineSession, didReceive payload: EnginePacket.Payload)
     /// The session ended; called once.
     func engineSessionDidClose(_ session: EngineSession, reason: EngineCloseReason)
@@ -194,7 +194,7 @@ final class EngineSession: Sendable {
     }
 
     /// A POST's packets, handled in order. Overlapping POSTs break the protocol and close the session.
-    func receivePost(_ body: [UInt8]) async -> EngineHTTPError? {
+    func receivePost(_ body: [UInt8]) -> EngineHTTPError? {
         enum Admission { case admitted, refused(EngineHTTPError), overlap }
         let admission: Admission = state.withLock { state in
             if state.isClosed { return .refused(.unknownSession) }
@@ -219,15 +219,13 @@ final class EngineSession: Sendable {
             close(reason: .parseError)
             return .badRequest
         }
-        for packet in packets {
-            await receive(packet)
-        }
+        for packet in packets { receive(packet) }
         return nil
     }
 
     // MARK: Incoming packets (both transports)
 
-    func receive(_ packet: EnginePacket) async {
+    func receive(_ packet: EnginePacket) {
         switch packet.kind {
         case .message:
             let delegate = state.withLock { $0.isClosed ? nil : $0.delegate }

@@ -4,9 +4,9 @@ import Synchronization
 
 /// The sending half of one WebSocket: frames queued from any thread, written in order on the connection's event loop.
 ///
-/// Frames go straight to the channel (through its WebSocket frame encoder), and everything queued before the event
-/// loop gets to it is written with a single flush: a broadcast or a burst of replies costs one `writev` per
-/// connection, not one per frame. Only the close handshake goes through Hummingbird's writer (`closeRequests`).
+/// Everything queued before the event loop gets to it is written with a single flush: a broadcast or a burst of
+/// replies costs one `writev` per connection, not one per frame. The close frame goes out last, after every frame
+/// queued before `close`; ``EngineWebSocketHandler`` then finishes the close handshake.
 ///
 /// Backpressure: while the channel is not writable (its outbound buffer is past NIO's high-water mark, the client
 /// is not reading) frames wait here instead, and once more than `limit` bytes wait, `onOverflow` runs (the session
@@ -16,7 +16,9 @@ final class WebSocketSink: Sendable {
         var frames: [WebSocketFrame] = []
         var bytes = 0
         var flushScheduled = false
+        /// Asked for by `close`; written once, by the flush that finds it set.
         var closeCode: WebSocketErrorCode?
+        var closeWritten = false
         var overflowed = false
         var onOverflow: (@Sendable () -> Void)?
     }
@@ -24,14 +26,10 @@ final class WebSocketSink: Sendable {
     private let channel: any Channel
     private let limit: Int
     private let pending = Mutex(Pending())
-    /// Yields the close code once, after every frame queued before `close` has been written.
-    let closeRequests: AsyncStream<WebSocketErrorCode>
-    private let closeContinuation: AsyncStream<WebSocketErrorCode>.Continuation
 
     init(channel: any Channel, limit: Int) {
         self.channel = channel
         self.limit = limit
-        (closeRequests, closeContinuation) = AsyncStream.makeStream(of: WebSocketErrorCode.self)
     }
 
     /// Queues packets in Engine.IO's WebSocket framing for `version`.
@@ -93,39 +91,26 @@ final class WebSocketSink: Sendable {
     }
 
     /// On the event loop: writes what is queued (unless the channel is not writable: then it waits for
-    /// ``channelBecameWritable()``), flushes once, then passes on a close request.
+    /// ``channelBecameWritable()``), then the close frame if one was asked for, and flushes once.
     private func flush() {
         let writable = channel.isWritable
-        let (frames, closeCode) = pending.withLock { pending in
+        let (frames, closeCode) = pending.withLock { pending -> ([WebSocketFrame], WebSocketErrorCode?) in
             defer { pending.flushScheduled = false }
-            guard writable || pending.closeCode != nil else { return ([WebSocketFrame](), WebSocketErrorCode?.none) }
+            let closing = pending.closeCode != nil && !pending.closeWritten
+            guard writable || closing else { return ([], nil) }
             defer {
                 pending.frames.removeAll()
                 pending.bytes = 0
+                if closing { pending.closeWritten = true }
             }
-            return (pending.frames, pending.closeCode)
+            return (pending.frames, closing ? pending.closeCode : nil)
         }
         for frame in frames { channel.write(frame, promise: nil) }
-        if !frames.isEmpty { channel.flush() }
         if let closeCode {
-            closeContinuation.yield(closeCode)
-            closeContinuation.finish()
+            var data = channel.allocator.buffer(capacity: 2)
+            data.write(webSocketErrorCode: closeCode)
+            channel.write(WebSocketFrame(fin: true, opcode: .connectionClose, data: data), promise: nil)
         }
-    }
-}
-
-/// Tells the sink when its channel becomes writable again; first in the pipeline, so no handler can swallow the event.
-final class WebSocketWritabilityWatch: ChannelInboundHandler, Sendable {
-    typealias InboundIn = Any
-
-    private let sink: WebSocketSink
-
-    init(sink: WebSocketSink) {
-        self.sink = sink
-    }
-
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable { sink.channelBecameWritable() }
-        context.fireChannelWritabilityChanged()
+        if !frames.isEmpty || closeCode != nil { channel.flush() }
     }
 }

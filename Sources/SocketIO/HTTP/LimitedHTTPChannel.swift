@@ -4,8 +4,8 @@ import NIOCore
 
 /// A server child channel with ``HTTPLimits``' request-head timeout added to the pipeline `Base` sets up.
 ///
-/// `Base` is Hummingbird's HTTP/1 channel (with or without the WebSocket upgrade); its own idle handling
-/// (`idleTimeout` in its configuration) closes keep-alive connections that have no request in flight.
+/// `Base` is ``EngineHTTPChannel``; its idle handling (``HTTPLimits/idleTimeout``) closes keep-alive connections that
+/// have no request in flight.
 struct LimitedHTTPChannel<Base: ServerChildChannel>: ServerChildChannel {
     typealias Value = Base.Value
 

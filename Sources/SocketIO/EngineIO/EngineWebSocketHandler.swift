@@ -1,0 +1,168 @@
+import NIOCore
+import NIOWebSocket
+
+/// The one handler of an Engine.IO WebSocket connection, last in its pipeline: reads (aggregated) frames, answers
+/// WebSocket pings and the close handshake, decodes Engine.IO packets for the session (or for the probe of an upgrade),
+/// and passes the channel's writability on to its ``WebSocketSink``.
+///
+/// The connection costs no task: everything happens in this handler, on the channel's event loop.
+final class EngineWebSocketHandler: ChannelDuplexHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    /// How long the client has to answer our close frame before the connection is cut.
+    static let closeTimeout = TimeAmount.seconds(2)
+
+    private let session: EngineSession
+    private let sink: WebSocketSink
+    /// Largest message accepted; bigger ones (up to the frame decoder's limit) are refused with close code 1009.
+    private let messageLimit: Int
+    private var closeSent = false
+    private var closeReceived = false
+    private var closeDeadline: Scheduled<Void>?
+
+    init(session: EngineSession, sink: WebSocketSink, messageLimit: Int) {
+        self.session = session
+        self.sink = sink
+        self.messageLimit = messageLimit
+    }
+
+    // MARK: Inbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch frame.opcode {
+        case .text, .binary:
+            guard !closeSent, !closeReceived else { return }
+            receive(frame)
+        case .ping:
+            guard !closeSent else { return }
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
+        case .connectionClose:
+            closeReceived = true
+            if closeSent {
+                context.close(promise: nil)
+            } else {
+                // Our close frame answers it (see `write`), after whatever the session still has queued.
+                endTransport(reason: .transportClose, code: .normalClosure)
+                armCloseDeadline(context: context)
+            }
+        default:
+            break
+        }
+    }
+
+    private func receive(_ frame: WebSocketFrame) {
+        let data = frame.unmaskedData
+        // Messages up to the frame decoder's limit are read so an oversized one is refused with a reason.
+        guard data.readableBytes <= messageLimit + 1 else {
+            endTransport(reason: .transportError, code: .messageTooLarge)
+            return
+        }
+        let packet: EnginePacket
+        do {
+            packet = try frame.opcode == .text
+                ? EnginePacket(textFrame: Substring(String(buffer: data)))
+                : Self.decodeBinaryFrame(data, version: session.version)
+        } catch {
+            endTransport(reason: .parseError, code: .protocolError)
+            return
+        }
+        if session.isTransport(sink) {
+            session.receive(packet)
+        } else {
+            session.receiveOnProbe(packet, sink: sink)
+        }
+    }
+
+    private static func decodeBinaryFrame(_ buffer: ByteBuffer, version: EngineProtocolVersion) throws(EngineDecodingError) -> EnginePacket {
+        let bytes = Array(buffer.readableBytesView)
+        guard version == .v3 else { return .message(bytes) }
+        // v3 binary frames start with the packet type byte.
+        guard let first = bytes.first, let kind = EnginePacket.Kind(rawValue: first) else { throw .invalidPacketType }
+        return EnginePacket(kind, .binary(Array(bytes.dropFirst())))
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // Frame decoding or aggregation failed: the byte stream cannot be trusted any more.
+        let tooLarge: Bool
+        switch error {
+        case NIOWebSocketError.invalidFrameLength, NIOWebSocketFrameAggregator.Error.accumulatedFrameSizeIsTooLarge: tooLarge = true
+        default: tooLarge = false
+        }
+        endTransport(reason: .transportError, code: tooLarge ? .messageTooLarge : .protocolError)
+        armCloseDeadline(context: context)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { sink.channelBecameWritable() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        switch event {
+        case is ChannelShouldQuiesceEvent:
+            endTransport(reason: .serverShuttingDown, code: .normalClosure)
+        case ChannelEvent.inputClosed:
+            // The client shut its side down without a close frame (Hummingbird allows half-closure, so this is not
+            // `channelInactive`): nothing more can arrive, and nobody would answer a close frame.
+            endTransport(reason: .transportClose, code: .normalClosure)
+            context.close(promise: nil)
+        default:
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        closeDeadline?.cancel()
+        endTransport(reason: .transportClose, code: .normalClosure)
+        context.fireChannelInactive()
+    }
+
+    /// This connection is done: the session ends if it is the session's transport, otherwise the probe is dropped.
+    /// Either way the sink writes the close frame after what is already queued.
+    private func endTransport(reason: EngineCloseReason, code: WebSocketErrorCode) {
+        if session.isTransport(sink) {
+            session.close(reason: reason, webSocketCode: code)
+        } else {
+            session.abandonUpgrade(of: sink)
+        }
+        // A session already closed (or a probe already dropped) has asked for its close frame before.
+        sink.close(code)
+    }
+
+    // MARK: Outbound
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        guard unwrapOutboundIn(data).opcode == .connectionClose else {
+            context.write(data, promise: promise)
+            return
+        }
+        guard !closeSent else {
+            promise?.succeed()
+            return
+        }
+        closeSent = true
+        if closeReceived {
+            // The handshake is complete once our answer is out.
+            let written = context.eventLoop.makePromise(of: Void.self)
+            written.futureResult.cascade(to: promise)
+            let loopBoundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
+            written.futureResult.whenComplete { _ in loopBoundContext.value.close(promise: nil) }
+            context.write(data, promise: written)
+        } else {
+            context.write(data, promise: promise)
+            armCloseDeadline(context: context)
+        }
+    }
+
+    private func armCloseDeadline(context: ChannelHandlerContext) {
+        guard closeDeadline == nil else { return }
+        let channel = context.channel
+        closeDeadline = context.eventLoop.scheduleTask(in: Self.closeTimeout) { channel.close(promise: nil) }
+    }
+}
+
+@available(*, unavailable)
+extension EngineWebSocketHandler: Sendable {}
