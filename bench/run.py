@@ -41,6 +41,7 @@ import sys
 import tempfile
 import threading
 import time
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -384,9 +385,55 @@ def bench_scenario(name: str, scenario: str, args: argparse.Namespace, results: 
             records.append(record)
             if run.phase == "pipeline-peak" and (half := half_peak_run(record, args)):
                 records.append(run_generator(half, server, args, results))
+            if run.phase == "idle" and "failed" not in record:
+                records.append(measure_shutdown(run, server, args, results))
     finally:
         stop_server(server)
     return records
+
+
+def open_descriptors(pid: int) -> int:
+    try:
+        return len(os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        return 0
+
+
+def measure_shutdown(run: Run, server: Server, args: argparse.Namespace, results: Path) -> dict:
+    """Opens the idle run's connections again, holds them, and times the server's exit on SIGTERM (gatewayd must
+    exit within --shutdown-grace + 2 s whatever it holds)."""
+    held = dataclasses.replace(run, phase="shutdown")
+    cmd = generator_command(held, server, args)
+    cmd[cmd.index("--duration") + 1] = fmt_seconds(args.run_timeout)
+    log(f"$ {' '.join(cmd)}  (held while the server is stopped)")
+    generator = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL, preexec_fn=raise_fd_limit)
+    record: dict = {"server": server.name, "phase": "shutdown", "label": server.name, "scenario": "idle"}
+    try:
+        deadline = time.monotonic() + args.run_timeout
+        while open_descriptors(server.process.pid) < run.connections and time.monotonic() < deadline:
+            if generator.poll() is not None or not server.alive():
+                break
+            time.sleep(0.2)
+        record["connections_open"] = open_descriptors(server.process.pid)
+        if record["connections_open"] < run.connections:
+            record["failed"] = f"only {record['connections_open']} descriptors open before the shutdown"
+        else:
+            start = time.monotonic()
+            server.process.send_signal(signal.SIGTERM)
+            try:
+                server.process.wait(timeout=STOP_TIMEOUT_S * 3)
+                record["shutdown_s"] = time.monotonic() - start
+            except subprocess.TimeoutExpired:
+                record["failed"] = f"still running {STOP_TIMEOUT_S * 3} s after SIGTERM"
+    finally:
+        generator.kill()
+        generator.wait()
+    if "failed" in record:
+        log(f"{server.name} shutdown: FAILED: {record['failed']}")
+    with open(results, "a") as out:
+        out.write(json.dumps(record, sort_keys=True) + "\n")
+    return record
 
 
 # ---------------------------------------------------------------- the table
@@ -442,6 +489,8 @@ ROWS = [
     Row("idle", "idle: connect time", lambda r: r.get("connect_time_s"), "s", 2),
     Row("idle", "idle: server RSS", lambda r: r.get("server_rss_kb"), "KiB"),
     Row("idle", "idle: RSS per connection", lambda r: r.get("rss_per_conn_bytes"), "B"),
+    Row("shutdown", "idle: descriptors open at SIGTERM", lambda r: r.get("connections_open"), ratio=False),
+    Row("shutdown", "idle: SIGTERM → exit with them open", lambda r: r.get("shutdown_s"), "s", 2),
     Row("churn", "churn: connections churned", lambda r: r.get("connected"), ratio=False),
     Row("churn", "churn: connections/s", lambda r: r.get("throughput"), "/s"),
     Row("churn", "churn: RSS retained per closed connection", lambda r: r.get("rss_per_conn_bytes"), "B", ratio=False),
