@@ -38,6 +38,13 @@ extension JSONValue {
             bytes.append(UInt8(ascii: "{"))
             // Keys in sorted order: output is deterministic (a dictionary's own order changes from run
             // to run), and Socket.IO's `{"_placeholder":true,"num":n}` comes out as clients expect.
+            if members.count == 1, let (key, value) = members.first {
+                JSONValue.writeString(key, into: &bytes)
+                bytes.append(UInt8(ascii: ":"))
+                value.write(into: &bytes)
+                bytes.append(UInt8(ascii: "}"))
+                return
+            }
             var first = true
             for (key, value) in members.sorted(by: { $0.key < $1.key }) {
                 if !first { bytes.append(UInt8(ascii: ",")) }
@@ -55,6 +62,12 @@ extension JSONValue {
     /// Appends `string` as a JSON string literal.
     public static func writeString(_ string: String, into bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "\""))
+        // Most strings need no escape: one copy of their bytes instead of a branch per byte.
+        if !string.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            bytes.append(contentsOf: string.utf8)
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in string.utf8 {
             switch byte {
             case UInt8(ascii: "\""): bytes.append(contentsOf: [0x5C, 0x22])
