@@ -16,6 +16,9 @@ SCRIPTS = {
     "everyone": 'SOCKET.broadcast("announce", "hi")',
     "reply": 'SOCKET.reply("pong", BODY)',
     "bye": "SOCKET.disconnect()\nreturn \"bye\"",
+    "interleave": "for i = 1, 20 do\n"
+                  "  if i % 2 == 0 then SOCKET.reply('seq', i) else SOCKET.emitToRoom(BODY, 'seq', i) end\n"
+                  "end\nreturn 21",
 }
 
 
@@ -26,6 +29,26 @@ def server(start_server, tmp_path):
                                               if name != "bye"} | {"bye": SCRIPTS["bye"]})
     write_gateway(handlers, "news", "/news", {name: (script, {"ack": "result"}) for name, script in SCRIPTS.items()})
     return serve(start_server, tmp_path, handlers)
+
+
+@pytest.mark.parametrize("transport", ["websocket", "polling"])
+def test_what_a_handler_sends_arrives_in_order(server, transport):
+    """Replies, room broadcasts (several recipients, on either event loop) and the ack, sent from one handler run,
+    reach the caller in the order they were sent."""
+    members = [Client(server, ["/chat"], transports=(transport,)) for _ in range(4)]
+    try:
+        for member in members:
+            assert member.call("join", "ordered") == ["ordered"]
+        caller = members[0]
+        assert caller.call("interleave", "ordered") == 21
+        # The ack came after all twenty (it was sent last, down the same connection).
+        assert [args[0] for args in caller.events.named(("/chat", "seq"))] == list(range(1, 21))
+        for other in members[1:]:
+            assert other.got("seq", count=10)  # the room's share, odd numbers
+            assert [args[0] for args in other.events.named(("/chat", "seq"))] == list(range(1, 21, 2))
+    finally:
+        for member in members:
+            member.close()
 
 
 def test_rooms_reach_members_on_every_gateway(server):

@@ -34,7 +34,8 @@ final class EngineServer: Sendable {
     /// Closes every session (reason `server shutting down`); held polls are answered at once.
     func closeAll() {
         let all = sessions.withLock { Array($0.values) }
-        for session in all { session.close(reason: .serverShuttingDown) }
+        // On each session's loop, after what was sent to it before (the results of the handlers that just finished).
+        for session in all { session.eventLoop.execute { session.close(reason: .serverShuttingDown) } }
     }
 
     // MARK: Request verification

@@ -5,7 +5,7 @@ import Synchronization
 /// The adapter of a single process: room membership in memory, both ways, and delivery to this process's sockets.
 ///
 /// A broadcast is encoded once, whatever the number of recipients, and its recipients are grouped by the event loop
-/// their connection lives on: one hop per loop, not one per socket.
+/// their connection lives on: one hop per loop, not one per socket (none for the caller's own loop).
 public final class InMemoryAdapter: Adapter {
     private struct State {
         var membership = RoomMembership()
@@ -58,9 +58,15 @@ public final class InMemoryAdapter: Adapter {
             let loop = socket.client.eventLoop
             byLoop[ObjectIdentifier(loop), default: (loop, [])].clients.append(socket.client)
         }
+        // The caller's own loop is served in place and the others in their queue's order, as a single send would be:
+        // what one thread sends to a connection arrives in the order it was sent.
         for (loop, clients) in byLoop.values {
-            loop.execute {
+            if loop.inEventLoop {
                 for client in clients { client.deliver(encoded, volatile: volatile) }
+            } else {
+                loop.execute {
+                    for client in clients { client.deliver(encoded, volatile: volatile) }
+                }
             }
         }
         return recipients.count
