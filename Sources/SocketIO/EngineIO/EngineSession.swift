@@ -42,12 +42,24 @@ final class EngineSession: Sendable {
         var outbox: [EnginePacket] = []
         /// Payload bytes in `outbox`, bounded by `maxOutboundBufferBytes`.
         var outboxBytes = 0
+
+        /// What one poll carries: at most ``EngineSession/maxPacketsPerPoll`` packets, the rest wait for the next.
+        mutating func takePollBatch() -> [EnginePacket] {
+            let batch = Array(outbox.prefix(EngineSession.maxPacketsPerPoll))
+            outbox.removeFirst(batch.count)
+            outboxBytes -= batch.reduce(0) { $0 + $1.payloadBytes }
+            return batch
+        }
         var pendingPoll: CheckedContinuation<PollOutcome, Never>?
         var postInProgress = false
         var heartbeat: Scheduled<Void>?
         var upgradeTimer: Scheduled<Void>?
         var delegate: (any EngineSessionDelegate)?
     }
+
+    /// Packets per poll response: python-engineio's clients refuse a payload of more than 16 ("Too many packets in
+    /// payload") and drop the connection.
+    static let maxPacketsPerPoll = 16
 
     let id: String
     let version: EngineProtocolVersion
@@ -139,10 +151,7 @@ final class EngineSession: Sendable {
                     return nil
                 }
                 state.pendingPoll = nil
-                let batch = state.outbox
-                state.outbox.removeAll(keepingCapacity: true)
-                state.outboxBytes = 0
-                return (poll, batch)
+                return (poll, state.takePollBatch())
             }
         }
         if let (poll, batch) = waiting { poll.resume(returning: .packets(batch)) }
@@ -173,10 +182,7 @@ final class EngineSession: Sendable {
                 guard case .polling = state.transport else { return .outcome(.refused(.badRequest)) }
                 if state.pendingPoll != nil { return .overlap }
                 if !state.outbox.isEmpty {
-                    let batch = state.outbox
-                    state.outbox.removeAll(keepingCapacity: true)
-                    state.outboxBytes = 0
-                    return .outcome(.packets(batch))
+                    return .outcome(.packets(state.takePollBatch()))
                 }
                 // While a WebSocket probes, answer at once so the client can pause polling and upgrade.
                 if state.probe != nil { return .outcome(.packets([EnginePacket(.noop)])) }
