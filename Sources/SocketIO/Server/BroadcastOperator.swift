@@ -51,17 +51,17 @@ public struct BroadcastOperator: Sendable {
         return namespace.rooms.sockets(inAnyOf: rooms, excludingRooms: exceptRooms, excludingSockets: exceptSockets)
     }
 
-    /// Emits to every selected socket; returns how many it reached (volatile: how many took it).
+    /// Emits to every selected socket; returns how many it was sent to (volatile: offered to; each recipient's
+    /// session drops it on its own loop if it cannot take it then).
     @discardableResult
     public func emit(_ event: String, args: [JSONValue]) -> Int {
         let targets = sockets
         guard !targets.isEmpty else { return 0 }
         let packet = SocketIOPacket(.event, namespace: namespace.name, data: .array([.string(event)] + args))
         let frames = SocketIOPacketEncoder.encode(packet).enginePackets
-        guard isVolatile else {
-            for socket in targets { socket.client.session.send(frames) }
-            return targets.count
+        for socket in targets {
+            if isVolatile { socket.client.session.sendVolatile(frames) } else { socket.client.session.send(frames) }
         }
-        return targets.reduce(0) { $0 + ($1.client.session.sendVolatile(frames) ? 1 : 0) }
+        return targets.count
     }
 }

@@ -49,8 +49,8 @@ final class Client: EngineSessionDelegate {
         session.send(SocketIOPacketEncoder.encode(packet).enginePackets)
     }
 
-    /// `volatile`: sent only if the client can take it now; returns whether it was.
-    func sendVolatile(_ packet: SocketIOPacket) -> Bool {
+    /// `volatile`: sent only if the client can take it now.
+    func sendVolatile(_ packet: SocketIOPacket) {
         session.sendVolatile(SocketIOPacketEncoder.encode(packet).enginePackets)
     }
 

@@ -113,11 +113,10 @@ public final class Socket: Sendable {
     }
 
     /// socket.io's `socket.volatile.emit`: dropped, not queued, when the client cannot take it now (a WebSocket whose
-    /// buffer is full, a polling client with no request waiting). Returns whether it was sent.
-    @discardableResult
-    public func emitVolatile(_ event: String, args: [JSONValue]) -> Bool {
-        guard isConnected else { return false }
-        return client.sendVolatile(SocketIOPacket(.event, namespace: namespace.name, data: .array([.string(event)] + args)))
+    /// buffer is full, a polling client with no request waiting).
+    public func emitVolatile(_ event: String, args: [JSONValue]) {
+        guard isConnected else { return }
+        client.sendVolatile(SocketIOPacket(.event, namespace: namespace.name, data: .array([.string(event)] + args)))
     }
 
     /// Emits and waits for the client's acknowledgement.
