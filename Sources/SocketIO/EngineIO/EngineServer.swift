@@ -34,8 +34,8 @@ final class EngineServer: Sendable {
     /// Closes every session (reason `server shutting down`); held polls are answered at once.
     func closeAll() {
         let all = sessions.withLock { Array($0.values) }
-        // On each session's loop, after what was sent to it before (the results of the handlers that just finished).
-        for session in all { session.eventLoop.execute { session.close(reason: .serverShuttingDown) } }
+        // Each closes on its own loop, after what was sent to it before (the results of the handlers that just finished).
+        for session in all { session.close(reason: .serverShuttingDown) }
     }
 
     // MARK: Request verification
@@ -60,11 +60,8 @@ final class EngineServer: Sendable {
         let forceBase64 = query["b64"] == "1" || query["b64"] == "true"
         if let sid = query["sid"] {
             guard let session = sessions.withLock({ $0[sid] }) else { return .failure(.unknownSession) }
-            if session.isClosed, method != .get { return .failure(.unknownSession) }
             guard session.version == version else { return .failure(.badRequest) }
-            // Polling requests belong to a polling session; a WebSocket may only come to upgrade one.
-            if transport == .polling, session.isWebSocket { return .failure(.badRequest) }
-            if transport == .websocket, session.isWebSocket { return .failure(.badRequest) }
+            // Whether the session takes this request now (polling, upgrading, closed) it decides on its own loop.
             return .success(RequestParameters(version: version, transport: transport, session: session, forceBase64: forceBase64))
         }
         guard method == .get else { return .failure(.badHandshakeMethod) }
@@ -73,17 +70,17 @@ final class EngineServer: Sendable {
 
     // MARK: Sessions
 
-    private func openSession(version: EngineProtocolVersion, transport: EngineSession.Transport, handshake: HandshakeRequest) -> EngineSession {
+    /// `transport`: the WebSocket of a session opened over WebSocket, whose loop the session takes; nil for polling.
+    private func openSession(version: EngineProtocolVersion, transport: WebSocketSink?, on eventLoop: any EventLoop,
+                             handshake: HandshakeRequest) -> EngineSession {
         let session = EngineSession(
             id: SessionID.make(), version: version, transport: transport, handshake: handshake, options: options,
-            eventLoop: eventLoops.next(), logger: logger,
+            eventLoop: eventLoop, logger: logger,
             onClose: { [weak self] session in self?.sessions.withLock { _ = $0.removeValue(forKey: session.id) } }
         )
         sessions.withLock { $0[session.id] = session }
-        let upgrades = transport.isPolling && options.transports.contains(.websocket) ? ["websocket"] : []
-        session.send([session.openPacket(upgrades: upgrades)])
-        session.setDelegate(makeDelegate(session))
-        session.scheduleHeartbeat()
+        let upgrades = transport == nil && options.transports.contains(.websocket) ? ["websocket"] : []
+        session.start(upgrades: upgrades) { [makeDelegate] in makeDelegate(session) }
         logger.debug("engine session opened", metadata: ["engine.sid": .string(session.id), "eio": "\(version.rawValue)"])
         return session
     }
@@ -94,7 +91,8 @@ final class EngineServer: Sendable {
     func handlePolling(_ request: Request, parameters: RequestParameters, handshake: @autoclosure () -> HandshakeRequest) async -> Response {
         var request = request
         guard let session = parameters.session else {
-            let session = openSession(version: parameters.version, transport: .polling, handshake: handshake())
+            let session = openSession(
+                version: parameters.version, transport: nil, on: eventLoops.next(), handshake: handshake())
             return await pollResponse(session: session, forceBase64: parameters.forceBase64)
         }
         switch request.method {
@@ -108,7 +106,7 @@ final class EngineServer: Sendable {
                 session.close(reason: .transportError)
                 return Response(status: .contentTooLarge)
             }
-            if let error = session.receivePost(Array(body.readableBytesView)) {
+            if let error = await session.receivePost(Array(body.readableBytesView)) {
                 return Self.errorResponse(error)
             }
             return Response(
@@ -143,22 +141,13 @@ final class EngineServer: Sendable {
 
     /// Sets up an upgraded connection's pipeline for what ``webSocketAdmission(for:channel:)`` decided, on its event loop.
     func serveWebSocket(_ admission: WebSocketAdmission, on channel: any Channel) throws {
+        let sink = WebSocketSink(channel: channel, limit: options.maxOutboundBufferBytes)
         guard case .admitted(let parameters, let handshake) = admission else {
-            Self.closeAtOnce(channel)
+            sink.refuse()
             return
         }
-        let sink = WebSocketSink(channel: channel, limit: options.maxOutboundBufferBytes)
-        let session: EngineSession
-        if let existing = parameters.session {
-            // The session closed or another probe started since the request head was checked.
-            guard existing.beginUpgrade(with: sink) else {
-                Self.closeAtOnce(channel)
-                return
-            }
-            session = existing
-        } else {
-            session = openSession(version: parameters.version, transport: .webSocket(sink), handshake: handshake)
-        }
+        let session = parameters.session ?? openSession(
+            version: parameters.version, transport: sink, on: channel.eventLoop, handshake: handshake)
         sink.setOverflowHandler { [weak session] in session?.closeForOverflow() }
         try channel.pipeline.syncOperations.addHandlers([
             NIOWebSocketFrameAggregator(
@@ -166,20 +155,7 @@ final class EngineServer: Sendable {
                 maxAccumulatedFrameSize: options.webSocketFrameLimit),
             EngineWebSocketHandler(session: session, sink: sink, messageLimit: options.maxHttpBufferSize),
         ])
-    }
-
-    private static func closeAtOnce(_ channel: any Channel) {
-        var code = channel.allocator.buffer(capacity: 2)
-        code.write(webSocketErrorCode: .normalClosure)
-        channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .connectionClose, data: code)).whenComplete { _ in
-            channel.close(promise: nil)
-        }
-    }
-}
-
-extension EngineSession.Transport {
-    var isPolling: Bool {
-        if case .polling = self { return true }
-        return false
+        // A session that cannot upgrade now (closed, upgraded, probing already) closes the WebSocket at once.
+        if parameters.session != nil { session.beginUpgrade(with: sink) }
     }
 }

@@ -2,77 +2,53 @@ import JSONCore
 import Logging
 import NIOCore
 import NIOWebSocket
-import Synchronization
 
-/// What the layer above Engine.IO hears from a session.
+/// What the layer above Engine.IO hears from a session, on the session's event loop.
 protocol EngineSessionDelegate: AnyObject, Sendable {
-    /// A message packet's payload, in arrival order, from the transport that read it; synchronous, so a session
-    /// holds no task: it must return quickly, and a delegate with async work holds back what follows (``Client``).
+    /// A message packet's payload, in arrival order; synchronous, so a session holds no task: a delegate with async
+    /// work queues it (see ``SerialTaskQueue``).
     func engineSession(_ session: EngineSession, didReceive payload: EnginePacket.Payload)
     /// The session ended; called once.
     func engineSessionDidClose(_ session: EngineSession, reason: EngineCloseReason)
 }
 
-/// One Engine.IO session: its transport (long-polling, WebSocket, or polling while it upgrades),
-/// the packets waiting for the next poll, and its heartbeat.
+/// One Engine.IO session: runs its ``EngineSessionStateMachine``, its timers and its delegate on one event loop.
 ///
-/// All mutable state sits behind one lock, taken briefly and never across an `await`, so any thread may
-/// send to a session while its own transport task reads from it.
+/// The loop is fixed when the session is created: a WebSocket session's is its channel's; a polling session's is
+/// picked at the handshake, and a WebSocket that upgrades it hops to it. Every entry point may be called from any
+/// thread: it runs inline on the loop, or hops there once. One loop orders everything the session hears (a pong
+/// cannot overtake the ping's timeout being armed; a poll and the probe's frames are handled one after the other), and
+/// no lock guards its state.
 final class EngineSession: Sendable {
-    enum Transport: Sendable {
-        case polling
-        case webSocket(WebSocketSink)
-    }
+    typealias StateMachine = EngineSessionStateMachine<EventLoopPromise<EnginePollOutcome>, WebSocketSink>
 
-    /// What a poll request gets back.
-    enum PollOutcome: Sendable {
-        case packets([EnginePacket])
-        /// The request is not allowed now (overlapping poll, session upgraded or closed).
-        case refused(EngineHTTPError)
-    }
+    /// How long a held poll waits after `pong probe` for the upgrade before it is answered with a noop (socket.io's
+    /// "fast upgrade" check interval): a poll sent just before `upgrade` is refused rather than answered.
+    static let fastUpgradeDelay = TimeAmount.milliseconds(100)
 
-    private struct State {
-        var isClosed = false
-        /// A client that closes over POST may have its last GET still in flight: that GET gets a
-        /// noop once, as it would had it arrived first, instead of an error.
-        var answerForLatePoll: EnginePacket?
-        var transport: Transport
-        /// A WebSocket that is probing to replace polling.
-        var probe: WebSocketSink?
-        var outbox: [EnginePacket] = []
-        /// Payload bytes in `outbox`, bounded by `maxOutboundBufferBytes`.
-        var outboxBytes = 0
-
-        /// What one poll carries: at most ``EngineSession/maxPacketsPerPoll`` packets, the rest wait for the next.
-        mutating func takePollBatch() -> [EnginePacket] {
-            let batch = Array(outbox.prefix(EngineSession.maxPacketsPerPoll))
-            outbox.removeFirst(batch.count)
-            outboxBytes -= batch.reduce(0) { $0 + $1.payloadBytes }
-            return batch
-        }
-        var pendingPoll: CheckedContinuation<PollOutcome, Never>?
-        var postInProgress = false
-        var heartbeat: Scheduled<Void>?
-        var upgradeTimer: Scheduled<Void>?
+    /// The session's loop-confined state.
+    private struct LoopState {
+        var machine: StateMachine
         var delegate: (any EngineSessionDelegate)?
+        var heartbeat: Scheduled<Void>?
+        var upgradeTimeout: Scheduled<Void>?
+        var fastUpgrade: Scheduled<Void>?
     }
-
-    /// Packets per poll response: python-engineio's clients refuse a payload of more than 16 ("Too many packets in
-    /// payload") and drop the connection.
-    static let maxPacketsPerPoll = 16
 
     let id: String
     let version: EngineProtocolVersion
     let handshake: HandshakeRequest
     private let timing: SocketIOOptions
-    /// Where the session's timers run (and, for a WebSocket, where its channel lives).
+    /// Where the session's state, timers and delegate calls live.
     let eventLoop: any EventLoop
-    private let state: Mutex<State>
+    private let state: NIOLoopBoundBox<LoopState>
     private let onClose: @Sendable (EngineSession) -> Void
     let logger: Logger
 
+    /// `transport`: the WebSocket of a session opened over WebSocket (then `eventLoop` must be its channel's), or nil
+    /// for long-polling.
     init(
-        id: String, version: EngineProtocolVersion, transport: Transport, handshake: HandshakeRequest,
+        id: String, version: EngineProtocolVersion, transport: WebSocketSink?, handshake: HandshakeRequest,
         options: SocketIOOptions, eventLoop: any EventLoop, logger: Logger,
         onClose: @escaping @Sendable (EngineSession) -> Void
     ) {
@@ -81,25 +57,33 @@ final class EngineSession: Sendable {
         self.handshake = handshake
         self.timing = options
         self.eventLoop = eventLoop
-        self.state = Mutex(State(transport: transport))
+        let machine = StateMachine(transport: transport, version: version, outboxLimit: options.maxOutboundBufferBytes)
+        self.state = .makeBoxSendingValue(LoopState(machine: machine), eventLoop: eventLoop)
         self.onClose = onClose
         var logger = logger
         logger[metadataKey: "engine.sid"] = .string(id)
         self.logger = logger
     }
 
-    func setDelegate(_ delegate: any EngineSessionDelegate) {
-        state.withLock { $0.delegate = delegate }
+    private func onLoop(_ body: @escaping @Sendable () -> Void) {
+        if eventLoop.inEventLoop { body() } else { eventLoop.execute(body) }
     }
 
-    var isClosed: Bool { state.withLock { $0.isClosed } }
-
-    var isWebSocket: Bool {
-        state.withLock { if case .webSocket = $0.transport { true } else { false } }
+    /// Sends the open packet, then makes the delegate (which may send at once: after the open packet) and starts the
+    /// heartbeat.
+    func start(upgrades: [String], makeDelegate: @escaping @Sendable () -> any EngineSessionDelegate) {
+        let open = openPacket(upgrades: upgrades)
+        // Timed from the handshake itself, not from when the loop gets to it: clients time the same interval.
+        let opened = NIODeadline.now()
+        onLoop {
+            self.sendOnLoop([open], volatile: false)
+            self.state.value.delegate = makeDelegate()
+            self.scheduleHeartbeat(from: opened)
+        }
     }
 
     /// The open packet's JSON: what the client needs to know about this session.
-    func openPacket(upgrades: [String]) -> EnginePacket {
+    private func openPacket(upgrades: [String]) -> EnginePacket {
         var fields: [String: JSONValue] = [
             "sid": .string(id),
             "upgrades": .array(upgrades.map(JSONValue.string)),
@@ -114,49 +98,27 @@ final class EngineSession: Sendable {
 
     /// Queues packets for the client: written to the WebSocket at once, or kept for the next poll.
     func send(_ packets: [EnginePacket]) {
-        _ = send(packets, volatile: false)
+        onLoop { self.sendOnLoop(packets, volatile: false) }
     }
 
     /// Sends packets only if the client can take them now (socket.io's `volatile`): a WebSocket that is writable, or
-    /// a poll that is waiting; otherwise they are dropped. Returns whether they were sent.
-    func sendVolatile(_ packets: [EnginePacket]) -> Bool {
-        send(packets, volatile: true)
+    /// a poll that is waiting; otherwise they are dropped.
+    func sendVolatile(_ packets: [EnginePacket]) {
+        onLoop { self.sendOnLoop(packets, volatile: true) }
     }
 
-    private func send(_ packets: [EnginePacket], volatile: Bool) -> Bool {
-        var sent = true
-        var overflowed = false
-        let waiting: (CheckedContinuation<PollOutcome, Never>, [EnginePacket])? = state.withLock { state in
-            guard !state.isClosed else {
-                sent = false
-                return nil
-            }
-            switch state.transport {
-            case .webSocket(let sink):
-                guard !volatile || sink.isWritable else {
-                    sent = false
-                    return nil
-                }
-                sink.send(packets, version: version)
-                return nil
-            case .polling:
-                guard !volatile || state.pendingPoll != nil else {
-                    sent = false
-                    return nil
-                }
-                state.outbox.append(contentsOf: packets)
-                state.outboxBytes += packets.reduce(0) { $0 + $1.payloadBytes }
-                guard let poll = state.pendingPoll else {
-                    if state.outboxBytes > timing.maxOutboundBufferBytes { overflowed = true }
-                    return nil
-                }
-                state.pendingPoll = nil
-                return (poll, state.takePollBatch())
-            }
+    private func sendOnLoop(_ packets: [EnginePacket], volatile: Bool) {
+        switch state.value.machine.send(packets, volatile: volatile) {
+        case .write(let packets, let sink):
+            guard !volatile || sink.isWritable else { return }
+            sink.send(packets, version: version)
+        case .answer(let poll, let outcome):
+            poll.succeed(outcome)
+        case .none:
+            break
+        case .overflowed:
+            closeForOverflow()
         }
-        if let (poll, batch) = waiting { poll.resume(returning: .packets(batch)) }
-        if overflowed { closeForOverflow() }
-        return sent
     }
 
     /// The client stopped collecting what it is sent (a WebSocket it does not read, polls it does not make): the
@@ -171,86 +133,140 @@ final class EngineSession: Sendable {
     // MARK: Long-polling
 
     /// A GET: the queued packets, or wait until there are some (or the session ends).
-    func poll() async -> PollOutcome {
-        enum Immediate { case outcome(PollOutcome), overlap }
-        return await withCheckedContinuation { continuation in
-            let immediate: Immediate? = state.withLock { state in
-                if state.isClosed {
-                    defer { state.answerForLatePoll = nil }
-                    return .outcome(state.answerForLatePoll.map { .packets([$0]) } ?? .refused(.unknownSession))
-                }
-                guard case .polling = state.transport else { return .outcome(.refused(.badRequest)) }
-                if state.pendingPoll != nil { return .overlap }
-                if !state.outbox.isEmpty {
-                    return .outcome(.packets(state.takePollBatch()))
-                }
-                // While a WebSocket probes, answer at once so the client can pause polling and upgrade.
-                if state.probe != nil { return .outcome(.packets([EnginePacket(.noop)])) }
-                state.pendingPoll = continuation
-                return nil
+    func poll() async -> EnginePollOutcome {
+        let promise = eventLoop.makePromise(of: EnginePollOutcome.self)
+        onLoop {
+            switch self.state.value.machine.poll(promise) {
+            case .answer(let poll, let outcome):
+                poll.succeed(outcome)
+            case .hold:
+                break
+            case .holdDuringUpgrade:
+                self.armFastUpgrade()
+            case .refuseOverlap(let poll):
+                poll.succeed(.refused(.badRequest))
+                self.closeOnLoop(reason: .transportError, webSocketCode: .normalClosure, pollAnswer: EnginePacket(.close))
             }
-            switch immediate {
-            case .outcome(let outcome)?: continuation.resume(returning: outcome)
-            case .overlap?:
-                continuation.resume(returning: .refused(.badRequest))
-                close(reason: .transportError)
-            case nil: break
+        }
+        return (try? await promise.futureResult.get()) ?? .refused(.unknownSession)
+    }
+
+    /// A POST's packets, handled in order on the session's loop.
+    func receivePost(_ body: [UInt8]) async -> EngineHTTPError? {
+        let done = eventLoop.submit { () -> EngineHTTPError? in
+            if let refusal = self.state.value.machine.admitPost() { return refusal }
+            let packets: [EnginePacket]
+            do {
+                packets = try EnginePayloadCodec.decode(body, version: self.version)
+            } catch {
+                self.logger.debug("undecodable polling payload", metadata: ["error": "\(error)"])
+                self.closeOnLoop(reason: .parseError, webSocketCode: .normalClosure, pollAnswer: EnginePacket(.close))
+                return .badRequest
+            }
+            for packet in packets { self.receiveOnLoop(packet, from: .post) }
+            return nil
+        }
+        do {
+            return try await done.get()
+        } catch {
+            return .unknownSession  // the event loop is shutting down
+        }
+    }
+
+    // MARK: WebSocket
+
+    /// A packet read from `sink`'s WebSocket: the session's transport, a probe, or one that is no longer either.
+    func receive(_ packet: EnginePacket, from sink: WebSocketSink) {
+        onLoop { self.receiveOnLoop(packet, from: .socket(sink)) }
+    }
+
+    /// `sink`'s connection is done (closed, failed, shutting down): the session ends if it is the transport, a probe
+    /// is dropped. Either way the close frame follows what is queued.
+    func transportEnded(_ sink: WebSocketSink, reason: EngineCloseReason, webSocketCode: WebSocketErrorCode) {
+        onLoop {
+            if self.state.value.machine.isTransport(sink) {
+                self.closeOnLoop(reason: reason, webSocketCode: webSocketCode, pollAnswer: EnginePacket(.close))
+            } else {
+                self.abandonUpgradeOnLoop(of: sink)
+            }
+            sink.close(webSocketCode)
+        }
+    }
+
+    /// A WebSocket wants to take over from polling; it is closed at once when the session cannot upgrade.
+    func beginUpgrade(with sink: WebSocketSink) {
+        onLoop {
+            switch self.state.value.machine.beginUpgrade(with: sink) {
+            case .probing: break
+            case .refused: sink.refuse(); return
+            case .refusedOnceProbeEnds: return
+            }
+            self.state.value.upgradeTimeout = self.eventLoop.scheduleTask(in: .init(self.timing.upgradeTimeout)) { [weak self] in
+                self?.abandonUpgradeOnLoop(of: sink)
             }
         }
     }
 
-    /// A POST's packets, handled in order. Overlapping POSTs break the protocol and close the session.
-    func receivePost(_ body: [UInt8]) -> EngineHTTPError? {
-        enum Admission { case admitted, refused(EngineHTTPError), overlap }
-        let admission: Admission = state.withLock { state in
-            if state.isClosed { return .refused(.unknownSession) }
-            guard case .polling = state.transport else { return .refused(.badRequest) }
-            if state.postInProgress { return .overlap }
-            state.postInProgress = true
-            return .admitted
+    private func abandonUpgradeOnLoop(of sink: WebSocketSink) {
+        guard state.value.machine.abandonUpgrade(of: sink) else { return }
+        cancelUpgradeTimers()
+        refuseWaitingWebSockets()
+        sink.close()
+        releaseHeldPoll()
+    }
+
+    private func armFastUpgrade() {
+        guard state.value.fastUpgrade == nil else { return }
+        state.value.fastUpgrade = eventLoop.scheduleTask(in: Self.fastUpgradeDelay) { [weak self] in
+            guard let self else { return }
+            self.state.value.fastUpgrade = nil
+            self.releaseHeldPoll()
         }
-        switch admission {
-        case .admitted: break
-        case .refused(let error): return error
-        case .overlap:
-            close(reason: .transportError)
-            return .badRequest
-        }
-        defer { state.withLock { $0.postInProgress = false } }
-        let packets: [EnginePacket]
-        do {
-            packets = try EnginePayloadCodec.decode(body, version: version)
-        } catch {
-            logger.debug("undecodable polling payload", metadata: ["error": "\(error)"])
-            close(reason: .parseError)
-            return .badRequest
-        }
-        for packet in packets { receive(packet) }
-        return nil
+    }
+
+    private func refuseWaitingWebSockets() {
+        for sink in state.value.machine.refusalsOnceProbeEnded() { sink.refuse() }
+    }
+
+    private func releaseHeldPoll() {
+        if case let (poll, outcome)? = state.value.machine.releaseHeldPoll() { poll.succeed(outcome) }
+    }
+
+    private func cancelUpgradeTimers() {
+        state.value.upgradeTimeout?.cancel()
+        state.value.upgradeTimeout = nil
+        state.value.fastUpgrade?.cancel()
+        state.value.fastUpgrade = nil
     }
 
     // MARK: Incoming packets (both transports)
 
-    func receive(_ packet: EnginePacket) {
-        switch packet.kind {
-        case .message:
-            let delegate = state.withLock { $0.isClosed ? nil : $0.delegate }
-            delegate?.engineSession(self, didReceive: packet.payload ?? .text(""))
-        case .ping:
-            guard version == .v3 else {
-                // v4 heartbeats go server → client; a client ping is a protocol error.
-                close(reason: .transportError)
-                return
-            }
-            send([EnginePacket(.pong, packet.payload)])
+    private func receiveOnLoop(_ packet: EnginePacket, from origin: StateMachine.Origin) {
+        switch state.value.machine.receive(packet, from: origin) {
+        case .deliver(let payload):
+            state.value.delegate?.engineSession(self, didReceive: payload)
+        case .pong(let payload):
+            sendOnLoop([EnginePacket(.pong, payload)], volatile: false)
             scheduleHeartbeat()
-        case .pong:
-            if version == .v4 { scheduleHeartbeat() }
-        case .close:
-            // The client is leaving: a held poll is released with a noop, as the reference server does.
-            close(reason: .transportClose, releasingPollWith: EnginePacket(.noop))
-        case .open, .upgrade, .noop:
+        case .heartbeatAnswered:
+            scheduleHeartbeat()
+        case .close(let reason, let pollAnswer):
+            closeOnLoop(reason: reason, webSocketCode: .normalClosure, pollAnswer: pollAnswer)
+        case .none:
             break
+        case .probe(.answer(let sink)):
+            sink.send([EnginePacket(.pong, .text("probe"))], version: version)
+            armFastUpgrade()
+        case .probe(.upgraded(let sink, let waiting, let stalePoll)):
+            cancelUpgradeTimers()
+            sink.send(waiting, version: version)
+            stalePoll?.succeed(.refused(.badRequest))
+            refuseWaitingWebSockets()
+        case .probe(.abandon(let sink)):
+            cancelUpgradeTimers()
+            sink.close()
+            refuseWaitingWebSockets()
+            releaseHeldPoll()
         }
     }
 
@@ -258,131 +274,56 @@ final class EngineSession: Sendable {
 
     /// Starts (or restarts) the heartbeat: v4 pings after `pingInterval` and expects a pong within
     /// `pingTimeout`; v3 expects the client's own ping within `pingInterval + pingTimeout`.
-    func scheduleHeartbeat() {
-        let task: Scheduled<Void>
+    private func scheduleHeartbeat(from start: NIODeadline = .now()) {
+        guard !state.value.machine.isClosed else { return }
+        state.value.heartbeat?.cancel()
         switch version {
         case .v4:
-            task = eventLoop.scheduleTask(in: .init(timing.pingInterval)) { [weak self] in self?.sendPing() ?? () }
+            state.value.heartbeat = eventLoop.scheduleTask(deadline: start + .init(timing.pingInterval)) { [weak self] in
+                self?.sendPing()
+            }
         case .v3:
-            task = eventLoop.scheduleTask(in: .init(timing.pingInterval + timing.pingTimeout)) { [weak self] in
-                self?.close(reason: .pingTimeout) ?? ()
+            state.value.heartbeat = eventLoop.scheduleTask(deadline: start + .init(timing.pingInterval + timing.pingTimeout)) { [weak self] in
+                self?.closeOnLoop(reason: .pingTimeout, webSocketCode: .normalClosure, pollAnswer: EnginePacket(.close))
             }
         }
-        replaceHeartbeat(with: task)
     }
 
+    /// On the loop, so the timeout is armed before the pong can be handled.
     private func sendPing() {
-        send([EnginePacket(.ping)])
-        let timeout = eventLoop.scheduleTask(in: .init(timing.pingTimeout)) { [weak self] in
-            self?.close(reason: .pingTimeout) ?? ()
+        sendOnLoop([EnginePacket(.ping)], volatile: false)
+        guard !state.value.machine.isClosed else { return }
+        state.value.heartbeat = eventLoop.scheduleTask(in: .init(timing.pingTimeout)) { [weak self] in
+            self?.closeOnLoop(reason: .pingTimeout, webSocketCode: .normalClosure, pollAnswer: EnginePacket(.close))
         }
-        replaceHeartbeat(with: timeout)
-    }
-
-    private func replaceHeartbeat(with task: Scheduled<Void>) {
-        let (previous, closed) = state.withLock { state in
-            let previous = state.heartbeat
-            if !state.isClosed { state.heartbeat = task }
-            return (previous, state.isClosed)
-        }
-        previous?.cancel()
-        if closed { task.cancel() }
-    }
-
-    // MARK: Upgrade
-
-    /// A WebSocket wants to take over from polling; returns false when the session cannot upgrade.
-    func beginUpgrade(with sink: WebSocketSink) -> Bool {
-        let timer = eventLoop.scheduleTask(in: .init(timing.upgradeTimeout)) { [weak self] in
-            self?.abandonUpgrade(of: sink) ?? ()
-        }
-        let accepted = state.withLock { state in
-            guard !state.isClosed, case .polling = state.transport, state.probe == nil else { return false }
-            state.probe = sink
-            state.upgradeTimer = timer
-            return true
-        }
-        if !accepted { timer.cancel() }
-        return accepted
-    }
-
-    /// The probe's packets: `ping probe` → `pong probe` (and a noop to release a held poll), `upgrade`
-    /// → the WebSocket becomes the transport and gets everything queued meanwhile.
-    func receiveOnProbe(_ packet: EnginePacket, sink: WebSocketSink) {
-        switch packet.kind {
-        case .ping where packet.payload == .text("probe"):
-            sink.send([EnginePacket(.pong, .text("probe"))], version: version)
-            let poll: CheckedContinuation<PollOutcome, Never>? = state.withLock { state in
-                defer { state.pendingPoll = nil }
-                return state.pendingPoll
-            }
-            poll?.resume(returning: .packets([EnginePacket(.noop)]))
-        case .upgrade:
-            let (poll, timer): (CheckedContinuation<PollOutcome, Never>?, Scheduled<Void>?) = state.withLock { state in
-                guard !state.isClosed, state.probe === sink else { return (nil, nil) }
-                state.transport = .webSocket(sink)
-                state.probe = nil
-                sink.send(state.outbox, version: version)
-                state.outbox.removeAll()
-                state.outboxBytes = 0
-                defer { state.pendingPoll = nil; state.upgradeTimer = nil }
-                return (state.pendingPoll, state.upgradeTimer)
-            }
-            timer?.cancel()
-            poll?.resume(returning: .packets([EnginePacket(.noop)]))
-        default:
-            abandonUpgrade(of: sink)
-        }
-    }
-
-    /// Drops a probe that failed or timed out; the session goes on polling.
-    func abandonUpgrade(of sink: WebSocketSink) {
-        let dropped: Scheduled<Void>?? = state.withLock { state in
-            guard state.probe === sink else { return nil }
-            state.probe = nil
-            defer { state.upgradeTimer = nil }
-            return .some(state.upgradeTimer)
-        }
-        guard let timer = dropped else { return }
-        timer?.cancel()
-        sink.close()
-    }
-
-    /// Whether `sink` is (now) this session's transport.
-    func isTransport(_ sink: WebSocketSink) -> Bool {
-        state.withLock { if case .webSocket(let current) = $0.transport { current === sink } else { false } }
     }
 
     // MARK: Closing
 
-    /// Ends the session once: releases a held poll (with a close packet unless told otherwise), closes the WebSocket (code 1009
-    /// for an oversized message), stops timers, tells the delegate and the server.
+    /// Ends the session once: answers a held poll (with a close packet unless told otherwise), closes the WebSocket
+    /// (code 1009 for an oversized message), stops timers, tells the delegate and the server.
     func close(
         reason: EngineCloseReason, webSocketCode: WebSocketErrorCode = .normalClosure,
         releasingPollWith pollAnswer: EnginePacket = EnginePacket(.close)
     ) {
-        let closed: State? = state.withLock { state in
-            guard !state.isClosed else { return nil }
-            state.isClosed = true
-            if pollAnswer.kind == .noop, state.pendingPoll == nil { state.answerForLatePoll = pollAnswer }
-            let snapshot = state
-            state.pendingPoll = nil
-            state.delegate = nil
-            state.heartbeat = nil
-            state.upgradeTimer = nil
-            state.outbox = []
-            state.outboxBytes = 0
-            return snapshot
-        }
-        guard let closed else { return }
+        onLoop { self.closeOnLoop(reason: reason, webSocketCode: webSocketCode, pollAnswer: pollAnswer) }
+    }
+
+    private func closeOnLoop(reason: EngineCloseReason, webSocketCode: WebSocketErrorCode, pollAnswer: EnginePacket) {
+        guard let closed = state.value.machine.close(releasingPollWith: pollAnswer) else { return }
         logger.debug("engine session closed", metadata: ["reason": .string(reason.rawValue)])
-        closed.heartbeat?.cancel()
-        closed.upgradeTimer?.cancel()
-        closed.pendingPoll?.resume(returning: .packets([pollAnswer]))
+        state.value.heartbeat?.cancel()
+        state.value.heartbeat = nil
+        cancelUpgradeTimers()
+        closed.heldPoll?.succeed(.packets([pollAnswer]))
         closed.probe?.close()
-        if case .webSocket(let sink) = closed.transport { sink.close(webSocketCode) }
-        closed.delegate?.engineSessionDidClose(self, reason: reason)
-        if state.withLock({ $0.answerForLatePoll != nil }) {
+        closed.webSocket?.close(webSocketCode)
+        refuseWaitingWebSockets()
+        let delegate = state.value.delegate
+        state.value.delegate = nil
+        delegate?.engineSessionDidClose(self, reason: reason)
+        if case .closed(let latePollAnswer?) = state.value.machine.state, latePollAnswer.kind == .noop {
+            // Kept a moment for the GET that may still be in flight.
             eventLoop.scheduleTask(in: .seconds(1)) { self.onClose(self) }
         } else {
             onClose(self)

@@ -69,11 +69,7 @@ final class EngineWebSocketHandler: ChannelDuplexHandler {
             endTransport(reason: .parseError, code: .protocolError)
             return
         }
-        if session.isTransport(sink) {
-            session.receive(packet)
-        } else {
-            session.receiveOnProbe(packet, sink: sink)
-        }
+        session.receive(packet, from: sink)
     }
 
     private static func decodeBinaryFrame(_ buffer: ByteBuffer, version: EngineProtocolVersion) throws(EngineDecodingError) -> EnginePacket {
@@ -123,13 +119,7 @@ final class EngineWebSocketHandler: ChannelDuplexHandler {
     /// This connection is done: the session ends if it is the session's transport, otherwise the probe is dropped.
     /// Either way the sink writes the close frame after what is already queued.
     private func endTransport(reason: EngineCloseReason, code: WebSocketErrorCode) {
-        if session.isTransport(sink) {
-            session.close(reason: reason, webSocketCode: code)
-        } else {
-            session.abandonUpgrade(of: sink)
-        }
-        // A session already closed (or a probe already dropped) has asked for its close frame before.
-        sink.close(code)
+        session.transportEnded(sink, reason: reason, webSocketCode: code)
     }
 
     // MARK: Outbound

@@ -18,6 +18,8 @@ final class WebSocketSink: Sendable {
         var flushScheduled = false
         /// Asked for by `close`; written once, by the flush that finds it set.
         var closeCode: WebSocketErrorCode?
+        /// Cut the connection once the close frame is out, without waiting for the client's answer.
+        var disconnectsAfterClose = false
         var closeWritten = false
         var overflowed = false
         var onOverflow: (@Sendable () -> Void)?
@@ -81,6 +83,16 @@ final class WebSocketSink: Sendable {
         }
     }
 
+    /// Refuses a WebSocket that never became (or probed for) a session: the close frame, then the connection at once;
+    /// some clients (Node's undici) never answer a close frame that arrives with the handshake response.
+    func refuse() {
+        schedule { pending in
+            guard pending.closeCode == nil else { return }
+            pending.closeCode = .normalClosure
+            pending.disconnectsAfterClose = true
+        }
+    }
+
     private func schedule(_ change: (inout Pending) -> Void) {
         let needsFlush = pending.withLock { pending in
             change(&pending)
@@ -94,22 +106,24 @@ final class WebSocketSink: Sendable {
     /// ``channelBecameWritable()``), then the close frame if one was asked for, and flushes once.
     private func flush() {
         let writable = channel.isWritable
-        let (frames, closeCode) = pending.withLock { pending -> ([WebSocketFrame], WebSocketErrorCode?) in
+        let (frames, closeCode, disconnects) = pending.withLock { pending -> ([WebSocketFrame], WebSocketErrorCode?, Bool) in
             defer { pending.flushScheduled = false }
             let closing = pending.closeCode != nil && !pending.closeWritten
-            guard writable || closing else { return ([], nil) }
+            guard writable || closing else { return ([], nil, false) }
             defer {
                 pending.frames.removeAll()
                 pending.bytes = 0
                 if closing { pending.closeWritten = true }
             }
-            return (pending.frames, closing ? pending.closeCode : nil)
+            return (pending.frames, closing ? pending.closeCode : nil, pending.disconnectsAfterClose)
         }
         for frame in frames { channel.write(frame, promise: nil) }
         if let closeCode {
             var data = channel.allocator.buffer(capacity: 2)
             data.write(webSocketErrorCode: closeCode)
-            channel.write(WebSocketFrame(fin: true, opcode: .connectionClose, data: data), promise: nil)
+            let written: EventLoopPromise<Void>? = disconnects ? channel.eventLoop.makePromise() : nil
+            written?.futureResult.whenComplete { [channel] _ in channel.close(promise: nil) }
+            channel.write(WebSocketFrame(fin: true, opcode: .connectionClose, data: data), promise: written)
         }
         if !frames.isEmpty || closeCode != nil { channel.flush() }
     }

@@ -56,27 +56,14 @@ final class Client: EngineSessionDelegate {
         deliver(SocketIOPacketEncoder.encode(packet).enginePackets, volatile: false)
     }
 
-    /// What the adapter hands over: a packet encoded once for all its recipients. Sent in place on the connection's
-    /// event loop, and through that loop's queue from anywhere else, so what one thread sends arrives in order.
+    /// What the adapter hands over: a packet encoded once for all its recipients. The session sends in place on its
+    /// event loop and through that loop's queue from anywhere else, so what one thread sends arrives in order.
     func deliver(_ packets: [EnginePacket], volatile: Bool) {
-        guard eventLoop.inEventLoop else {
-            eventLoop.execute { self.deliver(packets, volatile: volatile) }
-            return
-        }
         if volatile {
-            _ = session.sendVolatile(packets)
+            session.sendVolatile(packets)
         } else {
             session.send(packets)
         }
-    }
-
-    /// Closes the connection after what was sent to it before, from any thread.
-    func close(reason: EngineCloseReason) {
-        guard eventLoop.inEventLoop else {
-            eventLoop.execute { self.session.close(reason: reason) }
-            return
-        }
-        session.close(reason: reason)
     }
 
     func forget(_ socket: Socket) {

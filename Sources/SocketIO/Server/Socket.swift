@@ -165,7 +165,7 @@ public final class Socket: Sendable {
             sendPacket(SocketIOPacket(.disconnect, namespace: namespace.name))
         }
         didDisconnect(reason: .serverNamespaceDisconnect)
-        if close { client.close(reason: .forcedClose) }
+        if close { client.session.close(reason: .forcedClose) }
     }
 
     /// Detaches the socket once and runs its disconnect handlers.

@@ -1,0 +1,294 @@
+/// The rules of one Engine.IO session, as a value: which transport carries it, what waits for the next poll, the
+/// probe of an upgrade, and what is left once it closed.
+///
+/// Every event is a `mutating` method that returns what the session must do; the machine does no I/O and owns no
+/// timers, so each transition can be tested on its own. ``EngineSession`` runs it on one event loop, which orders
+/// every event (a poll, a frame, a timer) against every other.
+///
+/// `Poll` is what answers a held GET, `Socket` identifies a WebSocket (compared with `===`).
+struct EngineSessionStateMachine<Poll, Socket: AnyObject> {
+    enum State {
+        case polling(Polling)
+        case webSocket(Socket)
+        /// `latePollAnswer`: a client that closes over POST may have its last GET still in flight; that GET gets this
+        /// noop once, as it would had it arrived first, instead of an error.
+        case closed(latePollAnswer: EnginePacket?)
+    }
+
+    struct Polling {
+        var outbox: [EnginePacket] = []
+        /// Payload bytes in `outbox`, bounded by `outboxLimit`.
+        var outboxBytes = 0
+        var heldPoll: Poll?
+        /// A WebSocket that is probing to replace polling.
+        var probe: Probe?
+
+        /// What one poll carries: at most ``maxPacketsPerPoll`` packets, the rest wait for the next.
+        mutating func takeBatch() -> [EnginePacket] {
+            let batch = Array(outbox.prefix(EngineSessionStateMachine.maxPacketsPerPoll))
+            outbox.removeFirst(batch.count)
+            outboxBytes -= batch.reduce(0) { $0 + $1.payloadBytes }
+            return batch
+        }
+    }
+
+    /// Packets per poll response: python-engineio's clients refuse a payload of more than 16 ("Too many packets in
+    /// payload") and drop the connection.
+    static var maxPacketsPerPoll: Int { 16 }
+
+    struct Probe {
+        var socket: Socket
+        /// The client's `ping probe` has been answered: from here a poll is held until the upgrade refuses it or
+        /// ``releaseHeldPoll()`` lets the client pause polling. A poll can no longer win a race with the `upgrade`
+        /// packet the client sends next.
+        var answered = false
+    }
+
+    private(set) var state: State = .polling(Polling())
+    /// Other WebSockets for this session that came while a probe was under way: refused once the probe is decided, so
+    /// their close cannot overtake the probe's answers.
+    private var refusalsAfterProbe: [Socket] = []
+    let version: EngineProtocolVersion
+    let outboxLimit: Int
+
+    init(transport: Socket?, version: EngineProtocolVersion, outboxLimit: Int) {
+        self.version = version
+        self.outboxLimit = outboxLimit
+        if let transport { state = .webSocket(transport) }
+    }
+
+    var isClosed: Bool {
+        if case .closed = state { return true }
+        return false
+    }
+
+    // MARK: Sending
+
+    enum SendAction {
+        case write([EnginePacket], to: Socket)
+        case answer(Poll, EnginePollOutcome)
+        case none
+        /// More than `outboxLimit` waits for a client that does not poll: close the session.
+        case overflowed
+    }
+
+    /// `volatile`: only if the client can take it now (a waiting poll; for a WebSocket, the caller checks writability).
+    mutating func send(_ packets: [EnginePacket], volatile: Bool) -> SendAction {
+        switch state {
+        case .closed:
+            return .none
+        case .webSocket(let socket):
+            return .write(packets, to: socket)
+        case .polling(var polling):
+            guard !volatile || polling.heldPoll != nil else { return .none }
+            polling.outbox.append(contentsOf: packets)
+            polling.outboxBytes += packets.reduce(0) { $0 + $1.payloadBytes }
+            if let poll = polling.heldPoll, polling.probe?.answered != true {
+                polling.heldPoll = nil
+                let batch = polling.takeBatch()
+                state = .polling(polling)
+                return .answer(poll, .packets(batch))
+            }
+            state = .polling(polling)
+            return polling.outboxBytes > outboxLimit ? .overflowed : .none
+        }
+    }
+
+    // MARK: Long-polling
+
+    enum PollAction {
+        case answer(Poll, EnginePollOutcome)
+        case hold
+        /// Held while an answered probe is under way: until the upgrade refuses it or ``releaseHeldPoll()``.
+        case holdDuringUpgrade
+        /// A second GET while one is held breaks the protocol: refuse it and close the session.
+        case refuseOverlap(Poll)
+    }
+
+    mutating func poll(_ poll: Poll) -> PollAction {
+        switch state {
+        case .closed(let late):
+            state = .closed(latePollAnswer: nil)
+            return .answer(poll, late.map { .packets([$0]) } ?? .refused(.unknownSession))
+        case .webSocket:
+            return .answer(poll, .refused(.badRequest))
+        case .polling(var polling):
+            if polling.heldPoll != nil { return .refuseOverlap(poll) }
+            if !polling.outbox.isEmpty, polling.probe?.answered != true {
+                let batch = polling.takeBatch()
+                state = .polling(polling)
+                return .answer(poll, .packets(batch))
+            }
+            polling.heldPoll = poll
+            state = .polling(polling)
+            return polling.probe?.answered == true ? .holdDuringUpgrade : .hold
+        }
+    }
+
+    /// Whether a POST may deliver packets now.
+    func admitPost() -> EngineHTTPError? {
+        switch state {
+        case .closed: .unknownSession
+        case .webSocket: .badRequest
+        case .polling: nil
+        }
+    }
+
+    // MARK: Incoming packets
+
+    /// Where a packet came from: a POST, or a WebSocket (the transport, a probe, or a stale one).
+    enum Origin {
+        case post
+        case socket(Socket)
+    }
+
+    enum ReceiveAction {
+        case deliver(EnginePacket.Payload)
+        /// v3: answer the client's ping and expect the next one.
+        case pong(EnginePacket.Payload?)
+        /// v4: the client answered our ping.
+        case heartbeatAnswered
+        case close(EngineCloseReason, releasingPollWith: EnginePacket)
+        case none
+        case probe(ProbeAction)
+    }
+
+    enum ProbeAction {
+        /// Write `pong probe`; release a held poll shortly (``releaseHeldPoll()``) unless the upgrade comes first.
+        case answer(Socket)
+        /// The WebSocket is the transport now: write what waited to it, refuse the held poll (the client paused
+        /// polling before upgrading, so a GET held now is stale), cancel the upgrade timeout.
+        case upgraded(Socket, flush: [EnginePacket], refusing: Poll?)
+        /// Not a probe packet: drop the probe.
+        case abandon(Socket)
+    }
+
+    mutating func receive(_ packet: EnginePacket, from origin: Origin) -> ReceiveAction {
+        switch (state, origin) {
+        case (.closed, _):
+            return .none
+        case (.polling(let polling), .socket(let socket)):
+            guard let probe = polling.probe, probe.socket === socket else { return .none }
+            return .probe(receiveOnProbe(packet, polling: polling))
+        case (.webSocket(let transport), .socket(let socket)) where transport !== socket:
+            return .none
+        case (.webSocket, .post):
+            return .none
+        default:
+            break
+        }
+        switch packet.kind {
+        case .message:
+            return .deliver(packet.payload ?? .text(""))
+        case .ping:
+            // v4 heartbeats go server → client; a client ping is a protocol error.
+            return version == .v3 ? .pong(packet.payload) : .close(.transportError, releasingPollWith: EnginePacket(.close))
+        case .pong:
+            return version == .v4 ? .heartbeatAnswered : .none
+        case .close:
+            // The client is leaving: a held poll is released with a noop, as the reference server does.
+            return .close(.transportClose, releasingPollWith: EnginePacket(.noop))
+        case .open, .upgrade, .noop:
+            return .none
+        }
+    }
+
+    private mutating func receiveOnProbe(_ packet: EnginePacket, polling: Polling) -> ProbeAction {
+        guard var probe = polling.probe else { preconditionFailure("receiveOnProbe without a probe") }
+        var polling = polling
+        switch packet.kind {
+        case .ping where packet.payload == .text("probe"):
+            probe.answered = true
+            polling.probe = probe
+            state = .polling(polling)
+            return .answer(probe.socket)
+        case .upgrade:
+            state = .webSocket(probe.socket)
+            return .upgraded(probe.socket, flush: polling.outbox, refusing: polling.heldPoll)
+        default:
+            polling.probe = nil
+            state = .polling(polling)
+            return .abandon(probe.socket)
+        }
+    }
+
+    // MARK: Upgrade
+
+    enum UpgradeAdmission: Equatable {
+        case probing
+        /// Closed or upgraded already.
+        case refused
+        /// Another probe is under way: see ``refusalsOnceProbeEnded()``.
+        case refusedOnceProbeEnds
+    }
+
+    /// A WebSocket wants to take over from polling.
+    mutating func beginUpgrade(with socket: Socket) -> UpgradeAdmission {
+        guard case .polling(var polling) = state else { return .refused }
+        guard polling.probe == nil else {
+            refusalsAfterProbe.append(socket)
+            return .refusedOnceProbeEnds
+        }
+        polling.probe = Probe(socket: socket)
+        state = .polling(polling)
+        return .probing
+    }
+
+    /// The WebSockets to refuse now that no probe is under way (after an upgrade, a dropped probe, a close).
+    mutating func refusalsOnceProbeEnded() -> [Socket] {
+        if case .polling(let polling) = state, polling.probe != nil { return [] }
+        defer { refusalsAfterProbe = [] }
+        return refusalsAfterProbe
+    }
+
+    /// Answers a held poll so polling moves on: with a noop while an answered probe is under way (the client pauses
+    /// polling and sends `upgrade`; what waits goes over the WebSocket), otherwise with what waited, or a noop.
+    mutating func releaseHeldPoll() -> (Poll, EnginePollOutcome)? {
+        guard case .polling(var polling) = state, let poll = polling.heldPoll else { return nil }
+        polling.heldPoll = nil
+        var answer = [EnginePacket(.noop)]
+        if polling.probe?.answered != true, !polling.outbox.isEmpty {
+            answer = polling.takeBatch()
+        }
+        state = .polling(polling)
+        return (poll, .packets(answer))
+    }
+
+    /// Drops `socket`'s probe (it failed, closed or timed out); the session goes on polling. Returns whether it was
+    /// the probe.
+    mutating func abandonUpgrade(of socket: Socket) -> Bool {
+        guard case .polling(var polling) = state, let probe = polling.probe, probe.socket === socket else { return false }
+        polling.probe = nil
+        state = .polling(polling)
+        return true
+    }
+
+    /// Whether `socket` is the session's transport (not a probe, not a stale one).
+    func isTransport(_ socket: Socket) -> Bool {
+        if case .webSocket(let transport) = state { return transport === socket }
+        return false
+    }
+
+    // MARK: Closing
+
+    struct CloseAction {
+        var heldPoll: Poll?
+        var probe: Socket?
+        var webSocket: Socket?
+    }
+
+    /// Ends the session once; nil when it had ended already. A held poll is to be answered with `pollAnswer`.
+    mutating func close(releasingPollWith pollAnswer: EnginePacket) -> CloseAction? {
+        switch state {
+        case .closed:
+            return nil
+        case .webSocket(let socket):
+            state = .closed(latePollAnswer: nil)
+            return CloseAction(webSocket: socket)
+        case .polling(let polling):
+            let late = pollAnswer.kind == .noop && polling.heldPoll == nil ? pollAnswer : nil
+            state = .closed(latePollAnswer: late)
+            return CloseAction(heldPoll: polling.heldPoll, probe: polling.probe?.socket)
+        }
+    }
+}
