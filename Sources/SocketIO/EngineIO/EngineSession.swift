@@ -76,7 +76,7 @@ final class EngineSession: Sendable {
         // Timed from the handshake itself, not from when the loop gets to it: clients time the same interval.
         let opened = NIODeadline.now()
         onLoop {
-            self.sendOnLoop([open], volatile: false)
+            self.sendOnLoop(OutboundPackets([open]), volatile: false)
             self.state.value.delegate = makeDelegate()
             self.scheduleHeartbeat(from: opened)
         }
@@ -98,20 +98,25 @@ final class EngineSession: Sendable {
 
     /// Queues packets for the client: written to the WebSocket at once, or kept for the next poll.
     func send(_ packets: [EnginePacket]) {
-        onLoop { self.sendOnLoop(packets, volatile: false) }
+        send(OutboundPackets(packets))
+    }
+
+    /// Queues packets encoded once for every recipient (a broadcast's).
+    func send(_ outbound: OutboundPackets) {
+        onLoop { self.sendOnLoop(outbound, volatile: false) }
     }
 
     /// Sends packets only if the client can take them now (socket.io's `volatile`): a WebSocket that is writable, or
     /// a poll that is waiting; otherwise they are dropped.
-    func sendVolatile(_ packets: [EnginePacket]) {
-        onLoop { self.sendOnLoop(packets, volatile: true) }
+    func sendVolatile(_ outbound: OutboundPackets) {
+        onLoop { self.sendOnLoop(outbound, volatile: true) }
     }
 
-    private func sendOnLoop(_ packets: [EnginePacket], volatile: Bool) {
-        switch state.value.machine.send(packets, volatile: volatile) {
-        case .write(let packets, let sink):
+    private func sendOnLoop(_ outbound: OutboundPackets, volatile: Bool) {
+        switch state.value.machine.send(outbound.packets, volatile: volatile) {
+        case .write(_, let sink):
             guard !volatile || sink.isWritable else { return }
-            sink.send(packets, version: version)
+            sink.send(outbound, version: version)
         case .answer(let poll, let outcome):
             poll.succeed(outcome)
         case .none:
@@ -246,7 +251,7 @@ final class EngineSession: Sendable {
         case .deliver(let payload):
             state.value.delegate?.engineSession(self, didReceive: payload)
         case .pong(let payload):
-            sendOnLoop([EnginePacket(.pong, payload)], volatile: false)
+            sendOnLoop(OutboundPackets([EnginePacket(.pong, payload)]), volatile: false)
             scheduleHeartbeat()
         case .heartbeatAnswered:
             scheduleHeartbeat()
@@ -255,11 +260,11 @@ final class EngineSession: Sendable {
         case .none:
             break
         case .probe(.answer(let sink)):
-            sink.send([EnginePacket(.pong, .text("probe"))], version: version)
+            sink.send(OutboundPackets([EnginePacket(.pong, .text("probe"))]), version: version)
             armFastUpgrade()
         case .probe(.upgraded(let sink, let waiting, let stalePoll)):
             cancelUpgradeTimers()
-            sink.send(waiting, version: version)
+            sink.send(OutboundPackets(waiting), version: version)
             stalePoll?.succeed(.refused(.badRequest))
             refuseWaitingWebSockets()
         case .probe(.abandon(let sink)):
@@ -291,7 +296,7 @@ final class EngineSession: Sendable {
 
     /// On the loop, so the timeout is armed before the pong can be handled.
     private func sendPing() {
-        sendOnLoop([EnginePacket(.ping)], volatile: false)
+        sendOnLoop(OutboundPackets([EnginePacket(.ping)]), volatile: false)
         guard !state.value.machine.isClosed else { return }
         state.value.heartbeat = eventLoop.scheduleTask(in: .init(timing.pingTimeout)) { [weak self] in
             self?.closeOnLoop(reason: .pingTimeout, webSocketCode: .normalClosure, pollAnswer: EnginePacket(.close))

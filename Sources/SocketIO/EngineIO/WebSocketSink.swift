@@ -34,20 +34,9 @@ final class WebSocketSink: Sendable {
         self.limit = limit
     }
 
-    /// Queues packets in Engine.IO's WebSocket framing for `version`.
-    func send(_ packets: [EnginePacket], version: EngineProtocolVersion) {
-        let frames = packets.map { packet in
-            switch packet.payload {
-            case .binary(let bytes):
-                // v3 prefixes binary frames with the packet type byte; v4 sends the bare data.
-                var buffer = ByteBuffer()
-                if version == .v3 { buffer.writeInteger(packet.kind.rawValue) }
-                buffer.writeBytes(bytes)
-                return WebSocketFrame(fin: true, opcode: .binary, data: buffer)
-            default:
-                return WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(string: packet.textFrame))
-            }
-        }
+    /// Queues packets in Engine.IO's WebSocket framing for `version`, their payloads shared with other recipients.
+    func send(_ outbound: OutboundPackets, version: EngineProtocolVersion) {
+        let frames = outbound.webSocketFrames(for: version)
         var overflow: (@Sendable () -> Void)?
         schedule { pending in
             guard pending.closeCode == nil, !pending.overflowed else { return }

@@ -53,16 +53,16 @@ final class Client: EngineSessionDelegate {
 
     /// A packet for this connection alone (an ack, a CONNECT answer), in order with what the adapter delivers.
     func send(_ packet: SocketIOPacket) {
-        deliver(SocketIOPacketEncoder.encode(packet).enginePackets, volatile: false)
+        session.send(SocketIOPacketEncoder.encode(packet).enginePackets)
     }
 
     /// What the adapter hands over: a packet encoded once for all its recipients. The session sends in place on its
     /// event loop and through that loop's queue from anywhere else, so what one thread sends arrives in order.
-    func deliver(_ packets: [EnginePacket], volatile: Bool) {
+    func deliver(_ outbound: OutboundPackets, volatile: Bool) {
         if volatile {
-            session.sendVolatile(packets)
+            session.sendVolatile(outbound)
         } else {
-            session.send(packets)
+            session.send(outbound)
         }
     }
 
