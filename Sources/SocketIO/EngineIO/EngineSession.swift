@@ -143,7 +143,13 @@ final class EngineSession: Sendable {
         onLoop {
             switch self.state.value.machine.poll(promise) {
             case .answer(let poll, let outcome):
-                poll.succeed(outcome)
+                if case .refused = outcome, let sink = self.state.value.machine.webSocket {
+                    // A poll after the upgrade: refused only once what the WebSocket was sent is out (`3probe`
+                    // among it), so the client cannot see the refusal first.
+                    sink.afterQueuedWrites { poll.succeed(outcome) }
+                } else {
+                    poll.succeed(outcome)
+                }
             case .hold:
                 break
             case .holdDuringUpgrade:
@@ -265,7 +271,8 @@ final class EngineSession: Sendable {
         case .probe(.upgraded(let sink, let waiting, let stalePoll)):
             cancelUpgradeTimers()
             sink.send(OutboundPackets(waiting), version: version)
-            stalePoll?.succeed(.refused(.badRequest))
+            // After what the WebSocket was sent (`3probe`, what waited): the client sees the upgrade before the refusal.
+            if let stalePoll { sink.afterQueuedWrites { stalePoll.succeed(.refused(.badRequest)) } }
             refuseWaitingWebSockets()
         case .probe(.abandon(let sink)):
             cancelUpgradeTimers()

@@ -264,6 +264,12 @@ struct EngineSessionStateMachine<Poll, Socket: AnyObject> {
     }
 
     /// Whether `socket` is the session's transport (not a probe, not a stale one).
+    /// The WebSocket the session upgraded to, if it did.
+    var webSocket: Socket? {
+        if case .webSocket(let transport) = state { return transport }
+        return nil
+    }
+
     func isTransport(_ socket: Socket) -> Bool {
         if case .webSocket(let transport) = state { return transport === socket }
         return false

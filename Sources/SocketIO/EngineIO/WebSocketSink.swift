@@ -53,6 +53,11 @@ final class WebSocketSink: Sendable {
         if let overflow { channel.eventLoop.execute { overflow() } }
     }
 
+    /// Runs `body` on the connection's event loop once what was queued before has been written (its flush runs first).
+    func afterQueuedWrites(_ body: @escaping @Sendable () -> Void) {
+        channel.eventLoop.execute(body)
+    }
+
     /// Runs once, on the event loop, if the frames waiting for the client pass the limit.
     func setOverflowHandler(_ handler: @escaping @Sendable () -> Void) {
         pending.withLock { $0.onOverflow = handler }
