@@ -3,9 +3,10 @@ the client cannot take them now) and `disconnect(true)` closing the whole connec
 import json
 
 import requests
+import websocket
 
 from conftest import wait_until
-from gateway_support import Client, serve, write_gateway
+from gateway_support import Client, admin, serve, write_gateway
 
 POLL = "/socket.io/?EIO=4&transport=polling"
 
@@ -23,6 +24,9 @@ def server_with(start_server, tmp_path):
     write_gateway(handlers, "other", "/other", {"ping": ("return 'pong'", {"ack": "result"})})
     write_gateway(handlers, "slow", "/slow", {"n": ("return BODY", {"ack": "result"})},
                   connection="for i = 1, 3e6 do end SOCKET.reply('hello', 'first')")
+    # Admits once the test has written the gate row: the client's packets pile up meanwhile, with no clock involved.
+    write_gateway(handlers, "gated", "/gated", {"n": ("return BODY", {"ack": "result"})},
+                  connection="while not DB.gate.findOne{filter = {id = HANDSHAKE.query.gate}} do end")
     return serve(start_server, tmp_path, handlers)
 
 
@@ -62,6 +66,39 @@ def test_events_sent_with_their_connect_wait_for_it_in_order(start_server, tmp_p
     packets = polled_until(raw, 7)
     assert packets[0].startswith("40/slow,{")
     assert packets[1:] == ['42/slow,["hello","first"]'] + [f"43/slow,{i}[{i}]" for i in range(1, 6)]
+
+
+def gated_websocket(server, gate, packets):
+    """A raw Engine.IO v4 WebSocket that joins /gated (held by its connection handler) and sends `packets` at once."""
+    ws = websocket.create_connection(
+        server.url.replace("http", "ws") + f"/socket.io/?EIO=4&transport=websocket&gate={gate}", timeout=10)
+    assert ws.recv().startswith("0{")
+    ws.send("40/gated,")
+    for packet in packets:
+        ws.send(packet)
+    return ws
+
+
+def test_packets_held_back_while_joining_are_bounded(start_server, tmp_path):
+    server = server_with(start_server, tmp_path)
+    # Within the bounds (this one, and the 100 runs a socket may have pending): every event is answered, in order,
+    # once the connection handler admits.
+    within = gated_websocket(server, "g1", [f'42/gated,{i}["n",{i}]' for i in range(90)])
+    admin(server, "POST", "/admin/collections/gate/items", {"id": "g1"})
+    frames = [within.recv() for _ in range(91)]
+    assert frames[0].startswith("40/gated,{") and frames[1:] == [f"43/gated,{i}[{i}]" for i in range(90)]
+    within.close()
+    # Past it (1,000 held packets), the client is a flood: the connection is closed, not buffered without end.
+    flood = gated_websocket(server, "g2", [f'42/gated,["n",{i}]' for i in range(1_200)])
+    try:
+        while True:
+            opcode, data = flood.recv_data(control_frame=True)
+            if opcode == websocket.ABNF.OPCODE_CLOSE:
+                break
+            assert not data.startswith(b"40/gated"), "a flooding client was admitted"
+    except websocket.WebSocketConnectionClosedException:
+        pass
+    admin(server, "POST", "/admin/collections/gate/items", {"id": "g2"})  # lets the connection handler end
 
 
 def test_volatile_emits_skip_a_client_that_cannot_take_them_now(start_server, tmp_path):

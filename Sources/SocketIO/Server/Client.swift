@@ -26,6 +26,10 @@ final class Client: EngineSessionDelegate {
         var heldBack: Deque<EnginePacket.Payload> = []
     }
 
+    /// Packets a client may send while it joins a namespace before it is judged a flood and disconnected: reading
+    /// never waits for the join, so this is what bounds it.
+    static let maxHeldBackPackets = 1_000
+
     let session: EngineSession
     let version: SocketIOProtocolVersion
     private unowned let server: SocketIOServer
@@ -75,12 +79,20 @@ final class Client: EngineSessionDelegate {
     // MARK: EngineSessionDelegate
 
     func engineSession(_ session: EngineSession, didReceive payload: EnginePacket.Payload) {
-        let routeNow = state.withLock { state in
-            let waits = state.isConnecting || state.isCatchingUp
-            if waits { state.heldBack.append(payload) }
-            return !waits
+        enum Next { case route, wait, flood }
+        let next: Next = state.withLock { state in
+            guard state.isConnecting || state.isCatchingUp else { return .route }
+            guard state.heldBack.count < Self.maxHeldBackPackets else { return .flood }
+            state.heldBack.append(payload)
+            return .wait
         }
-        if routeNow { route(payload) }
+        switch next {
+        case .route: route(payload)
+        case .wait: break
+        case .flood:
+            session.logger.debug("too many packets while joining a namespace", metadata: ["limit": "\(Self.maxHeldBackPackets)"])
+            session.close(reason: .transportError)
+        }
     }
 
     func engineSessionDidClose(_ session: EngineSession, reason: EngineCloseReason) {
