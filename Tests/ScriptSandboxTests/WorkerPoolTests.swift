@@ -38,9 +38,10 @@ import Testing
         let spin = try Harness.compile("while true do end")
         let quick = try Harness.compile("return 'quick'")
         let spinFinished = Mutex(false)
-        // The spin holds one worker until its time limit; every quick run must get through on the other before then.
+        // The spin holds one worker until its time limit; every quick run must get through on the other before then
+        // (15 s: the suites run in parallel on two cores, with a build beside them on a loaded machine).
         async let stuck: HandlerOutcome = {
-            let outcome = await pool.run(spin, context: Harness.context, socket: RecordingSocket(), limits: HandlerLimits(timeout: .seconds(5)))
+            let outcome = await pool.run(spin, context: Harness.context, socket: RecordingSocket(), limits: HandlerLimits(timeout: .seconds(15)))
             spinFinished.withLock { $0 = true }
             return outcome
         }()
