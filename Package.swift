@@ -27,8 +27,9 @@ let package = Package(
         .target(name: "JSONCore"),
 
         // MARK: Wire protocol
+        /// Engine.IO v4/v3: handshake, long-polling, the WebSocket pipeline, upgrades, heartbeats; knows nothing of Socket.IO.
         .target(
-            name: "SocketIO",
+            name: "EngineIO",
             dependencies: [
                 "JSONCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -40,6 +41,19 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
+            ]
+        ),
+        /// Socket.IO v5/v4 on Engine.IO: namespaces, sockets, rooms, acks, the adapter.
+        .target(
+            name: "SocketIO",
+            dependencies: [
+                "EngineIO",
+                "JSONCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
@@ -105,6 +119,7 @@ let package = Package(
             name: "gatewayd",
             dependencies: [
                 "AdminHTTP",
+                "EngineIO",
                 "Gateway",
                 "JSONCore",
                 "Persistence",
@@ -120,6 +135,7 @@ let package = Package(
         .executableTarget(
             name: "sio-testapp",
             dependencies: [
+                "EngineIO",
                 "SocketIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -149,7 +165,8 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "JSONCoreTests", dependencies: ["JSONCore"]),
-        .testTarget(name: "SocketIOTests", dependencies: ["SocketIO"]),
+        .testTarget(name: "EngineIOTests", dependencies: ["EngineIO"]),
+        .testTarget(name: "SocketIOTests", dependencies: ["SocketIO", "EngineIO"]),
         .testTarget(name: "ScriptSandboxTests", dependencies: ["ScriptSandbox"]),
         .testTarget(name: "PersistenceTests", dependencies: ["Persistence"]),
         .testTarget(name: "AdminHTTPTests", dependencies: ["AdminHTTP"]),

@@ -7,6 +7,7 @@ import Logging
 import Persistence
 import ScriptSandbox
 import ServiceLifecycle
+import EngineIO
 import SocketIO
 
 /// What the daemon's parts share once it has started.

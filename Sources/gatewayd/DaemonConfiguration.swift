@@ -2,6 +2,7 @@ import AdminHTTP
 import Gateway
 import NIOCore
 import Logging
+import EngineIO
 import SocketIO
 
 /// Everything `gatewayd serve` runs with, resolved from defaults, `GATEWAYD_*` variables and the command line.

@@ -4,6 +4,7 @@ import Foundation
 import Gateway
 import Logging
 import ScriptSandbox
+import EngineIO
 import SocketIO
 
 /// `gatewayd serve`: the daemon. With no options it serves on port 3000 from `gatewayd.sqlite` in the
@@ -95,13 +96,13 @@ struct ServeCommand: AsyncParsableCommand {
     /// The daemon's settings; `fileDescriptorLimit` bounds the default connection cap.
     func configuration(fileDescriptorLimit: Int) -> DaemonConfiguration {
         var socketIO = SocketIOOptions()
-        socketIO.paths = path
-        socketIO.pingInterval = .milliseconds(pingInterval)
-        socketIO.pingTimeout = .milliseconds(pingTimeout)
-        socketIO.maxHttpBufferSize = maxPayload
-        socketIO.maxOutboundBufferBytes = maxOutboundBuffer
+        socketIO.engine.paths = path
+        socketIO.engine.pingInterval = .milliseconds(pingInterval)
+        socketIO.engine.pingTimeout = .milliseconds(pingTimeout)
+        socketIO.engine.maxHttpBufferSize = maxPayload
+        socketIO.engine.maxOutboundBufferBytes = maxOutboundBuffer
         socketIO.connectTimeout = .milliseconds(connectTimeout)
-        socketIO.cors = switch corsOrigin {
+        socketIO.engine.cors = switch corsOrigin {
         case []: .disabled
         case _ where corsOrigin.contains("*"): CORSPolicy(origins: .any, allowCredentials: corsCredentials)
         default: CORSPolicy(origins: .list(Set(corsOrigin)), allowCredentials: corsCredentials)

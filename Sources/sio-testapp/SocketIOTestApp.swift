@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdCore
 import JSONCore
 import Logging
+import EngineIO
 import SocketIO
 
 /// A small application on the SocketIO module, for the end-to-end protocol tests and the official
@@ -30,12 +31,11 @@ struct SocketIOTestApp: AsyncParsableCommand {
     @Flag var cors = false
 
     func run() async throws {
-        var options = SocketIOOptions()
-        options.pingInterval = .milliseconds(pingInterval)
-        options.pingTimeout = .milliseconds(pingTimeout)
-        options.connectTimeout = .milliseconds(connectTimeout)
-        options.maxHttpBufferSize = maxPayload
-        if cors { options.cors = CORSPolicy(origins: .any) }
+        var engineOptions = EngineIOOptions()
+        engineOptions.pingInterval = .milliseconds(pingInterval)
+        engineOptions.pingTimeout = .milliseconds(pingTimeout)
+        engineOptions.maxHttpBufferSize = maxPayload
+        if cors { engineOptions.cors = CORSPolicy(origins: .any) }
         let logger = Logger(label: "sio-testapp")
 
         let router = Router(context: SocketIORequestContext.self)
@@ -43,14 +43,17 @@ struct SocketIOTestApp: AsyncParsableCommand {
         let server: HTTPServerBuilder
         switch mode {
         case .engineEcho:
-            options.paths = [path ?? "/engine.io/"]
-            let engine = EngineIOServer(options: options, logger: logger) { connection, payload in
+            engineOptions.paths = [path ?? "/engine.io/"]
+            let engine = EngineIOServer(options: engineOptions, logger: logger) { connection, payload in
                 connection.send(payload)
             }
             engine.installRoutes(on: router)
             server = engine.httpServer()
         case .chat, .protocolSuite:
-            options.paths = [path ?? "/socket.io/"]
+            engineOptions.paths = [path ?? "/socket.io/"]
+            var options = SocketIOOptions()
+            options.engine = engineOptions
+            options.connectTimeout = .milliseconds(connectTimeout)
             let socketIO = SocketIOServer(options: options, logger: logger)
             if mode == .chat { ChatApp.install(on: socketIO) } else { ProtocolSuiteApp.install(on: socketIO) }
             socketIO.installRoutes(on: router)

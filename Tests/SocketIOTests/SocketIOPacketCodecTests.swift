@@ -1,4 +1,5 @@
 import JSONCore
+import EngineIO
 @testable import SocketIO
 import Testing
 

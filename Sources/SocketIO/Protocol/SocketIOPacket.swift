@@ -1,3 +1,4 @@
+import EngineIO
 import JSONCore
 
 /// One Socket.IO packet, addressed to a namespace.

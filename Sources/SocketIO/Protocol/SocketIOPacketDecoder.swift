@@ -1,3 +1,4 @@
+import EngineIO
 import JSONCore
 
 /// Decodes the Socket.IO packets of one connection, reassembling binary packets from their attachments.

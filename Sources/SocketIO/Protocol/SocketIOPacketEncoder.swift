@@ -1,3 +1,4 @@
+import EngineIO
 import JSONCore
 
 /// A packet ready for Engine.IO: a text header and, for binary packets, the attachments that follow it.

@@ -1,3 +1,4 @@
+import EngineIO
 import Hummingbird
 import HummingbirdCore
 import JSONCore

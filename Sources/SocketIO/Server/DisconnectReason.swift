@@ -1,3 +1,4 @@
+import EngineIO
 /// Why a socket left its namespace; the strings are socket.io's, which applications log and match on.
 public enum DisconnectReason: String, Sendable {
     case serverNamespaceDisconnect = "server namespace disconnect"

@@ -1,3 +1,4 @@
+import EngineIO
 import JSONCore
 import NIOCore
 import Synchronization

@@ -1,3 +1,4 @@
+import EngineIO
 import Hummingbird
 import HummingbirdCore
 import JSONCore
@@ -26,7 +27,7 @@ public final class SocketIOServer: Sendable {
         self.options = options
         self.makeAdapter = makeAdapter
         let delegateFactory = DelegateFactory()
-        self.engine = EngineServer(options: options, logger: logger, eventLoops: eventLoops) { session in
+        self.engine = EngineServer(options: options.engine, logger: logger, eventLoops: eventLoops) { session in
             delegateFactory.make(session)
         }
         delegateFactory.server.withLock { $0 = self }

@@ -10,15 +10,15 @@ import Synchronization
 /// between HTTP long-polling or WebSocket and each session.
 ///
 /// It knows nothing of Socket.IO; each new session gets a delegate from `makeDelegate`.
-final class EngineServer: Sendable {
-    let options: SocketIOOptions
+package final class EngineServer: Sendable {
+    package let options: EngineIOOptions
     let logger: Logger
     private let sessions = Mutex<[String: EngineSession]>([:])
     private let makeDelegate: @Sendable (EngineSession) -> any EngineSessionDelegate
     private let eventLoops: any EventLoopGroup
 
-    init(
-        options: SocketIOOptions, logger: Logger, eventLoops: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+    package init(
+        options: EngineIOOptions, logger: Logger, eventLoops: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         makeDelegate: @escaping @Sendable (EngineSession) -> any EngineSessionDelegate
     ) {
         self.options = options
@@ -32,7 +32,7 @@ final class EngineServer: Sendable {
     func hasSession(_ id: String) -> Bool { sessions.withLock { $0[id] != nil } }
 
     /// Closes every session (reason `server shutting down`); held polls are answered at once.
-    func closeAll() {
+    package func closeAll() {
         let all = sessions.withLock { Array($0.values) }
         // Each closes on its own loop, after what was sent to it before (the results of the handlers that just finished).
         for session in all { session.close(reason: .serverShuttingDown) }
@@ -43,14 +43,14 @@ final class EngineServer: Sendable {
     /// The Engine.IO parameters of a request, once verified.
     struct RequestParameters: Sendable {
         var version: EngineProtocolVersion
-        var transport: SocketIOOptions.Transport
+        var transport: EngineIOOptions.Transport
         var session: EngineSession?
         var forceBase64: Bool
     }
 
     /// Checks a request as the reference server does, in the same order, with the same error codes.
     func verify(method: HTTPRequest.Method, query: [String: String], isUpgrade: Bool) -> Result<RequestParameters, EngineHTTPError> {
-        guard let transportName = query["transport"], let transport = SocketIOOptions.Transport(rawValue: transportName),
+        guard let transportName = query["transport"], let transport = EngineIOOptions.Transport(rawValue: transportName),
               options.transports.contains(transport)
         else { return .failure(.unknownTransport) }
         guard let versionText = query["EIO"], let number = Int(versionText),

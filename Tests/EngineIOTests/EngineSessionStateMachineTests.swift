@@ -1,4 +1,4 @@
-@testable import SocketIO
+@testable import EngineIO
 import Testing
 
 /// The session's rules on their own: polls are numbered, WebSockets are stand-in objects.

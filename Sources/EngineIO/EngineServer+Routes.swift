@@ -5,7 +5,7 @@ import NIOHTTP1
 import NIOHTTPTypesHTTP1
 
 extension EngineServer {
-    func installRoutes<Context: RemoteAddressRequestContext>(on router: Router<Context>) {
+    package func installRoutes<Context: RemoteAddressRequestContext>(on router: Router<Context>) {
         router.add(middleware: EngineIOPollingMiddleware<Context>(server: self))
     }
 

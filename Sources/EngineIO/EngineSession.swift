@@ -4,7 +4,7 @@ import NIOCore
 import NIOWebSocket
 
 /// What the layer above Engine.IO hears from a session, on the session's event loop.
-protocol EngineSessionDelegate: AnyObject, Sendable {
+package protocol EngineSessionDelegate: AnyObject, Sendable {
     /// A message packet's payload, in arrival order; synchronous, so a session holds no task: a delegate with async
     /// work queues it (see ``SerialTaskQueue``).
     func engineSession(_ session: EngineSession, didReceive payload: EnginePacket.Payload)
@@ -19,7 +19,7 @@ protocol EngineSessionDelegate: AnyObject, Sendable {
 /// thread: it runs inline on the loop, or hops there once. One loop orders everything the session hears (a pong
 /// cannot overtake the ping's timeout being armed; a poll and the probe's frames are handled one after the other), and
 /// no lock guards its state.
-final class EngineSession: Sendable {
+package final class EngineSession: Sendable {
     typealias StateMachine = EngineSessionStateMachine<EventLoopPromise<EnginePollOutcome>, WebSocketSink>
 
     /// How long a held poll waits after `pong probe` for the upgrade before it is answered with a noop (socket.io's
@@ -35,21 +35,21 @@ final class EngineSession: Sendable {
         var fastUpgrade: Scheduled<Void>?
     }
 
-    let id: String
-    let version: EngineProtocolVersion
-    let handshake: HandshakeRequest
-    private let timing: SocketIOOptions
+    package let id: String
+    package let version: EngineProtocolVersion
+    package let handshake: HandshakeRequest
+    private let timing: EngineIOOptions
     /// Where the session's state, timers and delegate calls live.
-    let eventLoop: any EventLoop
+    package let eventLoop: any EventLoop
     private let state: NIOLoopBoundBox<LoopState>
     private let onClose: @Sendable (EngineSession) -> Void
-    let logger: Logger
+    package let logger: Logger
 
     /// `transport`: the WebSocket of a session opened over WebSocket (then `eventLoop` must be its channel's), or nil
     /// for long-polling.
     init(
         id: String, version: EngineProtocolVersion, transport: WebSocketSink?, handshake: HandshakeRequest,
-        options: SocketIOOptions, eventLoop: any EventLoop, logger: Logger,
+        options: EngineIOOptions, eventLoop: any EventLoop, logger: Logger,
         onClose: @escaping @Sendable (EngineSession) -> Void
     ) {
         self.id = id
@@ -97,18 +97,18 @@ final class EngineSession: Sendable {
     // MARK: Sending
 
     /// Queues packets for the client: written to the WebSocket at once, or kept for the next poll.
-    func send(_ packets: [EnginePacket]) {
+    package func send(_ packets: [EnginePacket]) {
         send(OutboundPackets(packets))
     }
 
     /// Queues packets encoded once for every recipient (a broadcast's).
-    func send(_ outbound: OutboundPackets) {
+    package func send(_ outbound: OutboundPackets) {
         onLoop { self.sendOnLoop(outbound, volatile: false) }
     }
 
     /// Sends packets only if the client can take them now (socket.io's `volatile`): a WebSocket that is writable, or
     /// a poll that is waiting; otherwise they are dropped.
-    func sendVolatile(_ outbound: OutboundPackets) {
+    package func sendVolatile(_ outbound: OutboundPackets) {
         onLoop { self.sendOnLoop(outbound, volatile: true) }
     }
 
@@ -314,7 +314,7 @@ final class EngineSession: Sendable {
 
     /// Ends the session once: answers a held poll (with a close packet unless told otherwise), closes the WebSocket
     /// (code 1009 for an oversized message), stops timers, tells the delegate and the server.
-    func close(
+    package func close(
         reason: EngineCloseReason, webSocketCode: WebSocketErrorCode = .normalClosure,
         releasingPollWith pollAnswer: EnginePacket = EnginePacket(.close)
     ) {

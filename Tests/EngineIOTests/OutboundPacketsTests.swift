@@ -1,6 +1,6 @@
 import NIOCore
 import NIOWebSocket
-@testable import SocketIO
+@testable import EngineIO
 import Testing
 
 @Suite struct OutboundPacketsTests {

@@ -3,7 +3,7 @@ import HummingbirdCore
 
 extension HTTPServerBuilder {
     /// HTTP/1 for the application's router, with `engine`'s WebSocket upgrade, under `limits`.
-    static func engineIO(_ engine: EngineServer, limits: HTTPLimits) -> HTTPServerBuilder {
+    package static func engineIO(_ engine: EngineServer, limits: HTTPLimits) -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
             LimitedHTTPChannel(
                 base: EngineHTTPChannel(engine: engine, idleTimeout: limits.idleTimeout, responder: responder),

@@ -1,4 +1,4 @@
-@testable import SocketIO
+@testable import EngineIO
 import Testing
 
 @Suite struct EnginePayloadCodecTests {

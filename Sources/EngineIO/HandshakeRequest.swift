@@ -37,11 +37,11 @@ public struct HandshakeRequest: Sendable {
     }
 
     /// The decoded query parameters; for a repeated name the last one wins.
-    static func queryParameters(of request: Request) -> [String: String] {
+    package static func queryParameters(of request: Request) -> [String: String] {
         queryParameters(of: request.uri)
     }
 
-    static func queryParameters(of uri: URI) -> [String: String] {
+    package static func queryParameters(of uri: URI) -> [String: String] {
         var query: [String: String] = [:]
         for (name, value) in uri.queryParameters {
             query[String(name)] = String(value)

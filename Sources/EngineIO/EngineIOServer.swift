@@ -20,7 +20,7 @@ public final class EngineIOServer: Sendable {
 
     let engine: EngineServer
 
-    public init(options: SocketIOOptions, logger: Logger = Logger(label: "engineio"), onMessage: @escaping MessageHandler) {
+    public init(options: EngineIOOptions, logger: Logger = Logger(label: "engineio"), onMessage: @escaping MessageHandler) {
         engine = EngineServer(options: options, logger: logger, eventLoops: MultiThreadedEventLoopGroup.singleton) { session in
             MessageForwarder(onMessage: onMessage)
         }

@@ -1,8 +1,8 @@
 /// Session and socket identifiers: 128 random bits, base64url without padding (22 characters).
 ///
 /// Unguessable because a session id is the only credential a polling request carries.
-enum SessionID {
-    static func make() -> String {
+package enum SessionID {
+    package static func make() -> String {
         var generator = SystemRandomNumberGenerator()
         var bytes = [UInt8](repeating: 0, count: 16)
         for index in bytes.indices { bytes[index] = generator.next() }
