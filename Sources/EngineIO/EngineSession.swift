@@ -235,8 +235,14 @@ package final class EngineSession: Sendable {
         }
     }
 
-    private func refuseWaitingWebSockets() {
-        for sink in state.value.machine.refusalsOnceProbeEnded() { sink.refuse() }
+    /// `after`: the WebSocket the session upgraded to; the refusals wait until what it was sent is out.
+    private func refuseWaitingWebSockets(after transport: WebSocketSink? = nil) {
+        let refused = state.value.machine.refusalsOnceProbeEnded()
+        guard let transport, !refused.isEmpty else {
+            for sink in refused { sink.refuse() }
+            return
+        }
+        transport.afterQueuedWrites { for sink in refused { sink.refuse() } }
     }
 
     private func releaseHeldPoll() {
@@ -271,9 +277,9 @@ package final class EngineSession: Sendable {
         case .probe(.upgraded(let sink, let waiting, let stalePoll)):
             cancelUpgradeTimers()
             sink.send(OutboundPackets(waiting), version: version)
-            // After what the WebSocket was sent (`3probe`, what waited): the client sees the upgrade before the refusal.
+            // After what the WebSocket was sent (`3probe`, what waited): the client sees the upgrade before a refusal.
             if let stalePoll { sink.afterQueuedWrites { stalePoll.succeed(.refused(.badRequest)) } }
-            refuseWaitingWebSockets()
+            refuseWaitingWebSockets(after: sink)
         case .probe(.abandon(let sink)):
             cancelUpgradeTimers()
             sink.close()
