@@ -38,17 +38,8 @@ extension JSONValue {
             bytes.append(UInt8(ascii: "{"))
             // Keys in sorted order: output is deterministic (a dictionary's own order changes from run
             // to run), and Socket.IO's `{"_placeholder":true,"num":n}` comes out as clients expect.
-            if members.count == 1, let (key, value) = members.first {
-                JSONValue.writeString(key, into: &bytes)
-                bytes.append(UInt8(ascii: ":"))
-                value.write(into: &bytes)
-                bytes.append(UInt8(ascii: "}"))
-                return
-            }
-            var first = true
-            for (key, value) in members.sorted(by: { $0.key < $1.key }) {
-                if !first { bytes.append(UInt8(ascii: ",")) }
-                first = false
+            for (index, (key, value)) in members.sorted(by: { $0.key < $1.key }).enumerated() {
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
                 JSONValue.writeString(key, into: &bytes)
                 bytes.append(UInt8(ascii: ":"))
                 value.write(into: &bytes)

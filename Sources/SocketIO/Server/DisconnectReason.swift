@@ -1,4 +1,5 @@
 import EngineIO
+
 /// Why a socket left its namespace; the strings are socket.io's, which applications log and match on.
 public enum DisconnectReason: String, Sendable {
     case serverNamespaceDisconnect = "server namespace disconnect"
@@ -10,14 +11,8 @@ public enum DisconnectReason: String, Sendable {
     case forcedClose = "forced close"
     case serverShuttingDown = "server shutting down"
 
+    /// Every Engine.IO close reason is also a Socket.IO disconnect reason, with the same text.
     init(_ reason: EngineCloseReason) {
-        switch reason {
-        case .transportClose: self = .transportClose
-        case .transportError: self = .transportError
-        case .pingTimeout: self = .pingTimeout
-        case .parseError: self = .parseError
-        case .forcedClose: self = .forcedClose
-        case .serverShuttingDown: self = .serverShuttingDown
-        }
+        self.init(rawValue: reason.rawValue)!
     }
 }

@@ -62,13 +62,8 @@ public final class InMemoryAdapter: Adapter {
         // The caller's own loop is served in place and the others in their queue's order, as a single send would be:
         // what one thread sends to a connection arrives in the order it was sent.
         for (loop, clients) in byLoop.values {
-            if loop.inEventLoop {
-                for client in clients { client.deliver(encoded, volatile: volatile) }
-            } else {
-                loop.execute {
-                    for client in clients { client.deliver(encoded, volatile: volatile) }
-                }
-            }
+            let deliver = { for client in clients { client.deliver(encoded, volatile: volatile) } }
+            if loop.inEventLoop { deliver() } else { loop.execute(deliver) }
         }
         return recipients.count
     }
