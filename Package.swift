@@ -63,7 +63,11 @@ let package = Package(
         .target(name: "CLuaShim", dependencies: ["CLua"]),
         .target(
             name: "ScriptSandbox",
-            dependencies: ["CLuaShim", "JSONCore", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "CLuaShim", "JSONCore",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         /// Micro-benchmark of the handler sandbox and its `DB` calls: `swift run -c release sandbox-bench`.
         .executableTarget(name: "sandbox-bench", dependencies: ["ScriptSandbox", "JSONCore", "Gateway", "Persistence"]),
@@ -166,7 +170,7 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "JSONCoreTests", dependencies: ["JSONCore"]),
         .testTarget(name: "EngineIOTests", dependencies: ["EngineIO"]),
-        .testTarget(name: "SocketIOTests", dependencies: ["SocketIO", "EngineIO"]),
+        .testTarget(name: "SocketIOTests", dependencies: ["SocketIO", "EngineIO", "JSONCore"]),
         .testTarget(name: "ScriptSandboxTests", dependencies: ["ScriptSandbox"]),
         .testTarget(name: "PersistenceTests", dependencies: ["Persistence"]),
         .testTarget(name: "AdminHTTPTests", dependencies: ["AdminHTTP"]),

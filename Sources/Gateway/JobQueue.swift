@@ -26,19 +26,29 @@ final class JobQueue: Sendable {
         case closed
     }
 
-    private struct State {
-        var waiting: [String: Deque<Job>] = [:]
-        var runningLanes: Set<String> = []
-        /// Accepted and not finished (waiting or running), in total and per lane.
+    /// One socket's (or hooked collection's) jobs: those waiting, and how many are accepted and not finished.
+    private struct Lane {
+        var waiting: Deque<Job> = []
         var pending = 0
-        var pendingByLane: [String: Int] = [:]
+        var running = false
+    }
+
+    private struct State {
+        /// Only lanes with pending jobs are kept.
+        var lanes: [String: Lane] = [:]
+        /// Accepted and not finished (waiting or running), in all lanes.
+        var pending = 0
         var accepting = true
 
-        mutating func finish(lane: String, count: Int) {
-            guard count > 0 else { return }
-            pending -= count
-            let left = pendingByLane[lane, default: count] - count
-            pendingByLane[lane] = left > 0 ? left : nil
+        /// The lane's running job finished (`finished` of them): the next one to start, or nil when the lane is idle.
+        mutating func next(in laneID: String, finished: Int) -> Job? {
+            pending -= finished
+            guard var lane = lanes.removeValue(forKey: laneID) else { return nil }
+            lane.pending -= finished
+            let job = lane.waiting.popFirst()
+            lane.running = job != nil
+            if lane.pending > 0 || lane.running { lanes[laneID] = lane }
+            return job
         }
     }
 
@@ -57,44 +67,45 @@ final class JobQueue: Sendable {
     /// acknowledgement it sends reaches the client before anything the job sends). `bypassingLimits` is for
     /// work that must follow what is queued whatever the load, like a disconnect handler.
     @discardableResult
-    func submit(_ job: Job, lane: String, bypassingLimits: Bool = false, whenAccepted: () -> Void = {}) -> Admission {
+    func submit(_ job: Job, lane laneID: String, bypassingLimits: Bool = false, whenAccepted: () -> Void = {}) -> Admission {
         let admission: Admission = state.withLock { state in
             if !bypassingLimits {
                 guard state.accepting else { return .closed }
                 guard state.pending < capacity else { return .queueFull }
-                guard state.pendingByLane[lane, default: 0] < maxPendingPerLane else { return .laneFull }
+                guard state.lanes[laneID]?.pending ?? 0 < maxPendingPerLane else { return .laneFull }
             }
             state.pending += 1
-            state.pendingByLane[lane, default: 0] += 1
+            state.lanes[laneID, default: Lane()].pending += 1
             return .accepted
         }
         guard admission == .accepted else { return admission }
         whenAccepted()
-        let startLane: Bool = state.withLock { state in
-            state.waiting[lane, default: []].append(job)
-            return state.runningLanes.insert(lane).inserted
+        let startsLane: Bool = state.withLock { state in
+            // The lane is still there: its pending count includes this job.
+            if state.lanes[laneID, default: Lane()].running {
+                state.lanes[laneID, default: Lane()].waiting.append(job)
+                return false
+            }
+            state.lanes[laneID, default: Lane()].running = true
+            return true
         }
-        if startLane { runLane(lane) }
+        if startsLane { run(job, lane: laneID) }
         return .accepted
     }
 
-    /// Starts the lane's jobs one after another until one finishes later than it started: its `finished` carries on.
-    private func runLane(_ lane: String) {
-        while let job = state.withLock({ state -> Job? in
-            if let job = state.waiting[lane]?.popFirst() { return job }
-            state.waiting.removeValue(forKey: lane)
-            state.runningLanes.remove(lane)
-            return nil
-        }) {
+    /// Runs `job`, then the lane's next ones one after another until one finishes later than it started: its
+    /// `finished` carries on.
+    private func run(_ first: Job, lane laneID: String) {
+        var job: Job? = first
+        while let current = job {
             let progress = JobProgress()
-            job.start {
+            current.start {
                 // Finished while `start` was still running: the loop below goes on with the lane.
                 guard progress.finish() else { return }
-                self.state.withLock { $0.finish(lane: lane, count: 1) }
-                self.runLane(lane)
+                if let next = self.state.withLock({ $0.next(in: laneID, finished: 1) }) { self.run(next, lane: laneID) }
             }
             guard progress.leaveStart() else { return }
-            state.withLock { $0.finish(lane: lane, count: 1) }
+            job = state.withLock { $0.next(in: laneID, finished: 1) }
         }
     }
 
@@ -105,10 +116,11 @@ final class JobQueue: Sendable {
         await waitUntilIdle(until: .now + grace, pollInterval: pollInterval)
         let abandoned: [Job] = state.withLock { state in
             var jobs: [Job] = []
-            for (lane, waiting) in state.waiting {
-                jobs.append(contentsOf: waiting)
-                state.finish(lane: lane, count: waiting.count)
-                state.waiting[lane] = []
+            for (laneID, lane) in state.lanes where !lane.waiting.isEmpty {
+                jobs.append(contentsOf: lane.waiting)
+                state.lanes[laneID]?.waiting = []
+                state.lanes[laneID]?.pending -= lane.waiting.count
+                state.pending -= lane.waiting.count
             }
             return jobs
         }

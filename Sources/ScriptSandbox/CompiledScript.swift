@@ -16,6 +16,10 @@ public struct CompiledScript: Sendable, Hashable {
     /// its messages, which would lose the line number; a longer name is handed to Lua as `...<tail>`, so
     /// runtime errors of a deep `handlers/…/events/x.lua` read `...events/x.lua:3: ...`.
     let luaChunkName: String
+    /// Whether a run may read `HANDSHAKE`: the script names it, or could reach a global by a computed name (`_G`,
+    /// `_ENV`, `load`). A run of any other script is not given it, which saves converting the whole handshake
+    /// (headers, query, auth) into Lua on every event.
+    let mayReadHandshake: Bool
 
     /// Lua's `LUA_IDSIZE` (60) less its terminating NUL.
     static let maxLuaChunkNameBytes = 59
@@ -42,7 +46,8 @@ public struct CompiledScript: Sendable, Hashable {
         }
         return CompiledScript(
             id: nextID.wrappingAdd(1, ordering: .relaxed).oldValue, source: source, chunkName: chunkName,
-            luaChunkName: luaChunkName)
+            luaChunkName: luaChunkName,
+            mayReadHandshake: ["HANDSHAKE", "_G", "_ENV", "load"].contains { source.contains($0) })
     }
 
     /// `name`, or `...` and as much of its tail as Lua keeps.

@@ -104,7 +104,7 @@ public final class LuaSandbox {
         let loadStatus = chunks.push(script, state: state, sandbox: sandbox)
         if loadStatus != LUA_OK {
             status = loadStatus
-        } else if prepareEnvironment(state, context: context, socket: socket) {
+        } else if prepareEnvironment(state, context: context, socket: socket, handshake: script.mayReadHandshake) {
             status = clua_pcall(state, 0, LUA_MULTRET)
         } else {
             clua_sandbox_end_run(sandbox)
@@ -139,9 +139,11 @@ public final class LuaSandbox {
         return memoryInUse > threshold ? reopen() : state
     }
 
-    /// Pushes a fresh `_ENV` with the handler globals and binds it to the function on top.
-    /// False when the context does not fit in the memory budget.
-    private func prepareEnvironment(_ state: OpaquePointer, context: HandlerContext, socket: any HandlerSocket) -> Bool {
+    /// Pushes a fresh `_ENV` with the handler globals (`HANDSHAKE` only if `handshake`) and binds it to the function
+    /// on top. False when the context does not fit in the memory budget.
+    private func prepareEnvironment(
+        _ state: OpaquePointer, context: HandlerContext, socket: any HandlerSocket, handshake: Bool
+    ) -> Bool {
         clua_sandbox_lift_cap(sandbox)
         defer { clua_sandbox_restore_cap(sandbox) }
         let pusher = JSONToLua(state: state, sandbox: sandbox)
@@ -162,8 +164,10 @@ public final class LuaSandbox {
                 try pusher.push(user)
                 clua_rawsetfield(state, environment, "USER")
             }
-            try pusher.push(context.handshake)
-            clua_rawsetfield(state, environment, "HANDSHAKE")
+            if handshake {
+                try pusher.push(context.handshake)
+                clua_rawsetfield(state, environment, "HANDSHAKE")
+            }
             clua_push_socket_table(state)
             pusher.pushString(socket.id)
             clua_rawsetfield(state, -2, "id")

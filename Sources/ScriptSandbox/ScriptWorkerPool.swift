@@ -1,3 +1,4 @@
+import DequeModule
 import Dispatch
 import Foundation
 import JSONCore
@@ -22,20 +23,8 @@ public final class ScriptWorkerPool: Sendable {
     }
 
     private struct Queue {
-        var jobs: [Job] = []
-        var head = 0
+        var jobs: Deque<Job> = []
         var closed = false
-
-        mutating func popFirst() -> Job? {
-            guard head < jobs.count else { return nil }
-            let job = jobs[head]
-            head += 1
-            if head > 64, head * 2 > jobs.count {
-                jobs.removeFirst(head)
-                head = 0
-            }
-            return job
-        }
     }
 
     private let queue = Mutex(Queue())
@@ -97,9 +86,8 @@ public final class ScriptWorkerPool: Sendable {
     public func shutdown() {
         let abandoned: [Job] = queue.withLock { queue in
             queue.closed = true
-            var jobs: [Job] = []
-            while let job = queue.popFirst() { jobs.append(job) }
-            return jobs
+            defer { queue.jobs.removeAll() }
+            return Array(queue.jobs)
         }
         for job in abandoned { job.completion(Self.shutDownOutcome) }
         for _ in 0..<workerCount { available.signal() }
@@ -118,7 +106,7 @@ public final class ScriptWorkerPool: Sendable {
         }
         while true {
             available.wait()
-            guard let job = queue.withLock({ $0.popFirst() }) else { return }
+            guard let job = queue.withLock({ $0.jobs.popFirst() }) else { return }
             let outcome = sandbox?.run(
                 job.script, context: job.context, socket: job.socket, services: job.services, limits: job.limits)
                 ?? .failure(HandlerFailure(code: .serviceUnavailable, message: "the Lua sandbox could not be opened"))

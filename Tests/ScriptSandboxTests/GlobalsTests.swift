@@ -1,5 +1,5 @@
 import JSONCore
-import ScriptSandbox
+@testable import ScriptSandbox
 import Testing
 
 @Suite struct GlobalsTests {
@@ -22,6 +22,17 @@ import Testing
         anonymous.args = []
         let bare = try Harness.run("return USER == nil, BODY == nil, #ARGS", context: anonymous)
         #expect(Harness.values(bare) == [true, true, 0])
+    }
+
+    /// `HANDSHAKE` is left out of runs of scripts that cannot name it; every way a script can still reach it works.
+    @Test func handshakeReachableByComputedName() throws {
+        #expect(try !Harness.compile("return BODY").mayReadHandshake)
+        #expect(try Harness.compile("return HANDSHAKE.address").mayReadHandshake)
+        let computed = try Harness.run("""
+            local name = "HAND" .. "SHAKE"
+            return _G[name].address, _ENV[name].query.room, load("return " .. name)().auth.token
+            """)
+        #expect(Harness.values(computed) == ["10.0.0.1", "lobby", "abc"])
     }
 
     @Test func socketFunctionsReachTheBridge() throws {

@@ -35,4 +35,10 @@ public protocol Adapter: AnyObject, Sendable {
     func localRoomSize(_ room: String) -> Int
     /// The sockets of this node that `options` selects, to act on (join, leave, disconnect, emit).
     func fetchSockets(_ options: BroadcastOptions) async -> [Socket]
+
+    /// Sends `event` to this namespace on every other node, to the servers rather than to sockets (socket.io's
+    /// `serverSideEmit`): each node hears it through ``Namespace/onServerSideEmit(_:)``, this one does not.
+    func serverSideEmit(_ event: String, args: [JSONValue])
+    /// Like ``serverSideEmit(_:args:)``, and collects every other node's answer: those that came within `timeout`.
+    func serverSideEmitWithAck(_ event: String, args: [JSONValue], timeout: Duration) async -> [[JSONValue]]
 }

@@ -62,7 +62,7 @@ public final class InMemoryAdapter: Adapter {
         // The caller's own loop is served in place and the others in their queue's order, as a single send would be:
         // what one thread sends to a connection arrives in the order it was sent.
         for (loop, clients) in byLoop.values {
-            let deliver = { for client in clients { client.deliver(encoded, volatile: volatile) } }
+            let deliver: @Sendable () -> Void = { for client in clients { client.deliver(encoded, volatile: volatile) } }
             if loop.inEventLoop { deliver() } else { loop.execute(deliver) }
         }
         return recipients.count
@@ -70,6 +70,16 @@ public final class InMemoryAdapter: Adapter {
 
     public func broadcastCounting(_ packet: SocketIOPacket, options: BroadcastOptions) async -> Int {
         broadcast(packet, options: options)
+    }
+
+    // MARK: Other nodes
+
+    /// A single process has no other node to tell.
+    public func serverSideEmit(_ event: String, args: [JSONValue]) {}
+
+    /// No other node, so no answer, at once.
+    public func serverSideEmitWithAck(_ event: String, args: [JSONValue], timeout: Duration) async -> [[JSONValue]] {
+        []
     }
 
     // MARK: Queries

@@ -6,10 +6,14 @@ import Synchronization
 public final class Namespace: Sendable {
     public typealias Middleware = @Sendable (Socket) async throws -> Void
     public typealias ConnectionHandler = @Sendable (Socket) async -> Void
+    /// Hears another node's ``serverSideEmit(_:args:)``; what it returns is this node's answer to
+    /// ``serverSideEmitWithAck(_:args:timeout:)``.
+    public typealias ServerSideListener = @Sendable (_ event: String, _ args: [JSONValue]) async -> [JSONValue]
 
     private struct State {
         var middlewares: [Middleware] = []
         var connectionHandler: ConnectionHandler?
+        var serverSideListener: ServerSideListener?
         var sockets: [String: Socket] = [:]
     }
 
@@ -58,6 +62,30 @@ public final class Namespace: Sendable {
     /// Disconnects every socket of the namespace (reason `server namespace disconnect` on both sides).
     public func disconnectSockets(close: Bool = false) {
         for socket in sockets { socket.disconnect(close: close) }
+    }
+
+    // MARK: Other nodes
+
+    /// Sends an event to this namespace on the other nodes of a cluster (not to any socket), through the adapter.
+    public func serverSideEmit(_ event: String, args: [JSONValue]) {
+        adapter.serverSideEmit(event, args: args)
+    }
+
+    /// Like ``serverSideEmit(_:args:)``, and waits at most `timeout` for the other nodes' answers.
+    public func serverSideEmitWithAck(_ event: String, args: [JSONValue], timeout: Duration) async -> [[JSONValue]] {
+        await adapter.serverSideEmitWithAck(event, args: args, timeout: timeout)
+    }
+
+    /// Sets what hears the other nodes' server-side events.
+    public func onServerSideEmit(_ listener: @escaping ServerSideListener) {
+        state.withLock { $0.serverSideListener = listener }
+    }
+
+    /// What an adapter calls when another node's server-side event arrives: the listener's answer, or nil when this
+    /// node has no listener (it gives no answer).
+    public func receiveServerSideEmit(_ event: String, args: [JSONValue]) async -> [JSONValue]? {
+        guard let listener = state.withLock({ $0.serverSideListener }) else { return nil }
+        return await listener(event, args)
     }
 
     // MARK: Membership (used by the client)

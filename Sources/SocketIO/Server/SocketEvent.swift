@@ -19,7 +19,7 @@ public struct SocketEvent: Sendable {
 public final class Acknowledgement: Sendable {
     private let socket: Socket
     private let id: Int
-    private let sent = Mutex<Bool>(false)
+    private let sent = Atomic<Bool>(false)
 
     init(socket: Socket, id: Int) {
         self.socket = socket
@@ -29,10 +29,7 @@ public final class Acknowledgement: Sendable {
     /// Sends the ack with these arguments; returns false if it was already sent.
     @discardableResult
     public func send(_ args: [JSONValue]) -> Bool {
-        let first = sent.withLock { sent in
-            defer { sent = true }
-            return !sent
-        }
+        let first = !sent.exchange(true, ordering: .acquiringAndReleasing)
         if first { socket.sendPacket(SocketIOPacket(.ack, namespace: socket.namespace.name, data: .array(args), ackId: id)) }
         return first
     }
