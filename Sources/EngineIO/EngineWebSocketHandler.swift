@@ -54,22 +54,42 @@ final class EngineWebSocketHandler: ChannelDuplexHandler {
     }
 
     private func receive(_ frame: WebSocketFrame) {
-        let data = frame.unmaskedData
         // Messages up to the frame decoder's limit are read so an oversized one is refused with a reason.
-        guard data.readableBytes <= messageLimit + 1 else {
+        guard frame.data.readableBytes <= messageLimit + 1 else {
             endTransport(reason: .transportError, code: .messageTooLarge)
             return
         }
         let packet: EnginePacket
         do {
             packet = try frame.opcode == .text
-                ? EnginePacket(textFrame: Substring(String(buffer: data)))
-                : Self.decodeBinaryFrame(data, version: session.version)
+                ? Self.decodeTextFrame(frame)
+                : Self.decodeBinaryFrame(frame.unmaskedData, version: session.version)
         } catch {
             endTransport(reason: .parseError, code: .protocolError)
             return
         }
         session.receive(packet, from: sink)
+    }
+
+    /// A text frame's packet, its payload unmasked straight into the packet's string: one copy, where NIO's
+    /// `unmaskedData` and then `String(buffer:)` would make two (text frames are most of what clients send).
+    static func decodeTextFrame(_ frame: WebSocketFrame) throws(EngineDecodingError) -> EnginePacket {
+        let data = frame.data
+        let mask = frame.maskKey
+        let count = data.readableBytes
+        func unmasked(_ byte: UInt8, at index: Int) -> UInt8 { mask.map { byte ^ $0[index % 4] } ?? byte }
+        guard let first = data.getInteger(at: data.readerIndex, as: UInt8.self).map({ unmasked($0, at: 0) }),
+              first >= UInt8(ascii: "0"), let kind = EnginePacket.Kind(rawValue: first - UInt8(ascii: "0"))
+        else { throw .invalidPacketType }
+        guard count > 1 else { return EnginePacket(kind) }
+        let text = data.withUnsafeReadableBytes { bytes in
+            // Invalid UTF-8 is repaired, as `String(buffer:)` does.
+            String(unsafeUninitializedCapacity: count - 1) { payload in
+                for index in 1..<count { payload[index - 1] = unmasked(bytes[index], at: index) }
+                return count - 1
+            }
+        }
+        return EnginePacket(kind, .text(text))
     }
 
     private static func decodeBinaryFrame(_ buffer: ByteBuffer, version: EngineProtocolVersion) throws(EngineDecodingError) -> EnginePacket {

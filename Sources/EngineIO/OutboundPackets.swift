@@ -29,8 +29,15 @@ public struct OutboundPackets: Sendable {
                 v3.writeInteger(packet.kind.rawValue)
                 v3.writeBytes(bytes)
                 return Frame(opcode: .binary, payload: ByteBuffer(bytes: bytes), v3Payload: v3)
-            default:
-                return Frame(opcode: .text, payload: ByteBuffer(string: packet.textFrame), v3Payload: nil)
+            case .text(let text):
+                // The type digit, then the text: one copy, straight into the frame.
+                var frame = ByteBuffer()
+                frame.reserveCapacity(1 + text.utf8.count)
+                frame.writeInteger(UInt8(ascii: "0") + packet.kind.rawValue)
+                frame.writeString(text)
+                return Frame(opcode: .text, payload: frame, v3Payload: nil)
+            case nil:
+                return Frame(opcode: .text, payload: ByteBuffer(integer: UInt8(ascii: "0") + packet.kind.rawValue), v3Payload: nil)
             }
         }
     }
