@@ -32,7 +32,7 @@ struct EventDispatcher: Sendable {
         let job = JobQueue.Job(
             start: { finished in
                 pool.submit(
-                    handler.script, context: connection.context(event: event.name, args: event.args, requestId: requestId),
+                    handler.script, context: connection.context(for: handler.script, event: event.name, args: event.args, requestId: requestId),
                     socket: connection.live, services: services.forRun(user: connection.user),
                     limits: settings.limits(timeoutMilliseconds: handler.timeoutMs)
                 ) { outcome in

@@ -1,6 +1,7 @@
 import JSONCore
 import ScriptSandbox
 import SocketIO
+import Synchronization
 
 /// One socket on one gateway, as its handlers see it: who the user is, how it connected, its `SOCKET`.
 ///
@@ -9,29 +10,42 @@ import SocketIO
 final class GatewayConnection: Sendable {
     let socket: Socket
     let path: String
-    let handshake: JSONValue
     let live: LiveSocket
+    /// `HANDSHAKE` as handlers see it, built the first time a handler that can read it runs: most handlers never do,
+    /// and an idle connection does not hold a second copy of its handshake.
+    private let handshakeValue = Mutex<JSONValue?>(nil)
 
     init(socket: Socket, path: String, live: LiveSocket) {
         self.socket = socket
         self.path = path
         self.live = live
-        let handshake = socket.handshake
-        self.handshake = .object([
-            "headers": .object(handshake.headers.mapValues(JSONValue.string)),
-            "query": .object(handshake.query.mapValues(JSONValue.string)),
-            "auth": handshake.auth,
-            "address": .string(handshake.address),
-            "time": .string(handshake.time),
-            "issued": .int(handshake.issued),
-            "url": .string(handshake.url),
-        ])
     }
 
     /// The claims (with `id`) of the socket's user, or nil while it is anonymous.
     var user: JSONValue? { live.user }
 
-    func context(event: String, args: [JSONValue], requestId: String = RequestID.make()) -> HandlerContext {
-        HandlerContext(args: args, event: event, requestId: requestId, gatewayPath: path, user: user, handshake: handshake)
+    /// What `script` sees of the event: `HANDSHAKE` is filled in only if the script can read it.
+    func context(for script: CompiledScript, event: String, args: [JSONValue], requestId: String = RequestID.make()) -> HandlerContext {
+        HandlerContext(
+            args: args, event: event, requestId: requestId, gatewayPath: path, user: user,
+            handshake: script.mayReadHandshake ? handshake : .object([:]))
+    }
+
+    private var handshake: JSONValue {
+        handshakeValue.withLock { value in
+            if let value { return value }
+            let handshake = socket.handshake
+            let built = JSONValue.object([
+                "headers": .object(handshake.headers.mapValues(JSONValue.string)),
+                "query": .object(handshake.query.mapValues(JSONValue.string)),
+                "auth": handshake.auth,
+                "address": .string(handshake.address),
+                "time": .string(handshake.time),
+                "issued": .int(handshake.issued),
+                "url": .string(handshake.url),
+            ])
+            value = built
+            return built
+        }
     }
 }

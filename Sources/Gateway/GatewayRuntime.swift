@@ -196,7 +196,7 @@ public final class GatewayRuntime: Service, Sendable {
             let job = JobQueue.Job(
                 start: { finished in
                     pool.submit(
-                        script, context: connection.context(event: "connection", args: []), socket: connection.live,
+                        script, context: connection.context(for: script, event: "connection", args: []), socket: connection.live,
                         services: services, limits: limits
                     ) { outcome in
                         continuation.resume(returning: .success(outcome))
@@ -243,7 +243,7 @@ public final class GatewayRuntime: Service, Sendable {
         let job = JobQueue.Job(
             start: { finished in
                 pool.submit(
-                    script, context: connection.context(event: "disconnect", args: [.string(reason.rawValue)]),
+                    script, context: connection.context(for: script, event: "disconnect", args: [.string(reason.rawValue)]),
                     socket: connection.live, services: services, limits: limits
                 ) { outcome in
                     if case .failure(let failure) = outcome {

@@ -19,7 +19,7 @@ public struct CompiledScript: Sendable, Hashable {
     /// Whether a run may read `HANDSHAKE`: the script names it, or could reach a global by a computed name (`_G`,
     /// `_ENV`, `load`). A run of any other script is not given it, which saves converting the whole handshake
     /// (headers, query, auth) into Lua on every event.
-    let mayReadHandshake: Bool
+    public let mayReadHandshake: Bool
 
     /// Lua's `LUA_IDSIZE` (60) less its terminating NUL.
     static let maxLuaChunkNameBytes = 59

@@ -1,5 +1,5 @@
 import JSONCore
-@testable import ScriptSandbox
+import ScriptSandbox
 import Testing
 
 @Suite struct GlobalsTests {
