@@ -5,6 +5,7 @@ gateway-bench.
     .venv-v5/bin/python bench/run.py            # or: make bench
     .venv-v5/bin/python bench/run.py --quick    # a fast check: shorter runs, fewer connections
     .venv-v5/bin/python bench/run.py --node-socketio BUNDLE   # Node's socket.io too (BUNDLE: see below)
+    .venv-v5/bin/python bench/run.py --generator-threads 2    # gateway-bench on 2 event loops (its --threads)
 
 Node's socket.io is the baseline teams would otherwise run. Its bundle is built here, never committed: fetch
 github:socketio/socket.io (a bare git dir), then `../shared/peers/node-socketio/setup.sh GIT_DIR OUT_DIR` makes
@@ -91,6 +92,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--connect-rate", type=float,
                    help="new connections per second while connecting (default: the generator's own, 2000/s); "
                         "it bounds idle's connect time from below")
+    p.add_argument("--generator-threads", type=int, default=1,
+                   help="event-loop threads of gateway-bench (its --threads; churn runs on one)")
     p.add_argument("--run-timeout", type=float, default=300.0,
                    help="extra seconds a generator run may take beyond warmup + duration before it is killed")
     args = p.parse_args(argv)
@@ -276,6 +279,7 @@ def generator_command(run: Run, server: Server, args: argparse.Namespace) -> lis
         "--warmup", fmt_seconds(run.warmup),
         "--server-pid", str(server.process.pid),
         "--label", server.name,
+        "--threads", str(args.generator_threads),
     ]
     if run.in_flight is not None:
         cmd += ["--in-flight", str(run.in_flight)]

@@ -4,7 +4,7 @@ import NIOWebSocket
 /// One client socket of a run: speaks Engine.IO v4 / Socket.IO v5 (or raw WebSocket echo) and reports what it
 /// measures to its `BenchRun`.
 ///
-/// Lives on the run's single event loop, like the run itself, so neither needs a lock.
+/// Lives on its shard's event loop, like the shard (`BenchRun`) itself, so neither needs a lock.
 final class BenchConnection: ChannelInboundHandler {
     typealias InboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame

@@ -50,6 +50,16 @@ struct BenchPlan: Sendable {
         return "40" + namespace + "," + auth
     }
 
+    /// Shard `index` of `count`'s part: an even split of the connections, the publishers and the connect rate.
+    func share(_ index: Int, of count: Int) -> BenchPlan {
+        func part(_ total: Int) -> Int { total / count + (index < total % count ? 1 : 0) }
+        var share = self
+        share.connections = part(connections)
+        share.publishers = part(publishers)
+        share.connectRate = connectRate / Double(count)
+        return share
+    }
+
     /// Sockets that carry the load: subscribers plus publishers in fan-out, otherwise `connections`.
     var totalConnections: Int { scenario == .fanout ? connections + publishers : connections }
 

@@ -1,13 +1,16 @@
 import NIOCore
 import NIOPosix
 
-/// The state of one benchmark run: its connections, what they measured, and the phase it is in.
+/// The state of one shard of a benchmark run (see `ShardedRun`): its connections, what they measured, and the
+/// phase it is in.
 ///
-/// Every connection and the run share one event loop, so all of this is confined to that loop: methods are only
-/// called on it (each asserts so), which is why the class can be `@unchecked Sendable` and carry no lock.
+/// The shard's connections and the shard share one event loop, so all of this is confined to that loop: methods
+/// are only called on it (each asserts so), which is why the class can be `@unchecked Sendable` and carry no lock.
 final class BenchRun: @unchecked Sendable {
     let plan: BenchPlan
     let eventLoop: EventLoop
+    /// This shard's index in the run, which names its publishers' hold in `FanoutFlowControl`.
+    let shard: Int
     let payloadBody: ByteBuffer
     let joinBody: ByteBuffer
     private let publishBodyPrefix: ByteBuffer
@@ -34,16 +37,13 @@ final class BenchRun: @unchecked Sendable {
     private var deliveries: UInt64 = 0
     private var errors: [String: Int] = [:]
     private var recordingStarted = NIODeadline.now()
+    /// Shared by every shard in fan-out, set when the load starts; nil in the other scenarios.
+    private var flowControl: FanoutFlowControl?
 
-    /// Fan-out flow control: messages published and deliveries seen since the load started, so publishers can
-    /// stop while the server still owes more than `inFlight` messages to every subscriber.
-    private var published: UInt64 = 0
-    private var delivered: UInt64 = 0
-    private var heldPublishers: [BenchConnection] = []
-
-    init(plan: BenchPlan, eventLoop: EventLoop) {
+    init(plan: BenchPlan, eventLoop: EventLoop, shard: Int) {
         self.plan = plan
         self.eventLoop = eventLoop
+        self.shard = shard
         self.payloadBody = plan.payloadBody
         self.joinBody = plan.joinBody
         self.publishBodyPrefix = plan.publishBodyPrefix
@@ -144,23 +144,18 @@ final class BenchRun: @unchecked Sendable {
         if joinedCount == joiningSubscribers { allJoined?.succeed() }
     }
 
-    func startLoad() {
+    var joinedSubscribers: Int { joinedCount }
+
+    func startLoad(flowControl: FanoutFlowControl?) {
         eventLoop.assertInEventLoop()
         isSending = true
-        published = 0
-        delivered = 0
+        self.flowControl = flowControl
         connections.filter { $0.role == .worker || $0.role == .publisher }.forEach { $0.startLoad() }
     }
 
     /// Whether a publisher may send now; if not, it is resumed once deliveries catch up.
     func mayPublish(_ publisher: BenchConnection) -> Bool {
-        let subscribers = UInt64(max(joinedCount, 1))
-        if published * subscribers > delivered + UInt64(max(plan.inFlight, 1)) * subscribers {
-            heldPublishers.append(publisher)
-            return false
-        }
-        published += 1
-        return true
+        flowControl?.mayPublish(publisher, shard: shard) ?? true
     }
 
     func publishBody() -> ByteBuffer {
@@ -196,16 +191,11 @@ final class BenchRun: @unchecked Sendable {
     }
 
     func recordDelivery(nanoseconds: UInt64) {
-        delivered += 1
         if isRecording {
             deliveries += 1
             delivery.record(nanoseconds: nanoseconds)
         }
-        if !heldPublishers.isEmpty {
-            let held = heldPublishers
-            heldPublishers.removeAll()
-            held.forEach { $0.sendLoadEvent() }
-        }
+        flowControl?.recordDelivery()
     }
 
     /// Counts a failure by kind, over the whole run (connecting and warm-up included), except while closing.
@@ -222,7 +212,7 @@ final class BenchRun: @unchecked Sendable {
         let seconds = Double((NIODeadline.now() - recordingStarted).nanoseconds) / 1e9
         return Measurement(
             seconds: seconds, completions: completions, deliveries: deliveries, connected: readyCount,
-            ack: ack.summary, result: result.summary, delivery: delivery.summary, errors: errors
+            ack: ack, result: result, delivery: delivery, errors: errors
         )
     }
 
@@ -235,16 +225,4 @@ final class BenchRun: @unchecked Sendable {
         let closing = connections.compactMap { $0.close() }
         return EventLoopFuture.andAllComplete(closing, on: eventLoop)
     }
-}
-
-/// What one run measured, handed from the event loop to the command.
-struct Measurement: Sendable {
-    let seconds: Double
-    let completions: UInt64
-    let deliveries: UInt64
-    let connected: Int
-    let ack: LatencySummary?
-    let result: LatencySummary?
-    let delivery: LatencySummary?
-    let errors: [String: Int]
 }

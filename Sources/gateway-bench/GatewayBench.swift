@@ -5,8 +5,8 @@ import NIOPosix
 
 /// `gateway-bench`: drives a Socket.IO server (gatewayd or a baseline) with one scenario and prints one JSON line.
 ///
-/// All connections share one event-loop thread, so the generator uses one core however many sockets it opens;
-/// the JSON line goes to stdout, a readable summary to stderr.
+/// The connections are split across `--threads` event-loop threads (one by default), so the generator uses that
+/// many cores however many sockets it opens; the JSON line goes to stdout, a readable summary to stderr.
 @main
 struct GatewayBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -31,6 +31,9 @@ struct GatewayBench: AsyncParsableCommand {
 
     @Option(help: "Connections carrying the load (subscribers in fanout).")
     var connections = 50
+
+    @Option(help: "Event-loop threads the connections are split across (at most --connections); churn runs on one.")
+    var threads = 1
 
     @Option(help: "Fan-out publishers, in addition to --connections.")
     var publishers = 1
@@ -76,6 +79,9 @@ struct GatewayBench: AsyncParsableCommand {
             throw ValidationError("--url must look like http://host:port")
         }
         guard connections > 0 else { throw ValidationError("--connections must be positive") }
+        guard (1...connections).contains(threads) else {
+            throw ValidationError("--threads must be between 1 and --connections (\(connections))")
+        }
         guard inFlight > 0 else { throw ValidationError("--in-flight must be positive") }
         guard duration > 0, warmup >= 0 else { throw ValidationError("--duration must be positive, --warmup not negative") }
         guard connectRate > 0 else { throw ValidationError("--connect-rate must be positive") }
@@ -89,30 +95,26 @@ struct GatewayBench: AsyncParsableCommand {
     func run() async throws {
         let plan = try makePlan()
         if scenario == .churn { return try await runChurn(plan) }
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let loop = group.next()
-        let run = BenchRun(plan: plan, eventLoop: loop)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        let run = ShardedRun(plan: plan, group: group, threads: threads)
         let rssBefore = serverPid.flatMap(ProcessMemory.residentKilobytes)
         var cpuBefore: Double?
 
         let connectStart = NIODeadline.now()
-        let connectBound = TimeAmount.seconds(Int64(Double(plan.totalConnections) / connectRate * 3) + 30)
-        try await loop.flatSubmit { run.connectAll() }.bounded(by: connectBound, on: loop, phase: "connecting").get()
+        try await run.connectAll(within: .seconds(Int64(Double(plan.totalConnections) / connectRate * 3) + 30))
         let connectSeconds = Double((NIODeadline.now() - connectStart).nanoseconds) / 1e9
-        if try await loop.submit({ run.connectedCount }).get() > 0 {
-            if scenario == .fanout {
-                try await loop.flatSubmit { run.joinSubscribers() }.bounded(by: .seconds(60), on: loop, phase: "joining the room").get()
-            }
-            loop.execute { run.startLoad() }
+        if try await run.connectedCount() > 0 {
+            if scenario == .fanout { try await run.joinSubscribers() }
+            try await run.startLoad()
             try await Task.sleep(for: .seconds(warmup))
-            try await loop.submit { run.beginRecording() }.get()
+            try await run.beginRecording()
             cpuBefore = serverPid.flatMap(ProcessCPU.seconds)
             try await Task.sleep(for: .seconds(duration))
         }
-        let measured = try await loop.submit { run.endRecording() }.get()
+        let measured = try await run.endRecording()
         let cpu = cpuBefore.flatMap { before in serverPid.flatMap(ProcessCPU.seconds).map { $0 - before } }
         let rssAfter = serverPid.flatMap(ProcessMemory.residentKilobytes)
-        try? await loop.flatSubmit { run.closeAll() }.bounded(by: .seconds(30), on: loop, phase: "closing").get()
+        try? await run.closeAll()
         try await group.shutdownGracefully()
 
         let report = makeReport(measured, connectSeconds: connectSeconds, rssBefore: rssBefore, rssAfter: rssAfter, serverCPU: cpu)
@@ -124,6 +126,7 @@ struct GatewayBench: AsyncParsableCommand {
     }
 
     /// Warm-up churn, then the measured churn between two readings of the server's RSS: what stays per connection.
+    /// Not sharded: it runs on one event loop whatever `--threads` says, and reports one generator thread.
     private func runChurn(_ plan: BenchPlan) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
@@ -187,11 +190,11 @@ struct GatewayBench: AsyncParsableCommand {
             duration_s: measured.seconds, events: measured.completions,
             throughput: Double(measured.completions) / measured.seconds,
             errors: measured.errors.values.reduce(0, +), error_kinds: measured.errors,
-            ack: measured.ack, result: measured.result, delivery: measured.delivery,
+            ack: measured.ack.summary, result: measured.result.summary, delivery: measured.delivery.summary,
             deliveries: scenario == .fanout ? measured.deliveries : nil,
             deliveries_per_s: scenario == .fanout ? Double(measured.deliveries) / measured.seconds : nil,
             connect_time_s: connectSeconds, server_rss_kb_before: rssBefore, server_rss_kb: rssAfter,
-            rss_per_conn_bytes: perConnection, generator_threads: 1,
+            rss_per_conn_bytes: perConnection, generator_threads: threads,
             server_cpu_s: serverCPU, server_cpu_us_per_unit: serverCPU.flatMap { units > 0 ? $0 * 1e6 / Double(units) : nil }
         )
     }

@@ -14,6 +14,11 @@ struct LatencyRecorder {
         histogram.reset()
     }
 
+    /// Merges another shard's distribution into this one.
+    mutating func add(_ other: LatencyRecorder) {
+        histogram.add(other.histogram)
+    }
+
     /// The JSON shape every latency takes in the report; nil when nothing was recorded.
     var summary: LatencySummary? {
         guard count > 0 else { return nil }

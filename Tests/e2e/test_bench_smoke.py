@@ -65,6 +65,23 @@ def test_fanout_delivers_to_every_subscriber(start_server, tmp_path):
     assert report["deliveries"] >= 20 * (report["events"] - 2)
 
 
+def test_fanout_on_two_threads_shares_flow_control(start_server, tmp_path):
+    server = serve(start_server, tmp_path, ROOT / "bench" / "handlers")
+    code, report = run_bench(server, "--scenario", "fanout", "--connections", 20, "--publishers", 2,
+                             "--in-flight", 1, "--duration", 1.5, "--warmup", 0.5, "--threads", 2)
+    assert code == 0 and report["errors"] == 0, report["error_kinds"]
+    assert report["generator_threads"] == 2 and report["connected"] == 22
+    # The shards' deliveries are summed and their histograms merged: one count for all 20 subscribers.
+    assert report["delivery"]["count"] == report["deliveries"]
+    assert report["deliveries"] >= 20 * (report["events"] - 4)
+
+
+def test_threads_beyond_connections_are_refused():
+    completed = subprocess.run([BIN_DIR / "gateway-bench", "--connections", "2", "--threads", "3"],
+                               capture_output=True, text=True, timeout=30)
+    assert completed.returncode != 0 and "--threads must be between 1 and --connections (2)" in completed.stderr
+
+
 def test_idle_reports_server_memory(start_server, tmp_path):
     server = serve(start_server, tmp_path, ROOT / "bench" / "handlers")
     code, report = run_bench(server, "--scenario", "idle", "--connections", 200, "--duration", 1, "--warmup", 0,

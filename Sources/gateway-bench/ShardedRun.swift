@@ -1,0 +1,66 @@
+import NIOCore
+
+/// A benchmark run split across event loops, so the generator can use more than one core: one `BenchRun` per
+/// loop with its share of the connections and of the connect rate, each confined to its loop as before. Every phase
+/// runs on all shards at once; only fan-out's flow control is shared between them, through atomics.
+struct ShardedRun: Sendable {
+    private let plan: BenchPlan
+    private let shards: [BenchRun]
+
+    init(plan: BenchPlan, group: EventLoopGroup, threads: Int) {
+        self.plan = plan
+        self.shards = (0..<threads).map { BenchRun(plan: plan.share($0, of: threads), eventLoop: group.next(), shard: $0) }
+    }
+
+    func connectAll(within bound: TimeAmount) async throws {
+        try await onEveryShard(phase: "connecting", within: bound) { $0.connectAll() }
+    }
+
+    func connectedCount() async throws -> Int {
+        try await onEveryShard { $0.connectedCount }.reduce(0, +)
+    }
+
+    func joinSubscribers() async throws {
+        try await onEveryShard(phase: "joining the room", within: .seconds(60)) { $0.joinSubscribers() }
+    }
+
+    /// Starts the load on every shard; in fan-out, with one flow control over the subscribers of all of them.
+    func startLoad() async throws {
+        var flowControl: FanoutFlowControl?
+        if plan.scenario == .fanout {
+            let joined = try await onEveryShard { $0.joinedSubscribers }.reduce(0, +)
+            flowControl = FanoutFlowControl(subscribers: joined, inFlight: plan.inFlight, loops: shards.map(\.eventLoop))
+        }
+        _ = try await onEveryShard { [flowControl] in $0.startLoad(flowControl: flowControl) }
+    }
+
+    func beginRecording() async throws {
+        _ = try await onEveryShard { $0.beginRecording() }
+    }
+
+    /// Stops the load and merges what every shard measured.
+    func endRecording() async throws -> Measurement {
+        let measured = try await onEveryShard { $0.endRecording() }
+        return measured.dropFirst().reduce(into: measured[0]) { $0.add($1) }
+    }
+
+    func closeAll() async throws {
+        try await onEveryShard(phase: "closing", within: .seconds(30)) { $0.closeAll() }
+    }
+
+    private func onEveryShard<T: Sendable>(_ work: @escaping @Sendable (BenchRun) -> T) async throws -> [T] {
+        let futures = shards.map { shard in shard.eventLoop.submit { work(shard) } }
+        var results: [T] = []
+        for future in futures { try await results.append(future.get()) }
+        return results
+    }
+
+    private func onEveryShard(
+        phase: String, within bound: TimeAmount, _ work: @escaping @Sendable (BenchRun) -> EventLoopFuture<Void>
+    ) async throws {
+        let futures = shards.map { shard in
+            shard.eventLoop.flatSubmit { work(shard) }.bounded(by: bound, on: shard.eventLoop, phase: phase)
+        }
+        for future in futures { try await future.get() }
+    }
+}
