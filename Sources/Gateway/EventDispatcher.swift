@@ -11,13 +11,26 @@ import SocketIO
 /// `ack(error)`). An event without a handler of its own runs the gateway's fallback handler if it has one. An event
 /// that cannot run is always answered — in its ack, or with `ws:error` when the client asked for no ack — never
 /// dropped silently.
-struct EventDispatcher: Sendable {
+///
+/// One per runtime, held by every socket's event handler: a class, so each socket's closure keeps a reference rather
+/// than a copy of these fields.
+final class EventDispatcher: Sendable {
     let gateways: GatewayDirectory
     let queue: JobQueue
     let pool: ScriptWorkerPool
     let services: GatewayServices
     let settings: GatewaySettings
     let logger: Logger
+
+    init(gateways: GatewayDirectory, queue: JobQueue, pool: ScriptWorkerPool, services: GatewayServices,
+         settings: GatewaySettings, logger: Logger) {
+        self.gateways = gateways
+        self.queue = queue
+        self.pool = pool
+        self.services = services
+        self.settings = settings
+        self.logger = logger
+    }
 
     /// Called as the client's packets are routed, one event at a time in arrival order; returns at once.
     func dispatch(_ event: SocketEvent, on connection: GatewayConnection) {
@@ -30,12 +43,12 @@ struct EventDispatcher: Sendable {
         let requestId = RequestID.make()
         let mode = handler.ack
         let job = JobQueue.Job(
-            start: { finished in
+            start: { [self] finished in
                 pool.submit(
                     handler.script, context: connection.context(for: handler.script, event: event.name, args: event.args, requestId: requestId),
                     socket: connection.live, services: services.forRun(user: connection.user),
                     limits: settings.limits(timeoutMilliseconds: handler.timeoutMs)
-                ) { outcome in
+                ) { [self] outcome in
                     deliver(outcome, of: event, requestId: requestId, mode: mode, on: connection)
                     if let request = connection.live.takeDisconnectRequest() {
                         connection.socket.disconnect(close: request == .connection)
@@ -43,7 +56,7 @@ struct EventDispatcher: Sendable {
                     finished()
                 }
             },
-            abandon: {
+            abandon: { [self] in
                 let failure = HandlerFailure(code: .serviceUnavailable, message: "the server shut down before the handler ran")
                 deliver(.failure(failure), of: event, requestId: requestId, mode: mode, on: connection,
                         code: GatewayErrorCode.shuttingDown.rawValue)

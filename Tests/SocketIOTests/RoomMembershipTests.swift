@@ -63,4 +63,18 @@ import Testing
         #expect(membership.size(of: "red") == 2)
         #expect(membership.size(of: "a") == 1)
     }
+
+    @Test func aSocketsOwnRoomIsImpliedAndCannotBeLeft() {
+        var membership = sample()
+        membership.remove("a", from: "a")
+        #expect(select(membership, rooms: ["a"]) == ["a"])
+        #expect(membership.rooms(of: "a") == ["a", "red"])
+        // Another socket may join a room named by a socket's id: it is then addressed with it.
+        membership.add("c", to: ["a"])
+        #expect(select(membership, rooms: ["a"]) == ["a", "c"])
+        #expect(membership.size(of: "a") == 2)
+        #expect(select(membership, rooms: ["red"], except: ["a"]) == ["b"])
+        membership.removeAll("a")
+        #expect(select(membership, rooms: ["a"]) == ["c"], "the room outlives the socket it was named after")
+    }
 }
