@@ -143,13 +143,9 @@ package final class EngineSession: Sendable {
         onLoop {
             switch self.state.value.machine.poll(promise) {
             case .answer(let poll, let outcome):
-                if case .refused = outcome, let sink = self.state.value.machine.webSocket {
-                    // A poll after the upgrade: refused only once what the WebSocket was sent is out (`3probe`
-                    // among it), so the client cannot see the refusal first.
-                    sink.afterQueuedWrites { poll.succeed(outcome) }
-                } else {
-                    poll.succeed(outcome)
-                }
+                poll.succeed(outcome)
+            case .refuseAfterWrites(let refusals):
+                self.refuseAfterWrites(refusals)
             case .hold:
                 break
             case .holdDuringUpgrade:
@@ -219,10 +215,15 @@ package final class EngineSession: Sendable {
     }
 
     private func abandonUpgradeOnLoop(of sink: WebSocketSink) {
-        guard state.value.machine.abandonUpgrade(of: sink) else { return }
+        guard let waiting = state.value.machine.abandonUpgrade(of: sink) else { return }
+        dropProbe(sink, refusing: waiting)
+    }
+
+    /// The probe ended without an upgrade: polling goes on.
+    private func dropProbe(_ probe: WebSocketSink, refusing waiting: [WebSocketSink]) {
         cancelUpgradeTimers()
-        refuseWaitingWebSockets()
-        sink.close()
+        probe.close()
+        for socket in waiting { socket.refuse() }
         releaseHeldPoll()
     }
 
@@ -235,14 +236,13 @@ package final class EngineSession: Sendable {
         }
     }
 
-    /// `after`: the WebSocket the session upgraded to; the refusals wait until what it was sent is out.
-    private func refuseWaitingWebSockets(after transport: WebSocketSink? = nil) {
-        let refused = state.value.machine.refusalsOnceProbeEnded()
-        guard let transport, !refused.isEmpty else {
-            for sink in refused { sink.refuse() }
-            return
+    /// Refuses what the machine says must wait for the upgraded WebSocket's queued writes, on the loop's next turn.
+    private func refuseAfterWrites(_ refusals: StateMachine.RefusalsAfterWrites) {
+        guard refusals.poll != nil || !refusals.webSockets.isEmpty else { return }
+        refusals.transport.afterQueuedWrites {
+            refusals.poll?.succeed(.refused(.badRequest))
+            for socket in refusals.webSockets { socket.refuse() }
         }
-        transport.afterQueuedWrites { for sink in refused { sink.refuse() } }
     }
 
     private func releaseHeldPoll() {
@@ -274,17 +274,12 @@ package final class EngineSession: Sendable {
         case .probe(.answer(let sink)):
             sink.send(OutboundPackets([EnginePacket(.pong, .text("probe"))]), version: version)
             armFastUpgrade()
-        case .probe(.upgraded(let sink, let waiting, let stalePoll)):
+        case .probe(.upgraded(let sink, let waiting, let refusals)):
             cancelUpgradeTimers()
             sink.send(OutboundPackets(waiting), version: version)
-            // After what the WebSocket was sent (`3probe`, what waited): the client sees the upgrade before a refusal.
-            if let stalePoll { sink.afterQueuedWrites { stalePoll.succeed(.refused(.badRequest)) } }
-            refuseWaitingWebSockets(after: sink)
-        case .probe(.abandon(let sink)):
-            cancelUpgradeTimers()
-            sink.close()
-            refuseWaitingWebSockets()
-            releaseHeldPoll()
+            refuseAfterWrites(refusals)
+        case .probe(.abandon(let sink, let waiting)):
+            dropProbe(sink, refusing: waiting)
         }
     }
 
@@ -336,7 +331,7 @@ package final class EngineSession: Sendable {
         closed.heldPoll?.succeed(.packets([pollAnswer]))
         closed.probe?.close()
         closed.webSocket?.close(webSocketCode)
-        refuseWaitingWebSockets()
+        for socket in closed.waitingWebSockets { socket.refuse() }
         let delegate = state.value.delegate
         state.value.delegate = nil
         delegate?.engineSessionDidClose(self, reason: reason)
