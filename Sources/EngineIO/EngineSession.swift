@@ -117,8 +117,8 @@ package final class EngineSession: Sendable {
         case .write(_, let webSocket):
             guard !volatile || webSocket.isWritable else { return }
             webSocket.send(outbound)
-        case .answer(let poll, let outcome):
-            poll.answer(outcome)
+        case .answer(let poll, let batch):
+            poll.send(batch)
         case .none:
             break
         case .overflowed:
@@ -246,7 +246,7 @@ package final class EngineSession: Sendable {
     }
 
     private func releaseHeldPoll() {
-        if case let (poll, outcome)? = state.value.machine.releaseHeldPoll() { poll.answer(outcome) }
+        if case let (poll, packets)? = state.value.machine.releaseHeldPoll() { poll.send(packets) }
     }
 
     private func cancelUpgradeTimers() {

@@ -66,7 +66,8 @@ struct EngineSessionStateMachine<Poll, Socket: AnyObject> {
 
     enum SendAction {
         case write([EnginePacket], to: Socket)
-        case answer(Poll, EnginePollOutcome)
+        /// The held poll takes a batch of what waits.
+        case answer(Poll, [EnginePacket])
         case none
         /// More than `outboxLimit` waits for a client that does not poll: close the session.
         case overflowed
@@ -87,7 +88,7 @@ struct EngineSessionStateMachine<Poll, Socket: AnyObject> {
                 polling.heldPoll = nil
                 let batch = polling.takeBatch()
                 state = .polling(polling)
-                return .answer(poll, .packets(batch))
+                return .answer(poll, batch)
             }
             state = .polling(polling)
             return polling.outboxBytes > outboxLimit ? .overflowed : .none
@@ -256,7 +257,7 @@ struct EngineSessionStateMachine<Poll, Socket: AnyObject> {
 
     /// Answers a held poll so polling moves on: with a noop while an answered probe is under way (the client pauses
     /// polling and sends `upgrade`; what waits goes over the WebSocket), otherwise with what waited, or a noop.
-    mutating func releaseHeldPoll() -> (Poll, EnginePollOutcome)? {
+    mutating func releaseHeldPoll() -> (Poll, [EnginePacket])? {
         guard case .polling(var polling) = state, let poll = polling.heldPoll else { return nil }
         polling.heldPoll = nil
         var answer = [EnginePacket(.noop)]
@@ -264,7 +265,7 @@ struct EngineSessionStateMachine<Poll, Socket: AnyObject> {
             answer = polling.takeBatch()
         }
         state = .polling(polling)
-        return (poll, .packets(answer))
+        return (poll, answer)
     }
 
     /// Drops `socket`'s probe (it failed, closed or timed out); the session goes on polling. Returns the WebSockets

@@ -16,7 +16,7 @@ import Testing
         guard case .answer(1, .packets([EnginePacket(.open, .text("{}"))])) = machine.poll(1) else { Issue.record(); return }
         // Nothing waits now: the next poll is held, and the next send answers it.
         guard case .hold = machine.poll(2) else { Issue.record(); return }
-        guard case .answer(2, .packets([.message("a")])) = machine.send([.message("a")], volatile: false) else { Issue.record(); return }
+        guard case .answer(2, [.message("a")]) = machine.send([.message("a")], volatile: false) else { Issue.record(); return }
     }
 
     @Test func aPollCarriesAtMostSixteenPacketsAndTheRestWait() {
@@ -45,7 +45,7 @@ import Testing
         var machine = polling()
         guard case .none = machine.send([.message("dropped")], volatile: true) else { Issue.record(); return }
         _ = machine.poll(1)
-        guard case .answer(1, .packets([.message("taken")])) = machine.send([.message("taken")], volatile: true) else { Issue.record(); return }
+        guard case .answer(1, [.message("taken")]) = machine.send([.message("taken")], volatile: true) else { Issue.record(); return }
     }
 
     @Test func theProbeUpgradesAndFlushesWhatWaited() {
@@ -62,7 +62,7 @@ import Testing
         else { Issue.record(); return }
         // The held poll is answered by the fast-upgrade release with a noop; what is sent meanwhile waits for the upgrade.
         guard case .none = machine.send([.message("later")], volatile: false) else { Issue.record(); return }
-        guard case (1, .packets([EnginePacket(.noop)]))? = machine.releaseHeldPoll() else { Issue.record(); return }
+        guard case (1, [EnginePacket(.noop)])? = machine.releaseHeldPoll() else { Issue.record(); return }
         guard case .probe(.upgraded(let transport, let flushed, let refusals)) = machine.receive(EnginePacket(.upgrade), from: .socket(socket)),
               transport === socket
         else { Issue.record(); return }
@@ -183,7 +183,7 @@ import Testing
         let droppedAgain = machine.abandonUpgrade(of: socket)
         #expect(droppedAgain == nil, "only once")
         // Polling goes on: the held poll takes the next packets.
-        guard case .answer(1, .packets([.message("next")])) = machine.send([.message("next")], volatile: false)
+        guard case .answer(1, [.message("next")]) = machine.send([.message("next")], volatile: false)
         else { Issue.record(); return }
         // Frames from the dropped probe are ignored.
         guard case .none = machine.receive(EnginePacket(.upgrade), from: .socket(socket)) else { Issue.record(); return }
