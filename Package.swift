@@ -169,7 +169,10 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "JSONCoreTests", dependencies: ["JSONCore"]),
-        .testTarget(name: "EngineIOTests", dependencies: ["EngineIO"]),
+        .testTarget(
+            name: "EngineIOTests",
+            dependencies: ["EngineIO", .product(name: "NIOEmbedded", package: "swift-nio")]
+        ),
         .testTarget(name: "SocketIOTests", dependencies: ["SocketIO", "EngineIO", "JSONCore"]),
         .testTarget(name: "ScriptSandboxTests", dependencies: ["ScriptSandbox"]),
         .testTarget(name: "PersistenceTests", dependencies: ["Persistence"]),

@@ -71,7 +71,7 @@ package final class EngineServer: Sendable {
     // MARK: Sessions
 
     /// `transport`: the WebSocket of a session opened over WebSocket, whose loop the session takes; nil for polling.
-    private func openSession(version: EngineProtocolVersion, transport: WebSocketSink?, on eventLoop: any EventLoop,
+    private func openSession(version: EngineProtocolVersion, transport: WebSocketTransport?, on eventLoop: any EventLoop,
                              handshake: HandshakeRequest) -> EngineSession {
         let session = EngineSession(
             id: SessionID.make(), version: version, transport: transport, handshake: handshake, options: options,
@@ -79,7 +79,8 @@ package final class EngineServer: Sendable {
             onClose: { [weak self] session in self?.sessions.withLock { _ = $0.removeValue(forKey: session.id) } }
         )
         sessions.withLock { $0[session.id] = session }
-        let upgrades = transport == nil && options.transports.contains(.websocket) ? ["websocket"] : []
+        let canUpgrade = transport == nil && options.transports.contains(WebSocketTransport.name)
+        let upgrades = canUpgrade ? [WebSocketTransport.name.rawValue] : []
         session.start(upgrades: upgrades) { [makeDelegate] in makeDelegate(session) }
         logger.debug("engine session opened", metadata: ["engine.sid": .string(session.id), "eio": "\(version.rawValue)"])
         return session
@@ -141,21 +142,22 @@ package final class EngineServer: Sendable {
 
     /// Sets up an upgraded connection's pipeline for what ``webSocketAdmission(for:channel:)`` decided, on its event loop.
     func serveWebSocket(_ admission: WebSocketAdmission, on channel: any Channel) throws {
-        let sink = WebSocketSink(channel: channel, limit: options.maxOutboundBufferBytes)
         guard case .admitted(let parameters, let handshake) = admission else {
-            sink.refuse()
+            // Only a close frame goes out, the same in every protocol version.
+            WebSocketTransport(channel: channel, version: .v4, limit: options.maxOutboundBufferBytes).refuse()
             return
         }
+        let webSocket = WebSocketTransport(channel: channel, version: parameters.version, limit: options.maxOutboundBufferBytes)
         let session = parameters.session ?? openSession(
-            version: parameters.version, transport: sink, on: channel.eventLoop, handshake: handshake)
-        sink.setOverflowHandler { [weak session] in session?.closeForOverflow() }
+            version: parameters.version, transport: webSocket, on: channel.eventLoop, handshake: handshake)
+        webSocket.setOverflowHandler { [weak session] in session?.closeForOverflow() }
         try channel.pipeline.syncOperations.addHandlers([
             NIOWebSocketFrameAggregator(
                 minNonFinalFragmentSize: 1, maxAccumulatedFrameCount: 1 << 16,
                 maxAccumulatedFrameSize: options.webSocketFrameLimit),
-            EngineWebSocketHandler(session: session, sink: sink, messageLimit: options.maxHttpBufferSize),
+            EngineWebSocketHandler(session: session, transport: webSocket, messageLimit: options.maxHttpBufferSize),
         ])
         // A session that cannot upgrade now (closed, upgraded, probing already) closes the WebSocket at once.
-        if parameters.session != nil { session.beginUpgrade(with: sink) }
+        if parameters.session != nil { session.beginUpgrade(with: webSocket) }
     }
 }

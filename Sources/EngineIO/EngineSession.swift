@@ -20,7 +20,7 @@ package protocol EngineSessionDelegate: AnyObject, Sendable {
 /// cannot overtake the ping's timeout being armed; a poll and the probe's frames are handled one after the other), and
 /// no lock guards its state.
 package final class EngineSession: Sendable {
-    typealias StateMachine = EngineSessionStateMachine<EventLoopPromise<EnginePollOutcome>, WebSocketSink>
+    typealias StateMachine = EngineSessionStateMachine<PollRequest, WebSocketTransport>
 
     /// How long a held poll waits after `pong probe` for the upgrade before it is answered with a noop (socket.io's
     /// "fast upgrade" check interval): a poll sent just before `upgrade` is refused rather than answered.
@@ -48,7 +48,7 @@ package final class EngineSession: Sendable {
     /// `transport`: the WebSocket of a session opened over WebSocket (then `eventLoop` must be its channel's), or nil
     /// for long-polling.
     init(
-        id: String, version: EngineProtocolVersion, transport: WebSocketSink?, handshake: HandshakeRequest,
+        id: String, version: EngineProtocolVersion, transport: WebSocketTransport?, handshake: HandshakeRequest,
         options: EngineIOOptions, eventLoop: any EventLoop, logger: Logger,
         onClose: @escaping @Sendable (EngineSession) -> Void
     ) {
@@ -114,11 +114,11 @@ package final class EngineSession: Sendable {
 
     private func sendOnLoop(_ outbound: OutboundPackets, volatile: Bool) {
         switch state.value.machine.send(outbound.packets, volatile: volatile) {
-        case .write(_, let sink):
-            guard !volatile || sink.isWritable else { return }
-            sink.send(outbound, version: version)
-        case .answer(let poll, let outcome):
-            poll.succeed(outcome)
+        case .write(_, let webSocket):
+            guard !volatile || webSocket.isWritable else { return }
+            webSocket.send(outbound)
+        case .answer(let poll, let batch):
+            poll.send(batch)
         case .none:
             break
         case .overflowed:
@@ -141,21 +141,17 @@ package final class EngineSession: Sendable {
     func poll() async -> EnginePollOutcome {
         let promise = eventLoop.makePromise(of: EnginePollOutcome.self)
         onLoop {
-            switch self.state.value.machine.poll(promise) {
+            switch self.state.value.machine.poll(PollRequest(promise)) {
             case .answer(let poll, let outcome):
-                if case .refused = outcome, let sink = self.state.value.machine.webSocket {
-                    // A poll after the upgrade: refused only once what the WebSocket was sent is out (`3probe`
-                    // among it), so the client cannot see the refusal first.
-                    sink.afterQueuedWrites { poll.succeed(outcome) }
-                } else {
-                    poll.succeed(outcome)
-                }
+                poll.answer(outcome)
+            case .refuseAfterWrites(let refusals):
+                self.refuseAfterWrites(refusals)
             case .hold:
                 break
             case .holdDuringUpgrade:
                 self.armFastUpgrade()
             case .refuseOverlap(let poll):
-                poll.succeed(.refused(.badRequest))
+                poll.refuse()
                 self.closeOnLoop(reason: .transportError, webSocketCode: .normalClosure, pollAnswer: EnginePacket(.close))
             }
         }
@@ -186,43 +182,48 @@ package final class EngineSession: Sendable {
 
     // MARK: WebSocket
 
-    /// A packet read from `sink`'s WebSocket: the session's transport, a probe, or one that is no longer either.
-    func receive(_ packet: EnginePacket, from sink: WebSocketSink) {
-        onLoop { self.receiveOnLoop(packet, from: .socket(sink)) }
+    /// A packet read from `webSocket`: the session's transport, a probe, or one that is no longer either.
+    func receive(_ packet: EnginePacket, from webSocket: WebSocketTransport) {
+        onLoop { self.receiveOnLoop(packet, from: .socket(webSocket)) }
     }
 
-    /// `sink`'s connection is done (closed, failed, shutting down): the session ends if it is the transport, a probe
-    /// is dropped. Either way the close frame follows what is queued.
-    func transportEnded(_ sink: WebSocketSink, reason: EngineCloseReason, webSocketCode: WebSocketErrorCode) {
+    /// `webSocket`'s connection is done (closed, failed, shutting down): the session ends if it is the transport, a
+    /// probe is dropped. Either way the close frame follows what is queued.
+    func transportEnded(_ webSocket: WebSocketTransport, reason: EngineCloseReason, webSocketCode: WebSocketErrorCode) {
         onLoop {
-            if self.state.value.machine.isTransport(sink) {
+            if self.state.value.machine.isTransport(webSocket) {
                 self.closeOnLoop(reason: reason, webSocketCode: webSocketCode, pollAnswer: EnginePacket(.close))
             } else {
-                self.abandonUpgradeOnLoop(of: sink)
+                self.abandonUpgradeOnLoop(of: webSocket)
             }
-            sink.close(webSocketCode)
+            webSocket.close(webSocketCode)
         }
     }
 
     /// A WebSocket wants to take over from polling; it is closed at once when the session cannot upgrade.
-    func beginUpgrade(with sink: WebSocketSink) {
+    func beginUpgrade(with webSocket: WebSocketTransport) {
         onLoop {
-            switch self.state.value.machine.beginUpgrade(with: sink) {
+            switch self.state.value.machine.beginUpgrade(with: webSocket) {
             case .probing: break
-            case .refused: sink.refuse(); return
+            case .refused: webSocket.refuse(); return
             case .refusedOnceProbeEnds: return
             }
             self.state.value.upgradeTimeout = self.eventLoop.scheduleTask(in: .init(self.timing.upgradeTimeout)) { [weak self] in
-                self?.abandonUpgradeOnLoop(of: sink)
+                self?.abandonUpgradeOnLoop(of: webSocket)
             }
         }
     }
 
-    private func abandonUpgradeOnLoop(of sink: WebSocketSink) {
-        guard state.value.machine.abandonUpgrade(of: sink) else { return }
+    private func abandonUpgradeOnLoop(of webSocket: WebSocketTransport) {
+        guard let waiting = state.value.machine.abandonUpgrade(of: webSocket) else { return }
+        dropProbe(webSocket, refusing: waiting)
+    }
+
+    /// The probe ended without an upgrade: polling goes on.
+    private func dropProbe(_ probe: WebSocketTransport, refusing waiting: [WebSocketTransport]) {
         cancelUpgradeTimers()
-        refuseWaitingWebSockets()
-        sink.close()
+        probe.close()
+        for socket in waiting { socket.refuse() }
         releaseHeldPoll()
     }
 
@@ -235,18 +236,17 @@ package final class EngineSession: Sendable {
         }
     }
 
-    /// `after`: the WebSocket the session upgraded to; the refusals wait until what it was sent is out.
-    private func refuseWaitingWebSockets(after transport: WebSocketSink? = nil) {
-        let refused = state.value.machine.refusalsOnceProbeEnded()
-        guard let transport, !refused.isEmpty else {
-            for sink in refused { sink.refuse() }
-            return
+    /// Refuses what the machine says must wait for the upgraded WebSocket's queued writes, on the loop's next turn.
+    private func refuseAfterWrites(_ refusals: StateMachine.RefusalsAfterWrites) {
+        guard refusals.poll != nil || !refusals.webSockets.isEmpty else { return }
+        refusals.transport.afterQueuedWrites {
+            refusals.poll?.refuse()
+            for socket in refusals.webSockets { socket.refuse() }
         }
-        transport.afterQueuedWrites { for sink in refused { sink.refuse() } }
     }
 
     private func releaseHeldPoll() {
-        if case let (poll, outcome)? = state.value.machine.releaseHeldPoll() { poll.succeed(outcome) }
+        if case let (poll, packets)? = state.value.machine.releaseHeldPoll() { poll.send(packets) }
     }
 
     private func cancelUpgradeTimers() {
@@ -271,20 +271,15 @@ package final class EngineSession: Sendable {
             closeOnLoop(reason: reason, webSocketCode: .normalClosure, pollAnswer: pollAnswer)
         case .none:
             break
-        case .probe(.answer(let sink)):
-            sink.send(OutboundPackets([EnginePacket(.pong, .text("probe"))]), version: version)
+        case .probe(.answer(let webSocket)):
+            webSocket.send([EnginePacket(.pong, .text("probe"))])
             armFastUpgrade()
-        case .probe(.upgraded(let sink, let waiting, let stalePoll)):
+        case .probe(.upgraded(let webSocket, let waiting, let refusals)):
             cancelUpgradeTimers()
-            sink.send(OutboundPackets(waiting), version: version)
-            // After what the WebSocket was sent (`3probe`, what waited): the client sees the upgrade before a refusal.
-            if let stalePoll { sink.afterQueuedWrites { stalePoll.succeed(.refused(.badRequest)) } }
-            refuseWaitingWebSockets(after: sink)
-        case .probe(.abandon(let sink)):
-            cancelUpgradeTimers()
-            sink.close()
-            refuseWaitingWebSockets()
-            releaseHeldPoll()
+            webSocket.send(waiting)
+            refuseAfterWrites(refusals)
+        case .probe(.abandon(let webSocket, let waiting)):
+            dropProbe(webSocket, refusing: waiting)
         }
     }
 
@@ -329,14 +324,15 @@ package final class EngineSession: Sendable {
 
     private func closeOnLoop(reason: EngineCloseReason, webSocketCode: WebSocketErrorCode, pollAnswer: EnginePacket) {
         guard let closed = state.value.machine.close(releasingPollWith: pollAnswer) else { return }
-        logger.debug("engine session closed", metadata: ["reason": .string(reason.rawValue)])
+        let transport = closed.webSocket == nil ? PollRequest.name : WebSocketTransport.name
+        logger.debug("engine session closed", metadata: ["reason": .string(reason.rawValue), "transport": .string(transport.rawValue)])
         state.value.heartbeat?.cancel()
         state.value.heartbeat = nil
         cancelUpgradeTimers()
-        closed.heldPoll?.succeed(.packets([pollAnswer]))
+        closed.heldPoll?.send([pollAnswer])
         closed.probe?.close()
         closed.webSocket?.close(webSocketCode)
-        refuseWaitingWebSockets()
+        for socket in closed.waitingWebSockets { socket.refuse() }
         let delegate = state.value.delegate
         state.value.delegate = nil
         delegate?.engineSessionDidClose(self, reason: reason)

@@ -66,7 +66,8 @@ struct EngineSessionStateMachine<Poll, Socket: AnyObject> {
 
     enum SendAction {
         case write([EnginePacket], to: Socket)
-        case answer(Poll, EnginePollOutcome)
+        /// The held poll takes a batch of what waits.
+        case answer(Poll, [EnginePacket])
         case none
         /// More than `outboxLimit` waits for a client that does not poll: close the session.
         case overflowed
@@ -87,7 +88,7 @@ struct EngineSessionStateMachine<Poll, Socket: AnyObject> {
                 polling.heldPoll = nil
                 let batch = polling.takeBatch()
                 state = .polling(polling)
-                return .answer(poll, .packets(batch))
+                return .answer(poll, batch)
             }
             state = .polling(polling)
             return polling.outboxBytes > outboxLimit ? .overflowed : .none
@@ -98,6 +99,9 @@ struct EngineSessionStateMachine<Poll, Socket: AnyObject> {
 
     enum PollAction {
         case answer(Poll, EnginePollOutcome)
+        /// The session upgraded: the poll is refused once what the WebSocket was sent (`3probe` among it) is out, so
+        /// the client cannot see the refusal first.
+        case refuseAfterWrites(RefusalsAfterWrites)
         case hold
         /// Held while an answered probe is under way: until the upgrade refuses it or ``releaseHeldPoll()``.
         case holdDuringUpgrade
@@ -110,8 +114,8 @@ struct EngineSessionStateMachine<Poll, Socket: AnyObject> {
         case .closed(let late):
             state = .closed(latePollAnswer: nil)
             return .answer(poll, late.map { .packets([$0]) } ?? .refused(.unknownSession))
-        case .webSocket:
-            return .answer(poll, .refused(.badRequest))
+        case .webSocket(let socket):
+            return .refuseAfterWrites(RefusalsAfterWrites(transport: socket, poll: poll))
         case .polling(var polling):
             if polling.heldPoll != nil { return .refuseOverlap(poll) }
             if !polling.outbox.isEmpty, polling.probe?.answered != true {
@@ -156,11 +160,21 @@ struct EngineSessionStateMachine<Poll, Socket: AnyObject> {
     enum ProbeAction {
         /// Write `pong probe`; release a held poll shortly (``releaseHeldPoll()``) unless the upgrade comes first.
         case answer(Socket)
-        /// The WebSocket is the transport now: write what waited to it, refuse the held poll (the client paused
-        /// polling before upgrading, so a GET held now is stale), cancel the upgrade timeout.
-        case upgraded(Socket, flush: [EnginePacket], refusing: Poll?)
-        /// Not a probe packet: drop the probe.
-        case abandon(Socket)
+        /// The WebSocket is the transport now: write what waited to it, then refuse the held poll (the client paused
+        /// polling before upgrading, so a GET held now is stale) and the WebSockets that waited for the probe; cancel
+        /// the upgrade timeout.
+        case upgraded(Socket, flush: [EnginePacket], then: RefusalsAfterWrites)
+        /// Not a probe packet: drop the probe, refuse the WebSockets that waited for it.
+        case abandon(Socket, refusing: [Socket])
+    }
+
+    /// Refusals that wait until what `transport` was sent is written: the client must see the upgrade succeed
+    /// (`3probe`, what waited for it) before it sees a poll or another WebSocket of the session turned away.
+    struct RefusalsAfterWrites {
+        var transport: Socket
+        /// Refused with `bad request`.
+        var poll: Poll?
+        var webSockets: [Socket] = []
     }
 
     mutating func receive(_ packet: EnginePacket, from origin: Origin) -> ReceiveAction {
@@ -204,11 +218,12 @@ struct EngineSessionStateMachine<Poll, Socket: AnyObject> {
             return .answer(probe.socket)
         case .upgrade:
             state = .webSocket(probe.socket)
-            return .upgraded(probe.socket, flush: polling.outbox, refusing: polling.heldPoll)
+            let refusals = RefusalsAfterWrites(transport: probe.socket, poll: polling.heldPoll, webSockets: takeRefusalsAfterProbe())
+            return .upgraded(probe.socket, flush: polling.outbox, then: refusals)
         default:
             polling.probe = nil
             state = .polling(polling)
-            return .abandon(probe.socket)
+            return .abandon(probe.socket, refusing: takeRefusalsAfterProbe())
         }
     }
 
@@ -218,7 +233,7 @@ struct EngineSessionStateMachine<Poll, Socket: AnyObject> {
         case probing
         /// Closed or upgraded already.
         case refused
-        /// Another probe is under way: see ``refusalsOnceProbeEnded()``.
+        /// Another probe is under way: the WebSocket is refused with the action that ends it.
         case refusedOnceProbeEnds
     }
 
@@ -234,16 +249,15 @@ struct EngineSessionStateMachine<Poll, Socket: AnyObject> {
         return .probing
     }
 
-    /// The WebSockets to refuse now that no probe is under way (after an upgrade, a dropped probe, a close).
-    mutating func refusalsOnceProbeEnded() -> [Socket] {
-        if case .polling(let polling) = state, polling.probe != nil { return [] }
+    /// The WebSockets to refuse now that the probe has ended (upgraded, dropped, closed).
+    private mutating func takeRefusalsAfterProbe() -> [Socket] {
         defer { refusalsAfterProbe = [] }
         return refusalsAfterProbe
     }
 
     /// Answers a held poll so polling moves on: with a noop while an answered probe is under way (the client pauses
     /// polling and sends `upgrade`; what waits goes over the WebSocket), otherwise with what waited, or a noop.
-    mutating func releaseHeldPoll() -> (Poll, EnginePollOutcome)? {
+    mutating func releaseHeldPoll() -> (Poll, [EnginePacket])? {
         guard case .polling(var polling) = state, let poll = polling.heldPoll else { return nil }
         polling.heldPoll = nil
         var answer = [EnginePacket(.noop)]
@@ -251,25 +265,19 @@ struct EngineSessionStateMachine<Poll, Socket: AnyObject> {
             answer = polling.takeBatch()
         }
         state = .polling(polling)
-        return (poll, .packets(answer))
+        return (poll, answer)
     }
 
-    /// Drops `socket`'s probe (it failed, closed or timed out); the session goes on polling. Returns whether it was
-    /// the probe.
-    mutating func abandonUpgrade(of socket: Socket) -> Bool {
-        guard case .polling(var polling) = state, let probe = polling.probe, probe.socket === socket else { return false }
+    /// Drops `socket`'s probe (it failed, closed or timed out); the session goes on polling. Returns the WebSockets
+    /// that waited for the probe, to refuse now; nil when `socket` was not the probe.
+    mutating func abandonUpgrade(of socket: Socket) -> [Socket]? {
+        guard case .polling(var polling) = state, let probe = polling.probe, probe.socket === socket else { return nil }
         polling.probe = nil
         state = .polling(polling)
-        return true
+        return takeRefusalsAfterProbe()
     }
 
     /// Whether `socket` is the session's transport (not a probe, not a stale one).
-    /// The WebSocket the session upgraded to, if it did.
-    var webSocket: Socket? {
-        if case .webSocket(let transport) = state { return transport }
-        return nil
-    }
-
     func isTransport(_ socket: Socket) -> Bool {
         if case .webSocket(let transport) = state { return transport === socket }
         return false
@@ -281,6 +289,8 @@ struct EngineSessionStateMachine<Poll, Socket: AnyObject> {
         var heldPoll: Poll?
         var probe: Socket?
         var webSocket: Socket?
+        /// WebSockets that waited for the probe: refused now.
+        var waitingWebSockets: [Socket] = []
     }
 
     /// Ends the session once; nil when it had ended already. A held poll is to be answered with `pollAnswer`.
@@ -294,7 +304,10 @@ struct EngineSessionStateMachine<Poll, Socket: AnyObject> {
         case .polling(let polling):
             let late = pollAnswer.kind == .noop && polling.heldPoll == nil ? pollAnswer : nil
             state = .closed(latePollAnswer: late)
-            return CloseAction(heldPoll: polling.heldPoll, probe: polling.probe?.socket)
+            return CloseAction(heldPoll: polling.heldPoll, probe: polling.probe?.socket, waitingWebSockets: takeRefusalsAfterProbe())
         }
     }
 }
+
+/// Carried to the loop's next turn, after the transport's queued writes.
+extension EngineSessionStateMachine.RefusalsAfterWrites: Sendable where Poll: Sendable, Socket: Sendable {}

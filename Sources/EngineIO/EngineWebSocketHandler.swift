@@ -3,7 +3,7 @@ import NIOWebSocket
 
 /// The one handler of an Engine.IO WebSocket connection, last in its pipeline: reads (aggregated) frames, answers
 /// WebSocket pings and the close handshake, decodes Engine.IO packets for the session (or for the probe of an upgrade),
-/// and passes the channel's writability on to its ``WebSocketSink``.
+/// and passes the channel's writability on to its ``WebSocketTransport``.
 ///
 /// The connection costs no task: everything happens in this handler, on the channel's event loop.
 final class EngineWebSocketHandler: ChannelDuplexHandler {
@@ -15,16 +15,16 @@ final class EngineWebSocketHandler: ChannelDuplexHandler {
     static let closeTimeout = TimeAmount.seconds(2)
 
     private let session: EngineSession
-    private let sink: WebSocketSink
+    private let transport: WebSocketTransport
     /// Largest message accepted; bigger ones (up to the frame decoder's limit) are refused with close code 1009.
     private let messageLimit: Int
     private var closeSent = false
     private var closeReceived = false
     private var closeDeadline: Scheduled<Void>?
 
-    init(session: EngineSession, sink: WebSocketSink, messageLimit: Int) {
+    init(session: EngineSession, transport: WebSocketTransport, messageLimit: Int) {
         self.session = session
-        self.sink = sink
+        self.transport = transport
         self.messageLimit = messageLimit
     }
 
@@ -68,7 +68,7 @@ final class EngineWebSocketHandler: ChannelDuplexHandler {
             endTransport(reason: .parseError, code: .protocolError)
             return
         }
-        session.receive(packet, from: sink)
+        session.receive(packet, from: transport)
     }
 
     /// A text frame's packet, its payload unmasked straight into the packet's string: one copy, where NIO's
@@ -112,7 +112,7 @@ final class EngineWebSocketHandler: ChannelDuplexHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable { sink.channelBecameWritable() }
+        if context.channel.isWritable { transport.channelBecameWritable() }
         context.fireChannelWritabilityChanged()
     }
 
@@ -137,9 +137,9 @@ final class EngineWebSocketHandler: ChannelDuplexHandler {
     }
 
     /// This connection is done: the session ends if it is the session's transport, otherwise the probe is dropped.
-    /// Either way the sink writes the close frame after what is already queued.
+    /// Either way the transport writes the close frame after what is already queued.
     private func endTransport(reason: EngineCloseReason, code: WebSocketErrorCode) {
-        session.transportEnded(sink, reason: reason, webSocketCode: code)
+        session.transportEnded(transport, reason: reason, webSocketCode: code)
     }
 
     // MARK: Outbound

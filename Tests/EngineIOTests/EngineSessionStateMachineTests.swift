@@ -16,7 +16,7 @@ import Testing
         guard case .answer(1, .packets([EnginePacket(.open, .text("{}"))])) = machine.poll(1) else { Issue.record(); return }
         // Nothing waits now: the next poll is held, and the next send answers it.
         guard case .hold = machine.poll(2) else { Issue.record(); return }
-        guard case .answer(2, .packets([.message("a")])) = machine.send([.message("a")], volatile: false) else { Issue.record(); return }
+        guard case .answer(2, [.message("a")]) = machine.send([.message("a")], volatile: false) else { Issue.record(); return }
     }
 
     @Test func aPollCarriesAtMostSixteenPacketsAndTheRestWait() {
@@ -45,7 +45,7 @@ import Testing
         var machine = polling()
         guard case .none = machine.send([.message("dropped")], volatile: true) else { Issue.record(); return }
         _ = machine.poll(1)
-        guard case .answer(1, .packets([.message("taken")])) = machine.send([.message("taken")], volatile: true) else { Issue.record(); return }
+        guard case .answer(1, [.message("taken")]) = machine.send([.message("taken")], volatile: true) else { Issue.record(); return }
     }
 
     @Test func theProbeUpgradesAndFlushesWhatWaited() {
@@ -56,20 +56,19 @@ import Testing
         let second = Socket()
         let secondAccepted = machine.beginUpgrade(with: second)
         #expect(secondAccepted == .refusedOnceProbeEnds, "a second probe waits for the first to be decided")
-        #expect(machine.refusalsOnceProbeEnded().isEmpty)
         _ = machine.poll(1)
         guard case .probe(.answer(let answered)) = machine.receive(EnginePacket(.ping, .text("probe")), from: .socket(socket)),
               answered === socket
         else { Issue.record(); return }
         // The held poll is answered by the fast-upgrade release with a noop; what is sent meanwhile waits for the upgrade.
         guard case .none = machine.send([.message("later")], volatile: false) else { Issue.record(); return }
-        guard case (1, .packets([EnginePacket(.noop)]))? = machine.releaseHeldPoll() else { Issue.record(); return }
-        guard case .probe(.upgraded(let transport, let flushed, nil)) = machine.receive(EnginePacket(.upgrade), from: .socket(socket)),
+        guard case (1, [EnginePacket(.noop)])? = machine.releaseHeldPoll() else { Issue.record(); return }
+        guard case .probe(.upgraded(let transport, let flushed, let refusals)) = machine.receive(EnginePacket(.upgrade), from: .socket(socket)),
               transport === socket
         else { Issue.record(); return }
         #expect(flushed == [.message("later")])
+        #expect(refusals.poll == nil, "the held poll was released")
         #expect(machine.isTransport(socket))
-        #expect(machine.refusalsOnceProbeEnded().map { $0 === second } == [true])
         let afterUpgrade = machine.beginUpgrade(with: Socket())
         #expect(afterUpgrade == .refused)
         guard case .write([.message("x")], let target) = machine.send([.message("x")], volatile: false), target === socket
@@ -84,9 +83,10 @@ import Testing
         _ = machine.beginUpgrade(with: socket)
         guard case .hold = machine.poll(1) else { Issue.record(); return }
         _ = machine.receive(EnginePacket(.ping, .text("probe")), from: .socket(socket))
-        guard case .probe(.upgraded(_, _, refusing: 1)) = machine.receive(EnginePacket(.upgrade), from: .socket(socket))
+        guard case .probe(.upgraded(_, _, let refusals)) = machine.receive(EnginePacket(.upgrade), from: .socket(socket)),
+              refusals.poll == 1
         else { Issue.record(); return }
-        guard case .answer(2, .refused(.badRequest)) = machine.poll(2) else { Issue.record(); return }
+        guard case .refuseAfterWrites(let late) = machine.poll(2), late.poll == 2 else { Issue.record(); return }
         #expect(machine.admitPost() == .badRequest)
     }
 
@@ -97,9 +97,80 @@ import Testing
         _ = machine.send([.message("queued")], volatile: false)
         _ = machine.receive(EnginePacket(.ping, .text("probe")), from: .socket(socket))
         guard case .holdDuringUpgrade = machine.poll(1) else { Issue.record(); return }
-        guard case .probe(.upgraded(_, let flushed, refusing: 1)) = machine.receive(EnginePacket(.upgrade), from: .socket(socket))
+        guard case .probe(.upgraded(_, let flushed, let refusals)) = machine.receive(EnginePacket(.upgrade), from: .socket(socket)),
+              refusals.poll == 1
         else { Issue.record(); return }
         #expect(flushed == [.message("queued")])
+    }
+
+    // MARK: What waits for the upgraded transport's writes
+
+    /// A session upgraded to `socket`: probed, answered, upgraded.
+    private func upgraded(to socket: Socket) -> Machine {
+        var machine = polling()
+        _ = machine.beginUpgrade(with: socket)
+        _ = machine.receive(EnginePacket(.ping, .text("probe")), from: .socket(socket))
+        _ = machine.receive(EnginePacket(.upgrade), from: .socket(socket))
+        return machine
+    }
+
+    @Test func aPollAfterTheUpgradeIsRefusedOnlyAfterTheTransportsWrites() {
+        let socket = Socket()
+        var machine = upgraded(to: socket)
+        guard case .refuseAfterWrites(let refusals) = machine.poll(1) else {
+            Issue.record("refused at once: the client could see the refusal before `3probe`")
+            return
+        }
+        #expect(refusals.transport === socket)
+        #expect(refusals.poll == 1)
+        #expect(refusals.webSockets.isEmpty)
+    }
+
+    @Test func theStaleHeldPollIsRefusedAfterTheUpgradedTransportsWrites() {
+        var machine = polling()
+        let socket = Socket()
+        _ = machine.beginUpgrade(with: socket)
+        _ = machine.receive(EnginePacket(.ping, .text("probe")), from: .socket(socket))
+        guard case .holdDuringUpgrade = machine.poll(1) else { Issue.record(); return }
+        guard case .probe(.upgraded(_, _, let refusals)) = machine.receive(EnginePacket(.upgrade), from: .socket(socket))
+        else { Issue.record(); return }
+        #expect(refusals.transport === socket)
+        #expect(refusals.poll == 1)
+        #expect(machine.releaseHeldPoll() == nil, "the stale poll is no longer held")
+    }
+
+    @Test func aWebSocketThatWaitedForTheProbeIsRefusedAfterTheUpgradedTransportsWrites() {
+        var machine = polling()
+        let socket = Socket()
+        let second = Socket()
+        _ = machine.beginUpgrade(with: socket)
+        let secondAdmission = machine.beginUpgrade(with: second)
+        #expect(secondAdmission == .refusedOnceProbeEnds)
+        _ = machine.receive(EnginePacket(.ping, .text("probe")), from: .socket(socket))
+        guard case .probe(.upgraded(_, _, let refusals)) = machine.receive(EnginePacket(.upgrade), from: .socket(socket))
+        else { Issue.record(); return }
+        #expect(refusals.transport === socket)
+        #expect(refusals.webSockets.map { $0 === second } == [true])
+        // Refused once: closing the session does not refuse it again.
+        #expect(machine.close(releasingPollWith: EnginePacket(.close))?.waitingWebSockets.isEmpty == true)
+    }
+
+    @Test func aWebSocketThatWaitedForADroppedProbeIsRefusedAtOnce() {
+        var machine = polling()
+        let socket = Socket()
+        let second = Socket()
+        _ = machine.beginUpgrade(with: socket)
+        _ = machine.beginUpgrade(with: second)
+        #expect(machine.abandonUpgrade(of: socket)?.map { $0 === second } == [true])
+        let third = Socket()
+        _ = machine.beginUpgrade(with: third)
+        _ = machine.beginUpgrade(with: second)
+        guard case .probe(.abandon(_, let refused)) = machine.receive(.message("hi"), from: .socket(third)),
+              refused.map({ $0 === second }) == [true]
+        else { Issue.record(); return }
+        _ = machine.beginUpgrade(with: socket)
+        _ = machine.beginUpgrade(with: second)
+        #expect(machine.close(releasingPollWith: EnginePacket(.close))?.waitingWebSockets.map { $0 === second } == [true])
     }
 
     @Test func anUpgradeTimeoutDropsTheProbeAndPollingGoesOn() {
@@ -108,11 +179,11 @@ import Testing
         _ = machine.beginUpgrade(with: socket)
         _ = machine.poll(1)
         let dropped = machine.abandonUpgrade(of: socket)
-        #expect(dropped)
+        #expect(dropped?.isEmpty == true)
         let droppedAgain = machine.abandonUpgrade(of: socket)
-        #expect(!droppedAgain, "only once")
+        #expect(droppedAgain == nil, "only once")
         // Polling goes on: the held poll takes the next packets.
-        guard case .answer(1, .packets([.message("next")])) = machine.send([.message("next")], volatile: false)
+        guard case .answer(1, [.message("next")]) = machine.send([.message("next")], volatile: false)
         else { Issue.record(); return }
         // Frames from the dropped probe are ignored.
         guard case .none = machine.receive(EnginePacket(.upgrade), from: .socket(socket)) else { Issue.record(); return }
@@ -124,7 +195,8 @@ import Testing
         var machine = polling()
         let socket = Socket()
         _ = machine.beginUpgrade(with: socket)
-        guard case .probe(.abandon(let dropped)) = machine.receive(.message("hi"), from: .socket(socket)), dropped === socket
+        guard case .probe(.abandon(let dropped, let refused)) = machine.receive(.message("hi"), from: .socket(socket)),
+              dropped === socket, refused.isEmpty
         else { Issue.record(); return }
         #expect(!machine.isTransport(socket))
     }
@@ -160,7 +232,8 @@ import Testing
         var machine = Machine(transport: socket, version: .v4, outboxLimit: 1 << 20)
         guard case .deliver(.text("hi")) = machine.receive(.message("hi"), from: .socket(socket)) else { Issue.record(); return }
         guard case .none = machine.receive(.message("stale"), from: .socket(Socket())) else { Issue.record(); return }
-        guard case .answer(1, .refused(.badRequest)) = machine.poll(1) else { Issue.record(); return }
+        guard case .refuseAfterWrites(let refusals) = machine.poll(1), refusals.poll == 1, refusals.transport === socket
+        else { Issue.record(); return }
         let closed = machine.close(releasingPollWith: EnginePacket(.close))
         #expect(closed?.webSocket === socket)
     }

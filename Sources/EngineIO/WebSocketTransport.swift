@@ -2,7 +2,8 @@ import NIOCore
 import NIOWebSocket
 import Synchronization
 
-/// The sending half of one WebSocket: frames queued from any thread, written in order on the connection's event loop.
+/// The WebSocket transport: the sending half of one WebSocket connection, whose frames are queued from any thread and
+/// written in order on the connection's event loop (``EngineWebSocketHandler`` is the reading half).
 ///
 /// Everything queued before the event loop gets to it is written with a single flush: a broadcast or a burst of
 /// replies costs one `writev` per connection, not one per frame. The close frame goes out last, after every frame
@@ -11,7 +12,9 @@ import Synchronization
 /// Backpressure: while the channel is not writable (its outbound buffer is past NIO's high-water mark, the client
 /// is not reading) frames wait here instead, and once more than `limit` bytes wait, `onOverflow` runs (the session
 /// closes with `transport error`) and nothing more is kept: a client that stops reading cannot grow the daemon.
-final class WebSocketSink: Sendable {
+final class WebSocketTransport: EngineTransport {
+    static var name: EngineIOOptions.Transport { .websocket }
+
     private struct Pending {
         var frames: [WebSocketFrame] = []
         var bytes = 0
@@ -26,16 +29,23 @@ final class WebSocketSink: Sendable {
     }
 
     private let channel: any Channel
+    /// The framing of the client's protocol version.
+    private let version: EngineProtocolVersion
     private let limit: Int
     private let pending = Mutex(Pending())
 
-    init(channel: any Channel, limit: Int) {
+    init(channel: any Channel, version: EngineProtocolVersion, limit: Int) {
         self.channel = channel
+        self.version = version
         self.limit = limit
     }
 
-    /// Queues packets in Engine.IO's WebSocket framing for `version`, their payloads shared with other recipients.
-    func send(_ outbound: OutboundPackets, version: EngineProtocolVersion) {
+    func send(_ packets: [EnginePacket]) {
+        send(OutboundPackets(packets))
+    }
+
+    /// Queues packets in Engine.IO's WebSocket framing, their payloads shared with other recipients.
+    func send(_ outbound: OutboundPackets) {
         let frames = outbound.webSocketFrames(for: version)
         var overflow: (@Sendable () -> Void)?
         schedule { pending in
