@@ -16,6 +16,8 @@ package final class EngineServer: Sendable {
     private let sessions = Mutex<[String: EngineSession]>([:])
     private let makeDelegate: @Sendable (EngineSession) -> any EngineSessionDelegate
     private let eventLoops: any EventLoopGroup
+    /// One per event loop a WebSocket was served on.
+    private let flushers = Mutex<[ObjectIdentifier: ChannelFlusher]>([:])
 
     package init(
         options: EngineIOOptions, logger: Logger, eventLoops: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
@@ -71,13 +73,24 @@ package final class EngineServer: Sendable {
     // MARK: Sessions
 
     /// `transport`: the WebSocket of a session opened over WebSocket, whose loop the session takes; nil for polling.
-    private func openSession(version: EngineProtocolVersion, transport: WebSocketTransport?, on eventLoop: any EventLoop,
-                             handshake: HandshakeRequest) -> EngineSession {
+    private func openSession(
+        version: EngineProtocolVersion, transport: WebSocketTransport?, on eventLoop: any EventLoop, handshake: HandshakeRequest
+    ) -> EngineSession {
+        openSession(version: version, transport: transport, on: eventLoop, handshake: handshake, attach: { _ in })
+    }
+
+    /// `attach`: what must be in place before the open packet is sent (a WebSocket's pipeline, which writes it).
+    @discardableResult
+    private func openSession(
+        version: EngineProtocolVersion, transport: WebSocketTransport?, on eventLoop: any EventLoop,
+        handshake: HandshakeRequest, attach: (EngineSession) throws -> Void
+    ) rethrows -> EngineSession {
         let session = EngineSession(
             id: SessionID.make(), version: version, transport: transport, handshake: handshake, options: options,
             eventLoop: eventLoop, logger: logger,
             onClose: { [weak self] session in self?.sessions.withLock { _ = $0.removeValue(forKey: session.id) } }
         )
+        try attach(session)
         sessions.withLock { $0[session.id] = session }
         let canUpgrade = transport == nil && options.transports.contains(WebSocketTransport.name)
         let upgrades = canUpgrade ? [WebSocketTransport.name.rawValue] : []
@@ -143,21 +156,44 @@ package final class EngineServer: Sendable {
     /// Sets up an upgraded connection's pipeline for what ``webSocketAdmission(for:channel:)`` decided, on its event loop.
     func serveWebSocket(_ admission: WebSocketAdmission, on channel: any Channel) throws {
         guard case .admitted(let parameters, let handshake) = admission else {
-            // Only a close frame goes out, the same in every protocol version.
-            WebSocketTransport(channel: channel, version: .v4, limit: options.maxOutboundBufferBytes).refuse()
+            // A close frame (the same in every protocol version), then the connection is cut at once: some clients
+            // (Node's undici) never answer a close frame that arrives with the handshake response.
+            var code = channel.allocator.buffer(capacity: 2)
+            code.write(webSocketErrorCode: .normalClosure)
+            let close = WebSocketFrame(fin: true, opcode: .connectionClose, data: code)
+            channel.eventLoop.execute {
+                channel.writeAndFlush(close).whenComplete { _ in channel.close(promise: nil) }
+            }
             return
         }
-        let webSocket = WebSocketTransport(channel: channel, version: parameters.version, limit: options.maxOutboundBufferBytes)
-        let session = parameters.session ?? openSession(
-            version: parameters.version, transport: webSocket, on: channel.eventLoop, handshake: handshake)
-        webSocket.setOverflowHandler { [weak session] in session?.closeForOverflow() }
-        try channel.pipeline.syncOperations.addHandlers([
-            NIOWebSocketFrameAggregator(
-                minNonFinalFragmentSize: 1, maxAccumulatedFrameCount: 1 << 16,
-                maxAccumulatedFrameSize: options.webSocketFrameLimit),
-            EngineWebSocketHandler(session: session, transport: webSocket, messageLimit: options.maxHttpBufferSize),
-        ])
+        let webSocket = WebSocketTransport(
+            channel: channel, version: parameters.version, limit: options.maxOutboundBufferBytes,
+            flusher: flusher(for: channel.eventLoop))
+        let attach = { (session: EngineSession) throws in
+            webSocket.setOverflowHandler { [weak session] in session?.closeForOverflow() }
+            try channel.pipeline.syncOperations.addHandlers([
+                NIOWebSocketFrameAggregator(
+                    minNonFinalFragmentSize: 1, maxAccumulatedFrameCount: 1 << 16,
+                    maxAccumulatedFrameSize: self.options.webSocketFrameLimit),
+                EngineWebSocketHandler(session: session, transport: webSocket, messageLimit: self.options.maxHttpBufferSize),
+            ])
+        }
+        guard let upgrading = parameters.session else {
+            try openSession(
+                version: parameters.version, transport: webSocket, on: channel.eventLoop, handshake: handshake, attach: attach)
+            return
+        }
+        try attach(upgrading)
         // A session that cannot upgrade now (closed, upgraded, probing already) closes the WebSocket at once.
-        if parameters.session != nil { session.beginUpgrade(with: webSocket) }
+        upgrading.beginUpgrade(with: webSocket)
+    }
+
+    private func flusher(for eventLoop: any EventLoop) -> ChannelFlusher {
+        flushers.withLock { flushers in
+            if let flusher = flushers[ObjectIdentifier(eventLoop)] { return flusher }
+            let flusher = ChannelFlusher(eventLoop: eventLoop)
+            flushers[ObjectIdentifier(eventLoop)] = flusher
+            return flusher
+        }
     }
 }

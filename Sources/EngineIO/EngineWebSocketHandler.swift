@@ -6,10 +6,21 @@ import NIOWebSocket
 /// and passes the channel's writability on to its ``WebSocketTransport``.
 ///
 /// The connection costs no task: everything happens in this handler, on the channel's event loop.
+///
+/// What its transport writes is already framed (``OutboundPackets``, ``ServerWebSocketFrame``): the handler writes
+/// it below NIO's frame encoder, which the upgrade puts in the pipeline and which cannot be taken out.
 final class EngineWebSocketHandler: ChannelDuplexHandler {
     typealias InboundIn = WebSocketFrame
-    typealias OutboundIn = WebSocketFrame
-    typealias OutboundOut = WebSocketFrame
+    typealias OutboundIn = Outbound
+    typealias OutboundOut = ByteBuffer
+
+    /// What the transport writes.
+    enum Outbound {
+        /// A whole frame, as bytes.
+        case frame(ByteBuffer)
+        /// The close frame with this code: the handler keeps the close handshake.
+        case close(WebSocketErrorCode)
+    }
 
     /// How long the client has to answer our close frame before the connection is cut.
     static let closeTimeout = TimeAmount.seconds(2)
@@ -21,11 +32,27 @@ final class EngineWebSocketHandler: ChannelDuplexHandler {
     private var closeSent = false
     private var closeReceived = false
     private var closeDeadline: Scheduled<Void>?
+    /// Where bytes are written: NIO's frame encoder's context (a write from it goes past it), or this handler's own
+    /// when there is no encoder.
+    private var bytesContext: ChannelHandlerContext?
 
     init(session: EngineSession, transport: WebSocketTransport, messageLimit: Int) {
         self.session = session
         self.transport = transport
         self.messageLimit = messageLimit
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        bytesContext = (try? context.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)) ?? context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        bytesContext = nil
+    }
+
+    /// Writes a frame's bytes past NIO's encoder.
+    private func writeBytes(_ frame: ByteBuffer, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
+        (bytesContext ?? context).write(wrapOutboundOut(frame), promise: promise)
     }
 
     // MARK: Inbound
@@ -38,7 +65,8 @@ final class EngineWebSocketHandler: ChannelDuplexHandler {
             receive(frame)
         case .ping:
             guard !closeSent else { return }
-            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
+            writeBytes(ServerWebSocketFrame.bytes(.pong, payload: frame.unmaskedData), context: context, promise: nil)
+            context.flush()
         case .connectionClose:
             closeReceived = true
             if closeSent {
@@ -145,24 +173,29 @@ final class EngineWebSocketHandler: ChannelDuplexHandler {
     // MARK: Outbound
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        guard unwrapOutboundIn(data).opcode == .connectionClose else {
-            context.write(data, promise: promise)
+        let code: WebSocketErrorCode
+        switch unwrapOutboundIn(data) {
+        case .frame(let frame):
+            writeBytes(frame, context: context, promise: promise)
             return
+        case .close(let closeCode):
+            code = closeCode
         }
         guard !closeSent else {
             promise?.succeed()
             return
         }
         closeSent = true
+        let closeFrame = ServerWebSocketFrame.bytes(.connectionClose, length: 2) { $0.write(webSocketErrorCode: code) }
         if closeReceived {
             // The handshake is complete once our answer is out.
             let written = context.eventLoop.makePromise(of: Void.self)
             written.futureResult.cascade(to: promise)
             let loopBoundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
             written.futureResult.whenComplete { _ in loopBoundContext.value.close(promise: nil) }
-            context.write(data, promise: written)
+            writeBytes(closeFrame, context: context, promise: written)
         } else {
-            context.write(data, promise: promise)
+            writeBytes(closeFrame, context: context, promise: promise)
             armCloseDeadline(context: context)
         }
     }

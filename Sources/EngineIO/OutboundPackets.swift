@@ -2,18 +2,14 @@ import NIOCore
 import NIOWebSocket
 
 /// Engine.IO packets encoded once for all their recipients: the packets themselves (what a poll carries) and, for a
-/// WebSocket, each one's frame payload in a `ByteBuffer` that every recipient's frame shares.
-///
-/// Nothing is copied per recipient: the buffers have no room in front of their bytes, so NIO's frame encoder writes
-/// each header into a small buffer of its own and hands the shared payload to the socket as it is (writing the header
-/// in front would copy a buffer others hold).
+/// WebSocket, each one's whole frame (header and payload, see ``ServerWebSocketFrame``) in a `ByteBuffer` that every
+/// recipient writes as it is: nothing is framed, copied or allocated per recipient.
 public struct OutboundPackets: Sendable {
     struct Frame: Sendable {
-        var opcode: WebSocketOpcode
-        /// The payload for protocol v4 (text frames are the same in v3).
-        var payload: ByteBuffer
-        /// v3 binary frames start with the packet type byte; nil where v3 sends `payload` too.
-        var v3Payload: ByteBuffer?
+        /// The frame for protocol v4 (text frames are the same in v3).
+        var v4: ByteBuffer
+        /// v3 binary frames start with the packet type byte; nil where v3 sends `v4` too.
+        var v3: ByteBuffer?
     }
 
     public let packets: [EnginePacket]
@@ -22,30 +18,29 @@ public struct OutboundPackets: Sendable {
     public init(_ packets: [EnginePacket]) {
         self.packets = packets
         frames = packets.map { packet in
+            let type = UInt8(ascii: "0") + packet.kind.rawValue
             switch packet.payload {
             case .binary(let bytes):
-                var v3 = ByteBuffer()
-                v3.reserveCapacity(bytes.count + 1)
-                v3.writeInteger(packet.kind.rawValue)
-                v3.writeBytes(bytes)
-                return Frame(opcode: .binary, payload: ByteBuffer(bytes: bytes), v3Payload: v3)
+                return Frame(
+                    v4: ServerWebSocketFrame.bytes(.binary, length: bytes.count) { $0.writeBytes(bytes) },
+                    v3: ServerWebSocketFrame.bytes(.binary, length: bytes.count + 1) { frame in
+                        frame.writeInteger(packet.kind.rawValue)
+                        frame.writeBytes(bytes)
+                    })
             case .text(let text):
                 // The type digit, then the text: one copy, straight into the frame.
-                var frame = ByteBuffer()
-                frame.reserveCapacity(1 + text.utf8.count)
-                frame.writeInteger(UInt8(ascii: "0") + packet.kind.rawValue)
-                frame.writeString(text)
-                return Frame(opcode: .text, payload: frame, v3Payload: nil)
+                return Frame(v4: ServerWebSocketFrame.bytes(.text, length: 1 + text.utf8.count) { frame in
+                    frame.writeInteger(type)
+                    frame.writeString(text)
+                })
             case nil:
-                return Frame(opcode: .text, payload: ByteBuffer(integer: UInt8(ascii: "0") + packet.kind.rawValue), v3Payload: nil)
+                return Frame(v4: ServerWebSocketFrame.bytes(.text, length: 1) { $0.writeInteger(type) })
             }
         }
     }
 
-    /// The WebSocket frames for a client of `version`.
-    func webSocketFrames(for version: EngineProtocolVersion) -> [WebSocketFrame] {
-        frames.map { frame in
-            WebSocketFrame(fin: true, opcode: frame.opcode, data: version == .v3 ? frame.v3Payload ?? frame.payload : frame.payload)
-        }
+    /// The WebSocket frames, as bytes, for a client of `version`.
+    func webSocketFrames(for version: EngineProtocolVersion) -> [ByteBuffer] {
+        frames.map { frame in version == .v3 ? frame.v3 ?? frame.v4 : frame.v4 }
     }
 }

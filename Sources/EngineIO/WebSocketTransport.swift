@@ -5,9 +5,11 @@ import Synchronization
 /// The WebSocket transport: the sending half of one WebSocket connection, whose frames are queued from any thread and
 /// written in order on the connection's event loop (``EngineWebSocketHandler`` is the reading half).
 ///
-/// Everything queued before the event loop gets to it is written with a single flush: a broadcast or a burst of
-/// replies costs one `writev` per connection, not one per frame. The close frame goes out last, after every frame
-/// queued before `close`; ``EngineWebSocketHandler`` then finishes the close handshake.
+/// Frames are pre-framed bytes (``OutboundPackets``), written as they are. Sent on the connection's own loop with nothing
+/// waiting, they are written at once and flushed by the loop's ``ChannelFlusher`` when the loop's turn ends; from any
+/// other thread, everything queued before the loop gets to it is written with a single flush. Either way a broadcast
+/// or a burst of replies costs one `writev` per connection, not one per frame. The close frame goes out last, after
+/// every frame queued before `close`; ``EngineWebSocketHandler`` then finishes the close handshake.
 ///
 /// Backpressure: while the channel is not writable (its outbound buffer is past NIO's high-water mark, the client
 /// is not reading) frames wait here instead, and once more than `limit` bytes wait, `onOverflow` runs (the session
@@ -16,7 +18,7 @@ final class WebSocketTransport: EngineTransport {
     static var name: EngineIOOptions.Transport { .websocket }
 
     private struct Pending {
-        var frames: [WebSocketFrame] = []
+        var frames: [ByteBuffer] = []
         var bytes = 0
         var flushScheduled = false
         /// Asked for by `close`; written once, by the flush that finds it set.
@@ -26,18 +28,23 @@ final class WebSocketTransport: EngineTransport {
         var closeWritten = false
         var overflowed = false
         var onOverflow: (@Sendable () -> Void)?
+        /// Written in place and waiting for the flusher.
+        var awaitingFlush = false
     }
 
     private let channel: any Channel
     /// The framing of the client's protocol version.
     private let version: EngineProtocolVersion
     private let limit: Int
+    private let flusher: ChannelFlusher
     private let pending = Mutex(Pending())
 
-    init(channel: any Channel, version: EngineProtocolVersion, limit: Int) {
+    /// `flusher`: the one of the channel's event loop.
+    init(channel: any Channel, version: EngineProtocolVersion, limit: Int, flusher: ChannelFlusher) {
         self.channel = channel
         self.version = version
         self.limit = limit
+        self.flusher = flusher
     }
 
     func send(_ packets: [EnginePacket]) {
@@ -47,11 +54,12 @@ final class WebSocketTransport: EngineTransport {
     /// Queues packets in Engine.IO's WebSocket framing, their payloads shared with other recipients.
     func send(_ outbound: OutboundPackets) {
         let frames = outbound.webSocketFrames(for: version)
+        if channel.eventLoop.inEventLoop, writeInPlace(frames) { return }
         var overflow: (@Sendable () -> Void)?
         schedule { pending in
             guard pending.closeCode == nil, !pending.overflowed else { return }
             pending.frames.append(contentsOf: frames)
-            pending.bytes += frames.reduce(0) { $0 + $1.data.readableBytes }
+            pending.bytes += frames.reduce(0) { $0 + $1.readableBytes }
             if pending.bytes > limit {
                 pending.overflowed = true
                 pending.frames.removeAll()
@@ -63,9 +71,36 @@ final class WebSocketTransport: EngineTransport {
         if let overflow { channel.eventLoop.execute { overflow() } }
     }
 
-    /// Runs `body` on the connection's event loop once what was queued before has been written (its flush runs first).
+    /// On the loop: writes `frames` now if nothing waits to go before them and the channel takes writes; the loop's
+    /// flusher flushes them. False when they must queue.
+    private func writeInPlace(_ frames: [ByteBuffer]) -> Bool {
+        guard channel.isWritable else { return false }
+        let (inPlace, flushes) = pending.withLock { pending -> (Bool, Bool) in
+            guard pending.frames.isEmpty, !pending.flushScheduled, pending.closeCode == nil, !pending.overflowed else {
+                return (false, false)
+            }
+            defer { pending.awaitingFlush = true }
+            return (true, !pending.awaitingFlush)
+        }
+        guard inPlace else { return false }
+        for frame in frames { channel.write(EngineWebSocketHandler.Outbound.frame(frame), promise: nil) }
+        if flushes { flusher.flushSoon(self) }
+        return true
+    }
+
+    /// On the loop, from the flusher: flushes what was written in place.
+    func flushWrittenInPlace() {
+        pending.withLock { $0.awaitingFlush = false }
+        channel.flush()
+    }
+
+    /// Runs `body` on the connection's event loop once what was queued before has been written and flushed.
     func afterQueuedWrites(_ body: @escaping @Sendable () -> Void) {
-        channel.eventLoop.execute(body)
+        channel.eventLoop.execute {
+            // What was written in place may still wait for the flusher: it goes out first.
+            self.flushWrittenInPlace()
+            body()
+        }
     }
 
     /// Runs once, on the event loop, if the frames waiting for the client pass the limit.
@@ -110,7 +145,7 @@ final class WebSocketTransport: EngineTransport {
     /// ``channelBecameWritable()``), then the close frame if one was asked for, and flushes once.
     private func flush() {
         let writable = channel.isWritable
-        let (frames, closeCode, disconnects) = pending.withLock { pending -> ([WebSocketFrame], WebSocketErrorCode?, Bool) in
+        let (frames, closeCode, disconnects) = pending.withLock { pending -> ([ByteBuffer], WebSocketErrorCode?, Bool) in
             defer { pending.flushScheduled = false }
             let closing = pending.closeCode != nil && !pending.closeWritten
             guard writable || closing else { return ([], nil, false) }
@@ -121,13 +156,11 @@ final class WebSocketTransport: EngineTransport {
             }
             return (pending.frames, closing ? pending.closeCode : nil, pending.disconnectsAfterClose)
         }
-        for frame in frames { channel.write(frame, promise: nil) }
+        for frame in frames { channel.write(EngineWebSocketHandler.Outbound.frame(frame), promise: nil) }
         if let closeCode {
-            var data = channel.allocator.buffer(capacity: 2)
-            data.write(webSocketErrorCode: closeCode)
             let written: EventLoopPromise<Void>? = disconnects ? channel.eventLoop.makePromise() : nil
             written?.futureResult.whenComplete { [channel] _ in channel.close(promise: nil) }
-            channel.write(WebSocketFrame(fin: true, opcode: .connectionClose, data: data), promise: written)
+            channel.write(EngineWebSocketHandler.Outbound.close(closeCode), promise: written)
         }
         if !frames.isEmpty || closeCode != nil { channel.flush() }
     }

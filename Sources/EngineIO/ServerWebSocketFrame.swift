@@ -1,0 +1,42 @@
+import NIOCore
+import NIOWebSocket
+
+/// A WebSocket frame from the server, as the bytes that go on the wire: header and payload in one buffer.
+///
+/// A server's frames are never masked, so a frame is the same bytes for every recipient: a broadcast is framed once
+/// and every connection writes the same buffer (NIO's frame encoder would write a header per recipient instead).
+enum ServerWebSocketFrame {
+    /// A final frame of `opcode` carrying `payload`'s readable bytes.
+    static func bytes(_ opcode: WebSocketOpcode, payload: ByteBuffer) -> ByteBuffer {
+        var frame = ByteBuffer()
+        frame.reserveCapacity(10 + payload.readableBytes)
+        writeHeader(opcode, length: payload.readableBytes, into: &frame)
+        var payload = payload
+        frame.writeBuffer(&payload)
+        return frame
+    }
+
+    /// A final frame of `opcode` whose payload is written by `body` after the header; `length` is its size.
+    static func bytes(_ opcode: WebSocketOpcode, length: Int, payload body: (inout ByteBuffer) -> Void) -> ByteBuffer {
+        var frame = ByteBuffer()
+        frame.reserveCapacity(10 + length)
+        writeHeader(opcode, length: length, into: &frame)
+        body(&frame)
+        return frame
+    }
+
+    /// RFC 6455 §5.2: FIN and the opcode, then the length in 7 bits, or 126 and 16 bits, or 127 and 64 bits; no mask.
+    private static func writeHeader(_ opcode: WebSocketOpcode, length: Int, into frame: inout ByteBuffer) {
+        frame.writeInteger(0x80 | UInt8(webSocketOpcode: opcode))
+        switch length {
+        case ..<126:
+            frame.writeInteger(UInt8(length))
+        case ...Int(UInt16.max):
+            frame.writeInteger(UInt8(126))
+            frame.writeInteger(UInt16(length))
+        default:
+            frame.writeInteger(UInt8(127))
+            frame.writeInteger(UInt64(length))
+        }
+    }
+}
