@@ -170,7 +170,6 @@ package final class EngineServer: Sendable {
             channel: channel, version: parameters.version, limit: options.maxOutboundBufferBytes,
             flusher: flusher(for: channel.eventLoop))
         let attach = { (session: EngineSession) throws in
-            webSocket.setOverflowHandler { [weak session] in session?.closeForOverflow() }
             try channel.pipeline.syncOperations.addHandlers([
                 NIOWebSocketFrameAggregator(
                     minNonFinalFragmentSize: 1, maxAccumulatedFrameCount: 1 << 16,

@@ -19,6 +19,9 @@ package protocol EngineSessionDelegate: AnyObject, Sendable {
 /// thread: it runs inline on the loop, or hops there once. One loop orders everything the session hears (a pong
 /// cannot overtake the ping's timeout being armed; a poll and the probe's frames are handled one after the other), and
 /// no lock guards its state.
+///
+/// Its timers hold it strongly and closing cancels them: no weak reference to a session is ever made, since an object
+/// that has had one pays a slower reference count on every retain (a broadcast retains each recipient's session).
 package final class EngineSession: Sendable {
     typealias StateMachine = EngineSessionStateMachine<PollRequest, WebSocketTransport>
 
@@ -208,8 +211,8 @@ package final class EngineSession: Sendable {
             case .refused: webSocket.refuse(); return
             case .refusedOnceProbeEnds: return
             }
-            self.state.value.upgradeTimeout = self.eventLoop.scheduleTask(in: .init(self.timing.upgradeTimeout)) { [weak self] in
-                self?.abandonUpgradeOnLoop(of: webSocket)
+            self.state.value.upgradeTimeout = self.eventLoop.scheduleTask(in: .init(self.timing.upgradeTimeout)) {
+                self.abandonUpgradeOnLoop(of: webSocket)
             }
         }
     }
@@ -229,8 +232,7 @@ package final class EngineSession: Sendable {
 
     private func armFastUpgrade() {
         guard state.value.fastUpgrade == nil else { return }
-        state.value.fastUpgrade = eventLoop.scheduleTask(in: Self.fastUpgradeDelay) { [weak self] in
-            guard let self else { return }
+        state.value.fastUpgrade = eventLoop.scheduleTask(in: Self.fastUpgradeDelay) {
             self.state.value.fastUpgrade = nil
             self.releaseHeldPoll()
         }
@@ -292,12 +294,12 @@ package final class EngineSession: Sendable {
         state.value.heartbeat?.cancel()
         switch version {
         case .v4:
-            state.value.heartbeat = eventLoop.scheduleTask(deadline: start + .init(timing.pingInterval)) { [weak self] in
-                self?.sendPing()
+            state.value.heartbeat = eventLoop.scheduleTask(deadline: start + .init(timing.pingInterval)) {
+                self.sendPing()
             }
         case .v3:
-            state.value.heartbeat = eventLoop.scheduleTask(deadline: start + .init(timing.pingInterval + timing.pingTimeout)) { [weak self] in
-                self?.closeOnLoop(reason: .pingTimeout, webSocketCode: .normalClosure, pollAnswer: EnginePacket(.close))
+            state.value.heartbeat = eventLoop.scheduleTask(deadline: start + .init(timing.pingInterval + timing.pingTimeout)) {
+                self.closeOnLoop(reason: .pingTimeout, webSocketCode: .normalClosure, pollAnswer: EnginePacket(.close))
             }
         }
     }
@@ -306,8 +308,8 @@ package final class EngineSession: Sendable {
     private func sendPing() {
         sendOnLoop(OutboundPackets([EnginePacket(.ping)]), volatile: false)
         guard !state.value.machine.isClosed else { return }
-        state.value.heartbeat = eventLoop.scheduleTask(in: .init(timing.pingTimeout)) { [weak self] in
-            self?.closeOnLoop(reason: .pingTimeout, webSocketCode: .normalClosure, pollAnswer: EnginePacket(.close))
+        state.value.heartbeat = eventLoop.scheduleTask(in: .init(timing.pingTimeout)) {
+            self.closeOnLoop(reason: .pingTimeout, webSocketCode: .normalClosure, pollAnswer: EnginePacket(.close))
         }
     }
 

@@ -146,6 +146,8 @@ final class EngineWebSocketHandler: ChannelDuplexHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         switch event {
+        case is WebSocketTransport.Overflowed:
+            session.closeForOverflow()
         case is ChannelShouldQuiesceEvent:
             endTransport(reason: .serverShuttingDown, code: .normalClosure)
         case ChannelEvent.inputClosed:

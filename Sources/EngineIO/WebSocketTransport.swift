@@ -12,8 +12,9 @@ import Synchronization
 /// every frame queued before `close`; ``EngineWebSocketHandler`` then finishes the close handshake.
 ///
 /// Backpressure: while the channel is not writable (its outbound buffer is past NIO's high-water mark, the client
-/// is not reading) frames wait here instead, and once more than `limit` bytes wait, `onOverflow` runs (the session
-/// closes with `transport error`) and nothing more is kept: a client that stops reading cannot grow the daemon.
+/// is not reading) frames wait here instead, and once more than `limit` bytes wait, the pipeline hears ``Overflowed``
+/// (``EngineWebSocketHandler`` closes the session with `transport error`) and nothing more is kept: a client that stops
+/// reading cannot grow the daemon.
 final class WebSocketTransport: EngineTransport {
     static var name: EngineIOOptions.Transport { .websocket }
 
@@ -27,7 +28,6 @@ final class WebSocketTransport: EngineTransport {
         var disconnectsAfterClose = false
         var closeWritten = false
         var overflowed = false
-        var onOverflow: (@Sendable () -> Void)?
         /// Written in place and waiting for the flusher.
         var awaitingFlush = false
     }
@@ -55,7 +55,7 @@ final class WebSocketTransport: EngineTransport {
     func send(_ outbound: OutboundPackets) {
         let frames = outbound.webSocketFrames(for: version)
         if channel.eventLoop.inEventLoop, writeInPlace(frames) { return }
-        var overflow: (@Sendable () -> Void)?
+        var overflowed = false
         schedule { pending in
             guard pending.closeCode == nil, !pending.overflowed else { return }
             pending.frames.append(contentsOf: frames)
@@ -64,11 +64,13 @@ final class WebSocketTransport: EngineTransport {
                 pending.overflowed = true
                 pending.frames.removeAll()
                 pending.bytes = 0
-                overflow = pending.onOverflow
+                overflowed = true
             }
         }
-        // Not here: the session may be sending under its own lock, which closing takes.
-        if let overflow { channel.eventLoop.execute { overflow() } }
+        // Not in place: the session is in the middle of sending.
+        if overflowed {
+            channel.eventLoop.execute { [channel] in channel.pipeline.syncOperations.fireUserInboundEventTriggered(Overflowed()) }
+        }
     }
 
     /// On the loop: writes `frames` now if nothing waits to go before them and the channel takes writes; the loop's
@@ -103,10 +105,8 @@ final class WebSocketTransport: EngineTransport {
         }
     }
 
-    /// Runs once, on the event loop, if the frames waiting for the client pass the limit.
-    func setOverflowHandler(_ handler: @escaping @Sendable () -> Void) {
-        pending.withLock { $0.onOverflow = handler }
-    }
+    /// The user event fired, once, when the frames waiting for the client pass the limit.
+    struct Overflowed {}
 
     /// Whether the connection takes writes now (NIO's writability: its outbound buffer is below the high mark).
     var isWritable: Bool { channel.isWritable }

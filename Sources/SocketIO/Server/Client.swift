@@ -48,8 +48,10 @@ final class Client: EngineSessionDelegate {
     /// Starts the connect timeout; protocol v4 clients are connected to `/` at once, as socket.io 2.x did (their first
     /// packets wait for it, as they would for a CONNECT they sent: python-socketio 4.x emits without waiting).
     func start() {
-        let timer = session.eventLoop.scheduleTask(in: .init(server.options.connectTimeout)) { [weak self] in
-            guard let self, self.state.withLock({ $0.sockets.isEmpty }) else { return }
+        let timer = session.eventLoop.scheduleTask(in: .init(server.options.connectTimeout)) {
+            // Held strongly (no weak reference, whose side table slows every retain of the client): the timer is
+            // cancelled when the client connects or closes.
+            guard self.state.withLock({ $0.sockets.isEmpty }) else { return }
             self.session.close(reason: .forcedClose)
         }
         state.withLock { $0.connectTimer = timer }

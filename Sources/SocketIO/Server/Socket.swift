@@ -105,8 +105,8 @@ public final class Socket: Sendable {
             return state.nextAckId
         }
         guard let ackId else { throw AckTimeout() }
-        let timer = eventLoop.scheduleTask(in: .init(timeout)) { [weak self] in
-            self?.resolveAck(ackId, with: .failure(AckTimeout()))
+        let timer = eventLoop.scheduleTask(in: .init(timeout)) {
+            self.resolveAck(ackId, with: .failure(AckTimeout()))
         }
         defer { timer.cancel() }
         return try await withCheckedThrowingContinuation { continuation in
