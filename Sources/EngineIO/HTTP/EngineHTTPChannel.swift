@@ -39,8 +39,13 @@ struct EngineHTTPChannel: ServerChildChannel, HTTPChannelHandler {
         self.responder = Self.redirectingLateUpgrades(to: responder)
     }
 
+    /// The first read's buffer: NIO keeps a connection's read buffer for its next reads, and its default first size
+    /// (2 KiB) was the largest single cost of an idle WebSocket. Reads that fill it grow the next one (up to 64 KiB).
+    static let readBuffer = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65_536)
+
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
+            try channel.syncOptions?.setOption(.recvAllocator, value: Self.readBuffer)
             // The decision taken from the request head, kept for the pipeline set up once the handshake response is out.
             let admission = NIOLoopBoundBox(EngineServer.WebSocketAdmission?.none, eventLoop: channel.eventLoop)
             let engine = self.engine
