@@ -112,7 +112,12 @@ package final class EngineSession: Sendable {
 
     /// Queues packets encoded once for every recipient (a broadcast's).
     package func send(_ outbound: OutboundPackets) {
-        onLoop { self.sendOnLoop(outbound, volatile: false) }
+        // In place without a closure: this is every packet's path, and a closure that may escape is an allocation.
+        if eventLoop.inEventLoop {
+            sendOnLoop(outbound, volatile: false)
+        } else {
+            eventLoop.execute { self.sendOnLoop(outbound, volatile: false) }
+        }
     }
 
     /// Sends packets only if the client can take them now (socket.io's `volatile`): a WebSocket that is writable, or
@@ -193,7 +198,12 @@ package final class EngineSession: Sendable {
 
     /// A packet read from `webSocket`: the session's transport, a probe, or one that is no longer either.
     func receive(_ packet: EnginePacket, from webSocket: WebSocketTransport) {
-        onLoop { self.receiveOnLoop(packet, from: .socket(webSocket)) }
+        // Always on the WebSocket's loop, which is the session's unless it is upgrading: in place, without a closure.
+        if eventLoop.inEventLoop {
+            receiveOnLoop(packet, from: .socket(webSocket))
+        } else {
+            eventLoop.execute { self.receiveOnLoop(packet, from: .socket(webSocket)) }
+        }
     }
 
     /// `webSocket`'s connection is done (closed, failed, shutting down): the session ends if it is the transport, a

@@ -10,6 +10,8 @@ public struct OutboundPackets: Sendable {
         var v4: ByteBuffer
         /// v3 binary frames start with the packet type byte; nil where v3 sends `v4` too.
         var v3: ByteBuffer?
+
+        func bytes(for version: EngineProtocolVersion) -> ByteBuffer { version == .v3 ? v3 ?? v4 : v4 }
     }
 
     public let packets: [EnginePacket]
@@ -41,6 +43,6 @@ public struct OutboundPackets: Sendable {
 
     /// The WebSocket frames, as bytes, for a client of `version`.
     func webSocketFrames(for version: EngineProtocolVersion) -> [ByteBuffer] {
-        frames.map { frame in version == .v3 ? frame.v3 ?? frame.v4 : frame.v4 }
+        frames.map { $0.bytes(for: version) }
     }
 }

@@ -53,8 +53,8 @@ final class WebSocketTransport: EngineTransport {
 
     /// Queues packets in Engine.IO's WebSocket framing, their payloads shared with other recipients.
     func send(_ outbound: OutboundPackets) {
+        if channel.eventLoop.inEventLoop, writeInPlace(outbound) { return }
         let frames = outbound.webSocketFrames(for: version)
-        if channel.eventLoop.inEventLoop, writeInPlace(frames) { return }
         var overflowed = false
         schedule { pending in
             guard pending.closeCode == nil, !pending.overflowed else { return }
@@ -73,9 +73,9 @@ final class WebSocketTransport: EngineTransport {
         }
     }
 
-    /// On the loop: writes `frames` now if nothing waits to go before them and the channel takes writes; the loop's
+    /// On the loop: writes the frames now if nothing waits to go before them and the channel takes writes; the loop's
     /// flusher flushes them. False when they must queue.
-    private func writeInPlace(_ frames: [ByteBuffer]) -> Bool {
+    private func writeInPlace(_ outbound: OutboundPackets) -> Bool {
         guard channel.isWritable else { return false }
         let (inPlace, flushes) = pending.withLock { pending -> (Bool, Bool) in
             guard pending.frames.isEmpty, !pending.flushScheduled, pending.closeCode == nil, !pending.overflowed else {
@@ -85,7 +85,9 @@ final class WebSocketTransport: EngineTransport {
             return (true, !pending.awaitingFlush)
         }
         guard inPlace else { return false }
-        for frame in frames { channel.write(EngineWebSocketHandler.Outbound.frame(frame), promise: nil) }
+        for frame in outbound.frames {
+            channel.write(EngineWebSocketHandler.Outbound.frame(frame.bytes(for: version)), promise: nil)
+        }
         if flushes { flusher.flushSoon(self) }
         return true
     }
