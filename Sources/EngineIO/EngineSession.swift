@@ -34,6 +34,8 @@ package final class EngineSession: Sendable {
         var machine: StateMachine
         var delegate: (any EngineSessionDelegate)?
         var heartbeat: Scheduled<Void>?
+        /// When the heartbeat times out unless the client answers (v4: the ping's pong; v3: its own ping).
+        var heartbeatDeadline: NIODeadline?
         var upgradeTimeout: Scheduled<Void>?
         var fastUpgrade: Scheduled<Void>?
     }
@@ -155,6 +157,7 @@ package final class EngineSession: Sendable {
     func poll() async -> EnginePollOutcome {
         let promise = eventLoop.makePromise(of: EnginePollOutcome.self)
         onLoop {
+            self.closeIfHeartbeatTimedOut()
             switch self.state.value.machine.poll(PollRequest(promise)) {
             case .answer(let poll, let outcome):
                 poll.answer(outcome)
@@ -175,6 +178,7 @@ package final class EngineSession: Sendable {
     /// A POST's packets, handled in order on the session's loop.
     func receivePost(_ body: [UInt8]) async -> EngineHTTPError? {
         let done = eventLoop.submit { () -> EngineHTTPError? in
+            self.closeIfHeartbeatTimedOut()
             if let refusal = self.state.value.machine.admitPost() { return refusal }
             let packets: [EnginePacket]
             do {
@@ -310,23 +314,37 @@ package final class EngineSession: Sendable {
         state.value.heartbeat?.cancel()
         switch version {
         case .v4:
-            state.value.heartbeat = eventLoop.scheduleTask(deadline: start + .init(timing.pingInterval)) {
-                self.sendPing()
+            let pingDeadline = start + .init(timing.pingInterval)
+            state.value.heartbeatDeadline = nil
+            state.value.heartbeat = eventLoop.scheduleTask(deadline: pingDeadline) {
+                self.sendPing(due: pingDeadline)
             }
         case .v3:
-            state.value.heartbeat = eventLoop.scheduleTask(deadline: start + .init(timing.pingInterval + timing.pingTimeout)) {
-                self.closeOnLoop(reason: .pingTimeout, webSocketCode: .normalClosure, pollAnswer: EnginePacket(.close))
-            }
+            armHeartbeatTimeout(deadline: start + .init(timing.pingInterval + timing.pingTimeout))
         }
     }
 
-    /// On the loop, so the timeout is armed before the pong can be handled.
-    private func sendPing() {
+    /// On the loop, so the timeout is armed before the pong can be handled. The timeout counts from when the ping was
+    /// due, not from when the loop got to it: a busy loop does not give the client more time than it was told.
+    private func sendPing(due: NIODeadline) {
         sendOnLoop(OutboundPackets([EnginePacket(.ping)]), volatile: false)
+        armHeartbeatTimeout(deadline: due + .init(timing.pingTimeout))
+    }
+
+    private func armHeartbeatTimeout(deadline: NIODeadline) {
         guard !state.value.machine.isClosed else { return }
-        state.value.heartbeat = eventLoop.scheduleTask(in: .init(timing.pingTimeout)) {
-            self.closeOnLoop(reason: .pingTimeout, webSocketCode: .normalClosure, pollAnswer: EnginePacket(.close))
-        }
+        state.value.heartbeatDeadline = deadline
+        state.value.heartbeat = eventLoop.scheduleTask(deadline: deadline) { self.closeForHeartbeatTimeout() }
+    }
+
+    private func closeForHeartbeatTimeout() {
+        closeOnLoop(reason: .pingTimeout, webSocketCode: .normalClosure, pollAnswer: EnginePacket(.close))
+    }
+
+    /// A request that arrives once the heartbeat has timed out finds the session closed, even if the timer has not
+    /// fired yet (it is due: the loop was busy).
+    private func closeIfHeartbeatTimedOut() {
+        if let deadline = state.value.heartbeatDeadline, NIODeadline.now() >= deadline { closeForHeartbeatTimeout() }
     }
 
     // MARK: Closing

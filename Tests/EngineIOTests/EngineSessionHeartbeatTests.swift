@@ -1,0 +1,32 @@
+@testable import EngineIO
+import Logging
+import NIOCore
+import NIOEmbedded
+import Testing
+
+/// A heartbeat that has run out closes the session for the next request, even when a busy loop has not fired its
+/// timer yet (here: an embedded loop whose clock never moves).
+@Suite struct EngineSessionHeartbeatTests {
+    final class Silent: EngineSessionDelegate {
+        func engineSession(_ session: EngineSession, didReceive payload: EnginePacket.Payload) {}
+        func engineSessionDidClose(_ session: EngineSession, reason: EngineCloseReason) {}
+    }
+
+    @Test(.timeLimit(.minutes(1))) func aPollPastTheHeartbeatDeadlineFindsTheSessionClosed() async throws {
+        let loop = EmbeddedEventLoop()
+        var options = EngineIOOptions()
+        options.pingInterval = .milliseconds(1)
+        options.pingTimeout = .milliseconds(1)
+        // v3: the client's own ping is due within pingInterval + pingTimeout of the handshake.
+        let session = EngineSession(
+            id: "sid", version: .v3, transport: nil,
+            handshake: HandshakeRequest(headers: [:], query: [:], address: "", issued: 0, url: "/"),
+            options: options, eventLoop: loop, logger: Logger(label: "test"), onClose: { _ in })
+        let started = NIODeadline.now()
+        session.start(upgrades: []) { Silent() }
+        #expect(await session.poll() != .refused(.unknownSession), "the open packet, while the heartbeat runs")
+        // Bounded: the deadline is 2 ms after the handshake on the real clock.
+        while NIODeadline.now() < started + .milliseconds(3) {}
+        #expect(await session.poll() == .refused(.unknownSession))
+    }
+}
