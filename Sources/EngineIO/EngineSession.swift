@@ -229,6 +229,7 @@ package final class EngineSession: Sendable {
             switch self.state.value.machine.beginUpgrade(with: webSocket) {
             case .probing: break
             case .refused: webSocket.refuse(); return
+            case .refusedAfterWrites(let refusals): self.refuseAfterWrites(refusals); return
             case .refusedOnceProbeEnds: return
             }
             self.state.value.upgradeTimeout = self.eventLoop.scheduleTask(in: .init(self.timing.upgradeTimeout)) {

@@ -229,16 +229,22 @@ struct EngineSessionStateMachine<Poll, Socket: AnyObject> {
 
     // MARK: Upgrade
 
-    enum UpgradeAdmission: Equatable {
+    enum UpgradeAdmission {
         case probing
-        /// Closed or upgraded already.
+        /// Closed already.
         case refused
+        /// Upgraded already: refused once what the session's WebSocket was sent is out (`3probe` among it), so the
+        /// client cannot see the refusal first.
+        case refusedAfterWrites(RefusalsAfterWrites)
         /// Another probe is under way: the WebSocket is refused with the action that ends it.
         case refusedOnceProbeEnds
     }
 
     /// A WebSocket wants to take over from polling.
     mutating func beginUpgrade(with socket: Socket) -> UpgradeAdmission {
+        if case .webSocket(let transport) = state {
+            return .refusedAfterWrites(RefusalsAfterWrites(transport: transport, webSockets: [socket]))
+        }
         guard case .polling(var polling) = state else { return .refused }
         guard polling.probe == nil else {
             refusalsAfterProbe.append(socket)

@@ -52,10 +52,10 @@ import Testing
         var machine = polling()
         let socket = Socket()
         let accepted = machine.beginUpgrade(with: socket)
-        #expect(accepted == .probing)
+        guard case .probing = accepted else { Issue.record("accepted: expected .probing"); return }
         let second = Socket()
         let secondAccepted = machine.beginUpgrade(with: second)
-        #expect(secondAccepted == .refusedOnceProbeEnds, "a second probe waits for the first to be decided")
+        guard case .refusedOnceProbeEnds = secondAccepted else { Issue.record("a second probe waits for the first to be decided"); return }
         _ = machine.poll(1)
         guard case .probe(.answer(let answered)) = machine.receive(EnginePacket(.ping, .text("probe")), from: .socket(socket)),
               answered === socket
@@ -69,8 +69,12 @@ import Testing
         #expect(flushed == [.message("later")])
         #expect(refusals.poll == nil, "the held poll was released")
         #expect(machine.isTransport(socket))
-        let afterUpgrade = machine.beginUpgrade(with: Socket())
-        #expect(afterUpgrade == .refused)
+        // The official suite's "ignores WebSocket connection with same sid after upgrade": a WebSocket that comes
+        // after the upgrade is refused once the upgraded one's writes (`3probe`) are out.
+        let late = Socket()
+        guard case .refusedAfterWrites(let refusals) = machine.beginUpgrade(with: late) else { Issue.record(); return }
+        #expect(refusals.transport === socket && refusals.webSockets.count == 1 && refusals.webSockets[0] === late)
+        #expect(refusals.poll == nil)
         guard case .write([.message("x")], let target) = machine.send([.message("x")], volatile: false), target === socket
         else { Issue.record(); return }
     }
@@ -145,7 +149,7 @@ import Testing
         let second = Socket()
         _ = machine.beginUpgrade(with: socket)
         let secondAdmission = machine.beginUpgrade(with: second)
-        #expect(secondAdmission == .refusedOnceProbeEnds)
+        guard case .refusedOnceProbeEnds = secondAdmission else { Issue.record("secondAdmission: expected .refusedOnceProbeEnds"); return }
         _ = machine.receive(EnginePacket(.ping, .text("probe")), from: .socket(socket))
         guard case .probe(.upgraded(_, _, let refusals)) = machine.receive(EnginePacket(.upgrade), from: .socket(socket))
         else { Issue.record(); return }
@@ -188,7 +192,7 @@ import Testing
         // Frames from the dropped probe are ignored.
         guard case .none = machine.receive(EnginePacket(.upgrade), from: .socket(socket)) else { Issue.record(); return }
         let newAccepted = machine.beginUpgrade(with: Socket())
-        #expect(newAccepted == .probing, "a new probe may start")
+        guard case .probing = newAccepted else { Issue.record("a new probe may start"); return }
     }
 
     @Test func aProbeThatSendsSomethingElseIsAbandoned() {
