@@ -8,12 +8,7 @@ import NIOWebSocket
 enum ServerWebSocketFrame {
     /// A final frame of `opcode` carrying `payload`'s readable bytes.
     static func bytes(_ opcode: WebSocketOpcode, payload: ByteBuffer) -> ByteBuffer {
-        var frame = ByteBuffer()
-        frame.reserveCapacity(10 + payload.readableBytes)
-        writeHeader(opcode, length: payload.readableBytes, into: &frame)
-        var payload = payload
-        frame.writeBuffer(&payload)
-        return frame
+        bytes(opcode, length: payload.readableBytes) { $0.writeImmutableBuffer(payload) }
     }
 
     /// A final frame of `opcode` whose payload is written by `body` after the header; `length` is its size.
