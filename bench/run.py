@@ -20,7 +20,7 @@ stops it (SIGTERM, then SIGKILL after 10 s). Every JSON line the generator print
 Scenarios (see --help for every default):
   echo-ack  closed loop, N connections x K in flight, `echo` acked with its argument; all three servers
   pipeline  `work`: a closed loop finds the peak throughput P, then an open loop at P/2 measures ack and
-            ws:result latency at half peak; gatewayd and python-socketio
+            ws:result latency at half peak, and one at --pipeline-common-rate at the same load for every server
   fanout    subscribers join room `fan`, publishers `publish` to it: deliveries/s and delivery latency
   idle      connections opened and held: connect time and server RSS per connection
   churn     connections opened and closed one after another (after a warm-up tenth): connections/s and the
@@ -79,6 +79,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--echo-in-flight", type=int, default=8)
     p.add_argument("--pipeline-connections", type=int, default=50)
     p.add_argument("--pipeline-in-flight", type=int, default=8)
+    p.add_argument("--pipeline-common-rate", type=float, default=8000,
+                   help="pipeline: events/s (over all connections) of the open loop every server runs at, so their "
+                        "latencies compare at the same load (0: no such run)")
     p.add_argument("--fanout-connections", type=int, default=10_000, help="subscribers (gatewayd)")
     p.add_argument("--fanout-python-connections", type=int, default=2_000,
                    help="subscribers for python-socketio, which is far slower to fan out")
@@ -114,6 +117,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         for name in ("echo_connections", "pipeline_connections", "fanout_connections",
                      "fanout_python_connections", "idle_connections", "churn_connections", "churn_python_connections"):
             setattr(args, name, max(1, getattr(args, name) // 10))
+        args.pipeline_common_rate /= 10
     for name in ("fanout_connections", "fanout_python_connections", "idle_connections"):
         if getattr(args, name) > MAX_CONNECTIONS:
             p.error(f"--{name.replace('_', '-')} above {MAX_CONNECTIONS}: the open-files limit is 20,000 per process")
@@ -258,7 +262,7 @@ def tail(path: Path, lines: int = 20) -> str:
 @dataclass
 class Run:
     """One generator invocation: the scenario's flags plus the runner's bookkeeping."""
-    phase: str  # the table's name for it: echo-ack, pipeline-peak, pipeline-half, fanout, idle, churn
+    phase: str  # the table's name for it: echo-ack, pipeline-peak, pipeline-half, pipeline-common, fanout, idle, churn
     scenario: str
     connections: int
     in_flight: int | None = None
@@ -358,8 +362,12 @@ def scenario_runs(server: str, scenario: str, args: argparse.Namespace) -> list[
     if server == "raw-ws":
         return []  # the raw echo is a ceiling only for echo-ack and a floor only for idle and churn
     if scenario == "pipeline":
-        return [Run("pipeline-peak", "pipeline", args.pipeline_connections, in_flight=args.pipeline_in_flight,
+        runs = [Run("pipeline-peak", "pipeline", args.pipeline_connections, in_flight=args.pipeline_in_flight,
                     warmup=args.warmup)]
+        if args.pipeline_common_rate > 0:
+            runs.append(Run("pipeline-common", "pipeline", args.pipeline_connections,
+                            rate=args.pipeline_common_rate / args.pipeline_connections, warmup=args.warmup))
+        return runs
     if scenario == "fanout":
         subscribers = args.fanout_python_connections if server == "python-socketio" else args.fanout_connections
         return [Run("fanout", "fanout", subscribers, in_flight=args.fanout_in_flight,
@@ -459,6 +467,13 @@ def cpu_per_unit(record: dict):
     return record.get("server_cpu_us_per_unit")
 
 
+def offered(record: dict):
+    """An open loop's target rate over all its connections. A server that falls short of it is saturated, and its
+    latencies then measure its backlog."""
+    rate = record.get("rate_per_connection")
+    return rate * record["connections"] if rate and record.get("connections") else None
+
+
 def latency(kind: str, key: str):
     return lambda r: (r.get(kind) or {}).get(key)
 
@@ -474,6 +489,7 @@ ROWS = [
     Row("pipeline-peak", "pipeline closed loop: ack p99", latency("ack", "p99_us"), "µs"),
     Row("pipeline-peak", "pipeline closed loop: ws:result p99", latency("result", "p99_us"), "µs"),
     Row("pipeline-peak", "pipeline closed loop: server CPU per event", cpu_per_unit, "µs", 2),
+    Row("pipeline-half", "pipeline at P/2: events/s offered", offered, "/s"),
     Row("pipeline-half", "pipeline at P/2: events/s", lambda r: r.get("throughput"), "/s"),
     Row("pipeline-half", "pipeline at P/2: ack p50", latency("ack", "p50_us"), "µs"),
     Row("pipeline-half", "pipeline at P/2: ack p99", latency("ack", "p99_us"), "µs"),
@@ -481,6 +497,12 @@ ROWS = [
     Row("pipeline-half", "pipeline at P/2: ws:result p99", latency("result", "p99_us"), "µs"),
     Row("pipeline-half", "pipeline at P/2: server CPU per event", cpu_per_unit, "µs", 2),
     Row("pipeline-half", "pipeline at P/2: errors", lambda r: r.get("errors"), ratio=False),
+    Row("pipeline-common", "pipeline at a common rate: events/s offered", offered, "/s"),
+    Row("pipeline-common", "pipeline at a common rate: events/s", lambda r: r.get("throughput"), "/s"),
+    Row("pipeline-common", "pipeline at a common rate: ack p99", latency("ack", "p99_us"), "µs"),
+    Row("pipeline-common", "pipeline at a common rate: ws:result p50", latency("result", "p50_us"), "µs"),
+    Row("pipeline-common", "pipeline at a common rate: ws:result p99", latency("result", "p99_us"), "µs"),
+    Row("pipeline-common", "pipeline at a common rate: server CPU per event", cpu_per_unit, "µs", 2),
     # The generator's `connections` counts the publishers too.
     Row("fanout", "fanout: subscribers", lambda r: r.get("connections", 0) - (r.get("publishers") or 0),
         ratio=False),
@@ -528,7 +550,13 @@ def markdown_table(records: list[dict], args: argparse.Namespace) -> str:
         notes.append(f"churn: python-socketio churned {args.churn_python_connections} connections, the others "
                      f"{args.churn_connections}; RSS retained is (RSS after - RSS after the warm-up tenth) / connections.")
     if "pipeline-half" in phases:
-        notes.append("pipeline at P/2: open loop at half of each server's own closed-loop peak.")
+        notes.append("pipeline at P/2: open loop at half of each server's own closed-loop peak. An open loop costs a "
+                     "server more per event than the closed loop that found its peak (one read and one write per "
+                     "packet instead of batches), so P/2 can saturate it: achieved below offered means its "
+                     "latencies measure its backlog.")
+    if "pipeline-common" in phases:
+        notes.append(f"pipeline at a common rate: every server at the same open-loop rate "
+                     f"({args.pipeline_common_rate:.0f} events/s), so the latencies compare at equal load.")
     if args.quick:
         notes.append("--quick: durations / 5 and connection counts / 10; not a measurement.")
     if args.node_left_out:

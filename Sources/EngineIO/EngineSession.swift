@@ -130,7 +130,7 @@ package final class EngineSession: Sendable {
 
     private func sendOnLoop(_ outbound: OutboundPackets, volatile: Bool) {
         switch state.value.machine.send(outbound.packets, volatile: volatile) {
-        case .write(_, let webSocket):
+        case .write(let webSocket):
             guard !volatile || webSocket.isWritable else { return }
             webSocket.send(outbound)
         case .answer(let poll, let batch):

@@ -65,7 +65,7 @@ struct EngineSessionStateMachine<Poll, Socket: AnyObject> {
     // MARK: Sending
 
     enum SendAction {
-        case write([EnginePacket], to: Socket)
+        case write(to: Socket)
         /// The held poll takes a batch of what waits.
         case answer(Poll, [EnginePacket])
         case none
@@ -74,14 +74,16 @@ struct EngineSessionStateMachine<Poll, Socket: AnyObject> {
     }
 
     /// `volatile`: only if the client can take it now (a waiting poll; for a WebSocket, the caller checks writability).
-    mutating func send(_ packets: [EnginePacket], volatile: Bool) -> SendAction {
+    /// `packets` is read only for polling: a WebSocket writes its frames as they are.
+    mutating func send(_ packets: @autoclosure () -> [EnginePacket], volatile: Bool) -> SendAction {
         switch state {
         case .closed:
             return .none
         case .webSocket(let socket):
-            return .write(packets, to: socket)
+            return .write(to: socket)
         case .polling(var polling):
             guard !volatile || polling.heldPoll != nil else { return .none }
+            let packets = packets()
             polling.outbox.append(contentsOf: packets)
             polling.outboxBytes += packets.reduce(0) { $0 + $1.payloadBytes }
             if let poll = polling.heldPoll, polling.probe?.answered != true {

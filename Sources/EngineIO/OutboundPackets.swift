@@ -1,9 +1,10 @@
 import NIOCore
 import NIOWebSocket
 
-/// Engine.IO packets encoded once for all their recipients: the packets themselves (what a poll carries) and, for a
-/// WebSocket, each one's whole frame (header and payload, see ``ServerWebSocketFrame``) in a `ByteBuffer` that every
-/// recipient writes as it is: nothing is framed, copied or allocated per recipient.
+/// Engine.IO packets encoded once for all their recipients: each one's whole WebSocket frame (header and payload, see
+/// ``ServerWebSocketFrame``) in a `ByteBuffer` that every recipient writes as it is: nothing is framed, copied or
+/// allocated per recipient. A poll reads its packets back out of the frames, so a message bound for WebSockets is
+/// never also kept as a `String`.
 public struct OutboundPackets: Sendable {
     struct Frame: Sendable {
         /// The frame for protocol v4 (text frames are the same in v3).
@@ -12,23 +13,36 @@ public struct OutboundPackets: Sendable {
         var v3: ByteBuffer?
 
         func bytes(for version: EngineProtocolVersion) -> ByteBuffer { version == .v3 ? v3 ?? v4 : v4 }
+
+        /// The packet this frame carries: a text frame is the type digit and the text, a binary frame a message.
+        var packet: EnginePacket {
+            var payload = ServerWebSocketFrame.payload(of: v4)
+            guard ServerWebSocketFrame.isText(v4) else { return .message(Array(payload.readableBytesView)) }
+            let kind = EnginePacket.Kind(rawValue: payload.readInteger(as: UInt8.self)! - UInt8(ascii: "0"))!
+            return EnginePacket(kind, payload.readableBytes == 0 ? nil : .text(payload.readString(length: payload.readableBytes)!))
+        }
+
+        static func binaryMessage(_ bytes: [UInt8]) -> Frame {
+            Frame(
+                v4: ServerWebSocketFrame.bytes(.binary, length: bytes.count) { $0.writeBytes(bytes) },
+                v3: ServerWebSocketFrame.bytes(.binary, length: bytes.count + 1) { frame in
+                    frame.writeInteger(EnginePacket.Kind.message.rawValue)
+                    frame.writeBytes(bytes)
+                })
+        }
     }
 
-    public let packets: [EnginePacket]
     let frames: [Frame]
 
+    /// The packets, as a poll sends them.
+    public var packets: [EnginePacket] { frames.map(\.packet) }
+
     public init(_ packets: [EnginePacket]) {
-        self.packets = packets
         frames = packets.map { packet in
             let type = UInt8(ascii: "0") + packet.kind.rawValue
             switch packet.payload {
             case .binary(let bytes):
-                return Frame(
-                    v4: ServerWebSocketFrame.bytes(.binary, length: bytes.count) { $0.writeBytes(bytes) },
-                    v3: ServerWebSocketFrame.bytes(.binary, length: bytes.count + 1) { frame in
-                        frame.writeInteger(packet.kind.rawValue)
-                        frame.writeBytes(bytes)
-                    })
+                return .binaryMessage(bytes)
             case .text(let text):
                 // The type digit, then the text: one copy, straight into the frame.
                 return Frame(v4: ServerWebSocketFrame.bytes(.text, length: 1 + text.utf8.count) { frame in
@@ -39,6 +53,16 @@ public struct OutboundPackets: Sendable {
                 return Frame(v4: ServerWebSocketFrame.bytes(.text, length: 1) { $0.writeInteger(type) })
             }
         }
+    }
+
+    /// A text message of these UTF-8 bytes, then binary messages (a Socket.IO packet and its attachments): the
+    /// bytes go straight into the frame, with no `String` made of them.
+    public init(message text: [UInt8], attachments: [[UInt8]] = []) {
+        let message = Frame(v4: ServerWebSocketFrame.bytes(.text, length: 1 + text.count) { frame in
+            frame.writeInteger(UInt8(ascii: "0") + EnginePacket.Kind.message.rawValue)
+            frame.writeBytes(text)
+        })
+        frames = attachments.isEmpty ? [message] : [message] + attachments.map(Frame.binaryMessage)
     }
 
     /// The WebSocket frames, as bytes, for a client of `version`.

@@ -35,3 +35,17 @@ enum ServerWebSocketFrame {
         }
     }
 }
+
+extension ServerWebSocketFrame {
+    /// Whether a frame built here is a text frame.
+    static func isText(_ frame: ByteBuffer) -> Bool {
+        frame.getInteger(at: frame.readerIndex, as: UInt8.self)! & 0x0F == UInt8(webSocketOpcode: .text)
+    }
+
+    /// The payload of a frame built here: what follows its header.
+    static func payload(of frame: ByteBuffer) -> ByteBuffer {
+        let lengthCode = frame.getInteger(at: frame.readerIndex + 1, as: UInt8.self)! & 0x7F
+        let header = lengthCode < 126 ? 2 : lengthCode == 126 ? 4 : 10
+        return frame.getSlice(at: frame.readerIndex + header, length: frame.readableBytes - header)!
+    }
+}

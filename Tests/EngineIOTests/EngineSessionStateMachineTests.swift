@@ -75,7 +75,7 @@ import Testing
         guard case .refusedAfterWrites(let refusals) = machine.beginUpgrade(with: late) else { Issue.record(); return }
         #expect(refusals.transport === socket && refusals.webSockets.count == 1 && refusals.webSockets[0] === late)
         #expect(refusals.poll == nil)
-        guard case .write([.message("x")], let target) = machine.send([.message("x")], volatile: false), target === socket
+        guard case .write(let target) = machine.send([.message("x")], volatile: false), target === socket
         else { Issue.record(); return }
     }
 

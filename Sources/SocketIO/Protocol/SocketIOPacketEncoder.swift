@@ -1,17 +1,13 @@
 import EngineIO
 import JSONCore
 
-/// A packet ready for Engine.IO: a text header and, for binary packets, the attachments that follow it.
+/// A packet ready for Engine.IO: its text (UTF-8) and, for binary packets, the attachments that follow it.
 public struct EncodedSocketIOPacket: Sendable {
-    public var text: String
+    public var text: [UInt8]
     public var attachments: [[UInt8]]
 
-    /// The Engine.IO message packets that carry it, in order.
-    public var enginePackets: [EnginePacket] {
-        var packets = [EnginePacket.message(text)]
-        for attachment in attachments { packets.append(.message(attachment)) }
-        return packets
-    }
+    /// The Engine.IO messages that carry it, in order, framed for every recipient.
+    public var outbound: OutboundPackets { OutboundPackets(message: text, attachments: attachments) }
 }
 
 /// Encodes Socket.IO packets: `<type>[<n>-][<nsp>,][<id>][<json>]`, binary values taken out as
@@ -25,7 +21,10 @@ public enum SocketIOPacketEncoder {
             if kind == .event { kind = .binaryEvent }
             if kind == .ack { kind = .binaryAck }
         }
-        var bytes: [UInt8] = [UInt8(ascii: "0") + kind.rawValue]
+        var bytes: [UInt8] = []
+        // Room for most acks and events: the JSON below then grows the array rarely, if at all.
+        bytes.reserveCapacity(256)
+        bytes.append(UInt8(ascii: "0") + kind.rawValue)
         if kind == .binaryEvent || kind == .binaryAck {
             bytes.append(contentsOf: String(attachments.count).utf8)
             bytes.append(UInt8(ascii: "-"))
@@ -38,7 +37,7 @@ public enum SocketIOPacketEncoder {
             bytes.append(contentsOf: String(ackId).utf8)
         }
         data?.write(into: &bytes)
-        return EncodedSocketIOPacket(text: String(decoding: bytes, as: UTF8.self), attachments: attachments)
+        return EncodedSocketIOPacket(text: bytes, attachments: attachments)
     }
 
     private static func extractBinary(from value: JSONValue, into attachments: inout [[UInt8]]) -> JSONValue {

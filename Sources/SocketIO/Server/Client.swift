@@ -60,7 +60,7 @@ final class Client: EngineSessionDelegate {
 
     /// A packet for this connection alone (an ack, a CONNECT answer), in order with what the adapter delivers.
     func send(_ packet: SocketIOPacket) {
-        session.send(SocketIOPacketEncoder.encode(packet).enginePackets)
+        session.send(SocketIOPacketEncoder.encode(packet).outbound)
     }
 
     /// What the adapter hands over: a packet encoded once for all its recipients. The session sends in place on its

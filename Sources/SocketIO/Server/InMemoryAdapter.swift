@@ -48,7 +48,7 @@ public final class InMemoryAdapter: Adapter {
     public func broadcast(_ packet: SocketIOPacket, options: BroadcastOptions) -> Int {
         let recipients = selected(options)
         guard !recipients.isEmpty else { return 0 }
-        let encoded = OutboundPackets(SocketIOPacketEncoder.encode(packet).enginePackets)
+        let encoded = SocketIOPacketEncoder.encode(packet).outbound
         let volatile = options.flags.volatile
         if recipients.count == 1 {
             recipients[0].client.deliver(encoded, volatile: volatile)
