@@ -483,6 +483,20 @@ def latency(kind: str, key: str):
     return lambda r: (r.get(kind) or {}).get(key)
 
 
+def open_loop_rows(phase: str, title: str) -> list[Row]:
+    """The rows of an open-loop pipeline run: offered against achieved rate, latencies, CPU, errors."""
+    return [
+        Row(phase, f"{title}: events/s offered", offered, "/s"),
+        Row(phase, f"{title}: events/s", lambda r: r.get("throughput"), "/s"),
+        Row(phase, f"{title}: ack p50", latency("ack", "p50_us"), "µs"),
+        Row(phase, f"{title}: ack p99", latency("ack", "p99_us"), "µs"),
+        Row(phase, f"{title}: ws:result p50", latency("result", "p50_us"), "µs"),
+        Row(phase, f"{title}: ws:result p99", latency("result", "p99_us"), "µs"),
+        Row(phase, f"{title}: server CPU per event", cpu_per_unit, "µs", 2),
+        Row(phase, f"{title}: errors", lambda r: r.get("errors"), ratio=False),
+    ]
+
+
 ROWS = [
     Row("echo-ack", "echo-ack: acks/s", lambda r: r.get("throughput"), "/s"),
     Row("echo-ack", "echo-ack: ack p50", latency("ack", "p50_us"), "µs"),
@@ -494,20 +508,8 @@ ROWS = [
     Row("pipeline-peak", "pipeline closed loop: ack p99", latency("ack", "p99_us"), "µs"),
     Row("pipeline-peak", "pipeline closed loop: ws:result p99", latency("result", "p99_us"), "µs"),
     Row("pipeline-peak", "pipeline closed loop: server CPU per event", cpu_per_unit, "µs", 2),
-    Row("pipeline-half", "pipeline at P/2: events/s offered", offered, "/s"),
-    Row("pipeline-half", "pipeline at P/2: events/s", lambda r: r.get("throughput"), "/s"),
-    Row("pipeline-half", "pipeline at P/2: ack p50", latency("ack", "p50_us"), "µs"),
-    Row("pipeline-half", "pipeline at P/2: ack p99", latency("ack", "p99_us"), "µs"),
-    Row("pipeline-half", "pipeline at P/2: ws:result p50", latency("result", "p50_us"), "µs"),
-    Row("pipeline-half", "pipeline at P/2: ws:result p99", latency("result", "p99_us"), "µs"),
-    Row("pipeline-half", "pipeline at P/2: server CPU per event", cpu_per_unit, "µs", 2),
-    Row("pipeline-half", "pipeline at P/2: errors", lambda r: r.get("errors"), ratio=False),
-    Row("pipeline-common", "pipeline at a common rate: events/s offered", offered, "/s"),
-    Row("pipeline-common", "pipeline at a common rate: events/s", lambda r: r.get("throughput"), "/s"),
-    Row("pipeline-common", "pipeline at a common rate: ack p99", latency("ack", "p99_us"), "µs"),
-    Row("pipeline-common", "pipeline at a common rate: ws:result p50", latency("result", "p50_us"), "µs"),
-    Row("pipeline-common", "pipeline at a common rate: ws:result p99", latency("result", "p99_us"), "µs"),
-    Row("pipeline-common", "pipeline at a common rate: server CPU per event", cpu_per_unit, "µs", 2),
+    *open_loop_rows("pipeline-half", "pipeline at P/2"),
+    *open_loop_rows("pipeline-common", "pipeline at a common rate"),
     # The generator's `connections` counts the publishers too.
     Row("fanout", "fanout: subscribers", lambda r: r.get("connections", 0) - (r.get("publishers") or 0),
         ratio=False),

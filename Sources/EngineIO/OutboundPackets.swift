@@ -22,6 +22,14 @@ public struct OutboundPackets: Sendable {
             return EnginePacket(kind, payload.readableBytes == 0 ? nil : .text(payload.readString(length: payload.readableBytes)!))
         }
 
+        /// A text frame: the type digit, then `length` bytes of text that `body` writes, straight into the frame.
+        static func text(_ kind: EnginePacket.Kind, length: Int, _ body: (inout ByteBuffer) -> Void) -> Frame {
+            Frame(v4: ServerWebSocketFrame.bytes(.text, length: 1 + length) { frame in
+                frame.writeInteger(UInt8(ascii: "0") + kind.rawValue)
+                body(&frame)
+            })
+        }
+
         static func binaryMessage(_ bytes: [UInt8]) -> Frame {
             Frame(
                 v4: ServerWebSocketFrame.bytes(.binary, length: bytes.count) { $0.writeBytes(bytes) },
@@ -39,18 +47,13 @@ public struct OutboundPackets: Sendable {
 
     public init(_ packets: [EnginePacket]) {
         frames = packets.map { packet in
-            let type = UInt8(ascii: "0") + packet.kind.rawValue
             switch packet.payload {
             case .binary(let bytes):
                 return .binaryMessage(bytes)
             case .text(let text):
-                // The type digit, then the text: one copy, straight into the frame.
-                return Frame(v4: ServerWebSocketFrame.bytes(.text, length: 1 + text.utf8.count) { frame in
-                    frame.writeInteger(type)
-                    frame.writeString(text)
-                })
+                return .text(packet.kind, length: text.utf8.count) { $0.writeString(text) }
             case nil:
-                return Frame(v4: ServerWebSocketFrame.bytes(.text, length: 1) { $0.writeInteger(type) })
+                return .text(packet.kind, length: 0) { _ in }
             }
         }
     }
@@ -58,10 +61,7 @@ public struct OutboundPackets: Sendable {
     /// A text message of these UTF-8 bytes, then binary messages (a Socket.IO packet and its attachments): the
     /// bytes go straight into the frame, with no `String` made of them.
     public init(message text: [UInt8], attachments: [[UInt8]] = []) {
-        let message = Frame(v4: ServerWebSocketFrame.bytes(.text, length: 1 + text.count) { frame in
-            frame.writeInteger(UInt8(ascii: "0") + EnginePacket.Kind.message.rawValue)
-            frame.writeBytes(text)
-        })
+        let message = Frame.text(.message, length: text.count) { $0.writeBytes(text) }
         frames = attachments.isEmpty ? [message] : [message] + attachments.map(Frame.binaryMessage)
     }
 
