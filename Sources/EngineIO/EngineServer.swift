@@ -153,9 +153,25 @@ package final class EngineServer: Sendable {
 
     // MARK: WebSocket
 
-    /// Sets up an upgraded connection's pipeline for what ``webSocketAdmission(for:channel:)`` decided, on its event loop.
-    func serveWebSocket(_ admission: WebSocketAdmission, on channel: any Channel) throws {
-        guard case .admitted(let parameters, let handshake) = admission else {
+    /// Before the handshake response of an admitted WebSocket: its transport, and for an upgrade the session takes it
+    /// in as its probe (or refuses it) before the response goes out. Done later, a second WebSocket the client opens
+    /// once it sees this one's response could reach the session first and probe in its place.
+    func prepareWebSocket(_ admission: WebSocketAdmission, on channel: any Channel) -> EventLoopFuture<WebSocketTransport?> {
+        guard case .admitted(let parameters, _) = admission else { return channel.eventLoop.makeSucceededFuture(nil) }
+        let webSocket = WebSocketTransport(
+            channel: channel, version: parameters.version, limit: options.maxOutboundBufferBytes,
+            flusher: flusher(for: channel.eventLoop))
+        guard let upgrading = parameters.session else { return channel.eventLoop.makeSucceededFuture(webSocket) }
+        // A connection lost before its pipeline is attached has no handler to tell the session.
+        channel.closeFuture.whenComplete { _ in
+            if !webSocket.isAttached { upgrading.transportEnded(webSocket, reason: .transportClose, webSocketCode: .normalClosure) }
+        }
+        return upgrading.beginUpgrade(with: webSocket).hop(to: channel.eventLoop).map { webSocket }
+    }
+
+    /// Once the handshake response is out: the WebSocket's pipeline, and the session it opens (or the one it probes).
+    func serveWebSocket(_ admission: WebSocketAdmission, transport: WebSocketTransport?, on channel: any Channel) throws {
+        guard case .admitted(let parameters, let handshake) = admission, let webSocket = transport else {
             // A close frame (the same in every protocol version), then the connection is cut at once: some clients
             // (Node's undici) never answer a close frame that arrives with the handshake response.
             var code = channel.allocator.buffer(capacity: 2)
@@ -166,9 +182,6 @@ package final class EngineServer: Sendable {
             }
             return
         }
-        let webSocket = WebSocketTransport(
-            channel: channel, version: parameters.version, limit: options.maxOutboundBufferBytes,
-            flusher: flusher(for: channel.eventLoop))
         let attach = { (session: EngineSession) throws in
             try channel.pipeline.syncOperations.addHandlers([
                 NIOWebSocketFrameAggregator(
@@ -176,6 +189,7 @@ package final class EngineServer: Sendable {
                     maxAccumulatedFrameSize: self.options.webSocketFrameLimit),
                 EngineWebSocketHandler(session: session, transport: webSocket, messageLimit: self.options.maxHttpBufferSize),
             ])
+            webSocket.pipelineAttached()
         }
         guard let upgrading = parameters.session else {
             try openSession(
@@ -183,8 +197,6 @@ package final class EngineServer: Sendable {
             return
         }
         try attach(upgrading)
-        // A session that cannot upgrade now (closed, upgraded, probing already) closes the WebSocket at once.
-        upgrading.beginUpgrade(with: webSocket)
     }
 
     private func flusher(for eventLoop: any EventLoop) -> ChannelFlusher {

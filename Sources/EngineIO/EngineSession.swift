@@ -223,9 +223,10 @@ package final class EngineSession: Sendable {
         }
     }
 
-    /// A WebSocket wants to take over from polling; it is closed at once when the session cannot upgrade.
-    func beginUpgrade(with webSocket: WebSocketTransport) {
-        onLoop {
+    /// A WebSocket wants to take over from polling; it is closed at once when the session cannot upgrade. Completes
+    /// once the session has taken it in.
+    func beginUpgrade(with webSocket: WebSocketTransport) -> EventLoopFuture<Void> {
+        eventLoop.submit {
             switch self.state.value.machine.beginUpgrade(with: webSocket) {
             case .probing: break
             case .refused: webSocket.refuse(); return
@@ -289,6 +290,7 @@ package final class EngineSession: Sendable {
             sendOnLoop(OutboundPackets([EnginePacket(.pong, payload)]), volatile: false)
             scheduleHeartbeat()
         case .heartbeatAnswered:
+            if let deadline = state.value.heartbeatDeadline { logHeartbeat("pong received", "spare_ms", deadline - .now()) }
             scheduleHeartbeat()
         case .close(let reason, let pollAnswer):
             closeOnLoop(reason: reason, webSocketCode: .normalClosure, pollAnswer: pollAnswer)
@@ -329,23 +331,41 @@ package final class EngineSession: Sendable {
     /// due, not from when the loop got to it: a busy loop does not give the client more time than it was told.
     private func sendPing(due: NIODeadline) {
         sendOnLoop(OutboundPackets([EnginePacket(.ping)]), volatile: false)
+        logHeartbeat("ping sent", "late_ms", .now() - due)
         armHeartbeatTimeout(deadline: due + .init(timing.pingTimeout))
     }
 
     private func armHeartbeatTimeout(deadline: NIODeadline) {
         guard !state.value.machine.isClosed else { return }
         state.value.heartbeatDeadline = deadline
-        state.value.heartbeat = eventLoop.scheduleTask(deadline: deadline) { self.closeForHeartbeatTimeout() }
+        state.value.heartbeat = eventLoop.scheduleTask(deadline: deadline) {
+            self.closeForHeartbeatTimeout(noticedBy: "timer")
+        }
     }
 
-    private func closeForHeartbeatTimeout() {
+    private func closeForHeartbeatTimeout(noticedBy: Logger.MetadataValue) {
+        if let deadline = state.value.heartbeatDeadline {
+            logHeartbeat("heartbeat timed out", "overdue_ms", .now() - deadline, ["noticed_by": noticedBy])
+        }
         closeOnLoop(reason: .pingTimeout, webSocketCode: .normalClosure, pollAnswer: EnginePacket(.close))
+    }
+
+    /// At debug level, how a heartbeat went: what a ping timeout under load is explained with (a late loop, a late
+    /// client). Checked first, so a session pays nothing for it at the usual levels.
+    private func logHeartbeat(
+        _ message: Logger.Message, _ key: String, _ amount: TimeAmount, _ metadata: Logger.Metadata = [:]
+    ) {
+        guard serverLogger.logLevel <= .debug else { return }
+        let milliseconds = Double(amount.nanoseconds / 10_000) / 100
+        logger.debug(message, metadata: metadata.merging([key: "\(milliseconds)"]) { $1 })
     }
 
     /// A request that arrives once the heartbeat has timed out finds the session closed, even if the timer has not
     /// fired yet (it is due: the loop was busy).
     private func closeIfHeartbeatTimedOut() {
-        if let deadline = state.value.heartbeatDeadline, NIODeadline.now() >= deadline { closeForHeartbeatTimeout() }
+        if let deadline = state.value.heartbeatDeadline, NIODeadline.now() >= deadline {
+            closeForHeartbeatTimeout(noticedBy: "late request")
+        }
     }
 
     // MARK: Closing

@@ -15,6 +15,9 @@ import Synchronization
 /// is not reading) frames wait here instead, and once more than `limit` bytes wait, the pipeline hears ``Overflowed``
 /// (``EngineWebSocketHandler`` closes the session with `transport error`) and nothing more is kept: a client that stops
 /// reading cannot grow the daemon.
+///
+/// A transport is made before its handshake response is written (an upgrade's probe must be taken in by the session
+/// first), so it writes nothing until ``pipelineAttached()``: what it is sent or asked to do meanwhile waits.
 final class WebSocketTransport: EngineTransport {
     static var name: EngineIOOptions.Transport { .websocket }
 
@@ -30,6 +33,8 @@ final class WebSocketTransport: EngineTransport {
         var overflowed = false
         /// Written in place and waiting for the flusher.
         var awaitingFlush = false
+        /// The channel speaks WebSocket and ``EngineWebSocketHandler`` is in its pipeline.
+        var attached = false
     }
 
     private let channel: any Channel
@@ -78,7 +83,9 @@ final class WebSocketTransport: EngineTransport {
     private func writeInPlace(_ outbound: OutboundPackets) -> Bool {
         guard channel.isWritable else { return false }
         let (inPlace, flushes) = pending.withLock { pending -> (Bool, Bool) in
-            guard pending.frames.isEmpty, !pending.flushScheduled, pending.closeCode == nil, !pending.overflowed else {
+            guard pending.attached, pending.frames.isEmpty, !pending.flushScheduled, pending.closeCode == nil,
+                  !pending.overflowed
+            else {
                 return (false, false)
             }
             defer { pending.awaitingFlush = true }
@@ -118,6 +125,15 @@ final class WebSocketTransport: EngineTransport {
         schedule { _ in }
     }
 
+    /// On the event loop, once the handshake response is out and ``EngineWebSocketHandler`` is in the pipeline: writes
+    /// what waited.
+    func pipelineAttached() {
+        schedule { $0.attached = true }
+    }
+
+    /// Whether ``pipelineAttached()`` was called.
+    var isAttached: Bool { pending.withLock { $0.attached } }
+
     func close(_ code: WebSocketErrorCode = .normalClosure) {
         schedule { pending in
             if pending.closeCode == nil { pending.closeCode = code }
@@ -150,7 +166,7 @@ final class WebSocketTransport: EngineTransport {
         let (frames, closeCode, disconnects) = pending.withLock { pending -> ([ByteBuffer], WebSocketErrorCode?, Bool) in
             defer { pending.flushScheduled = false }
             let closing = pending.closeCode != nil && !pending.closeWritten
-            guard writable || closing else { return ([], nil, false) }
+            guard pending.attached, writable || closing else { return ([], nil, false) }
             defer {
                 pending.frames.removeAll()
                 pending.bytes = 0

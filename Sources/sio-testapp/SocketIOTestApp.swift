@@ -29,6 +29,7 @@ struct SocketIOTestApp: AsyncParsableCommand {
     @Option(help: "Bytes.") var maxPayload = 1_000_000
     @Option var path: String?
     @Flag var cors = false
+    @Option(help: "trace, debug, info, …: debug shows each heartbeat's timing.") var logLevel = Logger.Level.info
 
     func run() async throws {
         var engineOptions = EngineIOOptions()
@@ -36,7 +37,8 @@ struct SocketIOTestApp: AsyncParsableCommand {
         engineOptions.pingTimeout = .milliseconds(pingTimeout)
         engineOptions.maxHttpBufferSize = maxPayload
         if cors { engineOptions.cors = CORSPolicy(origins: .any) }
-        let logger = Logger(label: "sio-testapp")
+        var logger = Logger(label: "sio-testapp")
+        logger.logLevel = logLevel
 
         let router = Router(context: SocketIORequestContext.self)
         router.get("/health") { _, _ in "ok" }
@@ -73,3 +75,5 @@ struct SocketIOTestApp: AsyncParsableCommand {
         try await app.runService()
     }
 }
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}

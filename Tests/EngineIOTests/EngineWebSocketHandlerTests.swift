@@ -43,6 +43,7 @@ import Testing
             )
             try channel.pipeline.syncOperations.addHandler(
                 EngineWebSocketHandler(session: session, transport: transport, messageLimit: Self.messageLimit))
+            transport.pipelineAttached()
             session.start(upgrades: []) { [recorder] in recorder }
             channel.embeddedEventLoop.run()
             let open = try parsedServerFrame(try #require(try channel.readOutbound(as: ByteBuffer.self)))
@@ -72,6 +73,36 @@ import Testing
 
         var closeReason: EngineCloseReason? { recorder.closeReason.withLock { $0 } }
         var received: [EnginePacket.Payload] { recorder.received.withLock { $0 } }
+    }
+
+    /// A transport made before its handshake response (an upgrade's probe) holds what it is sent, and its close, until
+    /// its pipeline is attached; then they go out in order.
+    @Test func aTransportWritesNothingBeforeItsPipelineIsAttached() throws {
+        let channel = EmbeddedChannel()
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        let transport = WebSocketTransport(
+            channel: channel, version: .v4, limit: 1 << 20, flusher: ChannelFlusher(eventLoop: channel.eventLoop))
+        transport.send([EnginePacket(.pong, .text("probe"))])
+        transport.close()
+        channel.embeddedEventLoop.run()
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == nil)
+        #expect(try channel.readOutbound(as: EngineWebSocketHandler.Outbound.self) == nil)
+
+        let session = EngineSession(
+            id: "sid", version: .v4, transport: nil,
+            handshake: HandshakeRequest(headers: [:], query: [:], address: "", issued: 0, url: "/"),
+            options: EngineIOOptions(), eventLoop: channel.embeddedEventLoop, logger: Logger(label: "test"),
+            onClose: { _ in })
+        try channel.pipeline.syncOperations.addHandler(
+            EngineWebSocketHandler(session: session, transport: transport, messageLimit: Connection.messageLimit))
+        transport.pipelineAttached()
+        channel.embeddedEventLoop.run()
+        let pong = try parsedServerFrame(try #require(try channel.readOutbound(as: ByteBuffer.self)))
+        #expect(String(buffer: pong.data) == "3probe")
+        var close = try parsedServerFrame(try #require(try channel.readOutbound(as: ByteBuffer.self)))
+        #expect(close.opcode == .connectionClose)
+        #expect(close.data.readWebSocketErrorCode() == .normalClosure)
+        _ = try? channel.finish()
     }
 
     @Test func aTextFrameIsAPacketForTheSession() throws {
