@@ -56,8 +56,9 @@ extension EngineServer {
         /// A second WebSocket for a session: accepted and closed at once, as the reference server does; browsers
         /// report a refused handshake less reliably than a close.
         case closedAtOnce
-        /// A new WebSocket session (no `sid`), or the upgrade of a polling one.
-        case admitted(RequestParameters, HandshakeRequest)
+        /// A new WebSocket session (no `sid`), or the upgrade of a polling one, with the transport made for it; it
+        /// writes nothing until its pipeline is attached.
+        case admitted(RequestParameters, HandshakeRequest, WebSocketTransport)
     }
 
     /// Decides on a WebSocket upgrade request from its head alone, on the connection's event loop.
@@ -72,6 +73,9 @@ extension EngineServer {
             guard let sid = query["sid"], hasSession(sid) else { return .refused }
             return .closedAtOnce
         }
-        return .admitted(parameters, HandshakeRequest(request: request, remoteAddress: channel.remoteAddress))
+        let webSocket = WebSocketTransport(
+            channel: channel, version: parameters.version, limit: options.maxOutboundBufferBytes,
+            flusher: flusher(for: channel.eventLoop))
+        return .admitted(parameters, HandshakeRequest(request: request, remoteAddress: channel.remoteAddress), webSocket)
     }
 }

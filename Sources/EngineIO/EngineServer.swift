@@ -153,25 +153,23 @@ package final class EngineServer: Sendable {
 
     // MARK: WebSocket
 
-    /// Before the handshake response of an admitted WebSocket: its transport, and for an upgrade the session takes it
-    /// in as its probe (or refuses it) before the response goes out. Done later, a second WebSocket the client opens
-    /// once it sees this one's response could reach the session first and probe in its place.
-    func prepareWebSocket(_ admission: WebSocketAdmission, on channel: any Channel) -> EventLoopFuture<WebSocketTransport?> {
-        guard case .admitted(let parameters, _) = admission else { return channel.eventLoop.makeSucceededFuture(nil) }
-        let webSocket = WebSocketTransport(
-            channel: channel, version: parameters.version, limit: options.maxOutboundBufferBytes,
-            flusher: flusher(for: channel.eventLoop))
-        guard let upgrading = parameters.session else { return channel.eventLoop.makeSucceededFuture(webSocket) }
+    /// Before the handshake response of an admitted upgrade: the session takes the WebSocket in as its probe (or
+    /// refuses it). Done after the response, a second WebSocket the client opens once it sees this one's response
+    /// could reach the session first and probe in its place.
+    func prepareWebSocket(_ admission: WebSocketAdmission, on channel: any Channel) -> EventLoopFuture<Void> {
+        guard case .admitted(let parameters, _, let webSocket) = admission, let upgrading = parameters.session else {
+            return channel.eventLoop.makeSucceededVoidFuture()
+        }
         // A connection lost before its pipeline is attached has no handler to tell the session.
         channel.closeFuture.whenComplete { _ in
             if !webSocket.isAttached { upgrading.transportEnded(webSocket, reason: .transportClose, webSocketCode: .normalClosure) }
         }
-        return upgrading.beginUpgrade(with: webSocket).hop(to: channel.eventLoop).map { webSocket }
+        return upgrading.beginUpgrade(with: webSocket).hop(to: channel.eventLoop)
     }
 
     /// Once the handshake response is out: the WebSocket's pipeline, and the session it opens (or the one it probes).
-    func serveWebSocket(_ admission: WebSocketAdmission, transport: WebSocketTransport?, on channel: any Channel) throws {
-        guard case .admitted(let parameters, let handshake) = admission, let webSocket = transport else {
+    func serveWebSocket(_ admission: WebSocketAdmission, on channel: any Channel) throws {
+        guard case .admitted(let parameters, let handshake, let webSocket) = admission else {
             // A close frame (the same in every protocol version), then the connection is cut at once: some clients
             // (Node's undici) never answer a close frame that arrives with the handshake response.
             var code = channel.allocator.buffer(capacity: 2)
@@ -199,7 +197,7 @@ package final class EngineServer: Sendable {
         try attach(upgrading)
     }
 
-    private func flusher(for eventLoop: any EventLoop) -> ChannelFlusher {
+    func flusher(for eventLoop: any EventLoop) -> ChannelFlusher {
         flushers.withLock { flushers in
             if let flusher = flushers[ObjectIdentifier(eventLoop)] { return flusher }
             let flusher = ChannelFlusher(eventLoop: eventLoop)

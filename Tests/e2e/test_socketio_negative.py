@@ -175,6 +175,30 @@ def test_websocket_upgrade_probe_by_hand(chat_app):
     ws.close()
 
 
+def closed_by_server(ws):
+    """True when the next thing on `ws` is the server's close (its close frame, or the connection cut)."""
+    try:
+        return ws.recv() == ""
+    except websocket.WebSocketConnectionClosedException:
+        return True
+
+
+def test_a_second_websocket_during_an_upgrade_is_closed_and_the_first_upgrades(chat_app):
+    server = chat_app()
+    sid = open_polling_session(server)["sid"]
+    url = server.url.replace("http", "ws") + EIO4 + "websocket&sid=" + sid
+    first = websocket.create_connection(url, timeout=5)
+    # Opened once the first one's handshake response is in: the first one is the session's probe already.
+    second = websocket.create_connection(url, timeout=5)
+    first.send("2probe")
+    assert first.recv() == "3probe"
+    first.send("5")
+    assert closed_by_server(second)
+    first.send('40/chat,{"token":"letmein"}')
+    assert first.recv().startswith('40/chat,{"sid":')
+    first.close()
+
+
 def test_connect_timeout_closes_idle_engine_sessions(chat_app):
     server = chat_app("--connect-timeout", "300")
     ws = websocket.create_connection(server.url.replace("http", "ws") + EIO4 + "websocket", timeout=5)

@@ -46,10 +46,8 @@ struct EngineHTTPChannel: ServerChildChannel, HTTPChannelHandler {
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             try channel.syncOptions?.setOption(.recvAllocator, value: Self.readBuffer)
-            // The decision taken from the request head and the transport made for it, kept for the pipeline set up once
-            // the handshake response is out.
+            // The decision taken from the request head, kept for the pipeline set up once the handshake response is out.
             let admission = NIOLoopBoundBox(EngineServer.WebSocketAdmission?.none, eventLoop: channel.eventLoop)
-            let transport = NIOLoopBoundBox(WebSocketTransport?.none, eventLoop: channel.eventLoop)
             let engine = self.engine
             let upgrader = NIOTypedWebSocketServerUpgrader<Negotiated>(
                 maxFrameSize: engine.options.webSocketFrameLimit,
@@ -58,16 +56,11 @@ struct EngineHTTPChannel: ServerChildChannel, HTTPChannelHandler {
                     let decision = engine.webSocketAdmission(for: head, channel: channel)
                     admission.value = decision
                     if case .refused = decision { return channel.eventLoop.makeSucceededFuture(nil) }
-                    return engine.prepareWebSocket(decision, on: channel).map { webSocket in
-                        transport.value = webSocket
-                        return HTTPHeaders()
-                    }
+                    return engine.prepareWebSocket(decision, on: channel).map { HTTPHeaders() }
                 },
                 upgradePipelineHandler: { channel, _ in
                     channel.eventLoop.makeCompletedFuture {
-                        if let decision = admission.value {
-                            try engine.serveWebSocket(decision, transport: transport.value, on: channel)
-                        }
+                        if let decision = admission.value { try engine.serveWebSocket(decision, on: channel) }
                         return Negotiated.webSocket
                     }
                 }
