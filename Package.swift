@@ -92,6 +92,7 @@ let package = Package(
         .target(
             name: "AdminHTTP",
             dependencies: [
+                "EngineIO",
                 "Persistence",
                 "ScriptSandbox",
                 "JSONCore",

@@ -1,4 +1,5 @@
 import Dispatch
+import EngineIO
 import Hummingbird
 import JSONCore
 import Persistence
@@ -24,7 +25,7 @@ extension AdminAPI {
             return Response(status: .noContent)
         }
         admin.get("collections/:name/items") { request, context in
-            try await perform("find", context, arguments: try Self.findArguments(request.uri.queryParameters))
+            try await perform("find", context, arguments: try Self.findArguments(FormQuery(of: request.uri)))
         }
         admin.post("collections/:name/items") { request, context in
             try await perform("create", context, arguments: ["data": try await body(of: request)], status: .created)
@@ -67,10 +68,9 @@ extension AdminAPI {
     private func itemId(_ context: some RequestContext) -> String { context.parameters.get("id") ?? "" }
 
     /// `find`'s arguments from the query string.
-    static func findArguments(_ query: some Sequence<(key: Substring, value: Substring)>) throws(AdminError) -> JSONValue {
+    static func findArguments(_ query: FormQuery) throws(AdminError) -> JSONValue {
         var arguments: [String: JSONValue] = [:]
-        for (key, value) in query {
-            let text = String(value)
+        for (key, text) in query.parameters {
             switch key {
             case "filter":
                 do {
@@ -79,12 +79,12 @@ extension AdminAPI {
                     throw Self.badRequest("filter must be JSON: \(error)", field: "filter")
                 }
             case "sort", "fields":
-                arguments[String(key)] = .array(text.split(separator: ",").map { .string(String($0)) })
+                arguments[key] = .array(text.split(separator: ",").map { .string(String($0)) })
             case "limit", "offset":
-                guard let number = Int(text) else { throw Self.badRequest("\(key) must be an integer", field: String(key)) }
-                arguments[String(key)] = .int(number)
+                guard let number = Int(text) else { throw Self.badRequest("\(key) must be an integer", field: key) }
+                arguments[key] = .int(number)
             default:
-                throw Self.badRequest("unknown query parameter \(key) (filter, sort, fields, limit, offset)", field: String(key))
+                throw Self.badRequest("unknown query parameter \(key) (filter, sort, fields, limit, offset)", field: key)
             }
         }
         return .object(arguments)

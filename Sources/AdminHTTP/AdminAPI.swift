@@ -41,7 +41,7 @@ public struct AdminAPI: Sendable {
         self.logger = logger
     }
 
-    public func install<Context: RemoteAddressRequestContext>(on router: Router<Context>) {
+    public func install<Context: RemoteAddressRequestContext>(on router: some RouterMethods<Context>) {
         router.get("healthz") { _, _ in await health() }
         let admin = router.group("admin")
             .add(middleware: AdminErrorMiddleware<Context>(logger: logger))

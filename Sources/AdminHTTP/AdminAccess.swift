@@ -32,7 +32,7 @@ public enum AdminAccess: Sendable, Equatable {
         case .token:
             return nil
         case .loopback where Self.isLoopbackHost(host):
-            return "the admin API has no token: it answers loopback clients whose requests no proxy forwarded; set --admin-token (GATEWAYD_ADMIN_TOKEN)"
+            return "the admin API has no token: bound to \(host), it answers this machine's requests that no proxy forwarded (curl http://\(host):<port>/admin/gateways); set --admin-token (GATEWAYD_ADMIN_TOKEN) for a deployment"
         case .loopback:
             return "the admin API has no token and --admin-insecure-loopback lets any loopback client in while the daemon listens on \(host): anything on this host (a proxy, a sidecar, another container) can use it; set --admin-token (GATEWAYD_ADMIN_TOKEN)"
         case .closed:

@@ -36,16 +36,12 @@ public struct HandshakeRequest: Sendable {
         )
     }
 
-    /// The decoded query parameters; for a repeated name the last one wins.
+    /// The query parameters, decoded the form way (``FormQuery``); for a repeated name the last one wins.
     package static func queryParameters(of request: Request) -> [String: String] {
         queryParameters(of: request.uri)
     }
 
     package static func queryParameters(of uri: URI) -> [String: String] {
-        var query: [String: String] = [:]
-        for (name, value) in uri.queryParameters {
-            query[String(name)] = String(value)
-        }
-        return query
+        FormQuery(of: uri).lastByName
     }
 }

@@ -34,13 +34,8 @@ struct Daemon {
     func run() async throws {
         let store = try ConfigStore(path: configuration.databasePath)
         try await syncHandlers(into: store)
-        let scriptPool = ScriptWorkerPool(workers: configuration.workers, logger: logger)
-        defer { scriptPool.shutdown() }
-        let socketIO = SocketIOServer(options: configuration.socketIO, logger: logger)
-        let authenticator = try GatewayAuthenticator(secret: configuration.jwtSecret)
-        let gateway = GatewayRuntime(
-            server: socketIO, store: store, pool: scriptPool, authenticator: authenticator,
-            settings: configuration.gateway, logger: logger)
+        let context = try makeContext(store: store)
+        defer { context.scriptPool.shutdown() }
         if let warning = configuration.adminAccess.startupWarning(host: configuration.host) {
             logger.warning("\(warning)")
         }
@@ -48,16 +43,26 @@ struct Daemon {
             logger.warning("no JWT secret configured: tokens are not verified, gateways that require auth refuse every client")
         }
         // Before the server listens, so the first clients find their gateways.
-        try await gateway.load()
-        let context = DaemonContext(
-            configuration: configuration, store: store, scriptPool: scriptPool, authenticator: authenticator,
-            socketIO: socketIO, gateway: gateway, logger: logger)
+        try await context.gateway.load()
 
         let group = ServiceGroup(configuration: .init(
             services: [makeApplication(context)] + services(context),
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()
+    }
+
+    /// The daemon's parts on `store`, nothing started yet; the caller shuts the script pool down.
+    func makeContext(store: ConfigStore) throws -> DaemonContext {
+        let scriptPool = ScriptWorkerPool(workers: configuration.workers, logger: logger)
+        let socketIO = SocketIOServer(options: configuration.socketIO, logger: logger)
+        let authenticator = try GatewayAuthenticator(secret: configuration.jwtSecret)
+        let gateway = GatewayRuntime(
+            server: socketIO, store: store, pool: scriptPool, authenticator: authenticator,
+            settings: configuration.gateway, logger: logger)
+        return DaemonContext(
+            configuration: configuration, store: store, scriptPool: scriptPool, authenticator: authenticator,
+            socketIO: socketIO, gateway: gateway, logger: logger)
     }
 
     /// The services that run next to the HTTP server (and stop before it).
@@ -69,6 +74,30 @@ struct Daemon {
     /// channel) and the admin API.
     private func makeApplication(_ context: DaemonContext) -> some Service {
         let router = Router(context: SocketIORequestContext.self)
+        installRoutes(context, on: router)
+        context.socketIO.installRoutes(on: router)
+
+        let logger = logger
+        let host = configuration.host
+        return Application(
+            router: router,
+            server: context.socketIO.httpServer(limits: configuration.http),
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "gatewayd",
+                availableConnectionsDelegate: configuration.http.connectionCap(logger: logger)),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? 0
+                logger.info("listening", metadata: ["host": "\(host)", "port": "\(port)"])
+                // Unbuffered, so a supervisor or test reading the pipe sees it at once.
+                FileHandle.standardOutput.write(Data("LISTENING \(port)\n".utf8))
+            },
+            logger: logger
+        )
+    }
+
+    /// The daemon's HTTP routes: the admin API and `/healthz` (the Socket.IO endpoint is the router's middleware).
+    /// `gatewayd routes` lists what this registers.
+    func installRoutes(_ context: DaemonContext, on router: some RouterMethods<SocketIORequestContext>) {
         AdminAPI(
             store: context.store,
             runner: TestRunner(
@@ -90,23 +119,6 @@ struct Daemon {
             },
             logger: logger
         ).install(on: router)
-        context.socketIO.installRoutes(on: router)
-
-        let logger = logger
-        return Application(
-            router: router,
-            server: context.socketIO.httpServer(limits: configuration.http),
-            configuration: .init(
-                address: .hostname(configuration.host, port: configuration.port), serverName: "gatewayd",
-                availableConnectionsDelegate: configuration.http.connectionCap(logger: logger)),
-            onServerRunning: { channel in
-                let port = channel.localAddress?.port ?? 0
-                logger.info("listening", metadata: ["port": "\(port)"])
-                // Unbuffered, so a supervisor or test reading the pipe sees it at once.
-                FileHandle.standardOutput.write(Data("LISTENING \(port)\n".utf8))
-            },
-            logger: logger
-        )
     }
 
     /// A folder that does not compile stops the start-up: serving stale handlers silently would be worse.

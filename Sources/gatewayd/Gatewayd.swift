@@ -10,7 +10,7 @@ struct Gatewayd: AsyncParsableCommand {
         abstract: "Real-time gateway daemon: Socket.IO gateways whose event handlers are sandboxed Lua scripts.",
         discussion: "Every option can also be set with an environment variable GATEWAYD_<NAME> (shown in each option's help); the command line wins.",
         version: version,
-        subcommands: [ServeCommand.self, MigrateCommand.self, HandlersCommand.self, TestRunCommand.self],
+        subcommands: [ServeCommand.self, MigrateCommand.self, HandlersCommand.self, TestRunCommand.self, RoutesCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 

@@ -1,0 +1,58 @@
+"""The README's first five minutes: `scripts/run.sh` exactly as the README runs it (only the port and the database file
+moved, through the environment, so the test cannot collide with a developer's daemon), then the README's own curl —
+read out of the README — whose answer must be the one the README shows, then a Socket.IO client on `/chat`."""
+import json
+import re
+import subprocess
+
+import socketio
+
+from conftest import ROOT, wait_until
+from gateway_support import TIMEOUT
+
+README = (ROOT / "README.md").read_text()
+
+
+def readme_block(language, containing):
+    """The first fenced block of `language` in the README that contains `containing`."""
+    for block in re.findall(rf"```{language}\n(.*?)```", README, flags=re.S):
+        if containing in block:
+            return block
+    raise AssertionError(f"README has no ```{language} block with {containing!r}")
+
+
+def without_request_ids(value):
+    if isinstance(value, dict):
+        return {key: "<id>" if key == "requestId" else without_request_ids(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [without_request_ids(item) for item in value]
+    return value
+
+
+def test_run_sh_then_the_readme_curl_then_a_client(start_server, tmp_path):
+    first = readme_block("sh", "scripts/run.sh")
+    assert first.splitlines()[0].split("#")[0].strip() == "scripts/run.sh"
+    server = start_server([ROOT / "scripts" / "run.sh"], cwd=tmp_path, ready_timeout=900,
+                          env={"GATEWAYD_PORT": "0", "GATEWAYD_DB": str(tmp_path / "gatewayd.sqlite")})
+    assert any("admin API has no token" in line and "127.0.0.1" in line for line in server.output + getattr(server, "errors", [])), \
+        "run.sh says at start that the admin API answers this machine without a token"
+
+    curl = readme_block("sh", "/admin/test/run").replace("127.0.0.1:3000", f"127.0.0.1:{server.port}")
+    assert f":{server.port}/admin/test/run" in curl
+    done = subprocess.run(["bash", "-c", curl], capture_output=True, text=True, timeout=TIMEOUT)
+    assert done.returncode == 0, done.stderr
+    shown = json.loads(readme_block("json", '"emitToRoom"'))
+    assert without_request_ids(json.loads(done.stdout)) == without_request_ids(shown)
+
+    client = socketio.Client(reconnection=False)
+    results = []
+    client.on("ws:result", lambda data: results.append(data), namespace="/chat")
+    try:
+        client.connect(f"http://127.0.0.1:{server.port}", namespaces=["/chat"], transports=["websocket"], wait_timeout=TIMEOUT)
+        ack = client.call("message", {"room": "lobby", "text": "hi"}, namespace="/chat", timeout=TIMEOUT)
+        assert ack["accepted"] is True and ack["eventName"] == "message"
+        assert wait_until(lambda: results, timeout=TIMEOUT), "ws:result of the acked message"
+        assert results[0]["requestId"] == ack["requestId"]
+        assert results[0]["result"]["text"] == "hi"
+    finally:
+        client.disconnect()
