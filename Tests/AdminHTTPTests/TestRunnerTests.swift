@@ -30,6 +30,9 @@ import ScriptSandbox
     @Test func bearerTokenComparison() {
         #expect(AdminCredentials.constantTimeEquals(Array("secret".utf8), Array("secret".utf8)))
         #expect(!AdminCredentials.constantTimeEquals(Array("secret".utf8), Array("secrets".utf8)))
+        // Same length, so a comparison of lengths alone would pass them.
+        #expect(!AdminCredentials.constantTimeEquals(Array("secret".utf8), Array("secreT".utf8)))
+        #expect(!AdminCredentials.constantTimeEquals(Array("secret".utf8), Array("Secret".utf8)))
         #expect(AdminCredentials.bearerToken("Bearer abc") == "abc")
         #expect(AdminCredentials.bearerToken("Basic abc") == nil)
         #expect(AdminCredentials.isLoopback(try? SocketAddress(ipAddress: "127.0.0.1", port: 1)))

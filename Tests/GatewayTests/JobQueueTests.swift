@@ -13,32 +13,55 @@ import Testing
         var all: [String] { entries.withLock { $0 } }
     }
 
-    /// A job that finishes inside `start` (no sleep) or later, from another thread (after `sleep`).
-    private func job(_ log: Log, _ name: String, sleep: Duration = .zero) -> JobQueue.Job {
+    /// Holds a job until the test opens it; the job then finishes on the opener's thread (at once if it starts after).
+    final class Gate: Sendable {
+        private let state = Mutex<(open: Bool, held: (@Sendable () -> Void)?)>((false, nil))
+
+        func hold(_ finish: @escaping @Sendable () -> Void) {
+            let openAlready = state.withLock { state in
+                if !state.open { state.held = finish }
+                return state.open
+            }
+            if openAlready { finish() }
+        }
+
+        func open() {
+            state.withLock { state in
+                state.open = true
+                defer { state.held = nil }
+                return state.held
+            }?()
+        }
+    }
+
+    /// A job that finishes inside `start`, or, behind a `gate`, when the test opens it.
+    private func job(_ log: Log, _ name: String, gate: Gate? = nil, abandon: @escaping @Sendable () -> Void = {}) -> JobQueue.Job {
         JobQueue.Job(
             start: { finished in
-                guard sleep > .zero else {
-                    log.add(name)
-                    finished()
-                    return
-                }
-                Task {
-                    try? await Task.sleep(for: sleep)
+                let finish: @Sendable () -> Void = {
                     log.add(name)
                     finished()
                 }
+                if let gate { gate.hold(finish) } else { finish() }
             },
-            abandon: { log.add("abandoned \(name)") })
+            abandon: {
+                log.add("abandoned \(name)")
+                abandon()
+            })
     }
 
     @Test func oneLaneRunsInSubmissionOrder() async {
         let queue = JobQueue(capacity: 1000, maxPendingPerLane: 1000)
         let log = Log()
+        // The first five jobs are held, and opened last to first: a queue that ran a lane's jobs in parallel would
+        // finish the rest, and those five backwards, before job 0.
+        let gates = (0..<5).map { _ in Gate() }
         for index in 0..<200 {
-            // Early jobs are slower, so a queue that ran a lane's jobs in parallel would reorder them.
-            let admission = queue.submit(job(log, "\(index)", sleep: index < 5 ? .milliseconds(20) : .zero), lane: "a")
+            let admission = queue.submit(job(log, "\(index)", gate: index < 5 ? gates[index] : nil), lane: "a")
             #expect(admission == .accepted)
         }
+        #expect(log.all == [])
+        for gate in gates.reversed() { gate.open() }
         await queue.drain(grace: Self.unreachedGrace)
         #expect(log.all == (0..<200).map(String.init))
     }
@@ -47,8 +70,11 @@ import Testing
         let queue = JobQueue(capacity: 100_000, maxPendingPerLane: 100_000)
         let log = Log()
         // The first job holds the lane, so the next 50,000 wait and then each finish inside their own start.
-        queue.submit(job(log, "first", sleep: .milliseconds(50)), lane: "a")
+        let first = Gate()
+        queue.submit(job(log, "first", gate: first), lane: "a")
         for index in 0..<50_000 { queue.submit(job(log, "\(index)"), lane: "a") }
+        #expect(log.all == [])
+        first.open()
         await queue.drain(grace: Self.unreachedGrace)
         #expect(log.all == ["first"] + (0..<50_000).map(String.init))
     }
@@ -56,8 +82,11 @@ import Testing
     @Test func lanesRunInParallel() async {
         let queue = JobQueue(capacity: 10, maxPendingPerLane: 10)
         let log = Log()
-        queue.submit(job(log, "slow", sleep: .milliseconds(300)), lane: "a")
+        let slow = Gate()
+        queue.submit(job(log, "slow", gate: slow), lane: "a")
         queue.submit(job(log, "fast"), lane: "b")
+        #expect(log.all == ["fast"])
+        slow.open()
         await queue.drain(grace: Self.unreachedGrace)
         #expect(log.all == ["fast", "slow"])
     }
@@ -65,12 +94,15 @@ import Testing
     @Test func limitsRefuseInsteadOfGrowing() async {
         let queue = JobQueue(capacity: 3, maxPendingPerLane: 2)
         let log = Log()
-        #expect(queue.submit(job(log, "a1", sleep: .milliseconds(100)), lane: "a") == .accepted)
+        let a1 = Gate(), b1 = Gate()
+        #expect(queue.submit(job(log, "a1", gate: a1), lane: "a") == .accepted)
         #expect(queue.submit(job(log, "a2"), lane: "a") == .accepted)
         #expect(queue.submit(job(log, "a3"), lane: "a") == .laneFull)
-        #expect(queue.submit(job(log, "b1", sleep: .milliseconds(100)), lane: "b") == .accepted)
+        #expect(queue.submit(job(log, "b1", gate: b1), lane: "b") == .accepted)
         #expect(queue.submit(job(log, "c1"), lane: "c") == .queueFull)
         #expect(queue.submit(job(log, "bypass"), lane: "a", bypassingLimits: true) == .accepted)
+        a1.open()
+        b1.open()
         await queue.drain(grace: Self.unreachedGrace)
         #expect(Set(log.all) == ["a1", "a2", "b1", "bypass"])
         #expect(queue.submit(job(log, "late"), lane: "d") == .closed)
@@ -94,8 +126,10 @@ import Testing
     @Test func drainAbandonsWhatIsStillWaitingAfterTheGrace() async {
         let queue = JobQueue(capacity: 10, maxPendingPerLane: 10)
         let log = Log()
-        queue.submit(job(log, "running", sleep: .milliseconds(300)), lane: "a")
-        queue.submit(job(log, "waiting"), lane: "a")
+        // The running job is held until the waiting one is abandoned, so the grace always passes with both pending.
+        let running = Gate()
+        queue.submit(job(log, "running", gate: running), lane: "a")
+        queue.submit(job(log, "waiting", abandon: { running.open() }), lane: "a")
         await queue.drain(grace: .milliseconds(50))
         #expect(log.all == ["abandoned waiting", "running"])
         #expect(queue.pendingCount == 0)

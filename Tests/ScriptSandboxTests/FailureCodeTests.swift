@@ -95,10 +95,7 @@ import Testing
     }
 
     @Test func timeout() throws {
-        let clock = ContinuousClock()
-        let start = clock.now
         let failure = Harness.failure(try Harness.run("LOGS('start') while true do end", limits: HandlerLimits(timeout: .milliseconds(100))))
-        #expect(clock.now - start < .seconds(2))
         #expect(failure?.code == .scriptTimeout)
         #expect(failure?.status == 504)
         #expect(failure?.logs == ["start"])
