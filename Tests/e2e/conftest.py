@@ -1,7 +1,8 @@
 """Shared fixtures for the end-to-end tests: they start the real binaries on loopback and stop them.
 
-Binaries come from the debug build (`swift build`); `GATEWAYD_BIN_DIR` overrides the folder.
-A server is ready when it prints `LISTENING <port>` on stdout (it binds port 0, so tests never collide).
+Binaries come from the debug build (`swift build`), `.build/debug`. A server is ready when it prints
+`LISTENING <port>` on stdout (it binds port 0, so tests never collide); its logs go to stderr. Servers start with a
+clean environment: no `GATEWAYD_*` variable of the caller's applies, only the `env=` a test passes.
 """
 import os
 import pathlib
@@ -14,23 +15,32 @@ import time
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-BIN_DIR = pathlib.Path(os.environ.get("GATEWAYD_BIN_DIR", ROOT / ".build" / "debug"))
+BIN_DIR = ROOT / ".build" / "debug"
+
+
+def clean_environment(env=None):
+    """The caller's environment without any `GATEWAYD_*` variable, then `env` on top: a setting of the shell that runs
+    the tests (a token, a port, a secret) cannot change what a test's daemon does."""
+    inherited = {name: value for name, value in os.environ.items() if not name.startswith("GATEWAYD_")}
+    return {**inherited, **{name: str(value) for name, value in (env or {}).items()}}
 
 
 class ServerProcess:
-    """A running server binary: its port, its output so far, and a bounded stop."""
+    """A running server binary: its port, what it printed so far (`output`: stdout lines, `errors`: stderr lines,
+    i.e. its logs), and a bounded stop."""
 
     def __init__(self, args, env=None, cwd=None, ready_timeout=30.0):
         self.args = [str(a) for a in args]
         self.output = []
+        self.errors = []
         self.proc = subprocess.Popen(
-            self.args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            env={**os.environ, **(env or {})}, cwd=cwd,
+            self.args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=clean_environment(env), cwd=cwd,
         )
         ready = threading.Event()
         self.port = None
 
-        def pump():
+        def pump_stdout():
             for line in self.proc.stdout:
                 self.output.append(line)
                 match = re.match(r"LISTENING (\d+)", line)
@@ -39,11 +49,19 @@ class ServerProcess:
                     ready.set()
             ready.set()
 
-        self.reader = threading.Thread(target=pump, daemon=True)
-        self.reader.start()
+        def pump_stderr():
+            for line in self.proc.stderr:
+                self.errors.append(line)
+
+        # Daemon threads that end when the process closes its pipes; stop() joins them with a timeout.
+        self.readers = [threading.Thread(target=pump_stdout, daemon=True), threading.Thread(target=pump_stderr, daemon=True)]
+        for reader in self.readers:
+            reader.start()
         if not ready.wait(ready_timeout) or self.port is None:
             self.stop()
-            raise RuntimeError("server did not start: " + "".join(self.output[-40:]))
+            raise RuntimeError(
+                f"server did not start: {self.args}\n--- stdout:\n" + "".join(self.output[-40:])
+                + "--- stderr:\n" + "".join(self.errors[-40:]))
 
     @property
     def url(self):
@@ -63,7 +81,8 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=5)
-        self.reader.join(timeout=5)
+        for reader in self.readers:
+            reader.join(timeout=5)
         return self.proc.returncode
 
 
@@ -104,8 +123,15 @@ def start_server():
         return server
 
     yield start
+    # Every server is stopped even if stopping one raises; the first failure is raised afterwards.
+    failures = []
     for server in started:
-        server.stop()
+        try:
+            server.stop()
+        except Exception as error:  # noqa: BLE001 - re-raised below, after the other servers are stopped
+            failures.append(error)
+    if failures:
+        raise failures[0]
 
 
 @pytest.fixture

@@ -30,12 +30,17 @@ def forbidden(response, *words):
     return error["message"]
 
 
+def loopback_url(server):
+    """Where the tests reach a daemon, whatever it is bound to: 127.0.0.1 only, never another interface."""
+    return f"http://127.0.0.1:{server.port}"
+
+
 def get_gateways(server, headers=None):
-    return requests.get(server.url + "/admin/gateways", headers=headers or {}, timeout=TIMEOUT)
+    return requests.get(loopback_url(server) + "/admin/gateways", headers=headers or {}, timeout=TIMEOUT)
 
 
 def post_test_run(server, headers=None):
-    return requests.post(server.url + "/admin/test/run", json=TEST_RUN, headers=headers or {}, timeout=TIMEOUT)
+    return requests.post(loopback_url(server) + "/admin/test/run", json=TEST_RUN, headers=headers or {}, timeout=TIMEOUT)
 
 
 @pytest.mark.parametrize("header", FORWARDING_HEADERS)
@@ -56,23 +61,28 @@ def test_with_a_token_forwarded_requests_are_fine(start_server, tmp_path):
     assert get_gateways(server, headers).status_code == 200
     assert post_test_run(server, headers).json()["result"] == 2
     assert get_gateways(server, FORWARDING_HEADERS).status_code == 401
+    # A wrong token of the right one's length is refused too, forwarded or not.
+    wrong = {"Authorization": "Bearer s3crex"}
+    assert get_gateways(server, {**FORWARDING_HEADERS, **wrong}).status_code == 401
+    assert get_gateways(server, wrong).status_code == 401
 
 
 def test_a_loopback_daemon_without_a_token_warns_at_start_up(start_server, tmp_path):
     server = serve(start_server, tmp_path, "--host", "127.0.0.1")
     assert get_gateways(server).status_code == 200
-    assert any("admin API has no token" in line and "warning" in line for line in server.output), server.output
+    assert any("admin API has no token" in line and "warning" in line for line in server.errors), server.errors
 
 
+# The next two tests are about binding every interface, so they bind it; they still only connect via 127.0.0.1.
 @pytest.mark.parametrize("host", ["0.0.0.0", "::"])
 def test_beyond_loopback_without_a_token_the_admin_api_refuses_everyone(start_server, tmp_path, host):
     server = serve(start_server, tmp_path, "--host", host)
     message = forbidden(get_gateways(server), "--admin-token", "--admin-insecure-loopback")
     forbidden(post_test_run(server), "--admin-token")
     assert "beyond loopback" in message
-    assert any("refused" in line and "warning" in line for line in server.output), server.output
+    assert any("refused" in line and "warning" in line for line in server.errors), server.errors
     # Health checks need no token and still answer.
-    assert requests.get(server.url + "/healthz", timeout=TIMEOUT).status_code == 200
+    assert requests.get(loopback_url(server) + "/healthz", timeout=TIMEOUT).status_code == 200
 
 
 @pytest.mark.parametrize("opt_in", [("--admin-insecure-loopback",), ()], ids=["flag", "environment"])
@@ -83,4 +93,4 @@ def test_the_insecure_loopback_opt_in_lets_loopback_clients_in_beyond_loopback(s
     assert post_test_run(server).json()["result"] == 2
     # Still no forwarded requests without a token.
     forbidden(get_gateways(server, {"X-Forwarded-For": "203.0.113.9"}), "--admin-token")
-    assert any("--admin-insecure-loopback" in line and "warning" in line for line in server.output), server.output
+    assert any("--admin-insecure-loopback" in line and "warning" in line for line in server.errors), server.errors

@@ -1,8 +1,12 @@
 """End-to-end tests of the admin HTTP API: a real `gatewayd serve` driven with curl-equivalent requests."""
+import re
+import subprocess
+import urllib.parse
+
 import pytest
 import requests
 
-from conftest import BIN_DIR
+from conftest import BIN_DIR, clean_environment
 
 TOKEN = "test-admin-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -82,41 +86,119 @@ def test_healthz_needs_no_token_and_reports_version_and_database(admin):
     assert body["version"]
 
 
-ADMIN_ROUTES = [
-    ("GET", "/admin/gateways", None),
-    ("POST", "/admin/gateways", {"path": "/authcheck"}),
-    ("GET", "/admin/gateways/{id}", None),
-    ("PATCH", "/admin/gateways/{id}", {"description": "x"}),
-    ("GET", "/admin/gateways/{id}/events", None),
-    ("POST", "/admin/gateways/{id}/events", {"eventName": "made", "script": "return 1"}),
-    ("GET", "/admin/gateways/{id}/events/ping", None),
-    ("PATCH", "/admin/gateways/{id}/events/ping", {"description": "x"}),
-    ("DELETE", "/admin/gateways/{id}/events/ping", None),
-    ("DELETE", "/admin/gateways/{id}", None),
-    ("POST", "/admin/test/run", {"kind": "websocket_event", "eventName": "e", "script": "return 1"}),
-]
+# A wrong token of the right one's length (a near miss: only the last character differs), and a longer one the right
+# token is a prefix of: neither may get in, whatever the comparison does with lengths.
+WRONG_TOKEN = TOKEN[:-1] + ("x" if TOKEN[-1] != "x" else "y")
+LONGER_TOKEN = TOKEN + "x"
+
+# Every admin route the daemon had when the list came from `gatewayd routes`; the command must list at least these
+# (`*` stands for a parameter), so an empty or partial listing fails instead of testing nothing.
+KNOWN_ADMIN_ROUTES = {
+    ("GET", "/admin/gateways"), ("POST", "/admin/gateways"),
+    ("GET", "/admin/gateways/*"), ("PATCH", "/admin/gateways/*"), ("DELETE", "/admin/gateways/*"),
+    ("GET", "/admin/gateways/*/events"), ("POST", "/admin/gateways/*/events"),
+    ("GET", "/admin/gateways/*/events/*"), ("PATCH", "/admin/gateways/*/events/*"), ("DELETE", "/admin/gateways/*/events/*"),
+    ("POST", "/admin/test/run"),
+    ("POST", "/admin/emit"),
+    ("GET", "/admin/collections"), ("DELETE", "/admin/collections/*"),
+    ("GET", "/admin/collections/*/items"), ("POST", "/admin/collections/*/items"),
+    ("GET", "/admin/collections/*/items/*"), ("PATCH", "/admin/collections/*/items/*"),
+    ("PUT", "/admin/collections/*/items/*"), ("DELETE", "/admin/collections/*/items/*"),
+}
+
+# Bodies the authorised calls send; a route not named here gets `{}`.
+ROUTE_BODIES = {
+    ("POST", "/admin/gateways"): {"path": "/authcheck"},
+    ("PATCH", "/admin/gateways/*"): {"description": "x"},
+    ("POST", "/admin/gateways/*/events"): {"eventName": "made", "script": "return 1"},
+    ("PATCH", "/admin/gateways/*/events/*"): {"description": "x"},
+    ("POST", "/admin/test/run"): {"kind": "websocket_event", "eventName": "e", "script": "return 1"},
+    ("POST", "/admin/emit"): {"target": {"all": True}, "event": "e", "args": []},
+    ("POST", "/admin/collections/*/items"): {"id": "made", "text": "x"},
+    ("PATCH", "/admin/collections/*/items/*"): {"text": "patched"},
+    ("PUT", "/admin/collections/*/items/*"): {"text": "replaced"},
+}
+
+PARAMETER = re.compile(r"^\{(\w+)\}$")  # `gatewayd routes` prints a parameter as `{name}`
 
 
-@pytest.mark.parametrize("method,path,body", ADMIN_ROUTES, ids=[f"{m} {p}" for m, p, _ in ADMIN_ROUTES])
-def test_every_admin_route_requires_the_token(admin, method, path, body):
-    gateway = admin.create_gateway()
-    admin.create_event(gateway["id"])
-    url = path.replace("{id}", str(gateway["id"]))
+def registered_routes():
+    """(method, path) of every route `gatewayd routes` prints, one `METHOD PATH` a line."""
+    listing = subprocess.run([str(BIN_DIR / "gatewayd"), "routes"], capture_output=True, text=True, timeout=60,
+                             env=clean_environment())
+    assert listing.returncode == 0, listing.stderr
+    routes = []
+    for line in listing.stdout.splitlines():
+        if not line.strip():
+            continue
+        parts = line.split()
+        assert len(parts) == 2 and parts[0].isupper() and parts[1].startswith("/"), f"not `METHOD PATH`: {line!r}"
+        routes.append((parts[0], parts[1]))
+    return routes
 
-    missing = Admin(admin.base, headers={})
-    error_of(missing.call(method, url, json=body), 401, "UNAUTHORIZED")
-    assert missing.call(method, url, json=body).headers.get("www-authenticate") == "Bearer"
 
-    wrong = Admin(admin.base, headers={"Authorization": "Bearer not-the-token"})
-    error_of(wrong.call(method, url, json=body), 401, "UNAUTHORIZED")
-    not_bearer = Admin(admin.base, headers={"Authorization": TOKEN})
-    error_of(not_bearer.call(method, url, json=body), 401, "UNAUTHORIZED")
+def shape(path):
+    """The path with every parameter segment as `*`."""
+    return "/".join("*" if PARAMETER.match(segment) else segment for segment in path.split("/"))
 
-    response = admin.call(method, url, json=body)
-    assert response.status_code in (200, 201, 204), response.text
-    # Refused requests changed nothing: the gateway is still there unless the authorised call deleted it.
-    if not (method == "DELETE" and path == "/admin/gateways/{id}"):
-        assert admin.get(f"/admin/gateways/{gateway['id']}").status_code == 200
+
+def with_samples(path, samples):
+    """The path with each parameter replaced by the sample for (the segment before it, its name), else `sample`."""
+    segments = path.split("/")
+    filled = []
+    for index, segment in enumerate(segments):
+        match = PARAMETER.match(segment)
+        if match:
+            name = match.group(1)
+            segment = urllib.parse.quote(str(samples.get((segments[index - 1], name), "sample")), safe="")
+        filled.append(segment)
+    return "/".join(filled)
+
+
+def test_the_route_listing_holds_every_known_admin_route():
+    listed = {(method, shape(path)) for method, path in registered_routes()}
+    assert KNOWN_ADMIN_ROUTES <= listed, sorted(KNOWN_ADMIN_ROUTES - listed)
+    assert ("GET", "/healthz") in listed
+
+
+def test_every_admin_route_requires_the_token(admin):
+    routes = [(method, path) for method, path in registered_routes() if path.startswith("/admin/")]
+    assert {(method, shape(path)) for method, path in routes} >= KNOWN_ADMIN_ROUTES
+    refusing = {
+        "no token": {},
+        "wrong token, same length": {"Authorization": f"Bearer {WRONG_TOKEN}"},
+        "longer token": {"Authorization": f"Bearer {LONGER_TOKEN}"},
+        "not bearer": {"Authorization": TOKEN},
+    }
+    for index, (method, path) in enumerate(routes):
+        # Fresh resources for each route, so a DELETE tried earlier cannot leave a later route nothing to act on.
+        gateway = admin.create_gateway(path=f"/authcheck-{index}")
+        admin.create_event(gateway["id"])
+        collection = f"authcheck{index}"
+        assert admin.post(f"/admin/collections/{collection}/items", {"id": "item1", "text": "a"}).status_code == 201
+        samples = {("gateways", "id"): gateway["id"], ("events", "eventName"): "ping",
+                   ("collections", "name"): collection, ("items", "id"): "item1"}
+        url = with_samples(path, samples)
+        body = ROUTE_BODIES.get((method, shape(path)), {})
+
+        def state():
+            return (admin.get(f"/admin/gateways/{gateway['id']}").json(),
+                    admin.get(f"/admin/gateways/{gateway['id']}/events").json(),
+                    admin.get(f"/admin/collections/{collection}/items").json(),
+                    admin.get("/admin/gateways").json())
+        before = state()
+        for name, headers in refusing.items():
+            refused = Admin(admin.base, headers=headers).call(method, url, json=body)
+            assert refused.status_code == 401, f"{method} {url} with {name}: {refused.status_code} {refused.text}"
+            error_of(refused, 401, "UNAUTHORIZED")
+            assert refused.headers.get("www-authenticate") == "Bearer", f"{method} {url} with {name}"
+        # Refused requests changed nothing.
+        assert state() == before, f"{method} {url}"
+
+        response = admin.call(method, url, json=body)
+        assert response.status_code not in (401, 403), f"{method} {url}: {response.text}"
+        if (method, shape(path)) in KNOWN_ADMIN_ROUTES:
+            assert response.status_code in (200, 201, 204), f"{method} {url}: {response.status_code} {response.text}"
 
 
 def test_without_a_configured_token_loopback_clients_are_let_in(start_server, tmp_path):
@@ -132,6 +214,7 @@ def test_admin_token_from_the_environment(start_server, tmp_path):
     server = start_server([BIN_DIR / "gatewayd", "serve", "--port", "0", "--host", "127.0.0.1",
                            "--db", tmp_path / "db.sqlite", "--no-sync"], env={"GATEWAYD_ADMIN_TOKEN": TOKEN})
     assert Admin(server.url, headers={}).get("/admin/gateways").status_code == 401
+    assert Admin(server.url, headers={"Authorization": f"Bearer {WRONG_TOKEN}"}).get("/admin/gateways").status_code == 401
     assert Admin(server.url).get("/admin/gateways").status_code == 200
 
 
@@ -347,7 +430,9 @@ def test_test_run_of_the_connection_script(admin):
     assert body["emitted"] == [{"method": "reply", "args": ["welcome", "test-socket"]}]
     no_script = admin.create_gateway(path="/bare")
     error_of(admin.post("/admin/test/run", {"kind": "websocket_connection", "gatewayId": no_script["id"]}), 400, "MISSING_SCRIPT")
-    assert gateway["id"] != no_script["id"]
+    # By id too, the gateway that has a connection script runs it: the refusal above was about the missing script.
+    by_id = admin.post("/admin/test/run", {"kind": "websocket_connection", "gatewayId": gateway["id"]}).json()
+    assert (by_id["success"], by_id["result"]) == (True, [True, "connection"]), by_id
 
 
 @pytest.mark.parametrize("script,code,status", [

@@ -1,6 +1,7 @@
 """End-to-end tests of the gatewayd command line: migrate, handlers sync, serve start-up and shutdown, test-run."""
 import json
 import pathlib
+import re
 import shutil
 import signal
 import sqlite3
@@ -9,7 +10,7 @@ import subprocess
 import pytest
 import requests
 
-from conftest import BIN_DIR, ROOT
+from conftest import BIN_DIR, ROOT, clean_environment
 
 GATEWAYD = BIN_DIR / "gatewayd"
 MIGRATIONS = sorted(p.stem for p in (ROOT / "migrations").glob("*.sql"))
@@ -17,9 +18,9 @@ TIMEOUT = 60
 
 
 def gatewayd(*args, cwd=None, env=None):
-    import os
+    """Runs one command to completion, with no `GATEWAYD_*` variable of the caller's: only `env` applies."""
     return subprocess.run([str(GATEWAYD), *map(str, args)], capture_output=True, text=True, timeout=TIMEOUT,
-                          cwd=cwd, env={**os.environ, **(env or {})})
+                          cwd=cwd, env=clean_environment(env))
 
 
 def rows(db, sql):
@@ -134,12 +135,12 @@ def test_serve_without_a_handlers_folder_starts_and_says_so(start_server, tmp_pa
     server = start_server([GATEWAYD, "serve", "--port", "0", "--host", "127.0.0.1", "--db", tmp_path / "db.sqlite",
                            "--handlers", tmp_path / "absent"])
     assert requests.get(server.url + "/admin/gateways", timeout=10).json() == {"gateways": []}
-    assert any("no handlers folder" in line for line in server.output)
+    assert any("no handlers folder" in line for line in server.errors), server.errors
 
 
 def test_serve_refuses_to_start_on_a_bad_handlers_folder(tmp_path, handlers):
     (handlers / "chat" / "events" / "message.lua").write_text("return )\n")
-    result = gatewayd("serve", "--port", "0", "--db", tmp_path / "db.sqlite", "--handlers", handlers)
+    result = gatewayd("serve", "--port", "0", "--host", "127.0.0.1", "--db", tmp_path / "db.sqlite", "--handlers", handlers)
     assert result.returncode == 1
     assert "LISTENING" not in result.stdout
     assert f"{handlers}/chat/events/message.lua:1:" in result.stderr
@@ -154,10 +155,11 @@ def test_serve_shuts_down_gracefully_on_signals(start_server, tmp_path, sig):
 
 
 def test_jwt_secret_must_be_at_least_32_bytes(start_server, tmp_path):
-    short = gatewayd("serve", "--port", "0", "--db", tmp_path / "db.sqlite", "--jwt-secret", "too-short")
+    short = gatewayd("serve", "--port", "0", "--host", "127.0.0.1", "--db", tmp_path / "db.sqlite", "--jwt-secret", "too-short")
     assert short.returncode == 2
     assert "at least 32 bytes" in short.stderr
-    from_env = gatewayd("serve", "--port", "0", "--db", tmp_path / "db.sqlite", env={"GATEWAYD_JWT_SECRET": "x" * 31})
+    from_env = gatewayd("serve", "--port", "0", "--host", "127.0.0.1", "--db", tmp_path / "db.sqlite",
+                        env={"GATEWAYD_JWT_SECRET": "x" * 31})
     assert from_env.returncode == 2
     server = start_server([GATEWAYD, "serve", "--port", "0", "--host", "127.0.0.1", "--db", tmp_path / "db.sqlite", "--no-sync",
                            "--jwt-secret", "s" * 32])
@@ -172,14 +174,79 @@ def test_usage_errors_exit_2(tmp_path):
     assert "GATEWAYD_PORT" in bad_env.stderr
 
 
-def test_every_serve_option_is_documented_with_its_environment_variable():
-    help_text = " ".join(gatewayd("serve", "--help").stdout.split())
-    for name in ["host", "port", "db", "handlers", "admin-token", "jwt-secret", "workers", "queue-size", "path",
-                 "cors-origin", "ping-interval", "ping-timeout", "max-payload", "log-level", "sync",
-                 "admin-insecure-loopback", "header-timeout", "idle-timeout", "max-connections", "socket-data-limit",
-                 "auth-expiry-grace", "cors-credentials", "max-outbound-buffer"]:
-        assert f"--{name}" in help_text
-        assert f"GATEWAYD_{name.upper().replace('-', '_')}" in help_text
+LOG_LINE = re.compile(r"^\S+ (trace|debug|info|notice|warning|error|critical) gatewayd: ")
+
+
+def test_serve_prints_only_listening_on_stdout_and_logs_on_stderr(start_server, tmp_path, handlers):
+    server = start_server([GATEWAYD, "serve", "--port", "0", "--host", "127.0.0.1", "--db", tmp_path / "db.sqlite",
+                           "--handlers", handlers])
+    assert requests.get(server.url + "/healthz", timeout=10).status_code == 200
+    assert server.stop() == 0  # exited, and both pipes read to their end
+    assert server.output == [f"LISTENING {server.port}\n"]
+    logs = "".join(server.errors)
+    for message in ["handlers synced", "listening", "shutting down"]:
+        assert message in logs, server.errors
+    assert all(LOG_LINE.match(line) for line in server.errors), server.errors
+    assert not any("LISTENING" in line for line in server.errors), server.errors
+
+
+def test_the_callers_gatewayd_variables_do_not_reach_the_daemon(start_server, tmp_path, monkeypatch):
+    # The harness's own guarantee: a token or a setting that would not even parse, set in the shell that runs the
+    # tests, applies to no daemon and no command; only the `env` a test passes does.
+    monkeypatch.setenv("GATEWAYD_ADMIN_TOKEN", "token-of-the-callers-shell")
+    monkeypatch.setenv("GATEWAYD_LOG_LEVEL", "nope")
+    server = start_server([GATEWAYD, "serve", "--port", "0", "--host", "127.0.0.1", "--db", tmp_path / "db.sqlite", "--no-sync"])
+    assert requests.get(server.url + "/admin/gateways", timeout=10).status_code == 200  # no token applies
+    assert any("admin API has no token" in line for line in server.errors), server.errors
+    assert gatewayd("migrate", "--db", tmp_path / "other.sqlite").returncode == 0
+    refused = gatewayd("migrate", "--db", tmp_path / "other.sqlite", env={"GATEWAYD_LOG_LEVEL": "nope"})
+    assert refused.returncode == 2 and "GATEWAYD_LOG_LEVEL" in refused.stderr, refused.stderr
+
+
+def documented_settings():
+    """{option: environment variable} of README's settings table (`--sync` / `--no-sync` share one variable)."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Running gatewayd: settings, commands, admin API", 1)[1].split("\n## ", 1)[0]
+    lines = section.splitlines()
+    header = lines.index("| Option | Environment | Default | Meaning |")
+    settings = {}
+    for line in lines[header + 2:]:
+        if not line.startswith("|"):
+            break
+        option_cell, environment_cell = line.split("|")[1:3]
+        environments = re.findall(r"`(GATEWAYD_[A-Z_]+)`", environment_cell)
+        options = re.findall(r"`(--[a-z][a-z-]*)`", option_cell)
+        assert len(environments) == 1 and options, line
+        for option in options:
+            settings[option] = environments[0]
+    return settings
+
+
+def help_blocks(help_text):
+    """{option: its help text} of `--help`: an option line starts with two spaces and a dash."""
+    blocks = {}
+    current = []
+    for line in help_text.splitlines():
+        match = re.match(r"^  (-\w, )?(--[a-z][a-z-]*(?:/--[a-z][a-z-]*)?)", line)
+        if match:
+            current = []
+            for option in match.group(2).split("/"):
+                blocks[option] = current
+        current.append(line)
+    return {option: " ".join(" ".join(lines).split()) for option, lines in blocks.items()}
+
+
+def test_serve_help_shows_exactly_the_documented_settings_with_their_environment_variables():
+    settings = documented_settings()
+    assert {"--host", "--port", "--admin-token", "--sync", "--no-sync", "--log-level"} <= set(settings)  # the table was read
+    result = gatewayd("serve", "--help")
+    assert result.returncode == 0, result.stderr
+    blocks = help_blocks(result.stdout)
+    shown = set(blocks) - {"--help", "--version"}  # the argument parser's own flags, not settings
+    assert sorted(set(settings) - shown) == [], "documented but not in serve --help"
+    assert sorted(shown - set(settings)) == [], "in serve --help but not in README's settings table"
+    for option, environment in settings.items():
+        assert re.search(rf"\b{environment}\b", blocks[option]), (option, environment, blocks[option])
 
 
 # MARK: test-run

@@ -172,4 +172,4 @@ def test_running_out_of_file_descriptors_degrades_instead_of_spinning(start_serv
         except (OSError, AssertionError):
             assert time.monotonic() < deadline, "no new connection was served after the flood ended"
             time.sleep(0.2)
-    assert any("connection limit reached" in line for line in server.output), server.output[-20:]
+    assert any("connection limit reached" in line for line in server.errors), server.errors[-20:]

@@ -34,7 +34,7 @@ def test_run_sh_then_the_readme_curl_then_a_client(start_server, tmp_path):
     assert first.splitlines()[0].split("#")[0].strip() == "scripts/run.sh"
     server = start_server([ROOT / "scripts" / "run.sh"], cwd=tmp_path, ready_timeout=900,
                           env={"GATEWAYD_PORT": "0", "GATEWAYD_DB": str(tmp_path / "gatewayd.sqlite")})
-    assert any("admin API has no token" in line and "127.0.0.1" in line for line in server.output + getattr(server, "errors", [])), \
+    assert any("admin API has no token" in line and "127.0.0.1" in line for line in server.errors), \
         "run.sh says at start that the admin API answers this machine without a token"
 
     curl = readme_block("sh", "/admin/test/run").replace("127.0.0.1:3000", f"127.0.0.1:{server.port}")
