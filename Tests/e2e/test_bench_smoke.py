@@ -25,6 +25,14 @@ def assert_latency(summary, count_at_least=1):
     assert 0 < summary["p50_us"] <= summary["p90_us"] <= summary["p99_us"] <= summary["p999_us"] <= summary["max_us"]
 
 
+def assert_rss_per_connection(report, connections):
+    """The retained RSS per connection is the two readings' difference over the connections, as the report says it
+    is (Swift's integer division, which truncates toward zero)."""
+    grown = (report["server_rss_kb"] - report["server_rss_kb_before"]) * 1024
+    expected = abs(grown) // connections * (1 if grown >= 0 else -1)
+    assert report["rss_per_conn_bytes"] == expected, report
+
+
 def test_echo_ack_two_seconds(start_server, tmp_path):
     server = serve(start_server, tmp_path, ROOT / "bench" / "handlers")
     code, report = run_bench(server, "--scenario", "echo-ack", "--connections", 4, "--in-flight", 2,
@@ -88,7 +96,7 @@ def test_idle_reports_server_memory(start_server, tmp_path):
                              "--server-pid", server.proc.pid)
     assert code == 0 and report["connected"] == 200 and report["errors"] == 0
     assert report["server_rss_kb"] > 0 and report["server_rss_kb_before"] > 0
-    assert "rss_per_conn_bytes" in report
+    assert_rss_per_connection(report, 200)
 
 
 def test_unknown_namespace_is_reported_not_hung(start_server, tmp_path):
@@ -108,4 +116,4 @@ def test_churn_reports_what_closed_connections_leave_behind(start_server, tmp_pa
     assert report["connected"] == 300 and report["events"] == 300
     assert report["throughput"] > 0
     assert report["server_rss_kb"] > 0 and report["server_rss_kb_before"] > 0
-    assert "rss_per_conn_bytes" in report
+    assert_rss_per_connection(report, 300)

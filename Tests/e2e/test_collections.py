@@ -264,10 +264,10 @@ def test_hooks_fire_for_handler_and_admin_writes(server):
 
 def test_hooks_that_write_their_own_collection_stop_eight_deep(server, client):
     db(client, "chain", "create", {"data": {"n": 0}})
-    assert wait_until(lambda: "HOOK_DEPTH_EXCEEDED" in "".join(server.output), timeout=20)
+    assert wait_until(lambda: "HOOK_DEPTH_EXCEEDED" in "".join(server.errors), timeout=20)
     assert sorted(row["n"] for row in db(client, "chain", "find")["data"]) == list(range(9))
     db(client, "joiners", "create", {"data": {}})
-    assert wait_until(lambda: "SOCKET.join is not available here" in "".join(server.output), timeout=10)
+    assert wait_until(lambda: "SOCKET.join is not available here" in "".join(server.errors), timeout=10)
 
 
 HOSTILE = [
@@ -308,11 +308,14 @@ def test_hooks_set_through_the_admin_api(server):
         "path": "/api", "hooks": {"books": "SOCKET.emitToGateway('/api', 'book', BODY.action, BODY.item.id)"}})
     assert created.status_code == 201 and created.json()["hooks"] == {
         "books": "SOCKET.emitToGateway('/api', 'book', BODY.action, BODY.item.id)"}
-    client = connect_when_served(server, "/api")
+    client = None
     try:
+        client = connect_when_served(server, "/api")
+        assert client, "the gateway made through the admin API was never served"
         admin(server, "POST", "/admin/collections/books/items", {"id": "b1"})
         assert client.got("book", namespace="/api")[0] == ("created", "b1")
         cleared = admin(server, "PATCH", f"/admin/gateways/{created.json()['id']}", {"hooks": {}})
         assert cleared.json()["hooks"] == {}
     finally:
-        client.close()
+        if client:
+            client.close()

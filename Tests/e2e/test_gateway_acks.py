@@ -146,4 +146,11 @@ def test_a_test_run_of_an_event_without_a_handler_runs_the_fallback(server):
     assert failing["success"] is False and failing["error"]["status"] == 405
     missing = admin(server, "POST", "/admin/test/run", {"kind": "websocket_event", "gatewayPath": "/plain", "eventName": "x"})
     assert missing.status_code == 400 and missing.json()["error"]["code"] == "MISSING_SCRIPT"
-    assert gateway_id(server, "/service") > 0
+    # Named by its id instead of its path, the stored gateway's fallback runs just the same; an unknown id is refused.
+    by_id = admin(server, "POST", "/admin/test/run", {
+        "kind": "websocket_event", "gatewayId": gateway_id(server, "/service"), "eventName": "unlisted",
+        "payload": {"x": 2}}).json()
+    assert by_id["success"] is True and by_id["result"] == ["fallback:unlisted", {"x": 2}]
+    unknown = admin(server, "POST", "/admin/test/run", {
+        "kind": "websocket_event", "gatewayId": 999999, "eventName": "unlisted"})
+    assert unknown.status_code == 400 and unknown.json()["error"]["code"] == "GATEWAY_NOT_FOUND"

@@ -4,7 +4,7 @@ import time
 import pytest
 
 from conftest import wait_until
-from gateway_support import SECRET, Client, connect_refused, make_jwt, serve, user_token, write_gateway
+from gateway_support import SECRET, Client, admin, connect_refused, make_jwt, serve, user_token, write_gateway
 
 WHOAMI = "return USER"
 
@@ -101,17 +101,32 @@ def test_a_token_that_expires_mid_connection_gets_auth_expired_then_a_disconnect
     write_gateway(handlers, "private", "/private", {"whoami": ("return USER.id", {"ack": "result"})}, requireAuth=True)
     server = serve(start_server, tmp_path, handlers, "--auth-expiry-grace", 300)
     exp = int(time.time()) + 2
-    client = Client(server, ["/private"], transports=(transport,), auth={"token": make_jwt({"sub": "u1", "exp": exp})})
-    lasting = Client(server, ["/private"], auth={"token": user_token("u2")})  # an hour left: untouched
+    clients = []
     try:
+        client = Client(server, ["/private"], transports=(transport,), auth={"token": make_jwt({"sub": "u1", "exp": exp})})
+        clients.append(client)
+        lasting = Client(server, ["/private"], auth={"token": user_token("u2")})  # an hour left: untouched
+        clients.append(lasting)
+        # What the client had received when its disconnect came (python-socketio hands a connection's packets to
+        # the handlers in arrival order).
+        received_by_disconnect = []
+        record_disconnect = client.disconnects.add
+        client.disconnects.add = lambda *args: (received_by_disconnect.append(list(client.events.events)),
+                                                record_disconnect(*args))
         assert client.call("whoami", namespace="/private") == "u1"
         assert client.got("auth:expired", namespace="/private", timeout=10)[0] == ({"exp": exp},)
         assert wait_until(lambda: client.disconnects.named("/private"), timeout=10), "not disconnected after exp + grace"
-        assert time.time() >= exp
-        # The other socket, whose token has not run out, got nothing and still works.
+        # The server disconnected the socket (not the transport failing), and only after auth:expired.
+        assert client.disconnects.named("/private") == [("server disconnect",)]
+        assert received_by_disconnect[0] == [(("/private", "auth:expired"), ({"exp": exp},))]
+        # The other socket, whose token has not run out, got nothing and still works. Marker down the same path: a
+        # server push to it, sent once the expired socket is gone; when it is in, nothing came before it.
         assert lasting.call("whoami", namespace="/private") == "u2"
-        assert not lasting.events.named(("/private", "auth:expired"))
+        push = admin(server, "POST", "/admin/emit", {"target": {"user": "u2"}, "event": "marker", "args": [1]})
+        assert push.json() == {"delivered": 1}
+        assert lasting.got("marker", namespace="/private")[0] == (1,)
+        assert lasting.events.events == [(("/private", "marker"), (1,))]
         assert not lasting.disconnects.named("/private")
     finally:
-        client.close()
-        lasting.close()
+        for client in clients:
+            client.close()

@@ -4,10 +4,10 @@ import asyncio
 import uuid
 
 import pytest
+import requests
 import socketio
 
-from conftest import wait_until
-from gateway_support import connect_refused, connect_when_served, Client, serve, write_gateway
+from gateway_support import admin, connect_refused, Client, serve, write_gateway
 
 TRANSPORTS = {"polling": ["polling"], "websocket": ["websocket"]}
 
@@ -19,7 +19,8 @@ EVENTS = {
     "crash": "local t = nil\nreturn t.x",
     "sum": ('return ARGS[1] + ARGS[2], "sum"', {"ack": "result"}),
     "sumFail": ('THROW.conflict("taken", {id = 7})', {"ack": "result"}),
-    "slow": 'local deadline = os.clock() + 0.3\nwhile os.clock() < deadline do end\nreturn BODY',
+    # Held until the test writes the gate row `BODY.gate` (bounded by its timeout): work pending without a clock.
+    "held": ('while not DB.gate.findOne{filter = {id = BODY.gate}} do end\nreturn BODY.n', {"timeoutMs": 60000}),
     "count": "return BODY",
 }
 
@@ -81,8 +82,11 @@ def test_result_mode_acks_with_the_return_values(gateway, transport):
     try:
         assert client.call("sum", 2, 3) == (5, "sum")
         assert client.call("sumFail", {}) == {"error": {"code": "CONFLICT", "message": "taken", "details": {"id": 7}}}
-        # Result mode sends no ws:result.
-        assert not client.events.named(("/chat", "ws:result"))
+        # Result mode sends no ws:result. Marker down the same path: a queued-mode event's ws:result, sent to the same
+        # socket after both; once it is in, the only ws:result is the marker's.
+        marker = client.call("echo", "marker")
+        assert client.got("ws:result")[0][0]["requestId"] == marker["requestId"]
+        assert [r[0]["requestId"] for r in client.events.named(("/chat", "ws:result"))] == [marker["requestId"]]
     finally:
         client.close()
 
@@ -126,37 +130,57 @@ def test_events_of_one_socket_run_in_order(gateway, transport):
     asyncio.run(scenario())
 
 
+def open_gate(server, gate):
+    response = admin(server, "POST", "/admin/collections/gate/items", {"id": gate})
+    assert response.status_code in (201, 409), response.text  # 409: already open
+
+
 def test_queue_full_and_per_socket_limit_are_refused_not_dropped(start_server, tmp_path):
     handlers = tmp_path / "handlers"
     write_gateway(handlers, "chat", "/chat", EVENTS)
     write_gateway(handlers, "guarded", "/guarded", {"count": "return BODY"}, connection="return true")
     server = serve(start_server, tmp_path, handlers, "--workers", "1", "--queue-size", "3", "--max-pending-per-socket", "2")
-    first, second = Client(server, ["/chat"]), Client(server, ["/chat"])
+    clients = []
     try:
+        first = Client(server, ["/chat"])
+        clients.append(first)
+        second = Client(server, ["/chat"])
+        clients.append(second)
+        # Every run below waits for its gate row, so what is pending stays pending until the test opens the gate.
         # One socket: two pending runs at most.
-        acks = [first.call("slow", n) for n in range(3)]
+        acks = [first.call("held", {"gate": "a", "n": n}) for n in range(3)]
         assert [ack["accepted"] for ack in acks] == [True, True, False]
         assert acks[2]["error"]["code"] == "TOO_MANY_REQUESTS"
         # Whole queue: three pending runs at most.
-        acks = [second.call("slow", n) for n in range(2)]
+        acks = [second.call("held", {"gate": "a", "n": n}) for n in range(2)]
         assert [ack["accepted"] for ack in acks] == [True, False]
-        assert acks[1] == {"accepted": False, "queued": False, "eventName": "slow",
+        assert acks[1] == {"accepted": False, "queued": False, "eventName": "held",
                            "error": {"code": "QUEUE_FULL", "message": acks[1]["error"]["message"]}}
         # A connection handler is a run like any other: with the queue full, the CONNECT is refused.
         refusal = connect_refused(server, "/guarded")
         assert refusal["data"]["code"] == "QUEUE_FULL" and "job queue is full" in refusal["message"]
-        # Everything accepted is delivered.
+        # Everything accepted is delivered once the gate opens.
+        open_gate(server, "a")
         assert [r[0]["result"] for r in first.got("ws:result", count=2, timeout=10)] == [0, 1]
         assert [r[0]["result"] for r in second.got("ws:result", count=1, timeout=10)] == [0]
-        # An event without an ack callback that is refused gets a ws:error instead.
+        # An event without an ack callback that is refused gets a ws:error instead: two held runs of one socket
+        # (the queue has room for a third), so its third event is over the per-socket limit.
         for n in range(3):
-            second.sio.emit("slow", n, namespace="/chat")
+            second.sio.emit("held", {"gate": "b", "n": n}, namespace="/chat")
         error = second.got("ws:error", timeout=10)[0][0]
-        assert error["code"] in ("QUEUE_FULL", "TOO_MANY_REQUESTS") and error["success"] is False
+        assert (error["code"], error["eventName"], error["success"]) == ("TOO_MANY_REQUESTS", "held", False), error
+        open_gate(server, "b")
+        assert [r[0]["result"] for r in second.got("ws:result", count=3, timeout=10)] == [0, 0, 1]
         # Once the queue has room again, the connection handler runs and admits.
-        guarded = connect_when_served(server, "/guarded", timeout=10)
-        assert guarded, "the connection handler never admitted once the queue drained"
-        guarded.close()
+        guarded = Client(server, ["/guarded"])
+        clients.append(guarded)
+        assert guarded.call("count", 5, namespace="/guarded")["accepted"] is True
+        assert guarded.got("ws:result", namespace="/guarded")[0][0]["result"] == 5
     finally:
-        first.close()
-        second.close()
+        for client in clients:
+            client.close()
+        for gate in ("a", "b"):  # after a failure, lets any run still held end (409 when already open)
+            try:
+                admin(server, "POST", "/admin/collections/gate/items", {"id": gate})
+            except requests.RequestException:
+                pass

@@ -25,7 +25,9 @@ def server(start_server, tmp_path):
         "tell": ("SOCKET.emitToUser(BODY.to, 'told', BODY.text); return true", {"ack": "result"}),
         "myRooms": ("return SOCKET.rooms()", {"ack": "result"}),
         "sneak": ("SOCKET[BODY.op]('\\0user:' .. BODY.user, 'told', 'sneaked'); return true", {"ack": "result"}),
-    }, connection='if HANDSHAKE.query.as then SOCKET.signIn({sub = HANDSHAKE.query.as}) end')
+    }, connection='if HANDSHAKE.query.as then SOCKET.signIn({sub = HANDSHAKE.query.as}) end',
+        # Runs once the socket has left (its rooms, its user's among them): tells the gateway's other sockets.
+        disconnect="SOCKET.emitToGateway('/app', 'left', SOCKET.id)")
     return serve(start_server, tmp_path, handlers)
 
 
@@ -82,15 +84,23 @@ def test_a_users_room_is_out_of_reach_of_scripts(server, op):
 
 
 def test_sign_in_from_the_connection_handler(server):
-    client = Client(server, ["/app"], url_query="?as=carol")
+    clients = []
     try:
+        client = Client(server, ["/app"], url_query="?as=carol")
+        clients.append(client)
+        observer = Client(server, ["/app"])
+        clients.append(observer)
         assert client.call("whoami", namespace="/app") == ("carol", None)
         assert push_to(server, "carol") == 1
         assert client.got("pushed", namespace="/app")[0] == ("carol",)
+        carol = client.sio.get_sid("/app")
         client.close()
+        # The disconnect handler runs once the socket has left: after it, the user's room no longer reaches it.
+        assert observer.got("left", namespace="/app")[0] == (carol,)
         assert push_to(server, "carol") == 0
     finally:
-        client.close()
+        for client in clients:
+            client.close()
 
 
 def test_claims_signed_in_with_exp_expire_like_a_token(server):

@@ -113,32 +113,40 @@ def test_asyncio_client_scenario(chat_app, mode):
 def test_unknown_namespace_is_refused(chat_app):
     server = chat_app()
     client = socketio.Client(reconnection=False)
-    errors = []
-    client.on("connect_error", lambda data: errors.append(data), namespace="/nope")
-    with pytest.raises(socketio.exceptions.ConnectionError):
-        client.connect(server.url, namespaces=["/nope"], transports=["websocket"], wait_timeout=5)
-    assert errors == [{"message": "Invalid namespace"}]
-    client.disconnect()
+    try:
+        errors = []
+        client.on("connect_error", lambda data: errors.append(data), namespace="/nope")
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            client.connect(server.url, namespaces=["/nope"], transports=["websocket"], wait_timeout=5)
+        assert errors == [{"message": "Invalid namespace"}]
+    finally:
+        client.disconnect()
 
 
-@pytest.mark.parametrize("auth", [None, {"token": "wrong"}])
+@pytest.mark.parametrize("auth", [None, {"token": "letmeon"}])  # wrong, with the right one's length
 def test_bad_auth_is_refused_with_data(chat_app, auth):
     server = chat_app()
     client = socketio.Client(reconnection=False)
-    errors = []
-    client.on("connect_error", lambda data: errors.append(data), namespace="/chat")
-    with pytest.raises(socketio.exceptions.ConnectionError):
-        client.connect(server.url, namespaces=["/chat"], auth=auth, transports=["polling"], wait_timeout=5)
-    assert errors == [{"message": "unauthorized", "data": {"code": "AUTH_REQUIRED"}}]
-    client.disconnect()
+    try:
+        errors = []
+        client.on("connect_error", lambda data: errors.append(data), namespace="/chat")
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            client.connect(server.url, namespaces=["/chat"], auth=auth, transports=["polling"], wait_timeout=5)
+        assert errors == [{"message": "unauthorized", "data": {"code": "AUTH_REQUIRED"}}]
+    finally:
+        client.disconnect()
 
 
 def test_server_side_disconnect_reaches_client(chat_app):
     server = chat_app()
     client = socketio.Client(reconnection=False)
-    gone = threading.Event()
-    client.on("disconnect", lambda *reason: gone.set(), namespace="/chat")
-    client.connect(server.url, namespaces=["/chat"], auth=AUTH, transports=["websocket"], wait_timeout=5)
-    client.emit("kick", namespace="/chat")
-    assert gone.wait(5)
-    client.disconnect()
+    try:
+        reasons = []
+        gone = threading.Event()
+        client.on("disconnect", lambda *reason: (reasons.append(reason), gone.set()), namespace="/chat")
+        client.connect(server.url, namespaces=["/chat"], auth=AUTH, transports=["websocket"], wait_timeout=5)
+        client.emit("kick", namespace="/chat")
+        assert gone.wait(5)
+        assert reasons == [("server disconnect",)]
+    finally:
+        client.disconnect()

@@ -2,7 +2,6 @@
 with the protocol's error and a server that goes on serving."""
 import json
 import threading
-import time
 
 import pytest
 import requests
@@ -122,14 +121,26 @@ def test_concurrent_polls_close_the_session(chat_app):
     server = chat_app()
     sid = open_polling_session(server)["sid"]
     url = server.url + EIO4 + "polling&sid=" + sid
-    first = {}
-    held = threading.Thread(target=lambda: first.update(response=requests.get(url, timeout=10)))
-    held.start()
-    time.sleep(0.3)  # let the first GET be held
-    second = requests.get(url, timeout=5)
-    held.join(10)
-    assert second.status_code == 400
-    assert first["response"].status_code == 200 and first["response"].text == "1"  # released with a close packet
+    # Two GETs at once, no clock involved: nothing is queued for the session (its first ping is 25 s away), so
+    # whichever reaches it first is held until the other arrives. The session's loop orders them; which one it
+    # saw first is not known, so the outcomes are compared as a set.
+    responses = [None, None]
+    start = threading.Barrier(2)
+
+    def get(index):
+        start.wait(10)
+        responses[index] = requests.get(url, timeout=10)
+
+    threads = [threading.Thread(target=get, args=(index,)) for index in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(15)
+    assert None not in responses, responses
+    outcomes = sorted((response.status_code, response.text) for response in responses)
+    # The held one is released with a close packet; the overlapping one is refused.
+    assert outcomes[0] == (200, "1"), outcomes
+    assert outcomes[1][0] == 400, outcomes
     assert requests.get(url, timeout=5).status_code == 400  # the session is gone
 
 
@@ -140,10 +151,18 @@ def test_missed_pongs_close_the_session(chat_app):
     assert requests.post(url, data='40/chat,{"token":"letmein"}', timeout=5).text == "ok"
     answer = requests.get(url, timeout=5).text
     assert answer.startswith('40/chat,{"sid":')
-    started = time.monotonic()
-    # Never answer the ping: the server must give up after pingInterval + pingTimeout.
-    assert wait_until(lambda: requests.get(url, timeout=5).status_code == 400, timeout=5)
-    assert time.monotonic() - started < 2.0
+    # Never answer the ping: the server gives up (a generous bound on the wait, not a timing assertion; the reason
+    # below says why it closed).
+    polled = []
+
+    def gone():
+        response = requests.get(url, timeout=5)
+        polled.append(response)
+        return response.status_code == 400
+
+    assert wait_until(gone, timeout=10)
+    packets = [packet for response in polled[:-1] for packet in response.text.split("\x1e")]
+    assert "2" in packets, packets  # it did ping, and was not answered
     assert wait_until(lambda: "ping timeout" in disconnect_reasons(server))
 
 
@@ -201,9 +220,11 @@ def test_a_second_websocket_during_an_upgrade_is_closed_and_the_first_upgrades(c
 
 def test_connect_timeout_closes_idle_engine_sessions(chat_app):
     server = chat_app("--connect-timeout", "300")
-    ws = websocket.create_connection(server.url.replace("http", "ws") + EIO4 + "websocket", timeout=5)
-    assert ws.recv().startswith("0{")
-    started = time.monotonic()
-    opcode, _ = ws.recv_data(control_frame=True)
-    assert opcode == websocket.ABNF.OPCODE_CLOSE
-    assert time.monotonic() - started < 3.0
+    # The default connect timeout is 45 s: a close within the socket's generous 10 s wait is the 300 ms one.
+    ws = websocket.create_connection(server.url.replace("http", "ws") + EIO4 + "websocket", timeout=10)
+    try:
+        assert ws.recv().startswith("0{")
+        opcode, _ = ws.recv_data(control_frame=True)
+        assert opcode == websocket.ABNF.OPCODE_CLOSE
+    finally:
+        ws.close()

@@ -62,9 +62,12 @@ def push(server, room, event="notification", *args):
 
 @pytest.mark.parametrize("transport", ["polling", "websocket"])
 def test_two_users_three_devices(server, transport):
-    alice_phone, alice_laptop, bob = (Device(server, transport) for _ in range(3))
     alice_token, laptop_token, bob_token = user_token("alice"), user_token("alice", device="laptop"), user_token("bob")
+    devices = []
     try:
+        for _ in range(3):
+            devices.append(Device(server, transport))
+        alice_phone, alice_laptop, bob = devices
         alice_phone.login(alice_token)
         alice_laptop.login(laptop_token)
         bob.login(bob_token)
@@ -97,7 +100,7 @@ def test_two_users_three_devices(server, transport):
         assert bob.got("joinError")[0] == ({"status": 403, "message": "a user's room is joined by logging in"},)
         assert push(server, "user-alice") == 2
     finally:
-        for device in (alice_phone, alice_laptop, bob):
+        for device in devices:
             device.close()
 
 
@@ -108,10 +111,15 @@ def test_logout_keeps_the_connection_and_login_follows_a_reconnect(server, trans
     try:
         device.login(token)
         assert push(server, "user-carol") == 1
+        device.sio.emit("join", "team-1")
+        device.settle()
         device.sio.emit("logout")
         device.settle()
         assert push(server, "user-carol") == 0 and push(server, token) == 0
-        assert device.sio.connected
+        # The connection is the same one, with its socket on the server: the room it joined before still reaches it.
+        notifications = len(device.events.named("notification"))
+        assert push(server, "team-1", "notification", {"n": 1}) == 1
+        assert device.got("notification", count=notifications + 1)[-1] == ({"n": 1},)
         device.login(token)  # the same connection signs in again
         assert push(server, "user-carol") == 1
         device.close()

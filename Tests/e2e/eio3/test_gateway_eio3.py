@@ -1,5 +1,6 @@
 """socket.io 2.x clients (python-socketio 4.6.1, Engine.IO v3) on gatewayd's gateways: the token travels in the
 query string, refusals arrive as `connect_error`, and both ack modes work as for current clients."""
+import json
 import threading
 
 import pytest
@@ -127,25 +128,42 @@ def test_eio3_polling_client_signs_in_with_a_login_event(start_server, tmp_path)
         client.disconnect()
 
 
+def decode_eio3_payload(text):
+    """The packets of an Engine.IO v3 text payload (`<length>:<packet>` repeated, the length in characters)."""
+    packets = []
+    while text:
+        length, _, rest = text.partition(":")
+        packets.append(rest[:int(length)])
+        text = rest[int(length):]
+    return packets
+
+
 def test_an_eio3_clients_first_events_wait_for_the_automatic_connect(start_server, tmp_path):
     """Protocol v4 clients are connected to `/` by the server; python-socketio 4.x emits without waiting for that
-    connect. An event sent while a slow connection handler still runs is handled after it, not dropped."""
+    connect. An event sent while the connection handler still runs is handled after it, not dropped."""
     import requests
 
     handlers = tmp_path / "handlers"
+    # The connection handler is held until the test writes the gate row (bounded by its time limit).
     write_gateway(handlers, "root", "/", {"ping": ("return 'pong'", {"ack": "result"})},
-                  connection="local start = os.clock() while os.clock() - start < 0.3 do end")
+                  connection="while not DB.gate.findOne{filter = {id = HANDSHAKE.query.gate}} do end")
     server = serve(start_server, tmp_path, handlers)
-    base = server.url + "/socket.io/?EIO=3&transport=polling"
-    opened = requests.get(base, timeout=10).text
-    sid = opened[opened.index('"sid":"') + 7:].split('"')[0]
-    # At once, while the connection handler is still running: an event with an ack id.
-    packet = '421["ping"]'
-    posted = requests.post(f"{base}&sid={sid}", data=f"{len(packet)}:{packet}", timeout=10)
-    assert posted.status_code == 200
-    received = ""
+    base = server.url + "/socket.io/?EIO=3&transport=polling&gate=g1"
+    opened = decode_eio3_payload(requests.get(base, timeout=10).text)
+    assert len(opened) == 1 and opened[0].startswith("0{"), opened  # no connect yet: the handler is held
+    sid = json.loads(opened[0][1:])["sid"]
+    try:
+        # While the connection handler is held: an event with an ack id.
+        packet = '421["ping"]'
+        posted = requests.post(f"{base}&sid={sid}", data=f"{len(packet)}:{packet}", timeout=10)
+        assert posted.status_code == 200
+    finally:
+        gate = requests.post(server.url + "/admin/collections/gate/items", json={"id": "g1"}, timeout=10)
+    assert gate.status_code == 201, gate.text
+    received = []
     for _ in range(10):  # bounded: each poll returns as soon as something is queued
-        received += requests.get(f"{base}&sid={sid}", timeout=30).text
+        received += decode_eio3_payload(requests.get(f"{base}&sid={sid}", timeout=30).text)
         if '431["pong"]' in received:
             break
-    assert "40" in received and '431["pong"]' in received, received
+    # The connect to `/` first (once the handler admitted), then the event's answer; nothing else.
+    assert received == ["40", '431["pong"]'], received
