@@ -52,7 +52,7 @@ extension AdminAPI {
         let name = context.parameters.get("name") ?? ""
         let outcome = try await offload { () throws(CollectionError) in
             let request = try CollectionRequest(action: action, collection: name, arguments: arguments)
-            return try store.collections.perform(request, deadline: CollectionStore.deadline(in: Self.collectionCallTimeoutNanoseconds))
+            return try store.collections.perform(request, deadline: CollectionDeadline.after(Self.collectionCallTimeoutNanoseconds))
         }
         if let change = outcome.change { onCommit([change]) }
         guard let result = outcome.result else {

@@ -10,7 +10,7 @@ import Persistence
 /// (``AdminError``). Scripts are compiled before they are saved: a syntax error is 422
 /// `SCRIPT_SYNTAX_ERROR` with the line, and nothing is stored.
 public struct AdminAPI: Sendable {
-    let store: ConfigStore
+    let store: any ConfigStore
     let runner: TestRunner
     let access: AdminAccess
     let version: String
@@ -24,7 +24,7 @@ public struct AdminAPI: Sendable {
     let logger: Logger
 
     public init(
-        store: ConfigStore, runner: TestRunner, access: AdminAccess, version: String,
+        store: any ConfigStore, runner: TestRunner, access: AdminAccess, version: String,
         maxRequestBytes: Int = 4 << 20, pusher: (any ServerPushing)? = nil,
         onCommit: @escaping @Sendable ([CollectionChange]) -> Void = { _ in },
         onConfigChange: @escaping @Sendable () async -> Void = {},

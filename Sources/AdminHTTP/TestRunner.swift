@@ -25,7 +25,7 @@ public struct TestRunner: Sendable {
 
     public static let defaultTimeoutMs = 5000
 
-    let store: ConfigStore
+    let store: any ConfigStore
     let pool: ScriptWorkerPool
     /// The daemon's `--socket-data-limit`, so a test run keeps `SOCKET.data` as a real socket would.
     let socketDataBytes: Int
@@ -34,7 +34,7 @@ public struct TestRunner: Sendable {
     let data: DataFactory?
 
     public init(
-        store: ConfigStore, pool: ScriptWorkerPool, socketDataBytes: Int = HandlerLimits.defaultSocketDataBytes,
+        store: any ConfigStore, pool: ScriptWorkerPool, socketDataBytes: Int = HandlerLimits.defaultSocketDataBytes,
         auth: (any HandlerAuth)? = nil, data: DataFactory? = nil
     ) {
         self.store = store

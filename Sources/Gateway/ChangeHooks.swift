@@ -41,7 +41,7 @@ struct ChangeHooks: Sendable {
     let queue: JobQueue
     let pool: ScriptWorkerPool
     let push: ServerPush
-    let store: CollectionStore
+    let store: any CollectionStore
     let auth: GatewayAuthenticator
     let settings: GatewaySettings
     let logger: Logger

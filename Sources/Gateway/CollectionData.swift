@@ -10,19 +10,19 @@ import Synchronization
 /// One instance serves one run. Its calls come from the one worker thread that runs it, one after another; the
 /// open session lives only inside the store's transaction closure on that thread.
 public final class CollectionData: HandlerData, @unchecked Sendable {
-    private let store: CollectionStore
+    private let store: any CollectionStore
     private let committed: @Sendable ([CollectionChange]) -> Void
     /// Test runs: the whole run is one transaction, kept only when `commitTestRun`.
     private let testRun: Bool
     private let commitTestRun: Bool
     /// The transaction the run's calls go through; nil: each call commits on its own.
-    private var session: CollectionSession?
+    private var session: (any CollectionSession)?
     /// Changes made inside the open transaction, announced when it commits.
     private var uncommitted: [CollectionChange] = []
     private let recorded = Mutex<[CollectionChange]>([])
 
     /// A live run: changes go to `committed` as they commit.
-    public init(store: CollectionStore, committed: @escaping @Sendable ([CollectionChange]) -> Void) {
+    public init(store: any CollectionStore, committed: @escaping @Sendable ([CollectionChange]) -> Void) {
         self.store = store
         self.committed = committed
         testRun = false
@@ -30,7 +30,7 @@ public final class CollectionData: HandlerData, @unchecked Sendable {
     }
 
     /// A test run: all of it inside one transaction, rolled back unless `commit`; `committed` hears of it only then.
-    public init(testRunOn store: CollectionStore, commit: Bool, committed: @escaping @Sendable ([CollectionChange]) -> Void) {
+    public init(testRunOn store: any CollectionStore, commit: Bool, committed: @escaping @Sendable ([CollectionChange]) -> Void) {
         self.store = store
         self.committed = committed
         testRun = true
@@ -105,7 +105,7 @@ public final class CollectionData: HandlerData, @unchecked Sendable {
     }
 
     /// Runs `work` with `session` as the one the run's calls go through.
-    private func within(_ session: CollectionSession, _ work: () throws -> Void) throws {
+    private func within(_ session: any CollectionSession, _ work: () throws -> Void) throws {
         let outer = self.session
         self.session = session
         defer { self.session = outer }

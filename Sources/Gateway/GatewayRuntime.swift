@@ -21,7 +21,7 @@ import Synchronization
 /// server in the service group, so the server still carries the results while the queue drains.
 public final class GatewayRuntime: Service, Sendable {
     private let server: SocketIOServer
-    private let store: ConfigStore
+    private let store: any ConfigStore
     private let pool: ScriptWorkerPool
     private let authenticator: GatewayAuthenticator
     private let services: GatewayServices
@@ -37,7 +37,7 @@ public final class GatewayRuntime: Service, Sendable {
     private let accepting = Atomic<Bool>(true)
 
     public init(
-        server: SocketIOServer, store: ConfigStore, pool: ScriptWorkerPool, authenticator: GatewayAuthenticator,
+        server: SocketIOServer, store: any ConfigStore, pool: ScriptWorkerPool, authenticator: GatewayAuthenticator,
         settings: GatewaySettings = GatewaySettings(), logger: Logger = Logger(label: "gatewayd.gateway")
     ) {
         self.server = server

@@ -13,7 +13,7 @@ import SocketIO
 /// What the daemon's parts share once it has started.
 struct DaemonContext: Sendable {
     let configuration: DaemonConfiguration
-    let store: ConfigStore
+    let store: any ConfigStore
     let scriptPool: ScriptWorkerPool
     let authenticator: GatewayAuthenticator
     let socketIO: SocketIOServer
@@ -32,7 +32,7 @@ struct Daemon {
     let logger: Logger
 
     func run() async throws {
-        let store = try ConfigStore(path: configuration.databasePath)
+        let store = try Stores.open(configuration.databasePath)
         try await syncHandlers(into: store)
         let context = try makeContext(store: store)
         defer { context.scriptPool.shutdown() }
@@ -53,7 +53,7 @@ struct Daemon {
     }
 
     /// The daemon's parts on `store`, nothing started yet; the caller shuts the script pool down.
-    func makeContext(store: ConfigStore) throws -> DaemonContext {
+    func makeContext(store: any ConfigStore) throws -> DaemonContext {
         let scriptPool = ScriptWorkerPool(workers: configuration.workers, logger: logger)
         let socketIO = SocketIOServer(options: configuration.socketIO, logger: logger)
         let authenticator = try GatewayAuthenticator(secret: configuration.jwtSecret)
@@ -122,7 +122,7 @@ struct Daemon {
     }
 
     /// A folder that does not compile stops the start-up: serving stale handlers silently would be worse.
-    private func syncHandlers(into store: ConfigStore) async throws {
+    private func syncHandlers(into store: any ConfigStore) async throws {
         let folder = configuration.handlersFolder
         guard configuration.syncHandlers else { return }
         guard HandlersSync.folderExists(folder) else {

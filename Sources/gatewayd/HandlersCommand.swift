@@ -19,7 +19,7 @@ struct HandlersCommand: AsyncParsableCommand {
 
         func run() async throws {
             let logger = common.bootstrapLogging()
-            let store = try ConfigStore(path: common.databasePath)
+            let store = try Stores.open(common.databasePath)
             let summary: SyncSummary
             do {
                 summary = try await HandlersSync.run(folder: handlers.handlersFolder, store: store, logger: logger)

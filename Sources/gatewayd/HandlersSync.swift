@@ -14,7 +14,7 @@ enum HandlersSync {
 
     /// Syncs `folder` into `store` and logs what changed. Throws `HandlersFolderError` with the file (and
     /// line) at fault; nothing is written then.
-    static func run(folder: String, store: ConfigStore, logger: Logger) async throws -> SyncSummary {
+    static func run(folder: String, store: any ConfigStore, logger: Logger) async throws -> SyncSummary {
         let summary = try await HandlersFolder.sync(folder: folder, into: store, validate: validator)
         let gateways = summary.gatewayCounts, events = summary.eventCounts
         logger.info("handlers synced", metadata: [

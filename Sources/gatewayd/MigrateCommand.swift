@@ -11,7 +11,7 @@ struct MigrateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = common.bootstrapLogging()
-        let store = try ConfigStore(path: common.databasePath)
+        let store = try Stores.open(common.databasePath)
         let applied = try await store.appliedMigrations()
         logger.info("database is up to date", metadata: ["db": "\(common.databasePath)", "migrations": "\(applied)"])
         print("migrations applied: \(applied.joined(separator: ", "))")

@@ -13,7 +13,7 @@ struct RoutesCommand: AsyncParsableCommand {
         let recorder = RouteRecorder<SocketIORequestContext>()
         // The daemon's own wiring on a throwaway store; nothing is served or written.
         let daemon = Daemon(configuration: try ServeCommand.parse([]).configuration(fileDescriptorLimit: 1024), logger: .init(label: "gatewayd.routes"))
-        let context = try daemon.makeContext(store: try ConfigStore.inMemory())
+        let context = try daemon.makeContext(store: try Stores.inMemory())
         defer { context.scriptPool.shutdown() }
         daemon.installRoutes(context, on: recorder)
         for route in recorder.routes {

@@ -58,7 +58,7 @@ struct TestRunCommand: AsyncParsableCommand {
             args: try args.map { try Self.jsonArray($0) }, user: try user.map { try Self.json($0, option: "user") },
             handshake: try handshake.map { try Self.json($0, option: "handshake") }, timeoutMs: timeoutMs,
             socketData: try socketData.map { try Self.json($0, option: "socket-data") }, commit: commit)
-        let store = try ConfigStore(path: common.databasePath)
+        let store = try Stores.open(common.databasePath)
         let pool = ScriptWorkerPool(workers: 1)
         defer { pool.shutdown() }
         do {

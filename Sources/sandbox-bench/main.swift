@@ -71,7 +71,7 @@ print("memory of one fresh state: \(fresh.memoryInUse / 1024) KiB")
 // DB: 100 calls per run on a WAL-mode SQLite file of 10,000 items, so one call's cost is (run − trivial run) / 100.
 let folder = FileManager.default.temporaryDirectory.appending(path: "sandbox-bench-\(ProcessInfo.processInfo.processIdentifier)")
 defer { try? FileManager.default.removeItem(at: folder) }
-let store = try ConfigStore(path: folder.appending(path: "bench.sqlite").path)
+let store = try Stores.open(folder.appending(path: "bench.sqlite").path)
 let data = HandlerServices(data: CollectionData(store: store.collections) { _ in })
 expectSuccess(sandbox.run(
     compile("DB.transaction(function() for i = 1, 10000 do DB.items.create{data = {id = 'i' .. i, n = i, text = 'hello'}} end end)"),

@@ -15,9 +15,9 @@ import Testing
         func add(_ new: [CollectionChange]) { changes.withLock { $0 += new } }
     }
 
-    let store = try! ConfigStore.inMemory()
+    let store = try! Stores.inMemory()
     let announced = Announced()
-    let far = CollectionStore.deadline(in: 60_000_000_000)
+    let far = CollectionDeadline.after(60_000_000_000)
 
     private func create(_ data: CollectionData, _ id: String) -> Result<JSONValue?, HandlerFailure> {
         data.perform(HandlerDataCall(collection: "notes", action: .create, arguments: ["data": ["id": .string(id)]]), deadline: far)
@@ -94,7 +94,7 @@ import Testing
         var result: Result<JSONValue?, HandlerFailure>?
         // 100 ms: far enough that a loaded machine still opens the transaction in time, well short of what 20 scans
         // of 20,000 rows take.
-        _ = data.enclose(deadline: CollectionStore.deadline(in: 100_000_000)) {
+        _ = data.enclose(deadline: CollectionDeadline.after(100_000_000)) {
             for _ in 0..<20 {
                 result = data.perform(HandlerDataCall(collection: "big", action: .find, arguments: [
                     "filter": ["text": ["_contains": "nothing"]], "sort": ["-text"],

@@ -16,14 +16,14 @@ import Testing
     /// 2,000 items built once; no test leaves a write.
     static let big = Result { try filled(gatedStore()) }
 
-    static func filled(_ store: CollectionStore) throws -> CollectionStore {
+    static func filled(_ store: any CollectionStore) throws -> any CollectionStore {
         let filler = String(repeating: "lorem ipsum ", count: 80)
         try store.insert("big", (0..<itemCount).map { ["body": .string("\($0) \(filler)")] })
         return store
     }
 
     /// A collection store whose connections hold `instr` at ``DeadlineGate``: in memory, or in a file at `path`.
-    static func gatedStore(path: String? = nil) throws -> CollectionStore {
+    static func gatedStore(path: String? = nil) throws -> any CollectionStore {
         var configuration = Configuration()
         configuration.prepareDatabase { db in db.add(function: DeadlineGate.instr) }
         let database: any DatabaseWriter = if let path {
@@ -32,7 +32,7 @@ import Testing
             try DatabaseQueue(configuration: configuration)
         }
         try Migration.migrator.migrate(database)
-        return CollectionStore(database: database)
+        return SQLiteCollectionStore(database: database)
     }
 
     /// A deadline 2 ms away, armed at the gate: the query that gets it is still running when it passes.
@@ -43,7 +43,7 @@ import Testing
     }
 
     @Test func aPassedDeadlineFailsAtOnce() throws {
-        let store = try ConfigStore.inMemory().collections
+        let store = try Stores.inMemory().collections
         let past = CollectionDeadline.now() - 1
         #expect(throws: CollectionError(.deadlineExceeded, "the deadline had passed before the operation started")) {
             try store.perform(request("count", "c", nil), deadline: past)

@@ -4,10 +4,10 @@ import Testing
 @testable import Persistence
 
 @Suite struct CollectionFilterTests {
-    let store: CollectionStore
+    let store: any CollectionStore
 
     init() throws {
-        store = try ConfigStore.inMemory().collections
+        store = try Stores.inMemory().collections
         try store.insert("people", [
             ["id": "a", "name": "ann", "age": 30, "active": true, "score": 1.5, "note": "hello world",
              "user": ["name": "ann", "role": "admin"]],

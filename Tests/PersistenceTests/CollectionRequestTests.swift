@@ -39,7 +39,7 @@ import Testing
         ("delete", "c", ["id": 1.5], "id must be a string or an integer"),
     ] as [(String, String, JSONValue, String)])
     func refusalsNameTheirField(action: String, collection: String, arguments: JSONValue, message: String) throws {
-        let store = try ConfigStore.inMemory().collections
+        let store = try Stores.inMemory().collections
         #expect(throws: CollectionError(.badRequest, message)) {
             let request = try CollectionRequest(action: action, collection: collection, arguments: arguments)
             _ = try store.perform(request, deadline: nil)
@@ -47,7 +47,7 @@ import Testing
     }
 
     @Test func deeplyNestedDataIsRefusedBeforeItCannotBeReadBack() throws {
-        let store = try ConfigStore.inMemory().collections
+        let store = try Stores.inMemory().collections
         let nested = { (levels: Int) -> JSONValue in (1..<levels).reduce(["x": 1] as JSONValue) { inner, _ in ["x": inner] } }
         _ = try store.run("create", "c", ["data": nested(JSONValue.defaultMaxDepth)])
         #expect(try store.run("findOne", "c")?["x"] == nested(JSONValue.defaultMaxDepth - 1))

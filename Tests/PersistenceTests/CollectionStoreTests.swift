@@ -6,10 +6,10 @@ import Testing
 @testable import Persistence
 
 @Suite struct CollectionStoreTests {
-    let store: CollectionStore
+    let store: SQLiteCollectionStore
 
     init() throws {
-        store = try ConfigStore.inMemory().collections
+        store = try SQLiteConfigStore.inMemory().sqliteCollections
     }
 
     @Test func createdItemRoundTripsWithIdAndTimestamps() throws {
@@ -94,12 +94,12 @@ import Testing
 
     @Test func documentsOverOneMebibyteAreRefused() throws {
         // `{"blob":"…","createdAt":"…","id":"big","updatedAt":"…"}` is 100 bytes around the blob.
-        let big = String(repeating: "a", count: CollectionStore.maxDocumentBytes)
+        let big = String(repeating: "a", count: CollectionLimits.maxDocumentBytes)
         #expect(throws: CollectionError(.payloadTooLarge, "the document is \(big.utf8.count + 100) bytes encoded, more than the 1048576 allowed")) {
             try store.run("create", "notes", ["data": ["id": "big", "blob": .string(big)]])
         }
         // Just under the limit is fine, and growing past it by an update is refused too.
-        let fits = String(repeating: "a", count: CollectionStore.maxDocumentBytes - 200)
+        let fits = String(repeating: "a", count: CollectionLimits.maxDocumentBytes - 200)
         _ = try store.run("create", "notes", ["data": ["id": "f", "blob": .string(fits)]])
         let grown = #expect(throws: CollectionError.self) { try store.run("update", "notes", ["id": "f", "data": ["more": .string(String(repeating: "b", count: 300))]]) }
         #expect(grown?.code == .payloadTooLarge)
@@ -310,11 +310,11 @@ import Testing
     @Test func aFileDatabaseReadsOnReaderConnections() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let store = try ConfigStore(path: directory.databasePath).collections
+        let store = try SQLiteConfigStore(path: directory.databasePath).sqliteCollections
         #expect(store.database is DatabasePool)
         try store.insert("files", [["id": "a", "n": 1], ["id": "b", "n": 2]])
         #expect(try store.ids("files", ["filter": ["n": ["_gte": 2]]]) == ["b"])
-        let reopened = try ConfigStore(path: directory.databasePath).collections
+        let reopened = try SQLiteConfigStore(path: directory.databasePath).sqliteCollections
         #expect(try reopened.run("count", "files") == 2)
     }
 }

@@ -4,8 +4,8 @@ import Testing
 @testable import Persistence
 
 @Suite struct EventStoreTests {
-    private func storeWithGateway() async throws -> (ConfigStore, GatewayRecord) {
-        let store = try ConfigStore.inMemory()
+    private func storeWithGateway() async throws -> (any ConfigStore, GatewayRecord) {
+        let store = try Stores.inMemory()
         return (store, try await store.createGateway(GatewayDraft(path: "/chat")))
     }
 

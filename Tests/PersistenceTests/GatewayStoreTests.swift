@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct GatewayStoreTests {
     @Test func createdGatewayRoundTrips() async throws {
-        let store = try ConfigStore.inMemory()
+        let store = try Stores.inMemory()
         let created = try await store.createGateway(GatewayDraft(
             path: "/chat",
             requireAuth: true,
@@ -31,12 +31,12 @@ import Testing
     }
 
     @Test func rootPathIsAllowed() async throws {
-        let store = try ConfigStore.inMemory()
+        let store = try Stores.inMemory()
         #expect(try await store.createGateway(GatewayDraft(path: "/")).path == "/")
     }
 
     @Test func duplicatePathIsAConflictOnPath() async throws {
-        let store = try ConfigStore.inMemory()
+        let store = try Stores.inMemory()
         _ = try await store.createGateway(GatewayDraft(path: "/chat"))
         let other = try await store.createGateway(GatewayDraft(path: "/other"))
 
@@ -56,7 +56,7 @@ import Testing
         (GatewayDraft(path: "/chat", connectionTimeoutMs: 300_001), "connectionTimeoutMs"),
     ])
     func invalidDraftNamesTheField(draft: GatewayDraft, field: String) async throws {
-        let store = try ConfigStore.inMemory()
+        let store = try Stores.inMemory()
         let error = await #expect(throws: ConfigStoreError.self) { try await store.createGateway(draft) }
         #expect(error?.code == "invalid_field")
         #expect(error?.field == field)
@@ -64,7 +64,7 @@ import Testing
     }
 
     @Test func patchChangesOnlyTheFieldsItSetsAndTellsAbsentFromNull() async throws {
-        let store = try ConfigStore.inMemory()
+        let store = try Stores.inMemory()
         let created = try await store.createGateway(GatewayDraft(
             path: "/chat", description: "before", connectionScript: "connect()", disconnectScript: "bye()"
         ))
@@ -88,7 +88,7 @@ import Testing
     }
 
     @Test func patchThatChangesNothingKeepsTheVersion() async throws {
-        let store = try ConfigStore.inMemory()
+        let store = try Stores.inMemory()
         let created = try await store.createGateway(GatewayDraft(path: "/chat", description: "same"))
         let revision = try await store.revision()
 
@@ -98,7 +98,7 @@ import Testing
     }
 
     @Test func unknownGatewayIsNotFound() async throws {
-        let store = try ConfigStore.inMemory()
+        let store = try Stores.inMemory()
         await #expect(throws: ConfigStoreError.gatewayNotFound(id: 42)) { try await store.gateway(id: 42) }
         await #expect(throws: ConfigStoreError.gatewayNotFound(id: 42)) { try await store.updateGateway(id: 42, GatewayPatch(enabled: false)) }
         await #expect(throws: ConfigStoreError.gatewayNotFound(id: 42)) { try await store.deleteGateway(id: 42) }
@@ -107,7 +107,7 @@ import Testing
     }
 
     @Test func deletingAGatewayDeletesItsEvents() async throws {
-        let store = try ConfigStore.inMemory()
+        let store = try SQLiteConfigStore.inMemory()
         let gateway = try await store.createGateway(GatewayDraft(path: "/chat"))
         _ = try await store.createEvent(gatewayId: gateway.id, EventDraft(eventName: "message", script: "return 1"))
         let kept = try await store.createGateway(GatewayDraft(path: "/kept"))

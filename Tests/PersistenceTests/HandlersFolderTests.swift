@@ -220,7 +220,7 @@ import Testing
         #expect(chat.gateway.connectionScript?.contains("welcome") == true)
         #expect(Set(chat.events.map(\.event.eventName)) == ["joinRoom", "leaveRoom", "message", "typing", "notify"])
 
-        let store = try ConfigStore.inMemory()
+        let store = try Stores.inMemory()
         let summary = try await loaded.sync(into: store, validate: FakeCompiler.validate)
         #expect(summary.gatewayCounts.created == loaded.gateways.count)
         #expect(try await store.gateway(path: "/chat")?.origin == .folder)

@@ -6,11 +6,11 @@ import Testing
 @Suite struct HandlersSyncTests {
     private struct Fixture {
         let folder: TemporaryDirectory
-        let store: ConfigStore
+        let store: any ConfigStore
 
         init() throws {
             folder = try TemporaryDirectory()
-            store = try ConfigStore.inMemory()
+            store = try Stores.inMemory()
             try folder.write("chat/gateway.json", #"{"path": "/chat"}"#)
             try folder.write("chat/connection.lua", "SOCKET.reply('welcome')")
             try folder.write("chat/events/message.lua", "return BODY")

@@ -8,14 +8,14 @@ import Testing
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
 
-        let first = try ConfigStore(path: directory.databasePath)
+        let first = try SQLiteConfigStore(path: directory.databasePath)
         let expected = EmbeddedMigrations.all.map(\.name)
         #expect(expected.first == "0001_initial")
         #expect(try await first.appliedMigrations() == expected)
         _ = try await first.createGateway(GatewayDraft(path: "/kept"))
 
         // Opening the same file again must not re-run 0001 (it would fail on CREATE TABLE, or wipe data).
-        let second = try ConfigStore(path: directory.databasePath)
+        let second = try SQLiteConfigStore(path: directory.databasePath)
         #expect(try await second.appliedMigrations() == expected)
         #expect(try await second.gateways().map(\.path) == ["/kept"])
     }
@@ -24,7 +24,7 @@ import Testing
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
 
-        let store = try ConfigStore(path: directory.databasePath)
+        let store = try SQLiteConfigStore(path: directory.databasePath)
         let (journalMode, foreignKeys) = try await store.database.read { db in
             (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Bool.fetchOne(db, sql: "PRAGMA foreign_keys"))
         }
@@ -47,7 +47,7 @@ import Testing
         }
         try queue.close()
 
-        let store = try ConfigStore(path: directory.databasePath)
+        let store = try SQLiteConfigStore(path: directory.databasePath)
         #expect(try await store.appliedMigrations() == EmbeddedMigrations.all.map(\.name))
         let event = try await store.event(gatewayId: 1, eventName: "e")
         #expect((event.id, event.script, event.ack) == (1, "return 1", .result))

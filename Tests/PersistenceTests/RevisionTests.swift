@@ -4,7 +4,7 @@ import Testing
 
 @Suite struct RevisionTests {
     @Test func everyChangeBumpsTheRevision() async throws {
-        let store = try ConfigStore.inMemory()
+        let store = try Stores.inMemory()
         var last = try await store.revision()
 
         func expectBumped(_ sourceLocation: SourceLocation = #_sourceLocation) async throws {
@@ -28,7 +28,7 @@ import Testing
     }
 
     @Test func snapshotGroupsEventsUnderTheirGateways() async throws {
-        let store = try ConfigStore.inMemory()
+        let store = try Stores.inMemory()
         let chat = try await store.createGateway(GatewayDraft(path: "/chat"))
         let root = try await store.createGateway(GatewayDraft(path: "/"))
         _ = try await store.createEvent(gatewayId: chat.id, EventDraft(eventName: "typing", script: ""))

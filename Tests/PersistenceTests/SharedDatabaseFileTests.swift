@@ -7,8 +7,8 @@ import Testing
     @Test func aWriteFromAnotherConnectionIsSeen() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let daemon = try ConfigStore(path: directory.databasePath)
-        let cli = try ConfigStore(path: directory.databasePath)
+        let daemon = try Stores.open(directory.databasePath)
+        let cli = try Stores.open(directory.databasePath)
         let before = try await daemon.snapshot()
 
         let gateway = try await cli.createGateway(GatewayDraft(path: "/chat"))
@@ -22,7 +22,7 @@ import Testing
     @Test func twoStoresCanWriteAtTheSameTime() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let stores = [try ConfigStore(path: directory.databasePath), try ConfigStore(path: directory.databasePath)]
+        let stores = [try Stores.open(directory.databasePath), try Stores.open(directory.databasePath)]
 
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (index, store) in stores.enumerated() {

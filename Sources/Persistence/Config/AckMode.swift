@@ -1,7 +1,5 @@
-import GRDB
-
 /// How an event's Socket.IO acknowledgement is answered.
-public enum AckMode: String, Codable, Sendable, CaseIterable, DatabaseValueConvertible {
+public enum AckMode: String, Codable, Sendable, CaseIterable {
     /// Enfyra-style: the ack confirms the event was queued, and the outcome follows as `ws:result` / `ws:error`.
     case queued
     /// The ack carries the handler's return values; no `ws:result` is sent.

@@ -1,16 +1,9 @@
 import GRDB
 import JSONCore
 
-/// Collections of JSON documents in the config database, for handler scripts (`DB`) and the admin API.
-///
-/// Synchronous on purpose: the caller is a Lua worker thread that waits for each call, never an async task.
-/// Every entry point takes a deadline (`CLOCK_MONOTONIC` nanoseconds) that SQLite enforces while it runs.
-public final class CollectionStore: Sendable {
-    /// The most an item's encoded JSON may take.
-    public static let maxDocumentBytes = 1 << 20
-    /// The most stored JSON one `find` reads (a handler's payload cap is 1 MiB; 1000 rows of 1 MiB must not be read).
-    public static let maxResultBytes = 16 << 20
-
+/// The collection store in SQLite, through GRDB: reads on a reader connection, writes on the writer, and the
+/// deadline enforced by a progress handler (see `CollectionDeadline.enforce`).
+final class SQLiteCollectionStore: CollectionStore {
     let database: any DatabaseWriter
     /// `.immediate` takes the write lock when a transaction opens; `.deferred` (test runs, on a connection of their
     /// own) only at its first write, so a test run that only reads holds no lock at all.
@@ -22,21 +15,14 @@ public final class CollectionStore: Sendable {
         self.transactionKind = transactionKind
     }
 
-    /// The deadline `nanoseconds` from now, on the clock deadlines are measured by (`CLOCK_MONOTONIC`).
-    public static func deadline(in nanoseconds: UInt64) -> UInt64 {
-        let (deadline, overflow) = CollectionDeadline.now().addingReportingOverflow(nanoseconds)
-        return overflow ? .max : deadline
-    }
-
-    /// One operation in its own transaction: reads on a reader connection, writes on the writer.
-    public func perform(_ request: CollectionRequest, deadline: UInt64?) throws(CollectionError) -> CollectionOutcome {
+    func perform(_ request: CollectionRequest, deadline: UInt64?) throws(CollectionError) -> CollectionOutcome {
         do {
             if request.isWrite {
-                return try transaction(deadline: deadline) { session in try session.perform(request) }
+                return try inTransaction(deadline: deadline, commit: true) { session in try session.perform(request) }
             }
             let read = { (db: Database) in
                 try CollectionDeadline.enforce(deadline, on: db) {
-                    try CollectionSession(db: db, deadline: deadline, statements: self.statements).perform(request)
+                    try SQLiteCollectionSession(db: db, deadline: deadline, statements: self.statements).perform(request)
                 }
             }
             // One statement is atomic on its own; `find` (its page and its total) needs one snapshot.
@@ -48,10 +34,12 @@ public final class CollectionStore: Sendable {
         }
     }
 
-    /// Runs `body` with one write transaction open, which commits when `body` returns and `commit` is true and
-    /// rolls back when it throws or `commit` is false (a test run). Errors `body` throws come out unchanged;
-    /// the store's own failures are `CollectionError`s.
-    public func transaction<T>(deadline: UInt64?, commit: Bool = true, _ body: (CollectionSession) throws -> T) throws -> T {
+    func transaction<T>(deadline: UInt64?, commit: Bool, _ body: (any CollectionSession) throws -> T) throws -> T {
+        try inTransaction(deadline: deadline, commit: commit, body)
+    }
+
+    /// `transaction` with the concrete session, so a single write (`perform`) does not box one.
+    private func inTransaction<T>(deadline: UInt64?, commit: Bool, _ body: (SQLiteCollectionSession) throws -> T) throws -> T {
         do {
             return try database.writeWithoutTransaction { db in
                 try CollectionDeadline.check(deadline)
@@ -59,7 +47,7 @@ public final class CollectionStore: Sendable {
                 try db.inTransaction(transactionKind) {
                     result = try CollectionDeadline.enforce(deadline, on: db) {
                         do {
-                            return try body(CollectionSession(db: db, deadline: deadline, statements: statements))
+                            return try body(SQLiteCollectionSession(db: db, deadline: deadline, statements: statements))
                         } catch {
                             throw CallerError(error: error)
                         }
@@ -80,8 +68,7 @@ public final class CollectionStore: Sendable {
 
     // MARK: Administration
 
-    /// Every collection, by name.
-    public func listCollections() throws(CollectionError) -> [CollectionSummary] {
+    func listCollections() throws(CollectionError) -> [CollectionSummary] {
         try access(write: false) { db in
             try Row.fetchAll(db, sql: CollectionSQL.listCollections).map { row in
                 CollectionSummary(name: row["name"], count: row["count"], indexes: try Self.indexes(row["indexes"]))
@@ -89,9 +76,8 @@ public final class CollectionStore: Sendable {
         }
     }
 
-    /// Deletes a collection, its items and its indexes; returns how many items it had.
     @discardableResult
-    public func dropCollection(_ name: String) throws(CollectionError) -> Int {
+    func dropCollection(_ name: String) throws(CollectionError) -> Int {
         let name = try CollectionName(name)
         return try access(write: true) { db in
             guard let indexes = try String.fetchOne(db, sql: CollectionSQL.selectIndexes, arguments: [name.description]) else {
@@ -106,10 +92,8 @@ public final class CollectionStore: Sendable {
         }
     }
 
-    /// Creates (if needed) an index per field path, so that `_eq` and `_null` filters on it need not scan, and
-    /// the collection if it does not exist yet. Returns every path now declared for the collection.
     @discardableResult
-    public func declareIndexes(collection: String, fields: [String]) throws(CollectionError) -> [String] {
+    func declareIndexes(collection: String, fields: [String]) throws(CollectionError) -> [String] {
         let name = try CollectionName(collection)
         var paths: [FieldPath] = []
         for field in fields { paths.append(try FieldPath(field, field: "fields")) }

@@ -13,7 +13,7 @@ struct CollectionDocument {
     let encoded: String
 
     /// `fields` with the reserved keys overwritten, refused when it would not read back as it was written or
-    /// is larger than `CollectionStore.maxDocumentBytes`.
+    /// is larger than `CollectionLimits.maxDocumentBytes`.
     init(fields: [String: JSONValue], id: String, createdAt: String, updatedAt: String) throws(CollectionError) {
         var members = fields
         members["id"] = .string(id)
@@ -26,10 +26,10 @@ struct CollectionDocument {
         }
         encoded = value.serialized()
         let size = encoded.utf8.count
-        guard size <= CollectionStore.maxDocumentBytes else {
+        guard size <= CollectionLimits.maxDocumentBytes else {
             throw CollectionError(
                 .payloadTooLarge,
-                "the document is \(size) bytes encoded, more than the \(CollectionStore.maxDocumentBytes) allowed"
+                "the document is \(size) bytes encoded, more than the \(CollectionLimits.maxDocumentBytes) allowed"
             )
         }
         self.id = id

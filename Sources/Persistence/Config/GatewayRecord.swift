@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// A stored gateway: one Socket.IO namespace with its connection and disconnect scripts.
 ///
@@ -52,26 +51,5 @@ extension GatewayRecord {
         try container.encode(version, forKey: .version)
         try container.encode(createdAt, forKey: .createdAt)
         try container.encode(updatedAt, forKey: .updatedAt)
-    }
-}
-
-extension GatewayRecord: FetchableRecord {
-    public init(row: Row) throws {
-        id = row["id"]
-        path = row["path"]
-        enabled = row["enabled"]
-        requireAuth = row["require_auth"]
-        description = row["description"]
-        connectionScript = row["connection_script"]
-        disconnectScript = row["disconnect_script"]
-        fallbackScript = row["fallback_script"]
-        hooks = try HookScripts.decode(row["hooks"])
-        connectionTimeoutMs = row["connection_timeout_ms"]
-        defaultAck = row["default_ack"]
-        origin = row["origin"]
-        folderName = row["folder_name"]
-        version = row["version"]
-        createdAt = row["created_at"]
-        updatedAt = row["updated_at"]
     }
 }

@@ -1,5 +1,3 @@
-import GRDB
-
 /// Writing the folder into the store.
 ///
 /// Sync owns exactly the gateways whose origin is `.folder`: it creates those the folder gained, updates
@@ -13,13 +11,13 @@ import GRDB
 /// by a sync).
 extension HandlersFolder {
     /// Loads `folder` and syncs it into `store`.
-    public static func sync(folder: String, into store: ConfigStore, validate: ScriptValidator) async throws -> SyncSummary {
+    public static func sync(folder: String, into store: any ConfigStore, validate: ScriptValidator) async throws -> SyncSummary {
         try await load(from: folder).sync(into: store, validate: validate)
     }
 
     /// Validates every script, then writes this folder into `store` in one transaction.
     /// Throws `HandlersFolderError` (`.scriptRejected`, `.pathTakenByAPIGateway`) or a storage error.
-    public func sync(into store: ConfigStore, validate: ScriptValidator) async throws -> SyncSummary {
+    public func sync(into store: any ConfigStore, validate: ScriptValidator) async throws -> SyncSummary {
         for (file, source) in gateways.flatMap(\.scripts) {
             do {
                 try validate(source, file)
@@ -27,7 +25,7 @@ extension HandlersFolder {
                 throw HandlersFolderError.scriptRejected(file: file, by: error)
             }
         }
-        let summary = try await store.database.write { db in try apply(db) }
+        let summary = try await store.apply(self)
         // Indexes are only ever added (another gateway, or the data itself, may rely on them).
         for gateway in gateways {
             for (collection, fields) in gateway.indexes.sorted(by: { $0.key < $1.key }) {
@@ -37,8 +35,9 @@ extension HandlersFolder {
         return summary
     }
 
-    private func apply(_ db: Database) throws -> SyncSummary {
-        let stored = try GatewayTable.fetchAll(db)
+    /// Sync's writes, inside the store's write transaction.
+    func apply(to transaction: some ConfigTransaction) throws -> SyncSummary {
+        let stored = try transaction.gateways()
         var storedByFolder: [String: GatewayRecord] = [:]
         for gateway in stored {
             if let folderName = gateway.folderName { storedByFolder[folderName] = gateway }
@@ -59,51 +58,57 @@ extension HandlersFolder {
         let folderNames = Set(gateways.map(\.folderName))
         for (folderName, gateway) in storedByFolder.sorted(by: { $0.key < $1.key }) where !folderNames.contains(folderName) {
             var events = SyncSummary.Counts()
-            events.record(.deleted, count: try EventTable.fetchAll(db, gatewayId: gateway.id).count)
-            try GatewayTable.delete(db, id: gateway.id)
+            events.record(.deleted, count: try transaction.events(gatewayId: gateway.id).count)
+            _ = try transaction.deleteGateway(id: gateway.id)
             summary.gateways.append(.init(folderName: folderName, path: gateway.path, action: .deleted, events: events))
         }
         let existing = gateways.compactMap { folderGateway in storedByFolder[folderGateway.folderName].map { (folderGateway, $0) } }
         let new = gateways.filter { storedByFolder[$0.folderName] == nil }
         for (folderGateway, current) in existing {
             let target = GatewayPatch(replacingWith: folderGateway.gateway).applied(to: current)
-            let changed = try GatewayTable.update(db, from: current, to: target).changed
+            let changed = try transaction.update(from: current, to: target).changed
             summary.gateways.append(.init(
                 folderName: folderGateway.folderName,
                 path: folderGateway.gateway.path,
                 action: changed ? .updated : .unchanged,
-                events: try syncEvents(db, of: folderGateway, into: current.id)
+                events: try syncEvents(transaction, of: folderGateway, into: current.id)
             ))
         }
         for folderGateway in new {
-            let created = try GatewayTable.insert(db, folderGateway.gateway, origin: .folder, folderName: folderGateway.folderName)
+            let created = try transaction.insertGateway(folderGateway.gateway, origin: .folder, folderName: folderGateway.folderName)
             summary.gateways.append(.init(
                 folderName: folderGateway.folderName,
                 path: folderGateway.gateway.path,
                 action: .created,
-                events: try syncEvents(db, of: folderGateway, into: created.id)
+                events: try syncEvents(transaction, of: folderGateway, into: created.id)
             ))
         }
         return summary
     }
 
     /// Makes the stored events of gateway `gatewayId` exactly the folder gateway's events.
-    private func syncEvents(_ db: Database, of folderGateway: FolderGateway, into gatewayId: Int64) throws -> SyncSummary.Counts {
+    private func syncEvents(_ transaction: some ConfigTransaction, of folderGateway: FolderGateway, into gatewayId: Int64) throws -> SyncSummary.Counts {
         var counts = SyncSummary.Counts()
-        var storedByName = Dictionary(uniqueKeysWithValues: try EventTable.fetchAll(db, gatewayId: gatewayId).map { ($0.eventName, $0) })
+        var storedByName = Dictionary(uniqueKeysWithValues: try transaction.events(gatewayId: gatewayId).map { ($0.eventName, $0) })
         for folderEvent in folderGateway.events {
             if let current = storedByName.removeValue(forKey: folderEvent.event.eventName) {
                 let target = EventPatch(replacingWith: folderEvent.event).applied(to: current)
-                counts.record(try EventTable.update(db, from: current, to: target).changed ? .updated : .unchanged)
+                counts.record(try transaction.update(from: current, to: target).changed ? .updated : .unchanged)
             } else {
-                _ = try EventTable.insert(db, folderEvent.event, gatewayId: gatewayId)
+                _ = try transaction.insertEvent(folderEvent.event, gatewayId: gatewayId)
                 counts.record(.created)
             }
         }
         for gone in storedByName.values {
-            try EventTable.delete(db, id: gone.id)
+            try transaction.deleteEvent(id: gone.id)
             counts.record(.deleted)
         }
         return counts
+    }
+}
+
+extension TransactionalConfigStore {
+    func apply(_ folder: HandlersFolder) async throws -> SyncSummary {
+        try await write { transaction in try folder.apply(to: transaction) }
     }
 }

@@ -1,14 +1,13 @@
 import GRDB
 import JSONCore
 
-/// Collection operations inside a transaction the store has open. Valid only during the `transaction` or
-/// `savepoint` body it is passed to, on that thread.
-public struct CollectionSession {
+/// Collection operations on the GRDB connection of the transaction `SQLiteCollectionStore` has open.
+struct SQLiteCollectionSession: CollectionSession {
     let db: Database
     let deadline: UInt64?
     let statements: CollectionStatementBudget
 
-    public func perform(_ request: CollectionRequest) throws(CollectionError) -> CollectionOutcome {
+    func perform(_ request: CollectionRequest) throws(CollectionError) -> CollectionOutcome {
         try CollectionDeadline.check(deadline)
         do {
             return try run(request)
@@ -19,9 +18,7 @@ public struct CollectionSession {
         }
     }
 
-    /// Runs `body` in a savepoint: what it wrote is rolled back if it throws (its error comes out unchanged),
-    /// kept as part of the enclosing transaction otherwise.
-    public func savepoint<T>(_ body: (CollectionSession) throws -> T) throws -> T {
+    func savepoint<T>(_ body: (any CollectionSession) throws -> T) throws -> T {
         var result: T?
         do {
             try db.inSavepoint {
@@ -80,7 +77,7 @@ public struct CollectionSession {
         }
     }
 
-    /// The rows of `query`, read one at a time so that a result past ``CollectionStore/maxResultBytes`` of stored
+    /// The rows of `query`, read one at a time so that a result past ``CollectionLimits/maxResultBytes`` of stored
     /// JSON fails before it is all in memory.
     private func documents(_ query: CollectionSQL.Fragment, fields: [FieldPath]?) throws -> [JSONValue] {
         var documents: [JSONValue] = []
@@ -88,8 +85,8 @@ public struct CollectionSession {
         let rows = try String.fetchCursor(statement(query.sql), arguments: query.arguments)
         while let text = try rows.next() {
             bytes += text.utf8.count
-            guard bytes <= CollectionStore.maxResultBytes else {
-                throw CollectionError(.payloadTooLarge, "the result is larger than \(CollectionStore.maxResultBytes) bytes of JSON; ask for fewer rows (limit) or fields")
+            guard bytes <= CollectionLimits.maxResultBytes else {
+                throw CollectionError(.payloadTooLarge, "the result is larger than \(CollectionLimits.maxResultBytes) bytes of JSON; ask for fewer rows (limit) or fields")
             }
             let document = try CollectionDocument.decode(text)
             documents.append(fields.map { CollectionDocument.project(document, onto: $0) } ?? document)
@@ -124,9 +121,4 @@ public struct CollectionSession {
     private func change(_ name: CollectionName, _ method: CollectionChange.Method, _ item: JSONValue, previous: JSONValue? = nil) -> CollectionOutcome {
         CollectionOutcome(result: item, change: CollectionChange(collection: name.description, method: method, item: item, previous: previous))
     }
-}
-
-/// An error the caller's body threw, carried through GRDB so that it comes out unchanged.
-struct CallerError: Error {
-    let error: any Error
 }

@@ -1,24 +1,10 @@
-import Foundation
 import GRDB
 import GRDBSQLite
 
-/// Deadlines are `CLOCK_MONOTONIC` nanoseconds, the clock the Lua sandbox times handlers with, so one number
-/// bounds both the script and the queries it makes.
-enum CollectionDeadline {
+/// SQLite stops a statement at its deadline through a progress handler.
+extension CollectionDeadline {
     /// How many SQLite VM instructions run between two looks at the clock.
     static let instructionsBetweenChecks: Int32 = 1000
-
-    static func now() -> UInt64 {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
-    }
-
-    static func hasPassed(_ deadline: UInt64) -> Bool { now() > deadline }
-
-    static func check(_ deadline: UInt64?) throws(CollectionError) {
-        if let deadline, hasPassed(deadline) { throw CollectionError.deadlinePassed }
-    }
 
     /// Runs `work` with a progress handler on `db` that makes SQLite stop any statement still running after
     /// `deadline` (it fails with SQLITE_INTERRUPT). The handler is removed before returning, so the connection

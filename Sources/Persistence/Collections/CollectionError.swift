@@ -1,5 +1,3 @@
-import GRDB
-
 /// Why a collection operation failed: a stable code the script and the admin API can branch on, and a message
 /// that names the offending field.
 public struct CollectionError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -9,7 +7,7 @@ public struct CollectionError: Error, Sendable, Equatable, CustomStringConvertib
         case conflict = "CONFLICT"
         case payloadTooLarge = "PAYLOAD_TOO_LARGE"
         case deadlineExceeded = "DEADLINE_EXCEEDED"
-        /// SQLite failed for a reason the request did not cause (disk full, a lock held too long, …).
+        /// The database failed for a reason the request did not cause (disk full, a lock held too long, …).
         case storage = "STORAGE_ERROR"
     }
 
@@ -25,24 +23,7 @@ public struct CollectionError: Error, Sendable, Equatable, CustomStringConvertib
 
     static func badRequest(_ message: String) -> CollectionError { CollectionError(.badRequest, message) }
 
-    /// SQLite stopped a statement because the progress handler saw the deadline pass.
+    /// The database stopped a statement because the deadline passed while it ran.
     static let interrupted = CollectionError(.deadlineExceeded, "the query ran past the handler's deadline")
     static let deadlinePassed = CollectionError(.deadlineExceeded, "the deadline had passed before the operation started")
-
-    /// `error` as GRDB threw it: an interrupt, or a transaction SQLite rolled back because of one, is the
-    /// deadline's doing; anything else is a storage failure.
-    init(database error: any Error, deadline: UInt64?) {
-        guard let error = error as? DatabaseError else {
-            self.init(.storage, String(describing: error))
-            return
-        }
-        switch error.resultCode {
-        case .SQLITE_INTERRUPT:
-            self = .interrupted
-        case .SQLITE_ABORT where deadline.map(CollectionDeadline.hasPassed) == true:
-            self = .interrupted
-        default:
-            self.init(.storage, error.description)
-        }
-    }
 }

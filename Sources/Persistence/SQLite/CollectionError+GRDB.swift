@@ -1,0 +1,20 @@
+import GRDB
+
+extension CollectionError {
+    /// `error` as GRDB threw it: an interrupt, or a transaction SQLite rolled back because of one, is the
+    /// deadline's doing; anything else is a storage failure.
+    init(database error: any Error, deadline: UInt64?) {
+        guard let error = error as? DatabaseError else {
+            self.init(.storage, String(describing: error))
+            return
+        }
+        switch error.resultCode {
+        case .SQLITE_INTERRUPT:
+            self = .interrupted
+        case .SQLITE_ABORT where deadline.map(CollectionDeadline.hasPassed) == true:
+            self = .interrupted
+        default:
+            self.init(.storage, error.description)
+        }
+    }
+}
