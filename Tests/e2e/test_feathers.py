@@ -1,14 +1,15 @@
 """examples/feathers driven the way `@feathersjs/socketio-client` drives a Feathers server (python-socketio 5.x, EIO4,
 sending exactly its frames): services `messages`, `users` and `authentication` with error-first callbacks, Feathers'
-query syntax, its error objects, and real-time `"<path> <event>"` events for every signed-in socket."""
+query syntax, its error objects, and real-time `"<path> <event>"` events for every signed-in socket — and every call
+of the document's "Direct connection" section as written there (feathers_client.SCENARIOS, shared with the 4.6.1
+suite), over WebSocket and polling."""
 import pytest
-import socketio
 
-from conftest import ROOT, Recorder, wait_until
-from feathers_client import FeathersError, call, error_of
+from conftest import ROOT
+from feathers_client import SCENARIOS, sockets
 from gateway_support import admin, serve
 
-EVENTS = ["messages created", "messages updated", "messages patched", "messages removed", "users created"]
+TRANSPORTS = ["websocket", "polling"]
 
 
 @pytest.fixture
@@ -16,52 +17,31 @@ def server(start_server, tmp_path):
     return serve(start_server, tmp_path, ROOT / "examples" / "feathers")
 
 
-class App:
-    """One Feathers client app: a socket and the service events it saw."""
-
-    def __init__(self, server, transport="websocket"):
-        self.events = Recorder()
-        self.sio = socketio.Client(reconnection=False)
-        for name in EVENTS:
-            self.sio.on(name, (lambda n: lambda *args: self.events.add(n, *args))(name))
-        self.sio.connect(server.url, transports=[transport], wait_timeout=10)
-
-    def __call__(self, method, path, *args):
-        return call(self.sio, method, path, *args)
-
-    def error(self, method, path, *args):
-        return error_of(self.sio, method, path, *args)
-
-    def got(self, name, count=1):
-        assert wait_until(lambda: len(self.events.named(name)) >= count, timeout=10), (name, self.events.events)
-        return self.events.named(name)
-
-    def sign_up_and_in(self, email, password="s3cret!"):
-        user = self("create", "users", {"email": email, "password": password})
-        return user, self("create", "authentication", {"strategy": "local", "email": email, "password": password})
-
-    def close(self):
-        self.sio.disconnect()
-
-
 def feathers_error(name, code, class_name, error_code, message):
     return {"name": name, "code": code, "className": class_name, "errorCode": error_code, "message": message}
 
 
-@pytest.mark.parametrize("transport", ["websocket", "polling"])
+@pytest.mark.parametrize("transport", TRANSPORTS)
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_direct_connection(server, scenario, transport):
+    """Each call of the document's "Direct connection" section, as written there (feathers_client.SCENARIOS)."""
+    SCENARIOS[scenario](server, transport)
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
 def test_sign_up_authenticate_and_chat(server, transport):
-    ann, bob, stranger = App(server, transport), App(server, transport), App(server, transport)
-    try:
-        user, auth = ann.sign_up_and_in("ann@example.com")
+    with sockets(server, transport) as open_socket:
+        ann, bob, stranger = open_socket(), open_socket(), open_socket()
+        user, auth = ann.sign_up_and_in("ann@example.com", "s3cret!")
         assert set(user) == {"id", "email", "createdAt", "updatedAt"}  # never the password
         assert set(auth) == {"accessToken", "authentication", "user"}
         assert auth["authentication"]["strategy"] == "local"
         assert auth["authentication"]["accessToken"] == auth["accessToken"]
-        assert auth["authentication"]["payload"]["sub"] == user["id"] and "exp" in auth["authentication"]["payload"]
+        assert auth["authentication"]["payload"]["sub"] == str(user["id"]) and "exp" in auth["authentication"]["payload"]
         assert auth["user"] == user
         assert ann.error("create", "users", {"email": "ann@example.com", "password": "x"}) == feathers_error(
             "Conflict", 409, "conflict", "CONFLICT", "Email already taken")
-        assert ann.error("create", "authentication", {"strategy": "local", "email": "ann@example.com", "password": "no"}) \
+        assert ann.error("create", "authentication", {"strategy": "local", "email": "ann@example.com", "password": "s3cret?"}) \
             == feathers_error("NotAuthenticated", 401, "not-authenticated", "UNAUTHORIZED", "Invalid login")
 
         # jwt strategy from a second device of a second user, with the token from a local sign-in.
@@ -73,33 +53,30 @@ def test_sign_up_authenticate_and_chat(server, transport):
 
         message = ann("create", "messages", {"text": "hello"})
         assert message["text"] == "hello" and message["userId"] == user["id"]
-        assert bob.got("messages created")[0] == (message,)
-        assert ann.got("messages created")[0] == (message,)
+        assert bob.got("messages created") == [message]
+        assert ann.got("messages created") == [message]
         patched = ann("patch", "messages", message["id"], {"text": "hello!"})
-        assert bob.got("messages patched")[0] == (patched,)
+        assert bob.got("messages patched") == [patched]
         updated = ann("update", "messages", message["id"], {"text": "replaced"})
-        assert bob.got("messages updated")[0] == (updated,)
+        assert bob.got("messages updated") == [updated]
         assert bob.error("remove", "messages", message["id"])["name"] == "Forbidden"
         removed = ann("remove", "messages", message["id"])
-        assert removed == updated and bob.got("messages removed")[0] == (removed,)
+        assert removed == updated and bob.got("messages removed") == [removed]
         assert ann.error("get", "messages", message["id"]) == feathers_error(
             "NotFound", 404, "not-found", "NOT_FOUND", f"No record found for id '{message['id']}'")
-        # A record written from the backend (admin API) is announced too; the signed-out socket hears nothing:
-        # the marker is a message it does get once it signs in again.
+        # A record written from the backend (admin API) is announced too (its id is the admin API's, a string); the
+        # signed-out socket hears nothing: the marker is a message it does get once it signs in again.
         from_backend = admin(server, "POST", "/admin/collections/messages/items", {"text": "from the backend"}).json()
-        assert bob.got("messages created", count=2)[1] == (from_backend,)
+        assert bob.got("messages created", count=2)[1] == from_backend and isinstance(from_backend["id"], str)
         stranger("create", "authentication", {"strategy": "jwt", "accessToken": bob_auth["accessToken"]})
         marker = bob("create", "messages", {"text": "marker"})
-        assert stranger.got("messages created")[0] == (marker,)
+        assert stranger.got("messages created") == [marker]
         assert stranger.events.named("messages created") == [(marker,)]
-    finally:
-        for app in (ann, bob, stranger):
-            app.close()
 
 
 def test_every_query_operator_and_pagination(server):
-    app = App(server)
-    try:
+    with sockets(server, "websocket") as open_socket:
+        app = open_socket()
         user, _ = app.sign_up_and_in("q@example.com")
         texts = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta"]
         created = app("create", "messages", [{"text": text} for text in texts])  # an array creates several
@@ -130,13 +107,11 @@ def test_every_query_operator_and_pagination(server):
         assert selected == [{"id": by_text["gamma"]["id"], "text": "gamma"}]
         assert app("get", "messages", by_text["beta"]["id"]) == by_text["beta"]
         assert app.error("find", "messages", {"text": {"$regex": "a"}})["name"] == "BadRequest"
-    finally:
-        app.close()
 
 
 def test_feathers_error_shapes(server):
-    app = App(server)
-    try:
+    with sockets(server, "websocket") as open_socket:
+        app = open_socket()
         assert app.error("find", "nope", {}) == feathers_error(
             "NotFound", 404, "not-found", "NOT_FOUND", "Service 'nope' not found")
         assert app.error("find", "authentication", {}) == feathers_error(
@@ -150,5 +125,3 @@ def test_feathers_error_shapes(server):
         assert app.error("create", "authentication", {"strategy": "magic"})["name"] == "NotAuthenticated"
         assert app.error("create", "authentication", {"strategy": "jwt", "accessToken": "forged"})["message"] == "Invalid login"
         assert app.error("remove", "authentication", None)["name"] == "NotAuthenticated"
-    finally:
-        app.close()

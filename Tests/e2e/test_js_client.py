@@ -45,7 +45,7 @@ def test_baasix_realtime(start_server, tmp_path, mode):
     assert seen["joinOther"] == {"success": False, "message": "you may not join another user's room"}
     assert seen["created"]["collection"] == "posts" and seen["created"]["item"] == seen["item"]
     assert seen["created"]["userId"] is None and seen["created"]["timestamp"]
-    assert seen["notification"]["title"] == "ping"
+    assert seen["notification"]["notification"]["title"] == "ping"
     assert seen["transport"] == ("polling" if mode == "polling" else "websocket")
 
 

@@ -1,11 +1,14 @@
 """examples/feathers with a Feathers v4-era client (socket.io 2.x, Engine.IO v3): python-socketio 4.6.1 sending the
-same frames as `@feathersjs/socketio-client` v4, over polling and WebSocket."""
+same frames as `@feathersjs/socketio-client` v4, over polling and WebSocket — and every call of the document's "Direct
+connection" section as written there (the scenarios of feathers_client.py, shared with the 5.x suite)."""
 import pytest
 import socketio
 
 from conftest import ROOT, Recorder, wait_until
-from feathers_client import call, error_of
+from feathers_client import SCENARIOS, call, error_of
 from gateway_support import serve
+
+TRANSPORTS = ["polling", "websocket"]
 
 
 @pytest.fixture
@@ -13,14 +16,20 @@ def server(start_server, tmp_path):
     return serve(start_server, tmp_path, ROOT / "examples" / "feathers")
 
 
-@pytest.mark.parametrize("transport", ["polling", "websocket"])
+@pytest.mark.parametrize("transport", TRANSPORTS)
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_direct_connection(server, scenario, transport):
+    SCENARIOS[scenario](server, transport)
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
 def test_a_v4_client_signs_up_authenticates_and_gets_events(server, transport):
     events = Recorder()
     sio = socketio.Client(reconnection=False)
     for name in ("messages created", "messages patched", "messages updated", "messages removed"):
         sio.on(name, (lambda n: lambda *args: events.add(n, *args))(name))
-    sio.connect(server.url, transports=[transport])
     try:
+        sio.connect(server.url, transports=[transport])
         user = call(sio, "create", "users", {"email": "v4@example.com", "password": "pw"})
         assert "password" not in user
         auth = call(sio, "create", "authentication", {"strategy": "local", "email": "v4@example.com", "password": "pw"})
