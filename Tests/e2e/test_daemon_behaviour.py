@@ -32,7 +32,7 @@ def test_healthz_answers_503_while_the_database_does_not_answer(start_server, tm
         down = requests.get(server.url + "/healthz", timeout=TIMEOUT)
         assert down.status_code == 503, down.text
         assert down.json()["database"] != "ok" and down.json()["status"] != "ok", down.text
-        assert logged(server, "health check: the database does not answer")
+        assert wait_until(lambda: logged(server, "health check: the database does not answer"), timeout=10), server.errors[-20:]
     finally:
         with sqlite3.connect(db) as connection:
             connection.execute("ALTER TABLE config_revision_away RENAME TO config_revision")

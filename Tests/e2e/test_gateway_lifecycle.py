@@ -124,7 +124,7 @@ def test_past_the_grace_period_queued_events_get_shutting_down(start_server, tmp
         assert [e["requestId"] for e in errors] == [a["requestId"] for a in acks[1:]]
         # The running one is not cut off: it ends when the gate opens and delivers its result.
         open_gate(server)
-        assert [r[0]["result"] for r in client.got("ws:result", timeout=10)] == [0]
+        assert [r[0]["result"] for r in client.got("ws:result", timeout=30)] == [0]
         assert server.wait(timeout=15) == 0
         assert len(client.events.named(("/chat", "ws:error"))) == 4
     finally:
