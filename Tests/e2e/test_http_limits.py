@@ -10,6 +10,7 @@ import requests
 import websocket
 
 from conftest import BIN_DIR
+from live_support import read_http_response
 
 HEADER_TIMEOUT = 1.0
 IDLE_TIMEOUT = 2.5
@@ -48,20 +49,6 @@ def assert_closed_at(sock, limit, trickle=None):
     assert elapsed >= limit * 0.9, f"closed after {elapsed:.2f} s, before its {limit} s limit"
 
 
-def read_response(sock):
-    sock.settimeout(10)
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(4096)
-        assert chunk, f"closed before a response: {data!r}"
-        data += chunk
-    head, body = data.split(b"\r\n\r\n", 1)
-    length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length"))
-    while len(body) < length:
-        body += sock.recv(4096)
-    return head.split(b"\r\n")[0], body
-
-
 def test_a_silent_connection_is_cut_at_the_header_timeout(start_server, tmp_path):
     server = serve(start_server, tmp_path)
     assert_closed_at(connect(server), HEADER_TIMEOUT)
@@ -78,7 +65,7 @@ def test_a_trickled_second_request_on_a_keep_alive_connection_is_cut_too(start_s
     server = serve(start_server, tmp_path)
     sock = connect(server)
     sock.sendall(HEALTHZ)
-    assert read_response(sock)[0] == b"HTTP/1.1 200 OK"
+    assert read_http_response(sock)[0] == b"HTTP/1.1 200 OK"
     sock.sendall(b"GET /healthz HTTP/1.1\r\n")
     assert_closed_at(sock, HEADER_TIMEOUT, trickle=b"X")
 
@@ -88,7 +75,7 @@ def test_an_idle_keep_alive_connection_is_closed_at_the_idle_timeout_not_the_hea
     sock = connect(server)
     for _ in range(2):
         sock.sendall(HEALTHZ)
-        status, body = read_response(sock)
+        status, body = read_http_response(sock)
         assert status == b"HTTP/1.1 200 OK" and json.loads(body)["status"] == "ok"
     assert_closed_at(sock, IDLE_TIMEOUT)
 
@@ -132,7 +119,7 @@ def test_running_out_of_file_descriptors_degrades_instead_of_spinning(start_serv
     pid = server.proc.pid
     keep_alive = connect(server)
     keep_alive.sendall(HEALTHZ)
-    assert read_response(keep_alive)[0] == b"HTTP/1.1 200 OK"
+    assert read_http_response(keep_alive)[0] == b"HTTP/1.1 200 OK"
 
     flood = []
     try:
@@ -156,7 +143,7 @@ def test_running_out_of_file_descriptors_degrades_instead_of_spinning(start_serv
 
         # Connections already open are still served.
         keep_alive.sendall(HEALTHZ)
-        assert read_response(keep_alive)[0] == b"HTTP/1.1 200 OK"
+        assert read_http_response(keep_alive)[0] == b"HTTP/1.1 200 OK"
     finally:
         for sock in flood:
             sock.close()
@@ -167,7 +154,7 @@ def test_running_out_of_file_descriptors_degrades_instead_of_spinning(start_serv
         try:
             fresh = connect(server)
             fresh.sendall(HEALTHZ)
-            assert read_response(fresh)[0] == b"HTTP/1.1 200 OK"
+            assert read_http_response(fresh)[0] == b"HTTP/1.1 200 OK"
             break
         except (OSError, AssertionError):
             assert time.monotonic() < deadline, "no new connection was served after the flood ended"

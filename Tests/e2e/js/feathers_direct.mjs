@@ -4,10 +4,11 @@
 // `node --experimental-websocket feathers_direct.mjs <base url> <polling|websocket>`. Every `socket.emit` below is
 // the document's line, with its callback where the document has one and none where it has none. Prints one JSON
 // object of what the client saw; exits 1 on an error or when a step does not complete within its bound.
-// The helpers (next, connect, callAll, admin) follow scenarios.mjs, which runs its scenario on import.
+// `next` and the step bound come from steps.mjs; the other helpers follow scenarios.mjs, which runs its scenario on import.
 import http from "node:http";
 import { createRequire } from "node:module";
 import { XMLHttpRequest } from "./xhr.mjs";
+import { STEP_BOUND_MS, next } from "./steps.mjs";
 
 // The browser bundle opens `new WebSocket(url)`, which cannot carry `extraHeaders` (a browser sends none on a
 // WebSocket); the client's Node build hands them to `ws`. Node's own WebSocket takes `headers` as an option, so this
@@ -25,19 +26,7 @@ const require = createRequire(import.meta.url);
 const io = require(new URL("../../../.cache/js/socket.io.min.js", import.meta.url).pathname);
 
 const [base, mode] = process.argv.slice(2);
-const STEP_BOUND_MS = 10000;
 const transports = { polling: { transports: ["polling"] }, websocket: { transports: ["websocket"] } }[mode];
-
-/** Resolves with the first `event` the socket receives (its arguments), or fails past the bound. */
-function next(socket, event) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${event} within ${STEP_BOUND_MS} ms`)), STEP_BOUND_MS);
-    socket.once(event, (...args) => {
-      clearTimeout(timer);
-      resolve(args);
-    });
-  });
-}
 
 /** Every `event` the socket receives, in order; `seen.until(n)` waits until there are n of them. */
 function record(socket, event) {

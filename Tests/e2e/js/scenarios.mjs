@@ -4,6 +4,7 @@
 // complete within its bound.
 import { createRequire } from "node:module";
 import { XMLHttpRequest } from "./xhr.mjs";
+import { STEP_BOUND_MS, next } from "./steps.mjs";
 
 globalThis.XMLHttpRequest = XMLHttpRequest;
 const require = createRequire(import.meta.url);
@@ -11,20 +12,8 @@ const io = require(new URL("../../../.cache/js/socket.io.min.js", import.meta.ur
 
 const [scenario, base, mode, rawOptions] = process.argv.slice(2);
 const options = JSON.parse(rawOptions || "{}");
-const STEP_BOUND_MS = 10000;
 
 const transports = { polling: { transports: ["polling"] }, websocket: { transports: ["websocket"] }, upgrade: {} }[mode];
-
-/** Resolves with the first `event` the socket receives (its arguments), or fails past the bound. */
-function next(socket, event) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${event} within ${STEP_BOUND_MS} ms`)), STEP_BOUND_MS);
-    socket.once(event, (...args) => {
-      clearTimeout(timer);
-      resolve(args);
-    });
-  });
-}
 
 /** Connects; `early` names events to start waiting for before the CONNECT answer (they may arrive with it). */
 async function connect(path, extra = {}, early = []) {
