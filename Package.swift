@@ -174,7 +174,10 @@ let package = Package(
             name: "EngineIOTests",
             dependencies: ["EngineIO", .product(name: "NIOEmbedded", package: "swift-nio")]
         ),
-        .testTarget(name: "SocketIOTests", dependencies: ["SocketIO", "EngineIO", "JSONCore"]),
+        .testTarget(
+            name: "SocketIOTests",
+            dependencies: ["SocketIO", "EngineIO", "JSONCore", .product(name: "NIOEmbedded", package: "swift-nio")]
+        ),
         .testTarget(name: "ScriptSandboxTests", dependencies: ["ScriptSandbox"]),
         .testTarget(name: "PersistenceTests", dependencies: ["Persistence"]),
         .testTarget(name: "AdminHTTPTests", dependencies: ["AdminHTTP"]),

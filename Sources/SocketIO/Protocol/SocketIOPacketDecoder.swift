@@ -125,7 +125,8 @@ public struct SocketIOPacketDecoder: Sendable {
         return result
     }
 
-    private static func replacePlaceholders(in value: JSONValue, attachments: [[UInt8]]) throws(SocketIODecodingError) -> JSONValue {
+    /// Puts attachments back in place of their placeholders anywhere in `value` (cluster messages too).
+    static func replacePlaceholders(in value: JSONValue, attachments: [[UInt8]]) throws(SocketIODecodingError) -> JSONValue {
         switch value {
         case .object(let members):
             if members["_placeholder"] == .bool(true), members.count == 2, let number = members["num"]?.intValue {

@@ -2,7 +2,7 @@ import EngineIO
 import JSONCore
 
 /// A packet ready for Engine.IO: its text (UTF-8) and, for binary packets, the attachments that follow it.
-public struct EncodedSocketIOPacket: Sendable {
+public struct EncodedSocketIOPacket: Sendable, Equatable {
     public var text: [UInt8]
     public var attachments: [[UInt8]]
 
@@ -40,7 +40,8 @@ public enum SocketIOPacketEncoder {
         return EncodedSocketIOPacket(text: bytes, attachments: attachments)
     }
 
-    private static func extractBinary(from value: JSONValue, into attachments: inout [[UInt8]]) -> JSONValue {
+    /// Takes every binary value out of `value` into `attachments`, leaving its placeholder (cluster messages too).
+    static func extractBinary(from value: JSONValue, into attachments: inout [[UInt8]]) -> JSONValue {
         switch value {
         case .binary(let bytes):
             attachments.append(bytes)

@@ -29,6 +29,13 @@ public struct BroadcastOperator: Sendable {
         return copy
     }
 
+    /// socket.io's `local` flag: this node's sockets only.
+    public var local: BroadcastOperator {
+        var copy = self
+        copy.options.flags.local = true
+        return copy
+    }
+
     /// Emits to every selected socket; returns how many it reached on this node.
     @discardableResult
     public func emit(_ event: String, args: [JSONValue]) -> Int {
@@ -40,9 +47,25 @@ public struct BroadcastOperator: Sendable {
         await namespace.adapter.broadcastCounting(packet(event, args), options: options)
     }
 
-    /// The selected sockets of this node.
-    public func fetchSockets() async -> [Socket] {
-        await namespace.adapter.fetchSockets(options)
+    /// The selected sockets, on every node, as they are now.
+    public func fetchSockets() async throws -> [SocketSnapshot] {
+        try await namespace.adapter.fetchSockets(options)
+    }
+
+    /// Puts every selected socket, on every node, in `rooms`.
+    public func socketsJoin(_ rooms: Set<String>) {
+        namespace.adapter.addSockets(options, rooms: rooms)
+    }
+
+    /// Takes every selected socket, on every node, out of `rooms`.
+    public func socketsLeave(_ rooms: Set<String>) {
+        namespace.adapter.delSockets(options, rooms: rooms)
+    }
+
+    /// Disconnects every selected socket, on every node (reason `server namespace disconnect`); with `close`, their
+    /// connections are closed too.
+    public func disconnectSockets(close: Bool = false) {
+        namespace.adapter.disconnectSockets(options, close: close)
     }
 
     private func packet(_ event: String, _ args: [JSONValue]) -> SocketIOPacket {

@@ -18,8 +18,11 @@ public struct BroadcastFlags: Sendable, Equatable {
     /// socket.io's `volatile`: a recipient that cannot take the packet now (a WebSocket whose buffer is full, a polling
     /// client with no request waiting) misses it instead of having it queued.
     public var volatile: Bool
+    /// socket.io's `local`: this node's sockets only, whatever the adapter (a socket's own emits are).
+    public var local: Bool
 
-    public init(volatile: Bool = false) {
+    public init(volatile: Bool = false, local: Bool = false) {
         self.volatile = volatile
+        self.local = local
     }
 }

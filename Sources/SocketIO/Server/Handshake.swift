@@ -6,7 +6,7 @@ import JSONCore
 ///
 /// Mirrors socket.io's `socket.handshake`. Protocol v4 clients (socket.io 2.x) have no auth payload:
 /// their credentials arrive in the query string, which includes any query on the namespace CONNECT.
-public struct Handshake: Sendable {
+public struct Handshake: Sendable, Equatable {
     public var headers: [String: String]
     public var query: [String: String]
     /// The CONNECT packet's payload (an object; `{}` when the client sent none).
@@ -17,12 +17,19 @@ public struct Handshake: Sendable {
     public var url: String
 
     init(request: HandshakeRequest, auth: JSONValue, extraQuery: [String: String]) {
-        self.headers = request.headers
-        self.query = request.query.merging(extraQuery) { _, namespaceQuery in namespaceQuery }
+        self.init(
+            headers: request.headers, query: request.query.merging(extraQuery) { _, namespaceQuery in namespaceQuery },
+            auth: auth, address: request.address, issued: request.issued, url: request.url)
+    }
+
+    /// A handshake as another node described it (``SocketSnapshot``).
+    public init(headers: [String: String], query: [String: String], auth: JSONValue, address: String, issued: Int, url: String) {
+        self.headers = headers
+        self.query = query
         self.auth = auth
-        self.address = request.address
-        self.issued = request.issued
-        self.url = request.url
+        self.address = address
+        self.issued = issued
+        self.url = url
     }
 
     /// The connection time as socket.io writes it (`Date.toString()` style, UTC).

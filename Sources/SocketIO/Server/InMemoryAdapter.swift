@@ -4,6 +4,7 @@ import NIOCore
 import Synchronization
 
 /// The adapter of a single process: room membership in memory, both ways, and delivery to this process's sockets.
+/// ``ClusterAdapter`` keeps one for its own node's sockets.
 ///
 /// A broadcast is encoded once, whatever the number of recipients, and its recipients are grouped by the event loop
 /// their connection lives on: one hop per loop, not one per socket (none for the caller's own loop).
@@ -17,6 +18,12 @@ public final class InMemoryAdapter: Adapter {
     private let state = Mutex(State())
 
     public init() {}
+
+    /// One process has nobody to announce itself to.
+    public func start(for namespace: Namespace) {}
+
+    /// Nor anybody to say goodbye to.
+    public func close() {}
 
     // MARK: Membership
 
@@ -42,13 +49,43 @@ public final class InMemoryAdapter: Adapter {
         state.withLock { $0.membership.rooms(of: id) }
     }
 
+    public func addSockets(_ options: BroadcastOptions, rooms: Set<String>) {
+        state.withLock { state in
+            for id in state.membership.select(options) { state.membership.add(id, to: rooms) }
+        }
+    }
+
+    public func delSockets(_ options: BroadcastOptions, rooms: Set<String>) {
+        state.withLock { state in
+            for id in state.membership.select(options) {
+                for room in rooms { state.membership.remove(id, from: room) }
+            }
+        }
+    }
+
+    public func disconnectSockets(_ options: BroadcastOptions, close: Bool) {
+        for socket in selected(options) { socket.disconnect(close: close) }
+    }
+
     // MARK: Delivery
 
     @discardableResult
     public func broadcast(_ packet: SocketIOPacket, options: BroadcastOptions) -> Int {
+        deliver(options) { SocketIOPacketEncoder.encode(packet).outbound }
+    }
+
+    /// Delivers a packet encoded elsewhere (by this node's ``ClusterAdapter`` for every node, or by another node) to
+    /// the sockets of this process that `options` selects; returns how many.
+    @discardableResult
+    func broadcast(_ packet: EncodedSocketIOPacket, options: BroadcastOptions) -> Int {
+        deliver(options) { packet.outbound }
+    }
+
+    /// Frames the packet (`encode`) only if anybody is selected.
+    private func deliver(_ options: BroadcastOptions, encode: () -> OutboundPackets) -> Int {
         let recipients = selected(options)
         guard !recipients.isEmpty else { return 0 }
-        let encoded = SocketIOPacketEncoder.encode(packet).outbound
+        let encoded = encode()
         let volatile = options.flags.volatile
         if recipients.count == 1 {
             recipients[0].client.deliver(encoded, volatile: volatile)
@@ -84,8 +121,8 @@ public final class InMemoryAdapter: Adapter {
 
     // MARK: Queries
 
-    public func sockets(_ options: BroadcastOptions) async -> Set<String> {
-        Set(selected(options).map(\.id))
+    public func sockets(_ options: BroadcastOptions) async throws -> Set<String> {
+        Set(ids(options))
     }
 
     public func roomSize(_ room: String) async -> Int {
@@ -96,8 +133,29 @@ public final class InMemoryAdapter: Adapter {
         state.withLock { $0.membership.size(of: room) }
     }
 
-    public func fetchSockets(_ options: BroadcastOptions) async -> [Socket] {
-        selected(options)
+    public func fetchSockets(_ options: BroadcastOptions) async throws -> [SocketSnapshot] {
+        snapshots(options)
+    }
+
+    /// The ids of the sockets of this process that `options` selects.
+    func ids(_ options: BroadcastOptions) -> [String] {
+        state.withLock { $0.membership.select(options) }
+    }
+
+    /// How many sockets of this process `options` selects.
+    func count(_ options: BroadcastOptions) -> Int {
+        state.withLock { $0.membership.count(options) }
+    }
+
+    /// The sockets of this process that `options` selects, as they are now.
+    func snapshots(_ options: BroadcastOptions) -> [SocketSnapshot] {
+        let found = state.withLock { state in
+            state.membership.select(options).compactMap { id in
+                state.sockets[id].map { (socket: $0, rooms: state.membership.rooms(of: id)) }
+            }
+        }
+        // Read outside this lock: a socket's data is behind its own.
+        return found.map { SocketSnapshot(id: $0.socket.id, handshake: $0.socket.handshake, rooms: $0.rooms, data: $0.socket.data) }
     }
 
     private func selected(_ options: BroadcastOptions) -> [Socket] {

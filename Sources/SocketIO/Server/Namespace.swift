@@ -59,9 +59,9 @@ public final class Namespace: Sendable {
         BroadcastOperator(namespace: self).except(room)
     }
 
-    /// Disconnects every socket of the namespace (reason `server namespace disconnect` on both sides).
+    /// Disconnects every socket of the namespace, on every node (reason `server namespace disconnect` on both sides).
     public func disconnectSockets(close: Bool = false) {
-        for socket in sockets { socket.disconnect(close: close) }
+        all.disconnectSockets(close: close)
     }
 
     // MARK: Other nodes

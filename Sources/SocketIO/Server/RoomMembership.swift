@@ -54,6 +54,12 @@ struct RoomMembership: Sendable {
         members[room]?.forEach(body)
     }
 
+    /// How many ids ``select(_:)`` returns, without listing them when `options` is one room and no exception.
+    func count(_ options: BroadcastOptions) -> Int {
+        if options.except.isEmpty, options.rooms.count == 1, let room = options.rooms.first { return size(of: room) }
+        return select(options).count
+    }
+
     /// The ids in any of `options.rooms` (every known socket when empty) and in none of `options.except`, each once.
     func select(_ options: BroadcastOptions) -> [String] {
         var excluded = Set<String>()

@@ -22,6 +22,7 @@ public final class Socket: Sendable {
         var disconnectHandlers: [DisconnectHandler] = []
         var nextAckId = 0
         var pendingAcks: [Int: CheckedContinuation<[JSONValue], any Error>] = [:]
+        var data: JSONValue = .null
     }
 
     public let id: String
@@ -38,6 +39,13 @@ public final class Socket: Sendable {
     }
 
     public var isConnected: Bool { state.withLock { $0.isConnected } }
+
+    /// socket.io's `socket.data`: what the application keeps about the socket, shown to every node by
+    /// ``Adapter/fetchSockets(_:)``.
+    public var data: JSONValue {
+        get { state.withLock { $0.data } }
+        set { state.withLock { $0.data = newValue } }
+    }
 
     /// The Engine.IO session id of the connection carrying this socket.
     public var engineSessionID: String { client.session.id }
@@ -93,8 +101,9 @@ public final class Socket: Sendable {
         emit(SocketIOPacket(.event, namespace: namespace.name, data: .array([.string(event)] + args)), volatile: true)
     }
 
+    /// Local: the socket is on this node, so a cluster adapter has nobody else to tell.
     private func emit(_ packet: SocketIOPacket, volatile: Bool = false) {
-        namespace.adapter.broadcast(packet, options: BroadcastOptions(rooms: [id], flags: BroadcastFlags(volatile: volatile)))
+        namespace.adapter.broadcast(packet, options: BroadcastOptions(rooms: [id], flags: BroadcastFlags(volatile: volatile, local: true)))
     }
 
     /// Emits and waits for the client's acknowledgement.

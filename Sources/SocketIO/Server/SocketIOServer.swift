@@ -33,21 +33,26 @@ public final class SocketIOServer: Sendable {
         delegateFactory.server.withLock { $0 = self }
     }
 
-    /// The namespace called `name`, created if it does not exist yet.
+    /// The namespace called `name`, created (and its adapter started) if it does not exist yet.
     @discardableResult
     public func of(_ name: String) -> Namespace {
-        namespaces.withLock { namespaces in
-            if let existing = namespaces[name] { return existing }
+        let (namespace, created) = namespaces.withLock { namespaces in
+            if let existing = namespaces[name] { return (existing, false) }
             let namespace = Namespace(name: name, adapter: makeAdapter(name))
             namespaces[name] = namespace
-            return namespace
+            return (namespace, true)
         }
+        // Outside the lock: a cluster adapter publishes as it starts.
+        if created { namespace.adapter.start(for: namespace) }
+        return namespace
     }
 
-    /// Removes a namespace; its sockets are disconnected with `server namespace disconnect`.
+    /// Removes a namespace from this node: its sockets here are disconnected with `server namespace disconnect`, then
+    /// its adapter is closed.
     public func removeNamespace(_ name: String) {
-        let removed = namespaces.withLock { $0.removeValue(forKey: name) }
-        removed?.disconnectSockets()
+        guard let removed = namespaces.withLock({ $0.removeValue(forKey: name) }) else { return }
+        for socket in removed.sockets { socket.disconnect() }
+        removed.adapter.close()
     }
 
     /// Closes every connection (reason `server shutting down`); clients will try to reconnect.
