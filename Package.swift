@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
     ],
     targets: [
         // MARK: Shared value type
@@ -81,6 +82,10 @@ let package = Package(
                 /// The SQLite C API, for the progress handler that stops a collection query at its deadline.
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                /// The event loops and thread pool the PostgreSQL backend blocks on and hops to.
+                .product(name: "NIOPosix", package: "swift-nio"),
+                /// The PostgreSQL backend; nothing above Persistence imports it.
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             plugins: ["EmbedMigrations"]
         ),

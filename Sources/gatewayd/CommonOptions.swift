@@ -4,7 +4,9 @@ import Logging
 
 /// The options every command shares: where the database is and how much to log.
 struct CommonOptions: ParsableArguments {
-    @Option(name: .customLong("db"), help: "SQLite database file, created if missing (env GATEWAYD_DB).")
+    @Option(
+        name: .customLong("db"),
+        help: "SQLite database file, created if missing, or a postgres://user:password@host:port/database URL for PostgreSQL (env GATEWAYD_DB).")
     var databasePath: String = EnvironmentDefault.value("GATEWAYD_DB", "gatewayd.sqlite")
 
     @Option(help: "trace, debug, info, notice, warning, error or critical; logs go to stderr (env GATEWAYD_LOG_LEVEL).")

@@ -13,7 +13,7 @@ struct MigrateCommand: AsyncParsableCommand {
         let logger = common.bootstrapLogging()
         let store = try Stores.open(common.databasePath)
         let applied = try await store.appliedMigrations()
-        logger.info("database is up to date", metadata: ["db": "\(common.databasePath)", "migrations": "\(applied)"])
+        logger.info("database is up to date", metadata: ["db": "\(Stores.describe(common.databasePath))", "migrations": "\(applied)"])
         print("migrations applied: \(applied.joined(separator: ", "))")
     }
 }

@@ -4,21 +4,23 @@ import Testing
 @testable import Persistence
 
 @Suite struct CollectionFilterTests {
-    let store: any CollectionStore
-
-    init() throws {
-        store = try Stores.inMemory().collections
-        try store.insert("people", [
-            ["id": "a", "name": "ann", "age": 30, "active": true, "score": 1.5, "note": "hello world",
-             "user": ["name": "ann", "role": "admin"]],
-            ["id": "b", "name": "bob", "age": 25, "active": false, "score": 2.5, "note": "Hello",
-             "user": ["name": "bob", "role": "user"]],
-            ["id": "c", "name": "cy", "age": nil, "note": "x' OR '1'='1", "user": ["name": "cy"]],
-            ["id": "d", "name": "dee", "age": 40, "active": true, "score": 2],
-        ])
+    /// Runs `body` with the collections of a fresh `backend` store holding four `people`.
+    private func withPeople(_ backend: Backend, _ body: (any CollectionStore) throws -> Void) async throws {
+        try await backend.withCollections { store async throws in
+            try store.insert("people", [
+                ["id": "a", "name": "ann", "age": 30, "active": true, "score": 1.5, "note": "hello world",
+                 "user": ["name": "ann", "role": "admin"]],
+                ["id": "b", "name": "bob", "age": 25, "active": false, "score": 2.5, "note": "Hello",
+                 "user": ["name": "bob", "role": "user"]],
+                ["id": "c", "name": "cy", "age": nil, "note": "x' OR '1'='1", "user": ["name": "cy"]],
+                ["id": "d", "name": "dee", "age": 40, "active": true, "score": 2],
+            ])
+            try body(store)
+        }
     }
 
-    @Test(arguments: [
+    /// Filters on `people` and the ids they match.
+    static let matchCases: [(JSONValue, [String])] = [
         // Comparisons, bare values and several operators on one field.
         (["name": ["_eq": "ann"]], ["a"]),
         (["name": "bob"], ["b"]),
@@ -73,16 +75,25 @@ import Testing
         (["note": ["_contains": "%"]], []),
         (["note": ["_starts_with": "H_"]], []),
         (["note": ["_starts_with": "x' OR"]], ["c"]),
-    ] as [(JSONValue, [String])])
-    func filterMatches(filter: JSONValue, expected: [String]) throws {
-        #expect(try store.ids("people", ["filter": filter]) == expected)
-        #expect(try store.run("count", "people", ["filter": filter]) == .int(expected.count))
+    ]
+
+    @Test(arguments: Backend.all)
+    func filtersMatch(backend: Backend) async throws {
+        try await withPeople(backend) { store throws in
+            for (filter, expected) in Self.matchCases {
+                #expect(try store.ids("people", ["filter": filter]) == expected, "\(filter)")
+                #expect(try store.run("count", "people", ["filter": filter]) == .int(expected.count), "\(filter)")
+            }
+        }
     }
 
-    @Test func theTableSurvivesSQLLookingInput() throws {
-        _ = try store.run("create", "people", ["data": ["id": "'); DROP TABLE collection_items; --", "name": "\"; DELETE FROM collections"]])
-        #expect(try store.ids("people", ["filter": ["id": "'); DROP TABLE collection_items; --"]]).count == 1)
-        #expect(try store.run("count", "people") == 5)
+    @Test(arguments: Backend.all)
+    func theTableSurvivesSQLLookingInput(backend: Backend) async throws {
+        try await withPeople(backend) { store throws in
+            _ = try store.run("create", "people", ["data": ["id": "'); DROP TABLE collection_items; --", "name": "\"; DELETE FROM collections"]])
+            #expect(try store.ids("people", ["filter": ["id": "'); DROP TABLE collection_items; --"]]).count == 1)
+            #expect(try store.run("count", "people") == 5)
+        }
     }
 
     @Test(arguments: [
@@ -142,10 +153,13 @@ import Testing
         }
     }
 
-    @Test func largestFilterStillRuns() throws {
+    @Test(arguments: Backend.all)
+    func largestFilterStillRuns(backend: Backend) async throws {
         // 256 conditions, each a list of 1000 values: one bound parameter per list keeps under SQLite's limits.
         let list = JSONValue.array((0..<1000).map { .int($0) })
         let filter: JSONValue = ["_or": .array((0..<256).map { _ in ["age": ["_in": list]] })]
-        #expect(try store.ids("people", ["filter": filter]) == ["a", "b", "d"])
+        try await withPeople(backend) { store throws in
+            #expect(try store.ids("people", ["filter": filter]) == ["a", "b", "d"])
+        }
     }
 }

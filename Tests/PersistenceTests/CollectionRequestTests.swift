@@ -46,13 +46,15 @@ import Testing
         }
     }
 
-    @Test func deeplyNestedDataIsRefusedBeforeItCannotBeReadBack() throws {
-        let store = try Stores.inMemory().collections
+    @Test(arguments: Backend.all)
+    func deeplyNestedDataIsRefusedBeforeItCannotBeReadBack(backend: Backend) async throws {
         let nested = { (levels: Int) -> JSONValue in (1..<levels).reduce(["x": 1] as JSONValue) { inner, _ in ["x": inner] } }
-        _ = try store.run("create", "c", ["data": nested(JSONValue.defaultMaxDepth)])
-        #expect(try store.run("findOne", "c")?["x"] == nested(JSONValue.defaultMaxDepth - 1))
-        #expect(throws: CollectionError(.badRequest, "data is nested deeper than 128 levels")) {
-            try store.run("create", "c", ["data": nested(JSONValue.defaultMaxDepth + 1)])
+        try await backend.withCollections { store async throws in
+            _ = try store.run("create", "c", ["data": nested(JSONValue.defaultMaxDepth)])
+            #expect(try store.run("findOne", "c")?["x"] == nested(JSONValue.defaultMaxDepth - 1))
+            #expect(throws: CollectionError(.badRequest, "data is nested deeper than 128 levels")) {
+                try store.run("create", "c", ["data": nested(JSONValue.defaultMaxDepth + 1)])
+            }
         }
     }
 

@@ -4,47 +4,53 @@ import Testing
 @testable import Persistence
 
 @Suite struct GatewayStoreTests {
-    @Test func createdGatewayRoundTrips() async throws {
-        let store = try Stores.inMemory()
-        let created = try await store.createGateway(GatewayDraft(
-            path: "/chat",
-            requireAuth: true,
-            description: "rooms",
-            connectionScript: "SOCKET.reply('hi')",
-            connectionTimeoutMs: 2000
-        ))
+    @Test(arguments: Backend.all)
+    func createdGatewayRoundTrips(backend: Backend) async throws {
+        try await backend.withStore { store async throws in
+            let created = try await store.createGateway(GatewayDraft(
+                path: "/chat",
+                requireAuth: true,
+                description: "rooms",
+                connectionScript: "SOCKET.reply('hi')",
+                connectionTimeoutMs: 2000
+            ))
 
-        #expect(created.path == "/chat")
-        #expect(created.enabled)
-        #expect(created.requireAuth)
-        #expect(created.description == "rooms")
-        #expect(created.connectionScript == "SOCKET.reply('hi')")
-        #expect(created.disconnectScript == nil)
-        #expect(created.connectionTimeoutMs == 2000)
-        #expect(created.origin == .api)
-        #expect(created.folderName == nil)
-        #expect(created.version == 1)
-        #expect(abs(created.createdAt.timeIntervalSinceNow) < 60)
-        #expect(try await store.gateway(id: created.id) == created)
-        #expect(try await store.gateway(path: "/chat") == created)
-        #expect(try await store.gateways() == [created])
+            #expect(created.path == "/chat")
+            #expect(created.enabled)
+            #expect(created.requireAuth)
+            #expect(created.description == "rooms")
+            #expect(created.connectionScript == "SOCKET.reply('hi')")
+            #expect(created.disconnectScript == nil)
+            #expect(created.connectionTimeoutMs == 2000)
+            #expect(created.origin == .api)
+            #expect(created.folderName == nil)
+            #expect(created.version == 1)
+            #expect(abs(created.createdAt.timeIntervalSinceNow) < 60)
+            #expect(try await store.gateway(id: created.id) == created)
+            #expect(try await store.gateway(path: "/chat") == created)
+            #expect(try await store.gateways() == [created])
+        }
     }
 
-    @Test func rootPathIsAllowed() async throws {
-        let store = try Stores.inMemory()
-        #expect(try await store.createGateway(GatewayDraft(path: "/")).path == "/")
+    @Test(arguments: Backend.all)
+    func rootPathIsAllowed(backend: Backend) async throws {
+        try await backend.withStore { store async throws in
+            #expect(try await store.createGateway(GatewayDraft(path: "/")).path == "/")
+        }
     }
 
-    @Test func duplicatePathIsAConflictOnPath() async throws {
-        let store = try Stores.inMemory()
-        _ = try await store.createGateway(GatewayDraft(path: "/chat"))
-        let other = try await store.createGateway(GatewayDraft(path: "/other"))
+    @Test(arguments: Backend.all)
+    func duplicatePathIsAConflictOnPath(backend: Backend) async throws {
+        try await backend.withStore { store async throws in
+            _ = try await store.createGateway(GatewayDraft(path: "/chat"))
+            let other = try await store.createGateway(GatewayDraft(path: "/other"))
 
-        let onCreate = await #expect(throws: ConfigStoreError.self) { try await store.createGateway(GatewayDraft(path: "/chat")) }
-        #expect(onCreate?.code == "conflict")
-        #expect(onCreate?.field == "path")
-        let onUpdate = await #expect(throws: ConfigStoreError.self) { try await store.updateGateway(id: other.id, GatewayPatch(path: "/chat")) }
-        #expect(onUpdate?.field == "path")
+            let onCreate = await #expect(throws: ConfigStoreError.self) { try await store.createGateway(GatewayDraft(path: "/chat")) }
+            #expect(onCreate?.code == "conflict")
+            #expect(onCreate?.field == "path")
+            let onUpdate = await #expect(throws: ConfigStoreError.self) { try await store.updateGateway(id: other.id, GatewayPatch(path: "/chat")) }
+            #expect(onUpdate?.field == "path")
+        }
     }
 
     @Test(arguments: [
@@ -63,61 +69,69 @@ import Testing
         #expect(try await store.gateways().isEmpty)
     }
 
-    @Test func patchChangesOnlyTheFieldsItSetsAndTellsAbsentFromNull() async throws {
-        let store = try Stores.inMemory()
-        let created = try await store.createGateway(GatewayDraft(
-            path: "/chat", description: "before", connectionScript: "connect()", disconnectScript: "bye()"
-        ))
+    @Test(arguments: Backend.all)
+    func patchChangesOnlyTheFieldsItSetsAndTellsAbsentFromNull(backend: Backend) async throws {
+        try await backend.withStore { store async throws in
+            let created = try await store.createGateway(GatewayDraft(
+                path: "/chat", description: "before", connectionScript: "connect()", disconnectScript: "bye()"
+            ))
 
-        let updated = try await store.updateGateway(
-            id: created.id,
-            GatewayPatch(enabled: false, connectionScript: .clear, disconnectScript: .keep)
-        )
-        #expect(updated.enabled == false)
-        #expect(updated.connectionScript == nil)
-        #expect(updated.disconnectScript == "bye()")
-        #expect(updated.description == "before")
-        #expect(updated.path == "/chat")
-        #expect(updated.version == created.version + 1)
-        #expect(updated.updatedAt >= created.updatedAt)
-        #expect(updated.createdAt == created.createdAt)
+            let updated = try await store.updateGateway(
+                id: created.id,
+                GatewayPatch(enabled: false, connectionScript: .clear, disconnectScript: .keep)
+            )
+            #expect(updated.enabled == false)
+            #expect(updated.connectionScript == nil)
+            #expect(updated.disconnectScript == "bye()")
+            #expect(updated.description == "before")
+            #expect(updated.path == "/chat")
+            #expect(updated.version == created.version + 1)
+            #expect(updated.updatedAt >= created.updatedAt)
+            #expect(updated.createdAt == created.createdAt)
 
-        let scripted = try await store.updateGateway(id: created.id, GatewayPatch(connectionScript: .set("again()")))
-        #expect(scripted.connectionScript == "again()")
-        #expect(scripted.version == updated.version + 1)
+            let scripted = try await store.updateGateway(id: created.id, GatewayPatch(connectionScript: .set("again()")))
+            #expect(scripted.connectionScript == "again()")
+            #expect(scripted.version == updated.version + 1)
+        }
     }
 
-    @Test func patchThatChangesNothingKeepsTheVersion() async throws {
-        let store = try Stores.inMemory()
-        let created = try await store.createGateway(GatewayDraft(path: "/chat", description: "same"))
-        let revision = try await store.revision()
+    @Test(arguments: Backend.all)
+    func patchThatChangesNothingKeepsTheVersion(backend: Backend) async throws {
+        try await backend.withStore { store async throws in
+            let created = try await store.createGateway(GatewayDraft(path: "/chat", description: "same"))
+            let revision = try await store.revision()
 
-        let patched = try await store.updateGateway(id: created.id, GatewayPatch(path: "/chat", description: "same"))
-        #expect(patched == created)
-        #expect(try await store.revision() == revision)
+            let patched = try await store.updateGateway(id: created.id, GatewayPatch(path: "/chat", description: "same"))
+            #expect(patched == created)
+            #expect(try await store.revision() == revision)
+        }
     }
 
-    @Test func unknownGatewayIsNotFound() async throws {
-        let store = try Stores.inMemory()
-        await #expect(throws: ConfigStoreError.gatewayNotFound(id: 42)) { try await store.gateway(id: 42) }
-        await #expect(throws: ConfigStoreError.gatewayNotFound(id: 42)) { try await store.updateGateway(id: 42, GatewayPatch(enabled: false)) }
-        await #expect(throws: ConfigStoreError.gatewayNotFound(id: 42)) { try await store.deleteGateway(id: 42) }
-        #expect(ConfigStoreError.gatewayNotFound(id: 42).code == "gateway_not_found")
-        #expect(try await store.gateway(path: "/nowhere") == nil)
+    @Test(arguments: Backend.all)
+    func unknownGatewayIsNotFound(backend: Backend) async throws {
+        try await backend.withStore { store async throws in
+            await #expect(throws: ConfigStoreError.gatewayNotFound(id: 42)) { try await store.gateway(id: 42) }
+            await #expect(throws: ConfigStoreError.gatewayNotFound(id: 42)) { try await store.updateGateway(id: 42, GatewayPatch(enabled: false)) }
+            await #expect(throws: ConfigStoreError.gatewayNotFound(id: 42)) { try await store.deleteGateway(id: 42) }
+            #expect(ConfigStoreError.gatewayNotFound(id: 42).code == "gateway_not_found")
+            #expect(try await store.gateway(path: "/nowhere") == nil)
+        }
     }
 
-    @Test func deletingAGatewayDeletesItsEvents() async throws {
-        let store = try SQLiteConfigStore.inMemory()
-        let gateway = try await store.createGateway(GatewayDraft(path: "/chat"))
-        _ = try await store.createEvent(gatewayId: gateway.id, EventDraft(eventName: "message", script: "return 1"))
-        let kept = try await store.createGateway(GatewayDraft(path: "/kept"))
-        _ = try await store.createEvent(gatewayId: kept.id, EventDraft(eventName: "message", script: "return 2"))
+    @Test(arguments: Backend.all)
+    func deletingAGatewayDeletesItsEvents(backend: Backend) async throws {
+        try await backend.withStore { store async throws in
+            let gateway = try await store.createGateway(GatewayDraft(path: "/chat"))
+            _ = try await store.createEvent(gatewayId: gateway.id, EventDraft(eventName: "message", script: "return 1"))
+            let kept = try await store.createGateway(GatewayDraft(path: "/kept"))
+            _ = try await store.createEvent(gatewayId: kept.id, EventDraft(eventName: "message", script: "return 2"))
 
-        try await store.deleteGateway(id: gateway.id)
+            try await store.deleteGateway(id: gateway.id)
 
-        let eventRows = try await store.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM gateway_events") }
-        #expect(eventRows == 1)
-        #expect(try await store.snapshot().gateways.map(\.gateway.path) == ["/kept"])
+            let eventRows = try RawSQL.strings("SELECT CAST(COUNT(*) AS TEXT) FROM gateway_events", on: store.collections)
+            #expect(eventRows == ["1"])
+            #expect(try await store.snapshot().gateways.map(\.gateway.path) == ["/kept"])
+        }
     }
 
     @Test func recordEncodesWithTheProductFieldNames() throws {

@@ -27,3 +27,17 @@ public struct CollectionError: Error, Sendable, Equatable, CustomStringConvertib
     static let interrupted = CollectionError(.deadlineExceeded, "the query ran past the handler's deadline")
     static let deadlinePassed = CollectionError(.deadlineExceeded, "the deadline had passed before the operation started")
 }
+
+extension CollectionError {
+    /// Runs `work`, whose failures are all the backend's: a `CollectionError` comes out as it is, anything else
+    /// through `convert`.
+    static func converting<T>(_ convert: (any Error) -> CollectionError, _ work: () throws -> T) throws(CollectionError) -> T {
+        do {
+            return try work()
+        } catch let error as CollectionError {
+            throw error
+        } catch {
+            throw convert(error)
+        }
+    }
+}

@@ -22,15 +22,21 @@ indirect enum CollectionFilter: Sendable, Equatable {
         case bool(Bool)
     }
 
+    /// An ordering comparison, as its SQL operator.
+    enum Order: String, Sendable {
+        case greater = ">"
+        case greaterOrEqual = ">="
+        case less = "<"
+        case lessOrEqual = "<="
+    }
+
     enum Comparison: Sendable, Equatable {
         /// `nil`: the field is null or missing.
         case equal(Value?)
         /// A missing field counts as not equal to anything but null.
         case notEqual(Value?)
-        case greater(Value)
-        case greaterOrEqual(Value)
-        case less(Value)
-        case lessOrEqual(Value)
+        /// `_gt`, `_gte`, `_lt`, `_lte`.
+        case ordered(Order, Value)
         case oneOf([Value])
         /// A missing field counts as in none of the values.
         case noneOf([Value])
@@ -107,10 +113,10 @@ private struct FilterParser {
         switch op {
         case "_eq": comparison = .equal(value.isNull ? nil : try Self.value(value, name))
         case "_neq": comparison = .notEqual(value.isNull ? nil : try Self.value(value, name))
-        case "_gt": comparison = .greater(try Self.value(value, name))
-        case "_gte": comparison = .greaterOrEqual(try Self.value(value, name))
-        case "_lt": comparison = .less(try Self.value(value, name))
-        case "_lte": comparison = .lessOrEqual(try Self.value(value, name))
+        case "_gt": comparison = .ordered(.greater, try Self.value(value, name))
+        case "_gte": comparison = .ordered(.greaterOrEqual, try Self.value(value, name))
+        case "_lt": comparison = .ordered(.less, try Self.value(value, name))
+        case "_lte": comparison = .ordered(.lessOrEqual, try Self.value(value, name))
         case "_in": comparison = .oneOf(try Self.list(value, name))
         case "_nin": comparison = .noneOf(try Self.list(value, name))
         case "_contains": comparison = .contains(try Self.string(value, name))
@@ -154,5 +160,23 @@ private struct FilterParser {
     private static func string(_ value: JSONValue, _ name: String) throws(CollectionError) -> String {
         guard let string = value.stringValue else { throw .badRequest("\(name) must be a string") }
         return string
+    }
+}
+
+extension CollectionFilter {
+    /// A list of values as one JSON array: how `_in` and `_nin` bind a list however long it is.
+    static func jsonArray(_ list: [Value]) -> String {
+        JSONValue.array(list.map(\.json)).serialized()
+    }
+}
+
+extension CollectionFilter.Value {
+    var json: JSONValue {
+        switch self {
+        case .string(let string): .string(string)
+        case .int(let int): .int(int)
+        case .double(let double): .double(double)
+        case .bool(let bool): .bool(bool)
+        }
     }
 }

@@ -5,9 +5,9 @@ protocol TransactionalConfigStore: ConfigStore {
     associatedtype Transaction: ConfigTransaction
 
     /// Runs `body` in a read transaction: one consistent state of the store.
-    func read<T: Sendable>(_ body: @Sendable (Transaction) throws -> T) async throws -> T
+    func read<T: Sendable>(_ body: @escaping @Sendable (Transaction) throws -> T) async throws -> T
     /// Runs `body` in a write transaction that commits when it returns and rolls back when it throws.
-    func write<T: Sendable>(_ body: @Sendable (Transaction) throws -> T) async throws -> T
+    func write<T: Sendable>(_ body: @escaping @Sendable (Transaction) throws -> T) async throws -> T
 }
 
 extension TransactionalConfigStore {

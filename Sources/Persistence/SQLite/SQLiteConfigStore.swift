@@ -52,11 +52,11 @@ final class SQLiteConfigStore: TransactionalConfigStore {
         return configuration
     }
 
-    func read<T: Sendable>(_ body: @Sendable (SQLiteConfigTransaction) throws -> T) async throws -> T {
+    func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConfigTransaction) throws -> T) async throws -> T {
         try await database.read { db in try body(SQLiteConfigTransaction(db: db)) }
     }
 
-    func write<T: Sendable>(_ body: @Sendable (SQLiteConfigTransaction) throws -> T) async throws -> T {
+    func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConfigTransaction) throws -> T) async throws -> T {
         try await database.write { db in try body(SQLiteConfigTransaction(db: db)) }
     }
 
