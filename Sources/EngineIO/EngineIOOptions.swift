@@ -22,6 +22,9 @@ public struct EngineIOOptions: Sendable {
     public var cors: CORSPolicy = .disabled
     /// Whether protocol v3 (socket.io 2.x) clients are served alongside v4 ones.
     public var allowEIO3: Bool = true
+    /// This node and the others, when several serve the same clients behind a load balancer: session ids then name
+    /// their node and requests for another node's session are forwarded to it. nil: a single node.
+    public var cluster: EngineCluster?
 
     public init() {}
 

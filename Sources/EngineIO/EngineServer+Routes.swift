@@ -10,7 +10,11 @@ extension EngineServer {
     }
 
     func matchesPath(_ request: Request) -> Bool {
-        var path = request.uri.path
+        matchesPath(request.uri.path)
+    }
+
+    func matchesPath(_ path: String) -> Bool {
+        var path = path
         while path.count > 1, path.hasSuffix("/") { path.removeLast() }
         return options.normalizedPaths.contains(path)
     }
@@ -26,16 +30,29 @@ struct EngineIOPollingMiddleware<Context: RemoteAddressRequestContext>: RouterMi
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard server.matchesPath(request) else { return try await next(request, context) }
-        var response = await respond(to: request, context: context)
+        let query = HandshakeRequest.queryParameters(of: request)
+        var response: Response
+        if let target = forwardingTarget(of: request, sid: query["sid"]) {
+            // The owner's answer carries its own CORS headers.
+            if let answer = await server.relayPolling(request, to: target) { return answer }
+            response = EngineServer.errorResponse(.unknownSession)
+        } else {
+            response = await respond(to: request, query: query, context: context)
+        }
         response.headers.append(contentsOf: server.corsHeaders(for: request, preflight: request.method == .options))
         return response
     }
 
-    private func respond(to request: Request, context: Context) async -> Response {
+    /// Where a poll or a POST for another node's session goes; a preflight is answered here.
+    private func forwardingTarget(of request: Request, sid: String?) -> SessionRoute.Target? {
+        guard request.method == .get || request.method == .post else { return nil }
+        return server.forwardingTarget(sid: sid, forwardedBy: request.headers[PollingRelay.forwardedBy])
+    }
+
+    private func respond(to request: Request, query: [String: String], context: Context) async -> Response {
         if request.method == .options, server.options.cors.isEnabled {
             return Response(status: .noContent)
         }
-        let query = HandshakeRequest.queryParameters(of: request)
         switch server.verify(method: request.method, query: query, isUpgrade: false) {
         case .failure(let error):
             return EngineServer.errorResponse(error)

@@ -15,7 +15,7 @@ package final class EngineServer: Sendable {
     let logger: Logger
     private let sessions = Mutex<[String: EngineSession]>([:])
     private let makeDelegate: @Sendable (EngineSession) -> any EngineSessionDelegate
-    private let eventLoops: any EventLoopGroup
+    let eventLoops: any EventLoopGroup
     /// One per event loop a WebSocket was served on.
     private let flushers = Mutex<[ObjectIdentifier: ChannelFlusher]>([:])
 
@@ -86,8 +86,8 @@ package final class EngineServer: Sendable {
         handshake: HandshakeRequest, attach: (EngineSession) throws -> Void
     ) rethrows -> EngineSession {
         let session = EngineSession(
-            id: SessionID.make(), version: version, transport: transport, handshake: handshake, options: options,
-            eventLoop: eventLoop, logger: logger,
+            id: SessionID.make(on: options.cluster?.node), version: version, transport: transport, handshake: handshake,
+            options: options, eventLoop: eventLoop, logger: logger,
             onClose: { [weak self] session in self?.sessions.withLock { _ = $0.removeValue(forKey: session.id) } }
         )
         try attach(session)

@@ -30,6 +30,7 @@ struct SocketIOTestApp: AsyncParsableCommand {
     @Option var path: String?
     @Flag var cors = false
     @Option(help: "trace, debug, info, …: debug shows each heartbeat's timing.") var logLevel = Logger.Level.info
+    @OptionGroup var clusterArguments: ClusterArguments
 
     func run() async throws {
         var engineOptions = EngineIOOptions()
@@ -37,8 +38,10 @@ struct SocketIOTestApp: AsyncParsableCommand {
         engineOptions.pingTimeout = .milliseconds(pingTimeout)
         engineOptions.maxHttpBufferSize = maxPayload
         if cors { engineOptions.cors = CORSPolicy(origins: .any) }
+        engineOptions.cluster = try clusterArguments.cluster(host: host, port: port)
         var logger = Logger(label: "sio-testapp")
         logger.logLevel = logLevel
+        if let cluster = engineOptions.cluster { logger.info("cluster node", metadata: ["node": "\(cluster.node)"]) }
 
         let router = Router(context: SocketIORequestContext.self)
         router.get("/health") { _, _ in "ok" }

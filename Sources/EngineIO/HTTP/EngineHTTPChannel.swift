@@ -13,7 +13,8 @@ import NIOWebSocket
 /// ``EngineWebSocketHandler``.
 ///
 /// A WebSocket connection holds no task: `handle(value:)` returns once it is upgraded (Hummingbird's server only runs
-/// it as a child task of its connection group), and the channel lives on in its event loop until it closes.
+/// it as a child task of its connection group), and the channel lives on in its event loop until it closes. In a
+/// cluster, ``UpgradeRelayHandler`` stands before the upgrader and relays an upgrade for another node's session there.
 struct EngineHTTPChannel: ServerChildChannel, HTTPChannelHandler {
     /// What the first request on a connection turned it into.
     enum Negotiated: Sendable {
@@ -22,6 +23,9 @@ struct EngineHTTPChannel: ServerChildChannel, HTTPChannelHandler {
         case refusedUpgrade(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
         /// The pipeline serves the WebSocket by itself from here.
         case webSocket
+        /// A WebSocket upgrade for another node's session: the connection is spliced to that node
+        /// (``UpgradeRelayHandler``).
+        case relayed
     }
 
     struct Value: ServerChildChannelValue {
@@ -82,8 +86,26 @@ struct EngineHTTPChannel: ServerChildChannel, HTTPChannelHandler {
             configuration.enableErrorHandling = false  // Hummingbird handles parse errors
             configuration.enableResponseHeaderValidation = false  // Swift HTTP Types validate already
             let negotiated = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
-            return Value(negotiated: negotiated, channel: channel)
+            guard engine.options.cluster != nil else { return Value(negotiated: negotiated, channel: channel) }
+            return Value(negotiated: try Self.relayingOtherNodesUpgrades(negotiated, on: channel, engine: engine), channel: channel)
         }
+    }
+
+    /// In a cluster: ``UpgradeRelayHandler`` before the upgrader, and its relaying as the connection's outcome.
+    private static func relayingOtherNodesUpgrades(
+        _ negotiated: EventLoopFuture<Negotiated>, on channel: any Channel, engine: EngineServer
+    ) throws -> EventLoopFuture<Negotiated> {
+        let pipeline = channel.pipeline.syncOperations
+        let handlers = UpgradeRelayHandler.HTTPHandlers(
+            encoder: try pipeline.handler(type: HTTPResponseEncoder.self),
+            decoder: try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self),
+            upgrader: try pipeline.handler(type: NIOTypedHTTPServerUpgradeHandler<Negotiated>.self))
+        let relay = UpgradeRelayHandler(engine: engine, httpHandlers: handlers)
+        try pipeline.addHandler(relay, position: .after(handlers.decoder))
+        return negotiated.assumeIsolated().flatMapErrorThrowing { error in
+            guard relay.hasRelayed else { throw error }
+            return .relayed
+        }.nonisolated()
     }
 
     func handle(value: Value, logger: Logger) async {
@@ -96,7 +118,7 @@ struct EngineHTTPChannel: ServerChildChannel, HTTPChannelHandler {
                     let head = HTTPResponse(status: .badRequest, headerFields: [.connection: "close", .contentLength: "0"])
                     try await outbound.write(contentsOf: [.head(head), .end(nil)])
                 }
-            case .webSocket:
+            case .webSocket, .relayed:
                 return
             }
         } catch {
