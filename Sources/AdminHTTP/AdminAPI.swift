@@ -17,6 +17,8 @@ public struct AdminAPI: Sendable {
     let maxRequestBytes: Int
     /// Serves `POST /admin/emit` when set.
     let pusher: (any ServerPushing)?
+    /// The cluster this node serves in, if any.
+    let cluster: AdminCluster?
     /// Told of every collection write the admin API committed (the daemon runs the change hooks).
     let onCommit: @Sendable ([CollectionChange]) -> Void
     /// Awaited after every gateway or event change, before the response: the daemon serves the change by then.
@@ -25,7 +27,7 @@ public struct AdminAPI: Sendable {
 
     public init(
         store: any ConfigStore, runner: TestRunner, access: AdminAccess, version: String,
-        maxRequestBytes: Int = 4 << 20, pusher: (any ServerPushing)? = nil,
+        maxRequestBytes: Int = 4 << 20, pusher: (any ServerPushing)? = nil, cluster: AdminCluster? = nil,
         onCommit: @escaping @Sendable ([CollectionChange]) -> Void = { _ in },
         onConfigChange: @escaping @Sendable () async -> Void = {},
         logger: Logger = Logger(label: "gatewayd.admin")
@@ -38,6 +40,7 @@ public struct AdminAPI: Sendable {
         self.version = version
         self.maxRequestBytes = maxRequestBytes
         self.pusher = pusher
+        self.cluster = cluster
         self.logger = logger
     }
 
@@ -50,6 +53,7 @@ public struct AdminAPI: Sendable {
         installEventRoutes(on: admin)
         installCollectionRoutes(on: admin)
         if let pusher { installEmitRoute(on: admin, pusher: pusher) }
+        installClusterRoute(on: admin)
         admin.post("test/run") { request, _ in
             JSONResponse(try await runner.run(decode(TestRunRequest.self, from: request)))
         }

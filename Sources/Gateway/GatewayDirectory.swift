@@ -34,6 +34,9 @@ final class GatewayDirectory: Sendable {
 
     var paths: Set<String> { entries.withLock { Set($0.keys) } }
 
+    /// The sockets connected to every gateway served now.
+    var socketCount: Int { entries.withLock { $0.values.map(\.namespace) }.reduce(0) { $0 + $1.sockets.count } }
+
     /// Every gateway served now, ordered by path.
     var served: [ServedGateway] { entries.withLock { $0.values.map(\.gateway) }.sorted { $0.path < $1.path } }
 

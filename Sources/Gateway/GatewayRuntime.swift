@@ -11,9 +11,10 @@ import Synchronization
 /// authenticated and admitted by their connection handler, their events run by Lua handlers through the
 /// job queue.
 ///
-/// Reload: ``run()`` polls the store's revision and reconciles — a new or re-enabled gateway gets its
-/// namespace, changed scripts apply from the next event, a disabled or deleted gateway's namespace is
-/// removed (its sockets are disconnected with `server namespace disconnect`).
+/// Reload: ``run()`` reconciles whenever the store's revision changed — checked every
+/// ``GatewaySettings/reloadInterval``, or when told (``reloadSoon()``) — : a new or re-enabled gateway gets its
+/// namespace, changed scripts apply from the next event, a disabled or deleted gateway's sockets are disconnected
+/// with `server namespace disconnect`, on every node of a cluster, and its namespace is removed.
 ///
 /// Shutdown (graceful, from ServiceLifecycle): new connections and events are refused with
 /// `SHUTTING_DOWN`, queued and running handlers finish and deliver their outcome within the grace period
@@ -35,6 +36,8 @@ public final class GatewayRuntime: Service, Sendable {
     private let admitting = Mutex<[String: GatewayConnection]>([:])
     private let loadedRevision = Mutex<Int64?>(nil)
     private let accepting = Atomic<Bool>(true)
+    /// Reloads asked for and not started yet (at most one waits).
+    private let reloads = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
 
     public init(
         server: SocketIOServer, store: any ConfigStore, pool: ScriptWorkerPool, authenticator: GatewayAuthenticator,
@@ -59,6 +62,14 @@ public final class GatewayRuntime: Service, Sendable {
     /// Server-side pushes to users, rooms, gateways or everyone.
     public var push: ServerPush { ServerPush(gateways: gateways) }
 
+    /// The sockets connected to the gateways on this node.
+    public var socketCount: Int { gateways.socketCount }
+
+    /// Asks ``run()`` to check the store's revision now: the config may have changed.
+    public func reloadSoon() {
+        reloads.continuation.yield()
+    }
+
     /// Runs the change hooks of writes committed outside any handler (the admin API's).
     public func committed(_ changes: [CollectionChange]) {
         hooks.fire(changes, userId: nil, depth: 0)
@@ -79,15 +90,22 @@ public final class GatewayRuntime: Service, Sendable {
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    try await self.reloadIfChanged()
-                } catch is CancellationError {
-                    break
-                } catch {
-                    self.logger.error("reloading gateways failed; retrying", metadata: ["error": "\(error)"])
+            await withDiscardingTaskGroup { group in
+                if let interval = self.settings.reloadInterval {
+                    group.addTask {
+                        while (try? await Task.sleep(for: interval)) != nil { self.reloadSoon() }
+                    }
                 }
-                try? await Task.sleep(for: self.settings.reloadInterval)
+                for await _ in self.reloads.stream {
+                    do {
+                        try await self.reloadIfChanged()
+                    } catch is CancellationError {
+                        break
+                    } catch {
+                        self.logger.error("reloading gateways failed; retrying", metadata: ["error": "\(error)"])
+                    }
+                }
+                group.cancelAll()
             }
         }
         await shutDown()
@@ -101,6 +119,7 @@ public final class GatewayRuntime: Service, Sendable {
         ])
         await queue.drain(grace: settings.shutdownGrace)
         server.closeAllConnections()
+        server.closeAdapters()
         logger.info("gateways stopped")
     }
 
@@ -124,7 +143,9 @@ public final class GatewayRuntime: Service, Sendable {
         let enabled = snapshot.gateways.filter(\.gateway.enabled)
         let wanted = Set(enabled.map(\.gateway.path))
         for path in gateways.paths.subtracting(wanted).sorted() {
-            // Removed from the server first: the disconnect handlers still find the gateway's scripts.
+            // Every node's sockets, in case one missed the change; removed from the server first: the disconnect
+            // handlers still find the gateway's scripts.
+            gateways.namespace(at: path)?.disconnectSockets()
             server.removeNamespace(path)
             gateways.remove(path: path)
             logger.info("gateway stopped", metadata: ["gateway": "\(path)"])

@@ -8,8 +8,9 @@ public struct GatewaySettings: Sendable {
     public var maxPendingPerSocket: Int
     /// How long shutdown waits for queued handlers before abandoning the rest with `SHUTTING_DOWN`.
     public var shutdownGrace: Duration
-    /// How often the store's revision is checked for changes made elsewhere (admin API, `handlers sync`).
-    public var reloadInterval: Duration
+    /// How often the store's revision is checked for changes made elsewhere (admin API, `handlers sync`); nil when
+    /// the store says when it changed (``GatewayRuntime/reloadSoon()``), as a cluster's database does.
+    public var reloadInterval: Duration?
     /// Bytes of JSON a run may leave in `SOCKET.data`.
     public var socketDataBytes: Int
     /// How long after its token's `exp` (and the `auth:expired` event) a socket is disconnected.
@@ -17,7 +18,7 @@ public struct GatewaySettings: Sendable {
 
     public init(
         queueSize: Int = 1000, maxPendingPerSocket: Int = 100,
-        shutdownGrace: Duration = .seconds(10), reloadInterval: Duration = .milliseconds(500),
+        shutdownGrace: Duration = .seconds(10), reloadInterval: Duration? = .milliseconds(500),
         socketDataBytes: Int = HandlerLimits.defaultSocketDataBytes, authExpiryGrace: Duration = .zero
     ) {
         self.queueSize = queueSize

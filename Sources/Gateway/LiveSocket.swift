@@ -180,13 +180,19 @@ final class LiveSocket: HandlerSocket {
         }
     }
 
-    /// Members of `room` on the caller's own gateway, on this node (counting the caller's held-back joins): a Lua
-    /// handler's host call cannot wait for other nodes.
+    /// Members of `room` on the caller's own gateway (counting the caller's held-back joins): on every node of a
+    /// cluster, the worker thread waiting for the other nodes' answers (the adapter stops waiting for them after its
+    /// request timeout; should it not answer at all, this node's count is the answer).
     func roomSize(room: String) -> Int {
-        let size = socket.namespace.adapter.localRoomSize(room)
+        let adapter = socket.namespace.adapter
+        let size = adapter is InMemoryAdapter ? adapter.localRoomSize(room)
+            : BlockingWait.result(within: Self.clusterCountLimit) { await adapter.roomSize(room) } ?? adapter.localRoomSize(room)
         guard let joined = pendingMembership(of: room) else { return size }
         return joined ? size + 1 : size
     }
+
+    /// The longest `roomSize` blocks in a cluster: past the adapter's own request timeout.
+    static let clusterCountLimit = ClusterAdapterOptions().requestTimeout + .seconds(1)
 
     /// The rooms the caller is in, without the room named by its own id and its user room; sorted.
     func rooms() -> [String] {

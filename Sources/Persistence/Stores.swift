@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// Opening the stores: the one place that picks a backend, so nothing above Persistence knows which it got.
 public enum Stores {
@@ -13,6 +14,22 @@ public enum Stores {
             return try PostgresConfigStore(url: PostgresURL(db))
         }
         return try SQLiteConfigStore(path: db)
+    }
+
+    /// Whether the `--db` value names a database several nodes can share as one cluster (PostgreSQL).
+    public static func servesCluster(_ db: String) -> Bool {
+        PostgresURL.names(db)
+    }
+
+    /// The backplane of `store`'s database for node `node`, listening already (``Backplane/join(address:sockets:)``
+    /// enters it in the registry); nil for a backend that serves one node only. Fails as `open` does when the server
+    /// cannot be reached.
+    public static func openBackplane(
+        for store: any ConfigStore, node: String, timing: ClusterTiming = ClusterTiming(),
+        logger: Logger = Logger(label: "gatewayd.cluster")
+    ) async throws -> (any Backplane)? {
+        guard let store = store as? PostgresConfigStore else { return nil }
+        return try await PostgresBackplane(pool: store.pool, node: node, timing: timing, logger: logger)
     }
 
     /// The `--db` value as logs and messages may show it: a PostgreSQL URL without its password.

@@ -18,6 +18,7 @@ struct DaemonContext: Sendable {
     let authenticator: GatewayAuthenticator
     let socketIO: SocketIOServer
     let gateway: GatewayRuntime
+    let cluster: DaemonCluster?
     let logger: Logger
 }
 
@@ -26,7 +27,8 @@ struct DaemonContext: Sendable {
 ///
 /// Everything long-running is a ServiceLifecycle `Service` in one group, so a signal shuts them down in
 /// reverse order: the gateway runtime first (it refuses new work, lets queued handlers deliver their results
-/// while the HTTP server still carries them, then closes the Socket.IO connections), then the HTTP server.
+/// while the HTTP server still carries them, then closes the Socket.IO connections and the adapters), then the HTTP
+/// server; in a cluster, the node then leaves it.
 struct Daemon {
     let configuration: DaemonConfiguration
     let logger: Logger
@@ -34,13 +36,27 @@ struct Daemon {
     func run() async throws {
         let store = try Stores.open(configuration.databasePath)
         try await syncHandlers(into: store)
-        let context = try makeContext(store: store)
+        var cluster: DaemonCluster?
+        if let settings = configuration.cluster { cluster = try await DaemonCluster.open(settings, store: store, logger: logger) }
+        do {
+            try await serve(makeContext(store: store, cluster: cluster))
+        } catch {
+            await cluster?.backplane.close()
+            throw error
+        }
+        await cluster?.backplane.close()
+    }
+
+    private func serve(_ context: DaemonContext) async throws {
         defer { context.scriptPool.shutdown() }
         if let warning = configuration.adminAccess.startupWarning(host: configuration.host) {
             logger.warning("\(warning)")
         }
         if configuration.jwtSecret == nil {
             logger.warning("no JWT secret configured: tokens are not verified, gateways that require auth refuse every client")
+        }
+        if let cluster = context.cluster {
+            try await cluster.backplane.onConfigChange { [gateway = context.gateway] in gateway.reloadSoon() }
         }
         // Before the server listens, so the first clients find their gateways.
         try await context.gateway.load()
@@ -53,16 +69,17 @@ struct Daemon {
     }
 
     /// The daemon's parts on `store`, nothing started yet; the caller shuts the script pool down.
-    func makeContext(store: any ConfigStore) throws -> DaemonContext {
+    func makeContext(store: any ConfigStore, cluster: DaemonCluster? = nil) throws -> DaemonContext {
         let scriptPool = ScriptWorkerPool(workers: configuration.workers, logger: logger)
-        let socketIO = SocketIOServer(options: configuration.socketIO, logger: logger)
+        let socketIO = cluster.map { $0.socketIOServer(options: configuration.socketIO, logger: logger) }
+            ?? SocketIOServer(options: configuration.socketIO, logger: logger)
         let authenticator = try GatewayAuthenticator(secret: configuration.jwtSecret)
         let gateway = GatewayRuntime(
             server: socketIO, store: store, pool: scriptPool, authenticator: authenticator,
             settings: configuration.gateway, logger: logger)
         return DaemonContext(
             configuration: configuration, store: store, scriptPool: scriptPool, authenticator: authenticator,
-            socketIO: socketIO, gateway: gateway, logger: logger)
+            socketIO: socketIO, gateway: gateway, cluster: cluster, logger: logger)
     }
 
     /// The services that run next to the HTTP server (and stop before it).
@@ -85,9 +102,11 @@ struct Daemon {
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "gatewayd",
                 availableConnectionsDelegate: configuration.http.connectionCap(logger: logger)),
-            onServerRunning: { channel in
+            onServerRunning: { [cluster = context.cluster, gateway = context.gateway] channel in
                 let port = channel.localAddress?.port ?? 0
                 logger.info("listening", metadata: ["host": "\(host)", "port": "\(port)"])
+                // In the registry before anyone reads LISTENING: the other nodes forward to this one from now on.
+                await cluster?.join(host: host, port: port, sockets: { gateway.socketCount }, logger: logger)
                 // Unbuffered, so a supervisor or test reading the pipe sees it at once.
                 FileHandle.standardOutput.write(Data("LISTENING \(port)\n".utf8))
             },
@@ -109,6 +128,7 @@ struct Daemon {
                 }),
             access: configuration.adminAccess, version: Gatewayd.version,
             pusher: GatewayPushBridge(push: context.gateway.push),
+            cluster: context.cluster.map { AdminCluster(node: $0.settings.node.rawValue, backplane: $0.backplane) },
             onCommit: { [gateway = context.gateway] changes in gateway.committed(changes) },
             onConfigChange: { [gateway = context.gateway, logger] in
                 do {

@@ -28,4 +28,6 @@ struct DaemonConfiguration: Sendable {
     var gateway: GatewaySettings
     var socketIO: SocketIOOptions
     var logLevel: Logger.Level
+    /// This node's place in a cluster: set when the database is one several nodes share.
+    var cluster: ClusterSettings?
 }

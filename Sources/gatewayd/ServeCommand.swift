@@ -35,6 +35,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Open connections past which new ones wait in the listen backlog; 0 derives it from the open-files limit (env GATEWAYD_MAX_CONNECTIONS).")
     var maxConnections: Int = EnvironmentDefault.value("GATEWAYD_MAX_CONNECTIONS", 0)
     @OptionGroup var jwt: JWTOptions
+    @OptionGroup var clusterOptions: ClusterOptions
     @Option(help: "Lua worker threads running handlers (env GATEWAYD_WORKERS).")
     var workers: Int = EnvironmentDefault.value("GATEWAYD_WORKERS", ProcessInfo.processInfo.activeProcessorCount)
     @Option(help: "Handler runs that may wait for a worker before events are refused (env GATEWAYD_QUEUE_SIZE).")
@@ -80,11 +81,12 @@ struct ServeCommand: AsyncParsableCommand {
         guard maxPayload > 0 else { throw ValidationError("--max-payload must be positive") }
         guard maxOutboundBuffer > 0 else { throw ValidationError("--max-outbound-buffer must be positive") }
         for path in path where !path.hasPrefix("/") { throw ValidationError("--path must start with '/', got '\(path)'") }
+        _ = try cluster
     }
 
     func run() async throws {
         let logger = common.bootstrapLogging()
-        let configuration = configuration(fileDescriptorLimit: FileDescriptorLimit.raiseToHardLimit())
+        let configuration = try configuration(fileDescriptorLimit: FileDescriptorLimit.raiseToHardLimit())
         try await Daemon(configuration: configuration, logger: logger).run()
     }
 
@@ -93,8 +95,19 @@ struct ServeCommand: AsyncParsableCommand {
         (adminToken ?? EnvironmentDefault.optional("GATEWAYD_ADMIN_TOKEN")).flatMap { $0.isEmpty ? nil : $0 }
     }
 
+    /// This node's place in a cluster (resolved once: a random node id is the process's); nil off a cluster.
+    private var cluster: ClusterSettings? {
+        get throws { try clusterOptions.settings(db: common.databasePath, host: host, adminToken: resolvedAdminToken) }
+    }
+
     /// The daemon's settings; `fileDescriptorLimit` bounds the default connection cap.
-    func configuration(fileDescriptorLimit: Int) -> DaemonConfiguration {
+    func configuration(fileDescriptorLimit: Int) throws -> DaemonConfiguration {
+        let cluster = try cluster
+        var gateway = GatewaySettings(
+            queueSize: queueSize, maxPendingPerSocket: maxPendingPerSocket, shutdownGrace: .milliseconds(shutdownGrace),
+            socketDataBytes: socketDataLimit, authExpiryGrace: .milliseconds(authExpiryGrace))
+        // A cluster's database says when the config changed.
+        if cluster != nil { gateway.reloadInterval = nil }
         var socketIO = SocketIOOptions()
         socketIO.engine.paths = path
         socketIO.engine.pingInterval = .milliseconds(pingInterval)
@@ -117,9 +130,7 @@ struct ServeCommand: AsyncParsableCommand {
                     ? maxConnections : HTTPLimits.defaultMaxConnections(fileDescriptorLimit: fileDescriptorLimit)),
             jwtSecret: jwt.resolved,
             workers: workers,
-            gateway: GatewaySettings(
-                queueSize: queueSize, maxPendingPerSocket: maxPendingPerSocket, shutdownGrace: .milliseconds(shutdownGrace),
-                socketDataBytes: socketDataLimit, authExpiryGrace: .milliseconds(authExpiryGrace)),
-            socketIO: socketIO, logLevel: common.logLevel)
+            gateway: gateway,
+            socketIO: socketIO, logLevel: common.logLevel, cluster: cluster)
     }
 }

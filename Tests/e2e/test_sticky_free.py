@@ -5,18 +5,14 @@ Raw Engine.IO with every request after the handshake alternating between the nod
 that does not own the session, python-socketio through nginx round-robin, and what a node answers for a session it
 cannot forward."""
 import json
-import os
 import re
-import shutil
-import signal
-import socket
-import subprocess
 
 import pytest
 import requests
 import socketio
 import websocket
 
+from cluster_support import free_ports, round_robin  # noqa: F401 - round_robin is a fixture
 from conftest import BIN_DIR, wait_until
 from live_support import logged
 from test_socketio_negative import disconnect_reasons
@@ -26,18 +22,6 @@ AUTH = {"token": "letmein"}
 TIMEOUT = 10
 # Pings often enough that a heartbeat crosses the nodes within a few polls; a pong has all the time it needs.
 FAST_PINGS = ("--ping-interval", "300", "--ping-timeout", "20000")
-
-
-def free_ports(count):
-    """Ports free on loopback right now: each node must know the other's before either starts."""
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 @pytest.fixture
@@ -178,98 +162,17 @@ def test_an_oversized_post_through_the_other_node_closes_the_session_as_on_its_o
     assert (response.status_code, response.json()) == (400, {"code": 1, "message": "Session ID unknown"})
 
 
-def nginx_binary():
-    """nginx from Debian, which `scripts/setup.sh --test-clients` installs when missing."""
-    found = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
-    assert found, "nginx is installed by scripts/setup.sh --test-clients"
-    return found
-
-
-@pytest.fixture
-def round_robin(tmp_path):
-    """`start(nodes)`: nginx on loopback in front of `nodes`, round-robin, no stickiness, in the foreground with a
-    configuration of its own; returns its URL and the access log (`upstream request`, one line per request)."""
-    started = []
-
-    def start(nodes):
-        (port,) = free_ports(1)
-        upstreams = "".join(f"    server 127.0.0.1:{node.port};\n" for node in nodes)
-        access_log = tmp_path / "access.log"
-        conf = tmp_path / "nginx.conf"
-        conf.write_text(f"""worker_processes 1;
-pid {tmp_path}/nginx.pid;
-error_log {tmp_path}/error.log;
-events {{ worker_connections 256; }}
-http {{
-  log_format relayed '$upstream_addr $request_uri';
-  access_log {access_log} relayed;
-  client_body_temp_path {tmp_path}/client_body;
-  proxy_temp_path {tmp_path}/proxy;
-  fastcgi_temp_path {tmp_path}/fastcgi;
-  uwsgi_temp_path {tmp_path}/uwsgi;
-  scgi_temp_path {tmp_path}/scgi;
-  map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
-  upstream nodes {{
-{upstreams}  }}
-  server {{
-    listen 127.0.0.1:{port};
-    location / {{
-      proxy_pass http://nodes;
-      proxy_http_version 1.1;
-      proxy_set_header Upgrade $http_upgrade;
-      proxy_set_header Connection $connection_upgrade;
-      proxy_buffering off;
-      proxy_request_buffering off;
-      proxy_read_timeout 60s;
-    }}
-  }}
-}}
-""")
-        proc = subprocess.Popen(
-            [nginx_binary(), "-c", str(conf), "-p", str(tmp_path), "-g", "daemon off;"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        started.append(proc)
-
-        def accepting():
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                return True
-            except OSError:
-                return proc.poll() is not None  # it exited: stop waiting, reported below
-
-        assert wait_until(accepting, timeout=15) and proc.poll() is None, proc.stderr.read() if proc.poll() is not None else ""
-        return f"http://127.0.0.1:{port}", access_log
-
-    yield start
-    for proc in started:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGQUIT)  # nginx's graceful stop
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
-
-
-def upstreams_serving(access_log, sid):
-    """The nodes (upstream ports) nginx sent the requests for session `sid` to."""
-    if not access_log.exists():
-        return set()
-    lines = [line.split(" ", 1) for line in access_log.read_text().splitlines()]
-    return {upstream.rsplit(":", 1)[1] for upstream, uri in lines if f"sid={sid}" in uri}
-
-
 @pytest.mark.parametrize("transports", [["polling"], ["polling", "websocket"]], ids=["polling", "upgrade"])
 def test_python_socketio_through_round_robin_nginx(two_nodes, round_robin, transports):
     # Fast pings cross the nodes too, and bound `disconnect()`: python-engineio drops its close packet when a POST is in
     # flight as it disconnects, and its last poll then ends at the next ping.
     a, b = two_nodes(*FAST_PINGS)
-    url, access_log = round_robin([a, b])
+    balancer = round_robin([a, b])
     welcomes = []
     client = socketio.Client(reconnection=False)
     client.on("welcome", lambda data: welcomes.append(data), namespace="/chat")
     try:
-        client.connect(url, namespaces=["/chat"], auth=AUTH, transports=transports, wait_timeout=10)
+        client.connect(balancer.url, namespaces=["/chat"], auth=AUTH, transports=transports, wait_timeout=10)
         sid = client.eio.sid
         assert re.match(r"node-[ab]~", sid)
         assert wait_until(lambda: welcomes)
@@ -286,7 +189,7 @@ def test_python_socketio_through_round_robin_nginx(two_nodes, round_robin, trans
     # is over, the upgrade's too now that the client has gone. (python-socketio upgrades right after the handshake, so
     # with a WebSocket that is the request after the handshake, on the other node.)
     other = b if sid.startswith("node-a~") else a
-    assert wait_until(lambda: str(other.port) in upstreams_serving(access_log, sid)), access_log.read_text()
+    assert wait_until(lambda: str(other.port) in balancer.upstreams_serving(sid)), balancer.access_log.read_text()
 
 
 def test_a_session_of_a_node_that_cannot_be_reached_is_unknown(start_server):

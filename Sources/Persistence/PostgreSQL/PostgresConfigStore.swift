@@ -28,7 +28,7 @@ final class PostgresConfigStore: TransactionalConfigStore {
     }
 
     func read<T: Sendable>(_ body: @escaping @Sendable (PostgresConfigTransaction) throws -> T) async throws -> T {
-        try await offload { session in
+        try await pool.offload { session in
             try session.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", deadline: nil) {
                 try body(PostgresConfigTransaction(session: session))
             }
@@ -36,7 +36,7 @@ final class PostgresConfigStore: TransactionalConfigStore {
     }
 
     func write<T: Sendable>(_ body: @escaping @Sendable (PostgresConfigTransaction) throws -> T) async throws -> T {
-        try await offload { session in
+        try await pool.offload { session in
             try session.transaction(deadline: nil) {
                 try session.query("SELECT 1 FROM config_revision WHERE id = 1 FOR UPDATE")
                 return try body(PostgresConfigTransaction(session: session))
@@ -45,18 +45,11 @@ final class PostgresConfigStore: TransactionalConfigStore {
     }
 
     func appliedMigrations() async throws -> [String] {
-        try await offload(PostgresMigrator.applied)
+        try await pool.offload(PostgresMigrator.applied)
     }
 
     /// Closes the pool's idle connections: for a store that is done with.
     func close() {
         pool.close()
-    }
-
-    /// Runs `work` with a pooled connection on a thread that may block.
-    private func offload<T: Sendable>(_ work: @escaping @Sendable (PostgresSession) throws -> T) async throws -> T {
-        try await NIOThreadPool.singleton.runIfActive { [pool] in
-            try pool.withSession(deadline: nil, work)
-        }
     }
 }

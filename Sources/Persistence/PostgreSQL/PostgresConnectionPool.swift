@@ -58,6 +58,13 @@ final class PostgresConnectionPool: Sendable {
         return try body(session)
     }
 
+    /// Runs `work` with a connection of its own on a thread that may block, while the caller's task suspends.
+    func offload<T: Sendable>(_ work: @escaping @Sendable (PostgresSession) throws -> T) async throws -> T {
+        try await NIOThreadPool.singleton.runIfActive { [self] in
+            try withSession(deadline: nil, work)
+        }
+    }
+
     /// Closes the idle connections: for a store that is done with (tests, a CLI command).
     func close() {
         let connections = idle.withLock { idle in

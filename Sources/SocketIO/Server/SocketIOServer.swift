@@ -60,6 +60,12 @@ public final class SocketIOServer: Sendable {
         engine.closeAll()
     }
 
+    /// Closes every namespace's adapter, as a server that stops does last: a cluster adapter tells the other nodes
+    /// (ADAPTER_CLOSE) rather than leaving them to notice its silence.
+    public func closeAdapters() {
+        for namespace in namespaces.withLock({ Array($0.values) }) { namespace.adapter.close() }
+    }
+
     func namespace(named name: String) -> Namespace? {
         namespaces.withLock { $0[name] }
     }
