@@ -4,12 +4,13 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 import time
 
 import requests
 import socketio
 
-from conftest import BIN_DIR, Recorder, wait_until
+from conftest import BIN_DIR, Recorder, database, wait_until
 
 SECRET = "test-secret-that-is-at-least-32-bytes-long"
 TIMEOUT = 10
@@ -50,15 +51,22 @@ def write_gateway(root, folder, path, events=None, connection=None, disconnect=N
 
 
 def serve(start_server, tmp_path, handlers, *extra, secret=SECRET):
+    """`gatewayd serve` on loopback, port 0, on the test's database (`database(tmp_path / "db.sqlite")`)."""
     args = [BIN_DIR / "gatewayd", "serve", "--port", "0", "--host", "127.0.0.1",
-            "--db", tmp_path / "db.sqlite", "--handlers", handlers]
+            "--db", database(tmp_path / "db.sqlite"), "--handlers", handlers]
     if secret:
         args += ["--jwt-secret", secret]
     return start_server(args + [str(option) for option in extra])
 
 
 def admin(server, method, path, body=None):
-    return requests.request(method, server.url + path, json=body, timeout=TIMEOUT)
+    return requests.request(method, server.url + path, json=body, headers=server.admin_headers, timeout=TIMEOUT)
+
+
+def node_environment(server):
+    """The environment of a Node scenario (Tests/e2e/js) on `server`: the caller's, and the admin token the harness
+    gave the daemon, if it gave one (js/steps.mjs sends it with the scenario's admin requests)."""
+    return {**os.environ, **({"E2E_ADMIN_TOKEN": server.admin_token} if server.admin_token else {})}
 
 
 def gateway_id(server, path):

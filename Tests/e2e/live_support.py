@@ -7,7 +7,7 @@ import socket
 import requests
 import websocket
 
-from conftest import BIN_DIR
+from conftest import BIN_DIR, database
 from gateway_support import SECRET, TIMEOUT, admin
 
 GATEWAYD = BIN_DIR / "gatewayd"
@@ -18,9 +18,10 @@ RECORD_LEAVING = "DB.left.create{data = {reason = BODY}}"
 
 
 def daemon(start_server, db, *options, handlers=None, secret=SECRET, env=None):
-    """`gatewayd serve` on loopback, port 0, database `db`; `handlers` given: that folder (synced unless the options
-    or `env` say otherwise), none: `--no-sync`."""
-    args = [GATEWAYD, "serve", "--port", "0", "--host", "127.0.0.1", "--db", db]
+    """`gatewayd serve` on loopback, port 0, on the database the SQLite path `db` names (`database(db)`: that file, or
+    its PostgreSQL schema); `handlers` given: that folder (synced unless the options or `env` say otherwise), none:
+    `--no-sync`."""
+    args = [GATEWAYD, "serve", "--port", "0", "--host", "127.0.0.1", "--db", database(db)]
     args += ["--handlers", handlers] if handlers is not None else ["--no-sync"]
     if secret:
         args += ["--jwt-secret", secret]

@@ -6,7 +6,7 @@ import urllib.parse
 import pytest
 import requests
 
-from conftest import BIN_DIR, clean_environment
+from conftest import BIN_DIR, clean_environment, database, tokenless_admin_api
 
 TOKEN = "test-admin-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -21,7 +21,7 @@ SEED_TEST_RUN = (
 
 def serve(start_server, tmp_path, *extra):
     return start_server([BIN_DIR / "gatewayd", "serve", "--port", "0", "--host", "127.0.0.1",
-                         "--db", tmp_path / "db.sqlite", "--no-sync", *extra])
+                         "--db", database(tmp_path / "db.sqlite"), "--no-sync", *extra])
 
 
 class Admin:
@@ -201,6 +201,7 @@ def test_every_admin_route_requires_the_token(admin):
             assert response.status_code in (200, 201, 204), f"{method} {url}: {response.status_code} {response.text}"
 
 
+@tokenless_admin_api
 def test_without_a_configured_token_loopback_clients_are_let_in(start_server, tmp_path):
     server = serve(start_server, tmp_path)
     anonymous = Admin(server.url, headers={})
@@ -212,7 +213,7 @@ def test_without_a_configured_token_loopback_clients_are_let_in(start_server, tm
 
 def test_admin_token_from_the_environment(start_server, tmp_path):
     server = start_server([BIN_DIR / "gatewayd", "serve", "--port", "0", "--host", "127.0.0.1",
-                           "--db", tmp_path / "db.sqlite", "--no-sync"], env={"GATEWAYD_ADMIN_TOKEN": TOKEN})
+                           "--db", database(tmp_path / "db.sqlite"), "--no-sync"], env={"GATEWAYD_ADMIN_TOKEN": TOKEN})
     assert Admin(server.url, headers={}).get("/admin/gateways").status_code == 401
     assert Admin(server.url, headers={"Authorization": f"Bearer {WRONG_TOKEN}"}).get("/admin/gateways").status_code == 401
     assert Admin(server.url).get("/admin/gateways").status_code == 200
@@ -374,9 +375,10 @@ def test_oversized_body_is_413(admin):
 # MARK: test runs
 
 def test_the_seed_test_run_example_works_verbatim(start_server, tmp_path):
-    server = serve(start_server, tmp_path)  # no token configured: loopback, exactly as the README's curl
+    # No token configured: loopback, exactly as the README's curl (on PostgreSQL, with the token the harness gave).
+    server = serve(start_server, tmp_path)
     response = requests.post(server.url + "/admin/test/run", data=SEED_TEST_RUN,
-                             headers={"content-type": "application/json"}, timeout=TIMEOUT)
+                             headers={"content-type": "application/json", **server.admin_headers}, timeout=TIMEOUT)
     assert response.status_code == 200, response.text
     assert response.json() == {
         "success": True,

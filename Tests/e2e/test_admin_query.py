@@ -20,7 +20,8 @@ def server(start_server, tmp_path):
                   connection='SOCKET.reply("query", HANDSHAKE.query)')
     server = serve(start_server, tmp_path, handlers)
     for item in ITEMS:
-        assert requests.post(f"{server.url}/admin/collections/t/items", json=item, timeout=TIMEOUT).status_code == 201
+        assert requests.post(f"{server.url}/admin/collections/t/items", json=item, headers=server.admin_headers,
+                             timeout=TIMEOUT).status_code == 201
     return server
 
 
@@ -31,14 +32,17 @@ def ids(response):
 
 def test_curl_requests_and_percent_twenty_give_the_same_answer(server):
     url = f"{server.url}/admin/collections/t/items"
-    by_requests = requests.get(url, params={"filter": '{"n": 3}', "sort": "-id"}, timeout=TIMEOUT)
+    by_requests = requests.get(url, params={"filter": '{"n": 3}', "sort": "-id"}, headers=server.admin_headers,
+                               timeout=TIMEOUT)
     assert "+" in by_requests.url, by_requests.url  # requests encodes the spaces the form way
-    by_percent = requests.get(url + "?filter=%7B%22n%22%3A%203%7D&sort=-id", timeout=TIMEOUT)
+    by_percent = requests.get(url + "?filter=%7B%22n%22%3A%203%7D&sort=-id", headers=server.admin_headers,
+                              timeout=TIMEOUT)
     assert ids(by_requests) == ids(by_percent) == ["a", "c"]
     assert [item["id"] for item in by_requests.json()["data"]] == ["c", "a"]
 
     assert shutil.which("curl"), "curl is on every Debian machine this runs on"
-    done = subprocess.run(["curl", "-sS", "-G", "--data-urlencode", 'filter={"n": 3}', url],
+    headers = [option for name, value in server.admin_headers.items() for option in ("-H", f"{name}: {value}")]
+    done = subprocess.run(["curl", "-sS", "-G", *headers, "--data-urlencode", 'filter={"n": 3}', url],
                           capture_output=True, text=True, timeout=TIMEOUT)
     assert done.returncode == 0, done.stderr
     assert sorted(item["id"] for item in json.loads(done.stdout)["data"]) == ["a", "c"]
@@ -47,17 +51,20 @@ def test_curl_requests_and_percent_twenty_give_the_same_answer(server):
 def test_a_literal_plus_is_percent_2b_and_a_plus_is_a_space(server):
     url = f"{server.url}/admin/collections/t/items"
     # requests sends "+" in a value as %2B and a space as "+": each must come back as it was meant.
-    assert ids(requests.get(url, params={"filter": json.dumps({"name": "one+two"})}, timeout=TIMEOUT)) == ["b"]
-    assert ids(requests.get(url, params={"filter": json.dumps({"name": "one two"})}, timeout=TIMEOUT)) == ["a"]
-    assert ids(requests.get(url + '?filter={"name":"one%2Btwo"}', timeout=TIMEOUT)) == ["b"]
-    assert ids(requests.get(url + '?filter={"name":"one+two"}', timeout=TIMEOUT)) == ["a"]
+    get = lambda url, **options: requests.get(url, headers=server.admin_headers, timeout=TIMEOUT, **options)
+    assert ids(get(url, params={"filter": json.dumps({"name": "one+two"})})) == ["b"]
+    assert ids(get(url, params={"filter": json.dumps({"name": "one two"})})) == ["a"]
+    assert ids(get(url + '?filter={"name":"one%2Btwo"}')) == ["b"]
+    assert ids(get(url + '?filter={"name":"one+two"}')) == ["a"]
 
 
 def test_a_refused_parameter_names_its_decoded_field(server):
-    response = requests.get(f"{server.url}/admin/collections/t/items", params={"filter": "{n: 3}"}, timeout=TIMEOUT)
+    response = requests.get(f"{server.url}/admin/collections/t/items", params={"filter": "{n: 3}"},
+                            headers=server.admin_headers, timeout=TIMEOUT)
     assert response.status_code == 400
     assert response.json()["error"]["field"] == "filter"
-    response = requests.get(f"{server.url}/admin/collections/t/items?li+mit=2", timeout=TIMEOUT)
+    response = requests.get(f"{server.url}/admin/collections/t/items?li+mit=2", headers=server.admin_headers,
+                            timeout=TIMEOUT)
     assert response.status_code == 400
     assert response.json()["error"]["field"] == "li mit"
 

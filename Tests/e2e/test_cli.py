@@ -4,33 +4,35 @@ import pathlib
 import re
 import shutil
 import signal
-import sqlite3
 import subprocess
 
 import pytest
 import requests
 
-from conftest import BIN_DIR, ROOT, clean_environment
+from conftest import BIN_DIR, ON_POSTGRES, ROOT, clean_environment, database, db_rows
 
 GATEWAYD = BIN_DIR / "gatewayd"
-MIGRATIONS = sorted(p.stem for p in (ROOT / "migrations").glob("*.sql"))
+# Each backend has its own migration set, and records what it applied in a table of its own.
+MIGRATIONS = sorted(p.stem for p in (ROOT / "migrations" / ("postgres" if ON_POSTGRES else "")).glob("*.sql"))
+APPLIED_MIGRATIONS = ("SELECT name FROM gatewayd_migrations ORDER BY id" if ON_POSTGRES
+                      else "SELECT identifier FROM grdb_migrations")
 TIMEOUT = 60
 
 
 def gatewayd(*args, cwd=None, env=None):
     """Runs one command to completion, with no `GATEWAYD_*` variable of the caller's: only `env` applies."""
     return subprocess.run([str(GATEWAYD), *map(str, args)], capture_output=True, text=True, timeout=TIMEOUT,
-                          cwd=cwd, env=clean_environment(env))
+                          cwd=cwd, env=clean_environment(env, args))
 
 
-def rows(db, sql):
-    with sqlite3.connect(db) as connection:
-        return connection.execute(sql).fetchall()
+def serve_args(tmp_path):
+    """`serve` on loopback, port 0, on the test's database."""
+    return ["serve", "--port", "0", "--host", "127.0.0.1", "--db", database(tmp_path / "db.sqlite")]
 
 
 def events_of(db, path):
-    return dict(rows(db, "SELECT e.event_name, e.script FROM gateway_events e JOIN gateways g ON g.id = e.gateway_id "
-                         f"WHERE g.path = '{path}'"))
+    return dict(db_rows(db, "SELECT e.event_name, e.script FROM gateway_events e "
+                            f"JOIN gateways g ON g.id = e.gateway_id WHERE g.path = '{path}'"))
 
 
 @pytest.fixture
@@ -45,20 +47,20 @@ def handlers(tmp_path):
 
 def test_migrations_are_applied_once_on_an_existing_database(tmp_path, handlers):
     db = tmp_path / "db.sqlite"
-    first = gatewayd("migrate", "--db", db)
+    first = gatewayd("migrate", "--db", database(db))
     assert first.returncode == 0, first.stderr
-    applied = rows(db, "SELECT identifier FROM grdb_migrations")
+    applied = db_rows(db, APPLIED_MIGRATIONS)
     assert [name for (name,) in applied] == MIGRATIONS
 
-    assert gatewayd("handlers", "sync", "--db", db, "--handlers", handlers).returncode == 0
-    before = rows(db, "SELECT id, path, version FROM gateways")
+    assert gatewayd("handlers", "sync", "--db", database(db), "--handlers", handlers).returncode == 0
+    before = db_rows(db, "SELECT id, path, version FROM gateways")
     assert [path for (_, path, _) in before] == ["/chat"]
 
     for _ in range(2):
-        again = gatewayd("migrate", "--db", db)
+        again = gatewayd("migrate", "--db", database(db))
         assert again.returncode == 0, again.stderr
-        assert rows(db, "SELECT identifier FROM grdb_migrations") == applied
-        assert rows(db, "SELECT id, path, version FROM gateways") == before
+        assert db_rows(db, APPLIED_MIGRATIONS) == applied
+        assert db_rows(db, "SELECT id, path, version FROM gateways") == before
     assert ", ".join(MIGRATIONS) in again.stdout
 
 
@@ -66,20 +68,20 @@ def test_migrations_are_applied_once_on_an_existing_database(tmp_path, handlers)
 
 def test_sync_creates_updates_and_deletes(tmp_path, handlers):
     db = tmp_path / "db.sqlite"
-    created = gatewayd("handlers", "sync", "--db", db, "--handlers", handlers)
+    created = gatewayd("handlers", "sync", "--db", database(db), "--handlers", handlers)
     assert created.returncode == 0, created.stderr
     assert "created /chat (chat): events created 5" in created.stdout
     events = events_of(db, "/chat")
     assert sorted(events) == ["joinRoom", "leaveRoom", "message", "notify", "typing"]
 
-    unchanged = gatewayd("handlers", "sync", "--db", db, "--handlers", handlers)
+    unchanged = gatewayd("handlers", "sync", "--db", database(db), "--handlers", handlers)
     assert "unchanged /chat (chat): events created 0, updated 0, deleted 0, unchanged 5" in unchanged.stdout
 
     (handlers / "chat" / "events" / "message.lua").write_text("return 'changed'\n")
     (handlers / "chat" / "events" / "typing.lua").unlink()
     (handlers / "chat" / "events" / "typing.json").unlink()
     (handlers / "chat" / "events" / "wave.lua").write_text("return 'wave'\n")
-    updated = gatewayd("handlers", "sync", "--db", db, "--handlers", handlers)
+    updated = gatewayd("handlers", "sync", "--db", database(db), "--handlers", handlers)
     assert updated.returncode == 0, updated.stderr
     assert "events created 1, updated 1, deleted 1, unchanged 3" in updated.stdout
     events = events_of(db, "/chat")
@@ -88,43 +90,48 @@ def test_sync_creates_updates_and_deletes(tmp_path, handlers):
     assert "typing" not in events
 
     shutil.rmtree(handlers / "chat")
-    deleted = gatewayd("handlers", "sync", "--db", db, "--handlers", handlers)
+    deleted = gatewayd("handlers", "sync", "--db", database(db), "--handlers", handlers)
     assert deleted.returncode == 0, deleted.stderr
     assert "deleted /chat (chat)" in deleted.stdout
-    assert rows(db, "SELECT count(*) FROM gateways") == [(0,)]
-    assert rows(db, "SELECT count(*) FROM gateway_events") == [(0,)]
+    assert db_rows(db, "SELECT count(*) FROM gateways") == [(0,)]
+    assert db_rows(db, "SELECT count(*) FROM gateway_events") == [(0,)]
 
 
 def test_a_bad_script_refuses_the_whole_sync_with_file_and_line(tmp_path, handlers):
     db = tmp_path / "db.sqlite"
-    assert gatewayd("handlers", "sync", "--db", db, "--handlers", handlers).returncode == 0
-    before = rows(db, "SELECT * FROM gateway_events ORDER BY id")
-    revision = rows(db, "SELECT * FROM config_revision")
+    assert gatewayd("handlers", "sync", "--db", database(db), "--handlers", handlers).returncode == 0
+    before = db_rows(db, "SELECT * FROM gateway_events ORDER BY id")
+    revision = db_rows(db, "SELECT * FROM config_revision")
 
     (handlers / "chat" / "events" / "message.lua").write_text("return 'would be an update'\n")
     (handlers / "chat" / "events" / "new.lua").write_text("return 'would be created'\n")
     (handlers / "chat" / "events" / "typing.lua").write_text("local a = 1\n\nif a then\n  return = 2\nend\n")
-    refused = gatewayd("handlers", "sync", "--db", db, "--handlers", handlers)
+    refused = gatewayd("handlers", "sync", "--db", database(db), "--handlers", handlers)
     assert refused.returncode == 1
     assert f"{handlers}/chat/events/typing.lua:4:" in refused.stderr
-    assert rows(db, "SELECT * FROM gateway_events ORDER BY id") == before
-    assert rows(db, "SELECT * FROM config_revision") == revision
+    assert db_rows(db, "SELECT * FROM gateway_events ORDER BY id") == before
+    assert db_rows(db, "SELECT * FROM config_revision") == revision
 
 
 # MARK: serve
 
 def test_serve_syncs_the_handlers_folder_at_start_up(start_server, tmp_path, handlers):
-    server = start_server([GATEWAYD, "serve", "--port", "0", "--host", "127.0.0.1", "--db", tmp_path / "db.sqlite", "--handlers", handlers])
-    gateways = requests.get(server.url + "/admin/gateways", timeout=10).json()["gateways"]
+    server = start_server([GATEWAYD, *serve_args(tmp_path), "--handlers", handlers])
+    gateways = requests.get(server.url + "/admin/gateways", headers=server.admin_headers, timeout=10).json()["gateways"]
     assert [(g["path"], g["origin"], g["folderName"]) for g in gateways] == [("/chat", "folder", "chat")]
 
 
 def test_serve_with_no_arguments_uses_the_working_directory(start_server, tmp_path, handlers):
     # Only the port and host come from the environment: the test cannot collide with a daemon on 3000, and
-    # a loopback host keeps the tokenless admin API open.
-    server = start_server([GATEWAYD], cwd=tmp_path, env={"GATEWAYD_PORT": "0", "GATEWAYD_HOST": "127.0.0.1"})
-    assert (tmp_path / "gatewayd.sqlite").exists()
-    body = requests.post(server.url + "/admin/test/run", timeout=10, json={
+    # a loopback host keeps the tokenless admin API open. The default database is ./gatewayd.sqlite; on PostgreSQL
+    # GATEWAYD_DB names the test's database instead, and no file is made (and the harness gives its admin token).
+    env = {"GATEWAYD_PORT": "0", "GATEWAYD_HOST": "127.0.0.1"}
+    if ON_POSTGRES:
+        env["GATEWAYD_DB"] = database(tmp_path / "gatewayd.sqlite")
+    server = start_server([GATEWAYD], cwd=tmp_path, env=env)
+    assert (tmp_path / "gatewayd.sqlite").exists() is not ON_POSTGRES
+    assert db_rows(tmp_path / "gatewayd.sqlite", "SELECT path, folder_name FROM gateways") == [("/chat", "chat")]
+    body = requests.post(server.url + "/admin/test/run", headers=server.admin_headers, timeout=10, json={
         "kind": "websocket_event", "gatewayPath": "/chat", "eventName": "message",
         "payload": {"room": "lobby", "text": "hi"}}).json()
     assert body["success"] is True, body
@@ -132,15 +139,15 @@ def test_serve_with_no_arguments_uses_the_working_directory(start_server, tmp_pa
 
 
 def test_serve_without_a_handlers_folder_starts_and_says_so(start_server, tmp_path):
-    server = start_server([GATEWAYD, "serve", "--port", "0", "--host", "127.0.0.1", "--db", tmp_path / "db.sqlite",
-                           "--handlers", tmp_path / "absent"])
-    assert requests.get(server.url + "/admin/gateways", timeout=10).json() == {"gateways": []}
+    server = start_server([GATEWAYD, *serve_args(tmp_path), "--handlers", tmp_path / "absent"])
+    listed = requests.get(server.url + "/admin/gateways", headers=server.admin_headers, timeout=10)
+    assert listed.json() == {"gateways": []}
     assert any("no handlers folder" in line for line in server.errors), server.errors
 
 
 def test_serve_refuses_to_start_on_a_bad_handlers_folder(tmp_path, handlers):
     (handlers / "chat" / "events" / "message.lua").write_text("return )\n")
-    result = gatewayd("serve", "--port", "0", "--host", "127.0.0.1", "--db", tmp_path / "db.sqlite", "--handlers", handlers)
+    result = gatewayd(*serve_args(tmp_path), "--handlers", handlers)
     assert result.returncode == 1
     assert "LISTENING" not in result.stdout
     assert f"{handlers}/chat/events/message.lua:1:" in result.stderr
@@ -148,28 +155,26 @@ def test_serve_refuses_to_start_on_a_bad_handlers_folder(tmp_path, handlers):
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_serve_shuts_down_gracefully_on_signals(start_server, tmp_path, sig):
-    server = start_server([GATEWAYD, "serve", "--port", "0", "--host", "127.0.0.1", "--db", tmp_path / "db.sqlite", "--no-sync"])
+    server = start_server([GATEWAYD, *serve_args(tmp_path), "--no-sync"])
     assert requests.get(server.url + "/healthz", timeout=10).status_code == 200
     server.signal(sig)
     assert server.wait(timeout=15) == 0
 
 
 def test_jwt_secret_must_be_at_least_32_bytes(start_server, tmp_path):
-    short = gatewayd("serve", "--port", "0", "--host", "127.0.0.1", "--db", tmp_path / "db.sqlite", "--jwt-secret", "too-short")
+    short = gatewayd(*serve_args(tmp_path), "--jwt-secret", "too-short")
     assert short.returncode == 2
     assert "at least 32 bytes" in short.stderr
-    from_env = gatewayd("serve", "--port", "0", "--host", "127.0.0.1", "--db", tmp_path / "db.sqlite",
-                        env={"GATEWAYD_JWT_SECRET": "x" * 31})
+    from_env = gatewayd(*serve_args(tmp_path), env={"GATEWAYD_JWT_SECRET": "x" * 31})
     assert from_env.returncode == 2
-    server = start_server([GATEWAYD, "serve", "--port", "0", "--host", "127.0.0.1", "--db", tmp_path / "db.sqlite", "--no-sync",
-                           "--jwt-secret", "s" * 32])
+    server = start_server([GATEWAYD, *serve_args(tmp_path), "--no-sync", "--jwt-secret", "s" * 32])
     assert requests.get(server.url + "/healthz", timeout=10).status_code == 200
 
 
 def test_usage_errors_exit_2(tmp_path):
     assert gatewayd("serve", "--port", "nope").returncode == 2
-    assert gatewayd("serve", "--port", "70000", "--db", tmp_path / "db.sqlite").returncode == 2
-    bad_env = gatewayd("serve", "--db", tmp_path / "db.sqlite", env={"GATEWAYD_PORT": "nope"})
+    assert gatewayd("serve", "--port", "70000", "--db", database(tmp_path / "db.sqlite")).returncode == 2
+    bad_env = gatewayd("serve", "--db", database(tmp_path / "db.sqlite"), env={"GATEWAYD_PORT": "nope"})
     assert bad_env.returncode == 2
     assert "GATEWAYD_PORT" in bad_env.stderr
 
@@ -178,8 +183,7 @@ LOG_LINE = re.compile(r"^\S+ (trace|debug|info|notice|warning|error|critical) ga
 
 
 def test_serve_prints_only_listening_on_stdout_and_logs_on_stderr(start_server, tmp_path, handlers):
-    server = start_server([GATEWAYD, "serve", "--port", "0", "--host", "127.0.0.1", "--db", tmp_path / "db.sqlite",
-                           "--handlers", handlers])
+    server = start_server([GATEWAYD, *serve_args(tmp_path), "--handlers", handlers])
     assert requests.get(server.url + "/healthz", timeout=10).status_code == 200
     assert server.stop() == 0  # exited, and both pipes read to their end
     assert server.output == [f"LISTENING {server.port}\n"]
@@ -195,11 +199,17 @@ def test_the_callers_gatewayd_variables_do_not_reach_the_daemon(start_server, tm
     # tests, applies to no daemon and no command; only the `env` a test passes does.
     monkeypatch.setenv("GATEWAYD_ADMIN_TOKEN", "token-of-the-callers-shell")
     monkeypatch.setenv("GATEWAYD_LOG_LEVEL", "nope")
-    server = start_server([GATEWAYD, "serve", "--port", "0", "--host", "127.0.0.1", "--db", tmp_path / "db.sqlite", "--no-sync"])
-    assert requests.get(server.url + "/admin/gateways", timeout=10).status_code == 200  # no token applies
-    assert any("admin API has no token" in line for line in server.errors), server.errors
-    assert gatewayd("migrate", "--db", tmp_path / "other.sqlite").returncode == 0
-    refused = gatewayd("migrate", "--db", tmp_path / "other.sqlite", env={"GATEWAYD_LOG_LEVEL": "nope"})
+    server = start_server([GATEWAYD, *serve_args(tmp_path), "--no-sync"])
+    if ON_POSTGRES:
+        # A node on PostgreSQL needs a token, and has the harness's: the caller's is not it.
+        callers = {"Authorization": "Bearer token-of-the-callers-shell"}
+        assert requests.get(server.url + "/admin/gateways", headers=callers, timeout=10).status_code == 401
+        assert requests.get(server.url + "/admin/gateways", headers=server.admin_headers, timeout=10).status_code == 200
+    else:
+        assert requests.get(server.url + "/admin/gateways", timeout=10).status_code == 200  # no token applies
+        assert any("admin API has no token" in line for line in server.errors), server.errors
+    assert gatewayd("migrate", "--db", database(tmp_path / "other.sqlite")).returncode == 0
+    refused = gatewayd("migrate", "--db", database(tmp_path / "other.sqlite"), env={"GATEWAYD_LOG_LEVEL": "nope"})
     assert refused.returncode == 2 and "GATEWAYD_LOG_LEVEL" in refused.stderr, refused.stderr
 
 
@@ -252,7 +262,7 @@ def test_serve_help_shows_exactly_the_documented_settings_with_their_environment
 # MARK: test-run
 
 def run_test_run(tmp_path, *args):
-    result = gatewayd("test-run", "--db", tmp_path / "db.sqlite", *args)
+    result = gatewayd("test-run", "--db", database(tmp_path / "db.sqlite"), *args)
     return result.returncode, json.loads(result.stdout) if result.stdout.strip() else None, result.stderr
 
 
@@ -290,7 +300,8 @@ def test_test_run_starts_from_socket_data_and_prints_what_the_run_left(tmp_path)
 
 
 def test_test_run_runs_saved_handlers_and_script_files(tmp_path, handlers):
-    assert gatewayd("handlers", "sync", "--db", tmp_path / "db.sqlite", "--handlers", handlers).returncode == 0
+    synced = gatewayd("handlers", "sync", "--db", database(tmp_path / "db.sqlite"), "--handlers", handlers)
+    assert synced.returncode == 0, synced.stderr
     code, body, _ = run_test_run(tmp_path, "--gateway-path", "/chat", "--event-name", "message",
                              "--payload", '{"room":"lobby","text":"hi"}', "--user", '{"id":"u1"}')
     assert code == 0, body

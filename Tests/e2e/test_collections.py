@@ -176,7 +176,9 @@ def test_a_failed_transaction_leaves_nothing_behind(client):
 
 
 def test_runaway_queries_stop_at_the_handlers_deadline(server, client):
-    assert client.call("seed", {"c": "big", "n": 20000, "size": 200}, namespace="/data") == 20000
+    # Setup, bounded by the seed's own timeoutMs: 20,000 creates take about 1 s on SQLite, 25 s on PostgreSQL.
+    seeded = client.sio.call("seed", {"c": "big", "n": 20000, "size": 200}, namespace="/data", timeout=70)
+    assert seeded == 20000
     for event in ["runaway", "loop"]:
         failure = client.call(event, namespace="/data")["error"]
         assert failure["code"] == "SCRIPT_TIMEOUT", (event, failure)

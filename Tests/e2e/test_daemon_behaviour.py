@@ -2,14 +2,13 @@
 shutdown, handler limits, disabled events, live reload after `handlers sync` from another process, and tokens in
 headers and cookies over WebSocket — each checked against a live `gatewayd serve`."""
 import signal
-import sqlite3
 import subprocess
 import time
 
 import pytest
 import requests
 
-from conftest import wait_until
+from conftest import database, db_execute, wait_until
 from gateway_support import (
     TIMEOUT, Client, admin, connect_refused, connect_when_served, gateway_id, make_jwt, user_token, write_gateway,
 )
@@ -25,17 +24,16 @@ def test_healthz_answers_503_while_the_database_does_not_answer(start_server, tm
     server = daemon(start_server, db)
     healthy = requests.get(server.url + "/healthz", timeout=TIMEOUT)
     assert healthy.status_code == 200 and healthy.json()["database"] == "ok"
-    # The table the health check reads is taken away by another process: the daemon's query fails.
-    with sqlite3.connect(db) as connection:
-        connection.execute("ALTER TABLE config_revision RENAME TO config_revision_away")
+    # The table the health check reads is taken away by another process (sqlite3 on the file, psql in the schema):
+    # the daemon's query fails.
+    db_execute(db, "ALTER TABLE config_revision RENAME TO config_revision_away")
     try:
         down = requests.get(server.url + "/healthz", timeout=TIMEOUT)
         assert down.status_code == 503, down.text
         assert down.json()["database"] != "ok" and down.json()["status"] != "ok", down.text
         assert wait_until(lambda: logged(server, "health check: the database does not answer"), timeout=10), server.errors[-20:]
     finally:
-        with sqlite3.connect(db) as connection:
-            connection.execute("ALTER TABLE config_revision_away RENAME TO config_revision")
+        db_execute(db, "ALTER TABLE config_revision_away RENAME TO config_revision")
     assert wait_until(lambda: requests.get(server.url + "/healthz", timeout=TIMEOUT).status_code == 200, timeout=10)
 
 
@@ -192,7 +190,7 @@ def test_the_daemon_serves_what_another_process_synced(start_server, tmp_path):
         assert client.call("version", namespace="/app") == 1
         (handlers / "app" / "events" / "version.lua").write_text("return 2")
         write_gateway(handlers, "extra", "/extra", {"hello": ("return 'extra'", {"ack": "result"})})
-        synced = subprocess.run([str(GATEWAYD), "handlers", "sync", "--db", str(db), "--handlers", str(handlers)],
+        synced = subprocess.run([str(GATEWAYD), "handlers", "sync", "--db", database(db), "--handlers", str(handlers)],
                                 capture_output=True, text=True, timeout=60)
         assert synced.returncode == 0, synced.stderr
         assert wait_until(lambda: client.call("version", namespace="/app") == 2, timeout=10)

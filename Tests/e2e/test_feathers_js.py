@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from conftest import ROOT
-from gateway_support import serve
+from gateway_support import node_environment, serve
 
 SCRIPT = ROOT / "Tests" / "e2e" / "js" / "feathers_direct.mjs"
 
@@ -17,7 +17,7 @@ def run(server, mode):
     assert shutil.which("node"), "node is installed by scripts/setup.sh --test-clients"
     assert (ROOT / ".cache" / "js" / "socket.io.min.js").exists(), "scripts/setup.sh --test-clients fetches the client"
     done = subprocess.run(["node", "--experimental-websocket", str(SCRIPT), server.url, mode],
-                          capture_output=True, text=True, timeout=180)
+                          capture_output=True, text=True, timeout=180, env=node_environment(server))
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 

@@ -9,7 +9,7 @@ import time
 import requests
 import websocket
 
-from conftest import BIN_DIR
+from conftest import BIN_DIR, database
 from live_support import read_http_response
 
 HEADER_TIMEOUT = 1.0
@@ -21,7 +21,8 @@ HEALTHZ = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
 def serve(start_server, tmp_path, *options, wrapper=(), short_timeouts=True):
     timeouts = ["--header-timeout", int(HEADER_TIMEOUT * 1000), "--idle-timeout", int(IDLE_TIMEOUT * 1000)]
     return start_server([*wrapper, BIN_DIR / "gatewayd", "serve", "--host", "127.0.0.1", "--port", "0",
-                         "--db", tmp_path / "db.sqlite", "--no-sync", *(timeouts if short_timeouts else []), *options])
+                         "--db", database(tmp_path / "db.sqlite"), "--no-sync", *(timeouts if short_timeouts else []),
+                         *options])
 
 
 def connect(server):

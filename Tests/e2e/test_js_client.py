@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from conftest import ROOT
-from gateway_support import serve, user_token
+from gateway_support import node_environment, serve, user_token
 
 SCENARIOS = ROOT / "Tests" / "e2e" / "js" / "scenarios.mjs"
 MODES = ["polling", "websocket", "upgrade"]
@@ -18,7 +18,7 @@ def run(scenario, server, mode, **options):
     assert shutil.which("node"), "node is installed by scripts/setup.sh --test-clients"
     assert (ROOT / ".cache" / "js" / "socket.io.min.js").exists(), "scripts/setup.sh --test-clients fetches the client"
     done = subprocess.run(["node", "--experimental-websocket", str(SCENARIOS), scenario, server.url, mode, json.dumps(options)],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, env=node_environment(server))
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 

@@ -7,7 +7,7 @@ import subprocess
 
 import socketio
 
-from conftest import ROOT, wait_until
+from conftest import ROOT, tokenless_admin_api, wait_until
 from gateway_support import TIMEOUT
 
 README = (ROOT / "README.md").read_text()
@@ -29,6 +29,9 @@ def without_request_ids(value):
     return value
 
 
+# The README's quick start is the embedded default, SQLite, whose loopback admin API the README's curl uses without a
+# token.
+@tokenless_admin_api
 def test_run_sh_then_the_readme_curl_then_a_client(start_server, tmp_path):
     first = readme_block("sh", "scripts/run.sh")
     assert first.splitlines()[0].split("#")[0].strip() == "scripts/run.sh"

@@ -110,7 +110,8 @@ def test_eio3_polling_client_signs_in_with_a_login_event(start_server, tmp_path)
 
     def push(user):
         body = {"target": {"user": user}, "event": "pushed", "args": [user]}
-        return requests.post(server.url + "/admin/emit", json=body, timeout=10).json()["delivered"]
+        posted = requests.post(server.url + "/admin/emit", json=body, headers=server.admin_headers, timeout=10)
+        return posted.json()["delivered"]
 
     try:
         assert joined.wait(10)
@@ -158,7 +159,8 @@ def test_an_eio3_clients_first_events_wait_for_the_automatic_connect(start_serve
         posted = requests.post(f"{base}&sid={sid}", data=f"{len(packet)}:{packet}", timeout=10)
         assert posted.status_code == 200
     finally:
-        gate = requests.post(server.url + "/admin/collections/gate/items", json={"id": "g1"}, timeout=10)
+        gate = requests.post(server.url + "/admin/collections/gate/items", json={"id": "g1"},
+                             headers=server.admin_headers, timeout=10)
     assert gate.status_code == 201, gate.text
     received = []
     for _ in range(10):  # bounded: each poll returns as soon as something is queued

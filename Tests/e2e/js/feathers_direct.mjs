@@ -8,7 +8,7 @@
 import http from "node:http";
 import { createRequire } from "node:module";
 import { XMLHttpRequest } from "./xhr.mjs";
-import { STEP_BOUND_MS, next } from "./steps.mjs";
+import { ADMIN_HEADERS, STEP_BOUND_MS, next } from "./steps.mjs";
 
 // The browser bundle opens `new WebSocket(url)`, which cannot carry `extraHeaders` (a browser sends none on a
 // WebSocket); the client's Node build hands them to `ws`. Node's own WebSocket takes `headers` as an option, so this
@@ -81,7 +81,7 @@ function admin(method, path, body) {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const request = http.request(base + path, {
-      method, agent: false, headers: { "content-type": "application/json", connection: "close" },
+      method, agent: false, headers: { "content-type": "application/json", connection: "close", ...ADMIN_HEADERS },
     }, (response) => {
       let text = "";
       response.setEncoding("utf8");

@@ -4,7 +4,7 @@
 // complete within its bound.
 import { createRequire } from "node:module";
 import { XMLHttpRequest } from "./xhr.mjs";
-import { STEP_BOUND_MS, next } from "./steps.mjs";
+import { ADMIN_HEADERS, STEP_BOUND_MS, next } from "./steps.mjs";
 
 globalThis.XMLHttpRequest = XMLHttpRequest;
 const require = createRequire(import.meta.url);
@@ -47,7 +47,8 @@ async function upgraded(socket) {
 
 async function admin(method, path, body) {
   const response = await fetch(base + path, {
-    method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body),
+    method, headers: { "content-type": "application/json", ...ADMIN_HEADERS },
+    body: body === undefined ? undefined : JSON.stringify(body),
   });
   return response.json();
 }
@@ -61,7 +62,10 @@ const scenarios = {
     const joinResult = next(alice, "ws:result");
     out.join = (await call(alice, "joinRoom", { room: "lobby" }))[0];
     out.joinResult = (await joinResult)[0];
+    // The join's ack says it is queued: bob is in the room once its run's ws:result arrives.
+    const bobJoined = next(bob, "ws:result");
     await call(bob, "joinRoom", { room: "lobby" });
+    await bobJoined;
     const heard = next(bob, "message");
     const result = next(alice, "ws:result");
     out.ack = (await call(alice, "message", { room: "lobby", text: "hi" }))[0];
