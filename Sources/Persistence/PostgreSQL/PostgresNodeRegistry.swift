@@ -16,6 +16,9 @@ final class PostgresNodeRegistry: NodeRegistry {
     private let starting = Atomic<Bool>(true)
     /// Where the node takes forwarded requests, and its socket count: known once it serves.
     private let serving = Mutex<(address: String, sockets: @Sendable () -> Int)?>(nil)
+    /// Held from a read of the table to the install of what it read: a refresh that read before this node's own beat
+    /// committed must not install its older view after that beat's.
+    private let reading = Mutex<Void>(())
 
     init(node: String, expiry: Duration, channels: PostgresChannels) {
         self.node = node
@@ -42,15 +45,17 @@ final class PostgresNodeRegistry: NodeRegistry {
     /// Writes this node's heartbeat, forgets the nodes that expired and reads the live ones. The first beat also tells
     /// the other nodes to read the table now.
     func beat(_ session: PostgresSession) throws {
-        let first = starting.exchange(false, ordering: .relaxed)
-        let rows: [ClusterNode]
-        do {
-            rows = try beat(first: first, on: session)
-        } catch {
-            if first { starting.store(true, ordering: .relaxed) }
-            throw error
+        try reading.withLock { _ in
+            let first = starting.exchange(false, ordering: .relaxed)
+            let rows: [ClusterNode]
+            do {
+                rows = try beat(first: first, on: session)
+            } catch {
+                if first { starting.store(true, ordering: .relaxed) }
+                throw error
+            }
+            install(rows)
         }
-        install(rows)
     }
 
     private func beat(first: Bool, on session: PostgresSession) throws -> [ClusterNode] {
@@ -71,7 +76,7 @@ final class PostgresNodeRegistry: NodeRegistry {
 
     /// Reads the live nodes again.
     func refresh(_ session: PostgresSession) throws {
-        install(try readLive(session))
+        try reading.withLock { _ in install(try readLive(session)) }
     }
 
     /// Deletes this node's row and tells the others.
