@@ -6,14 +6,23 @@
 #                                          starts it on 127.0.0.1:PORT (default: a free port) and prints its URL,
 #                                          postgres://gatewayd:gatewayd@127.0.0.1:PORT/gatewayd
 #   scripts/postgres.sh stop DIR           stops it (fast shutdown) and removes its folder and DIR.
+#   scripts/postgres.sh halt DIR           stops the server (fast shutdown: every connection is cut) and keeps its data;
+#   scripts/postgres.sh resume DIR         starts it again on the same port: together, an outage for tests.
 set -euo pipefail
 
 command_name=${1:-}
 dir=${2:-}
-[ -n "$command_name" ] && [ -n "$dir" ] || { echo "usage: $0 start DIR [PORT] | stop DIR" >&2; exit 2; }
+[ -n "$command_name" ] && [ -n "$dir" ] || { echo "usage: $0 start DIR [PORT] | stop DIR | halt DIR | resume DIR" >&2; exit 2; }
 
 as_postgres() {
   if [ "$(id -un)" = postgres ]; then "$@"; else runuser -u postgres -- "$@"; fi
+}
+
+# Starts the server of cluster folder $1 on 127.0.0.1:$2, waiting until it accepts connections.
+serve() {
+  as_postgres "$bin/pg_ctl" -D "$1/data" -w -t 60 -l "$1/server.log" \
+    -o "-p $2 -k $1 -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null \
+    || { cat "$1/server.log" >&2; exit 1; }
 }
 
 bin_dir() {
@@ -35,12 +44,11 @@ case "$command_name" in
     mkdir -p "$dir"
     cluster=$(mktemp -d /tmp/gatewayd-postgres.XXXXXX)
     echo "$cluster" >"$dir/cluster"
+    echo "$port" >"$dir/port"
     chown postgres "$cluster"
     as_postgres "$bin/initdb" -D "$cluster/data" -U postgres -A trust >"$cluster/initdb.log" 2>&1 \
       || { cat "$cluster/initdb.log" >&2; exit 1; }
-    as_postgres "$bin/pg_ctl" -D "$cluster/data" -w -t 60 -l "$cluster/server.log" \
-      -o "-p $port -k $cluster -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null \
-      || { cat "$cluster/server.log" >&2; exit 1; }
+    serve "$cluster" "$port"
     as_postgres "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -q -v ON_ERROR_STOP=1 \
       -c "CREATE ROLE gatewayd LOGIN PASSWORD 'gatewayd'" -c "CREATE DATABASE gatewayd OWNER gatewayd" >/dev/null
     echo "postgres://gatewayd:gatewayd@127.0.0.1:$port/gatewayd"
@@ -54,8 +62,16 @@ case "$command_name" in
     case "$cluster" in /tmp/gatewayd-postgres.*) rm -rf "$cluster" ;; esac
     rm -rf "$dir"
     ;;
+  halt)
+    bin=$(bin_dir)
+    as_postgres "$bin/pg_ctl" -D "$(cat "$dir/cluster")/data" -m fast -w -t 60 stop >/dev/null
+    ;;
+  resume)
+    bin=$(bin_dir)
+    serve "$(cat "$dir/cluster")" "$(cat "$dir/port")"
+    ;;
   *)
-    echo "usage: $0 start DIR [PORT] | stop DIR" >&2
+    echo "usage: $0 start DIR [PORT] | stop DIR | halt DIR | resume DIR" >&2
     exit 2
     ;;
 esac

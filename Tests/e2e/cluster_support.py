@@ -127,6 +127,18 @@ class Postgres:
         assert done.returncode == 0, done.stderr
         self.url = done.stdout.strip().splitlines()[-1]
 
+    def halt(self):
+        """Stops the server (fast shutdown cuts every connection) and keeps its data, until `resume()`."""
+        self._script("halt")
+
+    def resume(self):
+        self._script("resume")
+
+    def _script(self, command):
+        done = subprocess.run([ROOT / "scripts" / "postgres.sh", command, self.directory], capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+
     def stop(self):
         subprocess.run([ROOT / "scripts" / "postgres.sh", "stop", self.directory], capture_output=True, timeout=120)
 
