@@ -22,10 +22,22 @@ enum WireProtocol: String, CaseIterable, Sendable {
     case rawWebSocket = "raw-ws"
 }
 
-/// Everything a run needs to know, fixed before the first connection opens.
-struct BenchPlan: Sendable {
+/// One server the run connects to (a `--url`).
+struct BenchTarget: Sendable {
     var host: String
     var port: Int
+    /// The `--url` as given, for the report.
+    var url: String
+}
+
+/// Everything a run needs to know, fixed before the first connection opens.
+struct BenchPlan: Sendable {
+    /// The servers, in `--url` order: subscribers, workers and idle connections are spread over them round-robin;
+    /// publishers and churn use the first.
+    var targets: [BenchTarget]
+    /// The index, in the whole run, of this plan's first connection (non-zero in a shard's share): what keeps the
+    /// round-robin even over the shards.
+    var firstIndex = 0
     var requestPath: String
     var namespace: String
     var token: String?
@@ -50,6 +62,9 @@ struct BenchPlan: Sendable {
         return "40" + namespace + "," + auth
     }
 
+    var host: String { targets[0].host }
+    var port: Int { targets[0].port }
+
     /// Shard `index` of `count`'s part: an even split of the connections, the publishers and the connect rate.
     func share(_ index: Int, of count: Int) -> BenchPlan {
         func part(_ total: Int) -> Int { total / count + (index < total % count ? 1 : 0) }
@@ -57,7 +72,15 @@ struct BenchPlan: Sendable {
         share.connections = part(connections)
         share.publishers = part(publishers)
         share.connectRate = connectRate / Double(count)
+        share.firstIndex = firstIndex + index * (connections / count) + min(index, connections % count)
         return share
+    }
+
+    /// The target (index in `targets`) of this plan's connection `index`: round-robin over the run, except that
+    /// fan-out's publishers (the indexes from `connections` on) all go to the first.
+    func target(ofConnection index: Int) -> Int {
+        guard targets.count > 1, !(scenario == .fanout && index >= connections) else { return 0 }
+        return (firstIndex + index) % targets.count
     }
 
     /// Sockets that carry the load: subscribers plus publishers in fan-out, otherwise `connections`.
