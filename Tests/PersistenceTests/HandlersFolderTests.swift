@@ -225,4 +225,79 @@ import Testing
         #expect(summary.gatewayCounts.created == loaded.gateways.count)
         #expect(try await store.gateway(path: "/chat")?.origin == .folder)
     }
+
+    // MARK: recovery (issue 23)
+
+    @Test func recoveryIsLoadedWithDefaultsForAbsentKeys() throws {
+        let folder = try folder()
+        defer { folder.remove() }
+        #expect(try HandlersFolder.load(from: folder.path).gateways.first?.gateway.recovery == .disabled)
+
+        try folder.write("chat/gateway.json", #"{"path": "/chat", "recovery": {"enabled": true, "maxDisconnectionMs": 30000}}"#)
+        #expect(try HandlersFolder.load(from: folder.path).gateways.first?.gateway.recovery
+            == GatewayRecovery(enabled: true, maxDisconnectionMs: 30_000, skipConnectionHandler: true))
+
+        try folder.write("chat/gateway.json", #"{"path": "/chat", "recovery": {"skipConnectionHandler": false}}"#)
+        #expect(try HandlersFolder.load(from: folder.path).gateways.first?.gateway.recovery
+            == GatewayRecovery(enabled: false, maxDisconnectionMs: 120_000, skipConnectionHandler: false))
+    }
+
+    @Test(arguments: [
+        (#"{"path": "/chat", "recovery": {"enabled": true, "maxDisconnectionMs": 999}}"#, "recovery.maxDisconnectionMs",
+         HandlersFolderError.Code.invalidField, "must be an integer between 1000 and 86400000"),
+        (#"{"path": "/chat", "recovery": {"maxDisconnectionMs": 86400001}}"#, "recovery.maxDisconnectionMs", .invalidField,
+         "must be an integer between 1000 and 86400000"),
+        (#"{"path": "/chat", "recovery": {"maxDisconnectionMs": "120000"}}"#, "recovery.maxDisconnectionMs", .invalidField,
+         "must be an integer"),
+        (#"{"path": "/chat", "recovery": {"maxDisconnectionMs": 1500.5}}"#, "recovery.maxDisconnectionMs", .invalidField,
+         "must be an integer"),
+        (#"{"path": "/chat", "recovery": {"enabled": "yes"}}"#, "recovery.enabled", .invalidField, "must be true or false"),
+        (#"{"path": "/chat", "recovery": {"skipConnectionHandler": 1}}"#, "recovery.skipConnectionHandler", .invalidField,
+         "must be true or false"),
+        (#"{"path": "/chat", "recovery": {"enabled": true, "maxDisconnectMs": 5000}}"#, "recovery.maxDisconnectMs", .unknownKey,
+         "is not a known key (known: enabled, maxDisconnectionMs, skipConnectionHandler)"),
+        (#"{"path": "/chat", "recovery": true}"#, "recovery", .invalidField,
+         "must be an object with enabled, maxDisconnectionMs, skipConnectionHandler"),
+    ])
+    func badRecoveryNamesFileAndField(json: String, field: String, code: HandlersFolderError.Code, message: String) throws {
+        let folder = try folder()
+        defer { folder.remove() }
+        try folder.write("chat/gateway.json", json)
+
+        let error = loadError(folder)
+        #expect(error?.code == code)
+        #expect(error?.field == field)
+        #expect(error?.message == message)
+        #expect(error?.file.hasSuffix("/chat/gateway.json") == true)
+        #expect(error?.description.hasSuffix("/chat/gateway.json: '\(field)' \(message)") == true)
+    }
+
+    /// `gateway.json` states the whole setting: sync stores it, an unchanged file changes nothing, and a key taken out
+    /// of the file goes back to its default (it does not keep the stored value).
+    @Test(arguments: Backend.all)
+    func syncStoresRecoveryAndAKeyTakenOutGoesBackToItsDefault(backend: Backend) async throws {
+        let folder = try folder()
+        defer { folder.remove() }
+        try folder.write("chat/gateway.json", #"{"path": "/chat", "recovery": {"enabled": true, "maxDisconnectionMs": 30000, "skipConnectionHandler": false}}"#)
+        try await backend.withStore { store async throws in
+            _ = try await HandlersFolder.sync(folder: folder.path, into: store, validate: FakeCompiler.validate)
+            let first = try #require(try await store.gateway(path: "/chat"))
+            #expect(first.recovery == GatewayRecovery(enabled: true, maxDisconnectionMs: 30_000, skipConnectionHandler: false))
+
+            let again = try await HandlersFolder.sync(folder: folder.path, into: store, validate: FakeCompiler.validate)
+            #expect(again.gatewayCounts.unchanged == 1)
+            #expect(try await store.gateway(id: first.id) == first)
+
+            try folder.write("chat/gateway.json", #"{"path": "/chat", "recovery": {"enabled": true}}"#)
+            let edited = try await HandlersFolder.sync(folder: folder.path, into: store, validate: FakeCompiler.validate)
+            #expect(edited.gatewayCounts.updated == 1)
+            let second = try await store.gateway(id: first.id)
+            #expect(second.recovery == GatewayRecovery(enabled: true, maxDisconnectionMs: 120_000, skipConnectionHandler: true))
+            #expect(second.version > first.version)
+
+            try folder.write("chat/gateway.json", #"{"path": "/chat"}"#)
+            _ = try await HandlersFolder.sync(folder: folder.path, into: store, validate: FakeCompiler.validate)
+            #expect(try await store.gateway(id: first.id).recovery == .disabled)
+        }
+    }
 }

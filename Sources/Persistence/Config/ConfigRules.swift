@@ -6,6 +6,9 @@ public enum ConfigRules {
     public static let maxEventNameLength = 200
     public static let timeoutRangeMs = 1...300_000
     public static let defaultTimeoutMs = 5000
+    /// `recovery.maxDisconnectionMs`: at least a second, at most a day (a disconnected socket's state and missed
+    /// packets are held in memory for that long).
+    public static let recoveryWindowRangeMs = 1000...86_400_000
 
     /// Event names Socket.IO itself uses on the client or server side: a handler under one of them would
     /// never run, or would shadow the library's own meaning.
@@ -40,6 +43,15 @@ public enum ConfigRules {
         }
         guard !reservedEventNames.contains(name) else {
             throw .invalid(field: "eventName", message: "'\(name)' is reserved by Socket.IO")
+        }
+    }
+
+    static func checkRecoveryWindow(_ milliseconds: Int, field: String) throws(ConfigStoreError) {
+        guard recoveryWindowRangeMs.contains(milliseconds) else {
+            throw .invalid(
+                field: field,
+                message: "must be an integer between \(recoveryWindowRangeMs.lowerBound) and \(recoveryWindowRangeMs.upperBound)"
+            )
         }
     }
 

@@ -10,6 +10,7 @@ public struct GatewayDraft: Sendable, Equatable {
     public var hooks: [String: String]
     public var connectionTimeoutMs: Int
     public var defaultAck: AckMode
+    public var recovery: GatewayRecovery
 
     public init(
         path: String,
@@ -21,7 +22,8 @@ public struct GatewayDraft: Sendable, Equatable {
         fallbackScript: String? = nil,
         hooks: [String: String] = [:],
         connectionTimeoutMs: Int = ConfigRules.defaultTimeoutMs,
-        defaultAck: AckMode = .queued
+        defaultAck: AckMode = .queued,
+        recovery: GatewayRecovery = .disabled
     ) {
         self.path = path
         self.enabled = enabled
@@ -33,11 +35,13 @@ public struct GatewayDraft: Sendable, Equatable {
         self.hooks = hooks
         self.connectionTimeoutMs = connectionTimeoutMs
         self.defaultAck = defaultAck
+        self.recovery = recovery
     }
 
     public func validate() throws(ConfigStoreError) {
         try ConfigRules.checkPath(path)
         try ConfigRules.checkTimeout(connectionTimeoutMs, field: "connectionTimeoutMs")
         try HookScripts.check(hooks)
+        try recovery.validate()
     }
 }

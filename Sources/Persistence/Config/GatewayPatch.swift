@@ -1,4 +1,8 @@
 /// A partial update of a gateway: `nil` (or `.keep`) leaves a field as it is.
+///
+/// `recovery` replaces the whole setting; `recoveryChanges` then changes single fields of it (of the stored value
+/// when `recovery` is nil). The admin API's `PATCH` uses `recoveryChanges`, so `{"recovery": {"enabled": true}}` keeps
+/// the other two fields; a handlers sync uses `recovery`, as `gateway.json` states the whole setting.
 public struct GatewayPatch: Sendable, Equatable {
     public var path: String?
     public var enabled: Bool?
@@ -11,6 +15,10 @@ public struct GatewayPatch: Sendable, Equatable {
     public var hooks: [String: String]?
     public var connectionTimeoutMs: Int?
     public var defaultAck: AckMode?
+    /// Replaces the whole recovery setting when given.
+    public var recovery: GatewayRecovery?
+    /// Field-by-field changes of the recovery setting, applied after `recovery`.
+    public var recoveryChanges: GatewayRecoveryPatch
 
     public init(
         path: String? = nil,
@@ -22,7 +30,9 @@ public struct GatewayPatch: Sendable, Equatable {
         fallbackScript: NullableUpdate<String> = .keep,
         hooks: [String: String]? = nil,
         connectionTimeoutMs: Int? = nil,
-        defaultAck: AckMode? = nil
+        defaultAck: AckMode? = nil,
+        recovery: GatewayRecovery? = nil,
+        recoveryChanges: GatewayRecoveryPatch = .none
     ) {
         self.path = path
         self.enabled = enabled
@@ -34,6 +44,8 @@ public struct GatewayPatch: Sendable, Equatable {
         self.hooks = hooks
         self.connectionTimeoutMs = connectionTimeoutMs
         self.defaultAck = defaultAck
+        self.recovery = recovery
+        self.recoveryChanges = recoveryChanges
     }
 
     /// A patch that makes a gateway match `draft` in every field.
@@ -48,7 +60,8 @@ public struct GatewayPatch: Sendable, Equatable {
             fallbackScript: draft.fallbackScript.map(NullableUpdate.set) ?? .clear,
             hooks: draft.hooks,
             connectionTimeoutMs: draft.connectionTimeoutMs,
-            defaultAck: draft.defaultAck
+            defaultAck: draft.defaultAck,
+            recovery: draft.recovery
         )
     }
 
@@ -56,6 +69,8 @@ public struct GatewayPatch: Sendable, Equatable {
         if let path { try ConfigRules.checkPath(path) }
         if let connectionTimeoutMs { try ConfigRules.checkTimeout(connectionTimeoutMs, field: "connectionTimeoutMs") }
         if let hooks { try HookScripts.check(hooks) }
+        try recovery?.validate()
+        try recoveryChanges.validate()
     }
 
     func applied(to gateway: GatewayRecord) -> GatewayRecord {
@@ -70,6 +85,7 @@ public struct GatewayPatch: Sendable, Equatable {
         result.hooks = hooks ?? gateway.hooks
         result.connectionTimeoutMs = connectionTimeoutMs ?? gateway.connectionTimeoutMs
         result.defaultAck = defaultAck ?? gateway.defaultAck
+        result.recovery = recoveryChanges.applied(to: recovery ?? gateway.recovery)
         return result
     }
 }

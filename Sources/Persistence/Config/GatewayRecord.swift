@@ -21,6 +21,8 @@ public struct GatewayRecord: Codable, Sendable, Equatable, Identifiable {
     public var connectionTimeoutMs: Int
     /// The ack mode of events created without one, and of the fallback handler.
     public var defaultAck: AckMode
+    /// socket.io's connection state recovery; `.disabled` for gateways stored before the setting existed.
+    public var recovery: GatewayRecovery
     public var origin: GatewayOrigin
     /// The `handlers/` sub-folder a `.folder` gateway comes from; `nil` for `.api` gateways.
     public var folderName: String?
@@ -46,6 +48,7 @@ extension GatewayRecord {
         try container.encode(hooks, forKey: .hooks)
         try container.encode(connectionTimeoutMs, forKey: .connectionTimeoutMs)
         try container.encode(defaultAck, forKey: .defaultAck)
+        try container.encode(recovery, forKey: .recovery)
         try container.encode(origin, forKey: .origin)
         try container.encode(folderName, forKey: .folderName)
         try container.encode(version, forKey: .version)

@@ -3,7 +3,8 @@ import Foundation
 /// The `handlers/` folder: gateways authored as files, one sub-folder each.
 ///
 /// ```
-/// handlers/<name>/gateway.json         path, requireAuth, enabled, description, connectionTimeoutMs, eventTimeoutMs, defaultAck
+/// handlers/<name>/gateway.json         path, requireAuth, enabled, description, connectionTimeoutMs, eventTimeoutMs, defaultAck,
+///                                      indexes, recovery
 /// handlers/<name>/connection.lua       optional
 /// handlers/<name>/disconnect.lua       optional
 /// handlers/<name>/fallback.lua         optional: runs for every event without a handler of its own
@@ -16,7 +17,10 @@ import Foundation
 /// `.lua` / `.json` files the format does not name, are refused. Other files (READMEs, dot-files) are ignored.
 /// `eventTimeoutMs` and `defaultAck` in `gateway.json` are the default `timeoutMs` and `ack` of that gateway's events;
 /// `defaultAck` is also the fallback handler's ack mode. `indexes` in `gateway.json` declares indexed fields of
-/// collections (`{"messages": ["roomId", "user.id"]}`), so that `find` on them uses an index.
+/// collections (`{"messages": ["roomId", "user.id"]}`), so that `find` on them uses an index. `recovery` is the
+/// gateway's `GatewayRecovery` (`{"enabled": true, "maxDisconnectionMs": 120000, "skipConnectionHandler": true}`,
+/// absent keys taking their defaults); as everything in `gateway.json` it states the whole setting, so a key removed
+/// from it goes back to its default at the next sync.
 public struct HandlersFolder: Sendable, Equatable {
     /// The folder as given to `load(from:)`; every file in errors and in `FolderGateway` starts with it.
     public var root: String
@@ -25,6 +29,7 @@ public struct HandlersFolder: Sendable, Equatable {
 
     static let gatewayKeys: Set<String> = [
         "path", "requireAuth", "enabled", "description", "connectionTimeoutMs", "eventTimeoutMs", "defaultAck", "indexes",
+        "recovery",
     ]
     static let eventKeys: Set<String> = ["timeoutMs", "ack", "enabled", "description"]
 
@@ -83,7 +88,8 @@ public struct HandlersFolder: Sendable, Equatable {
             fallbackScript: try scriptFiles["fallback.lua"].map(readText),
             hooks: try loadHooks(folder: "\(folder)/hooks").mapValues { $0.source },
             connectionTimeoutMs: try settings.integer("connectionTimeoutMs") ?? ConfigRules.defaultTimeoutMs,
-            defaultAck: try settings.ackMode("defaultAck") ?? .queued
+            defaultAck: try settings.ackMode("defaultAck") ?? .queued,
+            recovery: try settings.recovery("recovery") ?? .disabled
         )
         do throws(ConfigStoreError) {
             try draft.validate()

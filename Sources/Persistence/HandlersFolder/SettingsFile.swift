@@ -6,6 +6,8 @@ import JSONCore
 struct SettingsFile {
     let file: String
     private let object: [String: JSONValue]
+    /// What a key is named in errors: `recovery.` for the members of the `recovery` object, empty at the top.
+    private let prefix: String
 
     init(file: String, allowedKeys: Set<String>) throws(HandlersFolderError) {
         self.file = file
@@ -28,6 +30,15 @@ struct SettingsFile {
             )
         }
         self.object = object
+        self.prefix = ""
+    }
+
+    /// The members of an object nested in a settings file, read by the same strict rules, their errors naming
+    /// `<prefix><key>`.
+    private init(file: String, object: [String: JSONValue], prefix: String) {
+        self.file = file
+        self.object = object
+        self.prefix = prefix
     }
 
     func string(_ key: String) throws(HandlersFolderError) -> String? {
@@ -60,6 +71,28 @@ struct SettingsFile {
         }
     }
 
+    /// `{"enabled": true, "maxDisconnectionMs": 120000, "skipConnectionHandler": true}`: absent keys take their
+    /// defaults; an unknown key or a value of the wrong type is an error naming `recovery.<key>`. The range of
+    /// `maxDisconnectionMs` is the draft's to check (`GatewayDraft.validate`).
+    func recovery(_ key: String) throws(HandlersFolderError) -> GatewayRecovery? {
+        let names = GatewayRecovery.fieldNames
+        guard let members = try value(key, expected: "an object with \(names.joined(separator: ", "))", \.objectValue) else {
+            return nil
+        }
+        let field = prefix + key
+        if let unknown = members.keys.filter({ !names.contains($0) }).sorted().first {
+            throw HandlersFolderError(
+                .unknownKey, file: file, field: "\(field).\(unknown)",
+                message: "is not a known key (known: \(names.joined(separator: ", ")))")
+        }
+        let nested = SettingsFile(file: file, object: members, prefix: "\(field).")
+        let defaults = GatewayRecovery.disabled
+        return GatewayRecovery(
+            enabled: try nested.bool("enabled") ?? defaults.enabled,
+            maxDisconnectionMs: try nested.integer("maxDisconnectionMs") ?? defaults.maxDisconnectionMs,
+            skipConnectionHandler: try nested.bool("skipConnectionHandler") ?? defaults.skipConnectionHandler)
+    }
+
     func invalid(_ error: ConfigStoreError) -> HandlersFolderError {
         HandlersFolderError(.invalidField, file: file, field: error.field, message: error.message)
     }
@@ -67,7 +100,7 @@ struct SettingsFile {
     private func value<T>(_ key: String, expected: String, _ extract: (JSONValue) -> T?) throws(HandlersFolderError) -> T? {
         guard let raw = object[key] else { return nil }
         guard let value = extract(raw) else {
-            throw HandlersFolderError(.invalidField, file: file, field: key, message: "must be \(expected)")
+            throw HandlersFolderError(.invalidField, file: file, field: prefix + key, message: "must be \(expected)")
         }
         return value
     }

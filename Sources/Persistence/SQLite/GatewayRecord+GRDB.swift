@@ -1,6 +1,7 @@
 import GRDB
 
-/// A `gateways` row as a record; `hooks` is stored as one JSON object (see `HookScripts`).
+/// A `gateways` row as a record; `hooks` is stored as one JSON object (see `HookScripts`), `recovery` as three
+/// `recovery_*` columns.
 extension GatewayRecord: FetchableRecord {
     public init(row: Row) throws {
         id = row["id"]
@@ -14,6 +15,10 @@ extension GatewayRecord: FetchableRecord {
         hooks = try HookScripts.decode(row["hooks"])
         connectionTimeoutMs = row["connection_timeout_ms"]
         defaultAck = row["default_ack"]
+        recovery = GatewayRecovery(
+            enabled: row["recovery_enabled"],
+            maxDisconnectionMs: row["recovery_max_disconnection_ms"],
+            skipConnectionHandler: row["recovery_skip_connection_handler"])
         origin = row["origin"]
         folderName = row["folder_name"]
         version = row["version"]

@@ -19,13 +19,15 @@ extension SQLiteConfigTransaction {
             sql: """
                 INSERT INTO gateways
                     (path, enabled, require_auth, description, connection_script, disconnect_script, fallback_script,
-                     hooks, connection_timeout_ms, default_ack, origin, folder_name)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                     hooks, connection_timeout_ms, default_ack, recovery_enabled, recovery_max_disconnection_ms,
+                     recovery_skip_connection_handler, origin, folder_name)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 draft.path, draft.enabled, draft.requireAuth, draft.description, draft.connectionScript,
                 draft.disconnectScript, draft.fallbackScript, HookScripts.encode(draft.hooks), draft.connectionTimeoutMs,
-                draft.defaultAck, origin, folderName,
+                draft.defaultAck, draft.recovery.enabled, draft.recovery.maxDisconnectionMs,
+                draft.recovery.skipConnectionHandler, origin, folderName,
             ]
         )
         return try gateway(id: db.lastInsertedRowID)
@@ -36,13 +38,15 @@ extension SQLiteConfigTransaction {
             sql: """
                 UPDATE gateways
                 SET path = ?, enabled = ?, require_auth = ?, description = ?, connection_script = ?,
-                    disconnect_script = ?, fallback_script = ?, hooks = ?, connection_timeout_ms = ?, default_ack = ?
+                    disconnect_script = ?, fallback_script = ?, hooks = ?, connection_timeout_ms = ?, default_ack = ?,
+                    recovery_enabled = ?, recovery_max_disconnection_ms = ?, recovery_skip_connection_handler = ?
                 WHERE id = ?
                 """,
             arguments: [
                 gateway.path, gateway.enabled, gateway.requireAuth, gateway.description, gateway.connectionScript,
                 gateway.disconnectScript, gateway.fallbackScript, HookScripts.encode(gateway.hooks), gateway.connectionTimeoutMs,
-                gateway.defaultAck, gateway.id,
+                gateway.defaultAck, gateway.recovery.enabled, gateway.recovery.maxDisconnectionMs,
+                gateway.recovery.skipConnectionHandler, gateway.id,
             ]
         )
         return try self.gateway(id: gateway.id)
