@@ -21,6 +21,8 @@ final class EventDispatcher: Sendable {
     let services: GatewayServices
     let settings: GatewaySettings
     let logger: Logger
+    /// The results of signed-in users' queued events, for `ws:results`.
+    let ledger: ResultLedger
 
     init(gateways: GatewayDirectory, queue: JobQueue, pool: ScriptWorkerPool, services: GatewayServices,
          settings: GatewaySettings, logger: Logger) {
@@ -30,10 +32,15 @@ final class EventDispatcher: Sendable {
         self.services = services
         self.settings = settings
         self.logger = logger
+        self.ledger = ResultLedger(retention: settings.resultRetention)
     }
 
     /// Called as the client's packets are routed, one event at a time in arrival order; returns at once.
     func dispatch(_ event: SocketEvent, on connection: GatewayConnection) {
+        if event.name == GatewayReplies.resultsRequest {
+            answerResultsRequest(event, on: connection)
+            return
+        }
         let gateway = gateways.gateway(at: connection.path)
         guard let handler = gateway?.handler(for: event.name) else {
             refuse(event, mode: gateway?.record.defaultAck ?? .queued, on: connection, code: .noHandler,
@@ -84,7 +91,7 @@ final class EventDispatcher: Sendable {
             ack.send([mode == .callback
                 ? CallbackError.object(errorCode: code.rawValue, status: code.status, message: message, details: nil)
                 : GatewayReplies.refused(eventName: event.name, code: code.rawValue, message: message)])
-        } else if connection.socket.isConnected {
+        } else if connection.socket.isConnected || connection.socket.awaitsRecovery {
             connection.socket.emit(GatewayReplies.errorEvent, args: [
                 GatewayReplies.failure(requestId: "", eventName: event.name, code: code.rawValue, message: message, details: nil, logs: []),
             ])
@@ -127,8 +134,46 @@ final class EventDispatcher: Sendable {
         }
     }
 
+    /// To a socket that left and awaits its recovery too: the emit is recorded and replayed when it comes back. A
+    /// signed-in user's outcome is also kept for `ws:results`, whether the socket is there or not.
     private func emit(_ name: String, _ payload: JSONValue, to connection: GatewayConnection) {
-        guard connection.socket.isConnected else { return }
+        if case .string(let requestId)? = payload["requestId"], !requestId.isEmpty, let userId = HandlerUser.id(of: connection.user) {
+            ledger.record(payload, requestId: requestId, userId: userId, path: connection.path)
+        }
+        guard connection.socket.isConnected || connection.socket.awaitsRecovery else { return }
         connection.socket.emit(name, args: [payload])
+    }
+
+    /// `ws:results {requestIds: [...]}`, with an ack: the `ws:result` / `ws:error` payloads still held for the
+    /// signed-in user among those ids, `{results: [...], missing: [...]}`. Anonymous sockets get `UNAUTHORIZED`, a
+    /// malformed request `BAD_REQUEST` naming the field, in the ack (or as `ws:error` without one).
+    private func answerResultsRequest(_ event: SocketEvent, on connection: GatewayConnection) {
+        let refuse = { (code: HandlerErrorCode, message: String) in
+            if let ack = event.ack {
+                ack.send([GatewayReplies.refused(eventName: event.name, code: code.rawValue, message: message)])
+            } else {
+                self.emit(GatewayReplies.errorEvent, GatewayReplies.failure(
+                    requestId: "", eventName: event.name, code: code.rawValue, message: message, details: nil, logs: []), to: connection)
+            }
+        }
+        guard let userId = HandlerUser.id(of: connection.user) else {
+            return refuse(.unauthorized, "ws:results answers signed-in users only")
+        }
+        guard case .array(let ids)? = event.args.first?["requestIds"] else {
+            return refuse(.badRequest, "requestIds must be an array of request ids")
+        }
+        guard ids.count <= ResultLedger.maxRequested else {
+            return refuse(.badRequest, "requestIds may hold at most \(ResultLedger.maxRequested) ids")
+        }
+        var requestIds: [String] = []
+        for (index, id) in ids.enumerated() {
+            guard case .string(let text) = id else { return refuse(.badRequest, "requestIds[\(index)] must be a string") }
+            requestIds.append(text)
+        }
+        guard let ack = event.ack else {
+            return refuse(.badRequest, "ws:results answers in its ack: emit it with an ack callback")
+        }
+        let (found, missing) = ledger.results(for: requestIds, userId: userId, path: connection.path)
+        ack.send([["results": .array(found), "missing": .array(missing.map(JSONValue.string))]])
     }
 }

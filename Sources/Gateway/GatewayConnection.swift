@@ -35,7 +35,7 @@ final class GatewayConnection: Sendable {
         handshakeValue.withLock { value in
             if let value { return value }
             let handshake = socket.handshake
-            let built = JSONValue.object([
+            var fields: [String: JSONValue] = [
                 "headers": .object(handshake.headers.mapValues(JSONValue.string)),
                 "query": .object(handshake.query.mapValues(JSONValue.string)),
                 "auth": handshake.auth,
@@ -43,7 +43,9 @@ final class GatewayConnection: Sendable {
                 "time": .string(handshake.time),
                 "issued": .int(handshake.issued),
                 "url": .string(handshake.url),
-            ])
+            ]
+            if socket.recovered { fields["recovered"] = .bool(true) }
+            let built = JSONValue.object(fields)
             value = built
             return built
         }

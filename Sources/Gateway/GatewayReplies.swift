@@ -7,6 +7,8 @@ import ScriptSandbox
 enum GatewayReplies {
     static let resultEvent = "ws:result"
     static let errorEvent = "ws:error"
+    /// The built-in event a client sends to ask for the results it missed (``ResultLedger``).
+    static let resultsRequest = "ws:results"
 
     /// Queued mode's immediate ack.
     static func accepted(requestId: String, eventName: String) -> JSONValue {

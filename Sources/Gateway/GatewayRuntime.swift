@@ -38,6 +38,9 @@ public final class GatewayRuntime: Service, Sendable {
     private let accepting = Atomic<Bool>(true)
     /// Reloads asked for and not started yet (at most one waits).
     private let reloads = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    private let disconnectHandlers: DisconnectHandlers
+    /// Sockets awaiting their recovery, whose disconnect handlers wait for their windows to end.
+    private let recoveryWindows: RecoveryWindows
 
     public init(
         server: SocketIOServer, store: any ConfigStore, pool: ScriptWorkerPool, authenticator: GatewayAuthenticator,
@@ -57,6 +60,9 @@ public final class GatewayRuntime: Service, Sendable {
         self.services = GatewayServices(auth: authenticator, hooks: hooks)
         self.dispatcher = EventDispatcher(
             gateways: gateways, queue: queue, pool: pool, services: services, settings: settings, logger: logger)
+        let handlers = DisconnectHandlers(gateways: gateways, queue: queue, pool: pool, services: services, settings: settings, logger: logger)
+        self.disconnectHandlers = handlers
+        self.recoveryWindows = RecoveryWindows(ended: handlers.run)
     }
 
     /// Server-side pushes to users, rooms, gateways or everyone.
@@ -113,6 +119,8 @@ public final class GatewayRuntime: Service, Sendable {
 
     private func shutDown() async {
         accepting.store(false, ordering: .relaxed)
+        // Sessions kept in this process end with it: the sockets that awaited a recovery get their disconnect handlers.
+        if !server.sessions.survivesRestart { recoveryWindows.endAll() }
         let pending = queue.pendingCount
         logger.info("shutting down: finishing queued handlers", metadata: [
             "pending": "\(pending)", "grace": "\(settings.shutdownGrace)",
@@ -153,10 +161,16 @@ public final class GatewayRuntime: Service, Sendable {
         for stored in enabled {
             let path = stored.gateway.path
             let served = ServedGateway(stored, previous: gateways.gateway(at: path), logger: logger)
+            let recovery = stored.gateway.recovery
+            let options = recovery.enabled
+                ? RecoveryOptions(maxDisconnection: .milliseconds(recovery.maxDisconnectionMs), skipMiddlewares: recovery.skipConnectionHandler)
+                : nil
             if let namespace = gateways.namespace(at: path) {
+                namespace.recovery = options
                 gateways.set(served, namespace: namespace)
             } else {
                 let namespace = server.of(path)
+                namespace.recovery = options
                 configure(namespace)
                 gateways.set(served, namespace: namespace)
                 logger.info("gateway serving", metadata: ["gateway": "\(path)", "events": "\(served.events.count)"])
@@ -178,7 +192,9 @@ public final class GatewayRuntime: Service, Sendable {
             throw GatewayAuthenticator.refusal(.shuttingDown, "the server is shutting down")
         }
         guard let gateway = gateways.gateway(at: path) else { throw ConnectionRefusal(message: "Invalid namespace") }
-        let user = try authenticator.user(for: socket.handshake, requireAuth: gateway.record.requireAuth)
+        // A recovered socket (its gateway runs the connection handler again) keeps the user its session had.
+        let user = socket.recovered ? LiveSocket.recovered(from: socket.data).user
+            : try authenticator.user(for: socket.handshake, requireAuth: gateway.record.requireAuth)
         let connection = GatewayConnection(
             socket: socket, path: path,
             live: LiveSocket(
@@ -244,38 +260,37 @@ public final class GatewayRuntime: Service, Sendable {
 
     /// Right after the CONNECT answer: delivers what the connection handler held back and starts taking events.
     private func connected(_ socket: Socket) {
-        guard let connection = admitting.withLock({ $0.removeValue(forKey: socket.id) }) else {
+        guard let connection = admitting.withLock({ $0.removeValue(forKey: socket.id) }) ?? recoveredConnection(socket) else {
             socket.disconnect()
             return
         }
         connection.live.admit()
+        if socket.recovered, let pid = socket.pid { recoveryWindows.recovered(pid) }
         let dispatcher = dispatcher
         socket.onAny { event in dispatcher.dispatch(event, on: connection) }
         socket.onDisconnect { [self] reason in disconnected(connection, reason: reason) }
     }
 
-    /// Runs the disconnect handler after whatever the socket still has queued.
+    /// A recovered socket whose gateway skips the connection handler: its user and `SOCKET.data` come from its session.
+    private func recoveredConnection(_ socket: Socket) -> GatewayConnection? {
+        guard socket.recovered else { return nil }
+        let path = socket.namespace.name
+        return GatewayConnection(
+            socket: socket, path: path,
+            live: LiveSocket(
+                socket: socket, user: LiveSocket.recovered(from: socket.data).user, gateways: gateways,
+                expiryGrace: settings.authExpiryGrace, logger: logger))
+    }
+
+    /// Runs the disconnect handler after whatever the socket still has queued; for a socket that awaits its recovery,
+    /// once the window has ended without one (with the reason it left for).
     private func disconnected(_ connection: GatewayConnection, reason: DisconnectReason) {
         connection.live.detach()
-        guard let script = gateways.gateway(at: connection.path)?.disconnectScript,
-              let timeout = gateways.gateway(at: connection.path)?.record.connectionTimeoutMs else { return }
-        let pool = pool, logger = logger, limits = settings.limits(timeoutMilliseconds: timeout)
-        let services = services.forRun(user: connection.user)
-        let job = JobQueue.Job(
-            start: { finished in
-                pool.submit(
-                    script, context: connection.context(for: script, event: "disconnect", args: [.string(reason.rawValue)]),
-                    socket: connection.live, services: services, limits: limits
-                ) { outcome in
-                    if case .failure(let failure) = outcome {
-                        logger.info("disconnect handler failed", metadata: [
-                            "gateway": "\(connection.path)", "code": "\(failure.code.rawValue)", "message": "\(failure.message)",
-                        ])
-                    }
-                    finished()
-                }
-            },
-            abandon: {})
-        queue.submit(job, lane: connection.socket.id, bypassingLimits: true)
+        let socket = connection.socket
+        if socket.awaitsRecovery, let window = socket.namespace.recovery?.maxDisconnection {
+            recoveryWindows.begin(connection, reason: reason, duration: window)
+        } else {
+            disconnectHandlers.run(connection, reason: reason)
+        }
     }
 }

@@ -15,11 +15,14 @@ public struct GatewaySettings: Sendable {
     public var socketDataBytes: Int
     /// How long after its token's `exp` (and the `auth:expired` event) a socket is disconnected.
     public var authExpiryGrace: Duration
+    /// How long signed-in users' `ws:result` / `ws:error` payloads are kept for `ws:results` (zero: not kept).
+    public var resultRetention: Duration
 
     public init(
         queueSize: Int = 1000, maxPendingPerSocket: Int = 100,
         shutdownGrace: Duration = .seconds(10), reloadInterval: Duration? = .milliseconds(500),
-        socketDataBytes: Int = HandlerLimits.defaultSocketDataBytes, authExpiryGrace: Duration = .zero
+        socketDataBytes: Int = HandlerLimits.defaultSocketDataBytes, authExpiryGrace: Duration = .zero,
+        resultRetention: Duration = .seconds(60)
     ) {
         self.queueSize = queueSize
         self.maxPendingPerSocket = maxPendingPerSocket
@@ -27,6 +30,7 @@ public struct GatewaySettings: Sendable {
         self.reloadInterval = reloadInterval
         self.socketDataBytes = socketDataBytes
         self.authExpiryGrace = authExpiryGrace
+        self.resultRetention = resultRetention
     }
 
     /// The limits of a handler run of `timeoutMs`.

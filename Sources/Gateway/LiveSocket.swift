@@ -44,6 +44,7 @@ final class LiveSocket: HandlerSocket {
         self.expiryGrace = expiryGrace
         self.logger = logger
         self.state = Mutex(State(user: user))
+        if socket.recovered { state.withLock { $0.data = Self.recovered(from: socket.data).data } }
     }
 
     var user: JSONValue? { state.withLock { $0.user } }
@@ -52,7 +53,28 @@ final class LiveSocket: HandlerSocket {
 
     var data: JSONValue? { state.withLock { $0.data } }
 
-    func storeData(_ data: JSONValue?) { state.withLock { $0.data = data } }
+    func storeData(_ data: JSONValue?) {
+        state.withLock { state in
+            state.data = data
+            keepForRecovery(state)
+        }
+    }
+
+    // MARK: Recovery
+
+    /// With recovery on, the socket's `data` (what its session keeps, on this node or in a cluster's database) holds
+    /// the user and `SOCKET.data`, so that a recovered socket gets both back.
+    private func keepForRecovery(_ state: State) {
+        guard socket.pid != nil else { return }
+        socket.data = .object(["user": state.user ?? .null, "data": state.data ?? .null])
+    }
+
+    /// The user and `SOCKET.data` a recovered socket had, from its session.
+    static func recovered(from data: JSONValue) -> (user: JSONValue?, data: JSONValue?) {
+        let user = data["user"].flatMap { $0.isNull ? nil : $0 }
+        let kept = data["data"].flatMap { $0.isNull ? nil : $0 }
+        return (user, kept)
+    }
 
     /// Applies what the connection handler held back, puts the socket in its user's room and times its token; call once
     /// the CONNECT was answered.
@@ -60,6 +82,7 @@ final class LiveSocket: HandlerSocket {
         let heldBack = state.withLock { state in
             state.admitted = true
             rebind(&state, from: nil)
+            keepForRecovery(state)
             defer { state.heldBack = [] }
             return state.heldBack
         }
@@ -112,7 +135,7 @@ final class LiveSocket: HandlerSocket {
     // MARK: HandlerSocket
 
     func reply(event: String, args: [JSONValue]) {
-        guard !holdBack(.reply(event: event, args: args)), socket.isConnected else { return }
+        guard !holdBack(.reply(event: event, args: args)), socket.isConnected || socket.awaitsRecovery else { return }
         socket.emit(event, args: args)
     }
 
@@ -177,6 +200,7 @@ final class LiveSocket: HandlerSocket {
             let old = state.user
             state.user = user
             if state.admitted { rebind(&state, from: old) }
+            keepForRecovery(state)
         }
     }
 

@@ -65,6 +65,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Bytes of JSON a handler run may leave in SOCKET.data (env GATEWAYD_SOCKET_DATA_LIMIT).")
     var socketDataLimit: Int = EnvironmentDefault.value("GATEWAYD_SOCKET_DATA_LIMIT", HandlerLimits.defaultSocketDataBytes)
 
+    @Option(help: "Bytes kept for connection state recovery: missed packets and the sessions of disconnected sockets, oldest evicted first (env GATEWAYD_RECOVERY_BUFFER).")
+    var recoveryBuffer: Int = EnvironmentDefault.value("GATEWAYD_RECOVERY_BUFFER", 64 << 20)
+
+    @Option(help: "Milliseconds signed-in users' ws:result / ws:error payloads are kept for ws:results; 0 keeps none (env GATEWAYD_RESULT_RETENTION).")
+    var resultRetention: Int = EnvironmentDefault.value("GATEWAYD_RESULT_RETENTION", 60_000)
+
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
@@ -80,6 +86,8 @@ struct ServeCommand: AsyncParsableCommand {
         guard socketDataLimit > 0 else { throw ValidationError("--socket-data-limit must be positive") }
         guard maxPayload > 0 else { throw ValidationError("--max-payload must be positive") }
         guard maxOutboundBuffer > 0 else { throw ValidationError("--max-outbound-buffer must be positive") }
+        guard recoveryBuffer > 0 else { throw ValidationError("--recovery-buffer must be positive") }
+        guard resultRetention >= 0 else { throw ValidationError("--result-retention must not be negative") }
         for path in path where !path.hasPrefix("/") { throw ValidationError("--path must start with '/', got '\(path)'") }
         _ = try cluster
     }
@@ -105,7 +113,8 @@ struct ServeCommand: AsyncParsableCommand {
         let cluster = try cluster
         var gateway = GatewaySettings(
             queueSize: queueSize, maxPendingPerSocket: maxPendingPerSocket, shutdownGrace: .milliseconds(shutdownGrace),
-            socketDataBytes: socketDataLimit, authExpiryGrace: .milliseconds(authExpiryGrace))
+            socketDataBytes: socketDataLimit, authExpiryGrace: .milliseconds(authExpiryGrace),
+            resultRetention: .milliseconds(resultRetention))
         // A cluster's database says when the config changed.
         if cluster != nil { gateway.reloadInterval = nil }
         var socketIO = SocketIOOptions()
@@ -115,6 +124,7 @@ struct ServeCommand: AsyncParsableCommand {
         socketIO.engine.maxHttpBufferSize = maxPayload
         socketIO.engine.maxOutboundBufferBytes = maxOutboundBuffer
         socketIO.connectTimeout = .milliseconds(connectTimeout)
+        socketIO.recoveryBufferBytes = recoveryBuffer
         socketIO.engine.cors = switch corsOrigin {
         case []: .disabled
         case _ where corsOrigin.contains("*"): CORSPolicy(origins: .any, allowCredentials: corsCredentials)

@@ -1,7 +1,7 @@
 import JSONCore
 
 /// A selection of sockets in one namespace to emit to — rooms to include, rooms (or socket ids) to leave out, flags —
-/// handed to the namespace's adapter, which does the delivery.
+/// handed through the namespace (which stamps it for recovery) to its adapter, which does the delivery.
 public struct BroadcastOperator: Sendable {
     let namespace: Namespace
     private var options = BroadcastOptions()
@@ -39,12 +39,12 @@ public struct BroadcastOperator: Sendable {
     /// Emits to every selected socket; returns how many it reached on this node.
     @discardableResult
     public func emit(_ event: String, args: [JSONValue]) -> Int {
-        namespace.adapter.broadcast(packet(event, args), options: options)
+        namespace.broadcast(packet(event, args), options: options)
     }
 
     /// Emits to every selected socket; returns how many it reached on every node.
     public func emitCounting(_ event: String, args: [JSONValue]) async -> Int {
-        await namespace.adapter.broadcastCounting(packet(event, args), options: options)
+        await namespace.broadcastCounting(packet(event, args), options: options)
     }
 
     /// The selected sockets, on every node, as they are now.

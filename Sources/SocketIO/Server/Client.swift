@@ -210,8 +210,9 @@ final class Client: EngineSessionDelegate {
             return
         }
         let handshake = Handshake(request: session.handshake, auth: auth ?? .object([:]), extraQuery: namespaceQuery)
-        let socket = Socket(id: SessionID.make(), namespace: namespace, handshake: handshake, client: self)
-        if let refusal = await namespace.admit(socket) {
+        let recovering = recoverableSession(in: namespace, auth: auth)
+        let socket = Socket(id: SessionID.make(), namespace: namespace, handshake: handshake, client: self, recovering: recovering)
+        if recovering == nil || namespace.recovery?.skipMiddlewares == false, let refusal = await namespace.admit(socket) {
             send(SocketIOPacket(.connectError, namespace: name, data: refusal.payload(for: version)))
             return
         }
@@ -223,11 +224,42 @@ final class Client: EngineSessionDelegate {
             return true
         }
         guard admitted else { return }
-        namespace.add(socket)
-        switch version {
-        case .v5: send(SocketIOPacket(.connect, namespace: name, data: .object(["sid": .string(socket.id)])))
-        case .v4: send(SocketIOPacket(.connect, namespace: name))
+        var answer = SocketIOPacket(.connect, namespace: name)
+        if version == .v5 {
+            var fields: [String: JSONValue] = ["sid": .string(socket.id)]
+            if let pid = socket.pid { fields["pid"] = .string(pid) }
+            answer.data = .object(fields)
+        }
+        if let recovering {
+            namespace.restore(socket, session: recovering, connectAnswer: answer)
+        } else {
+            namespace.add(socket)
+            send(answer)
         }
         await namespace.connectionHandler?(socket)
+    }
+
+    /// The session a v5 client asks to recover (`pid` and `offset` in its CONNECT auth, as socket.io-client ≥ 4.6
+    /// sends them), if the namespace has recovery on and still keeps it; otherwise the client connects anew.
+    private func recoverableSession(in namespace: Namespace, auth: JSONValue?) -> PersistedSession? {
+        guard version == .v5, namespace.recovery != nil, case .string(let pid)? = auth?["pid"] else { return nil }
+        let offset: UInt64?
+        switch auth?["offset"] {
+        case .string(let text)?:
+            guard let parsed = UInt64(text) else { return nil }
+            offset = parsed
+        case nil, .null?:
+            offset = nil
+        default:
+            return nil
+        }
+        if let stale = namespace.socket(recoverableAs: pid) {
+            // Its client is back on a new connection before this node saw the old one fail (a polling request or a
+            // WebSocket cut half-open): that connection is dead, and leaves now with `transport error`.
+            session.logger.debug("a recovering client replaces its stale connection", metadata: ["nsp": .string(namespace.name)])
+            stale.didDisconnect(reason: .transportError)
+            stale.client.session.close(reason: .transportError)
+        }
+        return namespace.sessions.take(pid: pid, after: offset, in: namespace.name)
     }
 }

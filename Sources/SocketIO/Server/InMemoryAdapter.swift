@@ -83,11 +83,12 @@ public final class InMemoryAdapter: Adapter {
 
     /// Frames the packet (`encode`) only if anybody is selected.
     private func deliver(_ options: BroadcastOptions, encode: () -> OutboundPackets) -> Int {
+        guard !options.flags.skipLocal else { return 0 }
         let recipients = selected(options)
         guard !recipients.isEmpty else { return 0 }
         let encoded = encode()
         let volatile = options.flags.volatile
-        if recipients.count == 1 {
+        if recipients.count == 1, !options.flags.queued {
             recipients[0].client.deliver(encoded, volatile: volatile)
             return 1
         }
@@ -100,7 +101,7 @@ public final class InMemoryAdapter: Adapter {
         // what one thread sends to a connection arrives in the order it was sent.
         for (loop, clients) in byLoop.values {
             let deliver: @Sendable () -> Void = { for client in clients { client.deliver(encoded, volatile: volatile) } }
-            if loop.inEventLoop { deliver() } else { loop.execute(deliver) }
+            if loop.inEventLoop, !options.flags.queued { deliver() } else { loop.execute(deliver) }
         }
         return recipients.count
     }

@@ -15,15 +15,31 @@ public final class Namespace: Sendable {
         var connectionHandler: ConnectionHandler?
         var serverSideListener: ServerSideListener?
         var sockets: [String: Socket] = [:]
+        /// The connected sockets that can be recovered, by private session id.
+        var recoverable: [String: Socket] = [:]
+        var recovery: RecoveryOptions?
     }
 
     public let name: String
     public let adapter: any Adapter
+    /// Where the packet log and the disconnected sessions are kept while ``recovery`` is on.
+    public let sessions: any SessionStore
     private let state = Mutex(State())
+    /// Held while a packet is stamped, recorded and handed to the adapter, and while a socket is recovered: a
+    /// recovering socket gets every packet exactly once, the missed ones before the new ones.
+    private let recording = Mutex<Void>(())
 
-    init(name: String, adapter: any Adapter) {
+    init(name: String, adapter: any Adapter, sessions: any SessionStore) {
         self.name = name
         self.adapter = adapter
+        self.sessions = sessions
+    }
+
+    /// Connection state recovery for this namespace, or nil (off, the default). Takes effect for the packets and
+    /// disconnections that follow.
+    public var recovery: RecoveryOptions? {
+        get { state.withLock { $0.recovery } }
+        set { state.withLock { $0.recovery = newValue } }
     }
 
     /// Adds a middleware, run in order for every connecting socket before its CONNECT is answered.
@@ -62,6 +78,71 @@ public final class Namespace: Sendable {
     /// Disconnects every socket of the namespace, on every node (reason `server namespace disconnect` on both sides).
     public func disconnectSockets(close: Bool = false) {
         all.disconnectSockets(close: close)
+    }
+
+    // MARK: Delivery
+
+    /// Hands a packet to the adapter. With recovery on, an event without an ack id that is not volatile first gets the
+    /// next offset as a trailing argument and is recorded (socket.io's session-aware adapter); its deliveries are then
+    /// queued on every event loop, never sent in place, so that they stay in the order of the recording lock.
+    @discardableResult
+    func broadcast(_ packet: SocketIOPacket, options: BroadcastOptions) -> Int {
+        guard let recovery, let stamped = stampable(packet, options) else { return adapter.broadcast(packet, options: options) }
+        return recording.withLock { _ in adapter.broadcast(record(stamped, options, recovery), options: queued(options)) }
+    }
+
+    /// Like ``broadcast(_:options:)``, counting the recipients on every node.
+    func broadcastCounting(_ packet: SocketIOPacket, options: BroadcastOptions) async -> Int {
+        guard let recovery, let stamped = stampable(packet, options) else {
+            return await adapter.broadcastCounting(packet, options: options)
+        }
+        // The count waits for the other nodes: record and deliver here under the lock, count the others after it.
+        let (recorded, reachedHere) = recording.withLock { _ in
+            let recorded = record(stamped, options, recovery)
+            var here = queued(options)
+            here.flags.local = true
+            return (recorded, adapter.broadcast(recorded, options: here))
+        }
+        guard !options.flags.local else { return reachedHere }
+        var elsewhere = options
+        elsewhere.flags.skipLocal = true
+        return reachedHere + (await adapter.broadcastCounting(recorded, options: elsewhere))
+    }
+
+    private func stampable(_ packet: SocketIOPacket, _ options: BroadcastOptions) -> [JSONValue]? {
+        guard packet.kind == .event, packet.ackId == nil, !options.flags.volatile, case .array(let items)? = packet.data else {
+            return nil
+        }
+        return items
+    }
+
+    private func record(_ items: [JSONValue], _ options: BroadcastOptions, _ recovery: RecoveryOptions) -> SocketIOPacket {
+        let offset = sessions.nextOffset()
+        let data = items + [.string(String(offset))]
+        // The event name is the first element; the log keeps the packet's whole array.
+        sessions.record(offset, data: data, options: options, in: name, retention: recovery.maxDisconnection)
+        return SocketIOPacket(.event, namespace: name, data: .array(data))
+    }
+
+    private func queued(_ options: BroadcastOptions) -> BroadcastOptions {
+        var options = options
+        options.flags.queued = true
+        return options
+    }
+
+    /// Puts a recovered socket back: its rooms, the CONNECT answer and the packets it missed, under the recording lock
+    /// so that nothing recorded meanwhile is lost or sent twice, and queued on its loop ahead of anything newer.
+    func restore(_ socket: Socket, session: PersistedSession, connectAnswer: SocketIOPacket) {
+        recording.withLock { _ in
+            let missed = sessions.missed(after: session.resumeAfter, rooms: session.rooms, in: name)
+            add(socket)
+            adapter.addAll(socket, rooms: session.rooms)
+            let client = socket.client, name = name
+            socket.client.eventLoop.execute {
+                client.send(connectAnswer)
+                for data in missed { client.send(SocketIOPacket(.event, namespace: name, data: .array(data))) }
+            }
+        }
     }
 
     // MARK: Other nodes
@@ -106,14 +187,25 @@ public final class Namespace: Sendable {
     }
 
     func add(_ socket: Socket) {
-        state.withLock { $0.sockets[socket.id] = socket }
+        state.withLock { state in
+            state.sockets[socket.id] = socket
+            if let pid = socket.pid { state.recoverable[pid] = socket }
+        }
         adapter.addAll(socket, rooms: [socket.id])
+    }
+
+    /// The connected socket whose private session id is `pid`.
+    func socket(recoverableAs pid: String) -> Socket? {
+        state.withLock { $0.recoverable[pid] }
     }
 
     var connectionHandler: ConnectionHandler? { state.withLock { $0.connectionHandler } }
 
     func remove(_ socket: Socket) {
-        state.withLock { _ = $0.sockets.removeValue(forKey: socket.id) }
+        state.withLock { state in
+            if state.sockets[socket.id] === socket { state.sockets.removeValue(forKey: socket.id) }
+            if let pid = socket.pid, state.recoverable[pid] === socket { state.recoverable.removeValue(forKey: pid) }
+        }
         adapter.delAll(socket)
     }
 }

@@ -23,19 +23,40 @@ public final class Socket: Sendable {
         var nextAckId = 0
         var pendingAcks: [Int: CheckedContinuation<[JSONValue], any Error>] = [:]
         var data: JSONValue = .null
+        /// The session was kept for recovery when the socket left (under this disconnection's name), and has not
+        /// expired yet.
+        var awaitsRecovery: String?
     }
 
     public let id: String
     public let namespace: Namespace
     public let handshake: Handshake
     let client: Client
+    /// The private session id a client recovers with (socket.io's `pid`): set when the namespace has recovery on.
+    public let pid: String?
+    /// Whether this socket is a recovered one (socket.io's `socket.recovered`): its id, rooms and data are its
+    /// previous connection's, and it received what it missed.
+    public let recovered: Bool
+    /// The session log's head when the socket connected: where a client that got no packet resumes.
+    let recoveryStart: UInt64
     private let state = Mutex(State())
 
-    init(id: String, namespace: Namespace, handshake: Handshake, client: Client) {
-        self.id = id
+    init(id: String, namespace: Namespace, handshake: Handshake, client: Client, recovering session: PersistedSession? = nil) {
         self.namespace = namespace
         self.handshake = handshake
         self.client = client
+        if let session {
+            self.id = session.id
+            self.pid = session.pid
+            self.recovered = true
+            self.recoveryStart = session.start
+            self.state.withLock { $0.data = session.data }
+        } else {
+            self.id = id
+            self.pid = namespace.recovery == nil ? nil : SessionID.make()
+            self.recovered = false
+            self.recoveryStart = namespace.recovery == nil ? 0 : namespace.sessions.head()
+        }
     }
 
     public var isConnected: Bool { state.withLock { $0.isConnected } }
@@ -101,9 +122,10 @@ public final class Socket: Sendable {
         emit(SocketIOPacket(.event, namespace: namespace.name, data: .array([.string(event)] + args)), volatile: true)
     }
 
-    /// Local: the socket is on this node, so a cluster adapter has nobody else to tell.
+    /// Local: the socket is on this node, so a cluster adapter has nobody else to tell. Through the namespace, so that
+    /// with recovery on it is recorded — also while the socket is gone and its session awaits a recovery.
     private func emit(_ packet: SocketIOPacket, volatile: Bool = false) {
-        namespace.adapter.broadcast(packet, options: BroadcastOptions(rooms: [id], flags: BroadcastFlags(volatile: volatile, local: true)))
+        namespace.broadcast(packet, options: BroadcastOptions(rooms: [id], flags: BroadcastFlags(volatile: volatile, local: true)))
     }
 
     /// Emits and waits for the client's acknowledgement.
@@ -178,11 +200,50 @@ public final class Socket: Sendable {
         if close { client.session.close(reason: .forcedClose) }
     }
 
+    // MARK: Recovery
+
+    /// Whether the socket left for a reason its client can recover from and its session is kept: what is emitted to it
+    /// meanwhile is recorded for the recovery. Until ``expireSession()``.
+    public var awaitsRecovery: Bool { state.withLock { $0.awaitsRecovery != nil } }
+
+    /// Ends the recovery window of a socket that left: true when its session was still kept (nobody recovered it),
+    /// and is now gone.
+    public func expireSession() -> Bool {
+        guard let pid, let disconnection = state.withLock({ state in
+            defer { state.awaitsRecovery = nil }
+            return state.awaitsRecovery
+        }) else { return false }
+        return namespace.sessions.expire(pid: pid, disconnection: disconnection, in: namespace.name)
+    }
+
+    /// socket.io's recoverable reasons; `server shutting down` only when the sessions outlive the process.
+    private func isRecoverable(_ reason: DisconnectReason) -> Bool {
+        switch reason {
+        case .transportClose, .transportError, .pingTimeout: true
+        case .serverShuttingDown: namespace.sessions.survivesRestart
+        default: false
+        }
+    }
+
+    /// Keeps the session of a socket that leaves for a recoverable reason, with its rooms as they are now; the name of
+    /// this disconnection, or nil.
+    private func persistIfRecoverable(_ reason: DisconnectReason) -> String? {
+        guard let pid, let recovery = namespace.recovery, isRecoverable(reason) else { return nil }
+        let session = PersistedSession(
+            id: id, pid: pid, disconnection: SessionID.make(), rooms: rooms, data: data, start: recoveryStart)
+        namespace.sessions.persist(session, in: namespace.name, retention: recovery.maxDisconnection)
+        return session.disconnection
+    }
+
+    // MARK: Leaving (the client)
+
     /// Detaches the socket once and runs its disconnect handlers.
     func didDisconnect(reason: DisconnectReason) {
+        let persisted = isConnected ? persistIfRecoverable(reason) : nil
         let gone: (handlers: [DisconnectHandler], acks: [CheckedContinuation<[JSONValue], any Error>])? = state.withLock { state in
             guard state.isConnected else { return nil }
             state.isConnected = false
+            state.awaitsRecovery = persisted
             defer {
                 state.disconnectHandlers = []
                 state.pendingAcks = [:]

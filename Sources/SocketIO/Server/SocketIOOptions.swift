@@ -7,6 +7,9 @@ public struct SocketIOOptions: Sendable {
     public var engine = EngineIOOptions()
     /// How long a client may stay connected to Engine.IO without joining any namespace.
     public var connectTimeout: Duration = .milliseconds(45_000)
+    /// Bytes the default session store keeps for connection state recovery, packets and sessions together
+    /// (``InMemorySessionStore``).
+    public var recoveryBufferBytes = 64 << 20
 
     public init() {}
 }

@@ -20,12 +20,17 @@ public final class SocketIOServer: Sendable {
     let engine: EngineServer
     private let namespaces = Mutex<[String: Namespace]>([:])
     private let makeAdapter: AdapterFactory
+    /// Where the namespaces with recovery on keep their packet logs and disconnected sessions (by default in memory,
+    /// within ``SocketIOOptions/recoveryBufferBytes``).
+    public let sessions: any SessionStore
 
     public init(options: SocketIOOptions = SocketIOOptions(), logger: Logger = Logger(label: "socketio"),
                 eventLoops: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-                makeAdapter: @escaping AdapterFactory = { _ in InMemoryAdapter() }) {
+                makeAdapter: @escaping AdapterFactory = { _ in InMemoryAdapter() },
+                sessions: (any SessionStore)? = nil) {
         self.options = options
         self.makeAdapter = makeAdapter
+        self.sessions = sessions ?? InMemorySessionStore(maxBytes: options.recoveryBufferBytes)
         let delegateFactory = DelegateFactory()
         self.engine = EngineServer(options: options.engine, logger: logger, eventLoops: eventLoops) { session in
             delegateFactory.make(session)
@@ -38,7 +43,7 @@ public final class SocketIOServer: Sendable {
     public func of(_ name: String) -> Namespace {
         let (namespace, created) = namespaces.withLock { namespaces in
             if let existing = namespaces[name] { return (existing, false) }
-            let namespace = Namespace(name: name, adapter: makeAdapter(name))
+            let namespace = Namespace(name: name, adapter: makeAdapter(name), sessions: sessions)
             namespaces[name] = namespace
             return (namespace, true)
         }
