@@ -2,7 +2,8 @@
 refuse new ones until told otherwise: for clients that must lose their connection without a clean close.
 
 `url` is where clients connect; `control_url` takes `POST /cut` (reset every open connection), `POST /block`
-(reset new connections as they come) and `POST /unblock`, so that a client script can drive it mid-stream."""
+(reset new connections as they come) and `POST /unblock`, so that a client script can drive it mid-stream, a browser
+page too: its answers allow any origin (`Access-Control-Allow-Origin: *`, and a preflight is answered)."""
 import http.server
 import socket
 import struct
@@ -34,7 +35,18 @@ class CuttingProxy:
                 if action:
                     action()
                 self.send_response(204 if action else 404)
+                self._allow_any_origin()
                 self.end_headers()
+
+            def do_OPTIONS(self):  # noqa: N802 - a browser's preflight
+                self.send_response(204)
+                self._allow_any_origin()
+                self.send_header("Access-Control-Allow-Methods", "POST")
+                self.send_header("Access-Control-Allow-Headers", "*")
+                self.end_headers()
+
+            def _allow_any_origin(self):
+                self.send_header("Access-Control-Allow-Origin", "*")
 
             def log_message(self, *args):
                 pass

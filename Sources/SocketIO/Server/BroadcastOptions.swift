@@ -20,11 +20,9 @@ public struct BroadcastFlags: Sendable, Equatable {
     public var volatile: Bool
     /// socket.io's `local`: this node's sockets only, whatever the adapter (a socket's own emits are).
     public var local: Bool
-    /// This node's deliveries are queued on every event loop, never sent in place (a namespace with recovery on, whose
-    /// order is that of its recording lock). Not carried to other nodes.
-    var queued = false
-    /// This node's sockets were served already: only the other nodes deliver and count. Not carried to other nodes.
-    var skipLocal = false
+    /// An event without an ack id, not volatile, on a namespace with recovery on: every node that delivers it stamps
+    /// it with its own next offset and records it (``Namespace/recordAndDeliver(_:options:deliver:)``).
+    var recoverable = false
 
     public init(volatile: Bool = false, local: Bool = false) {
         self.volatile = volatile

@@ -246,7 +246,8 @@ final class Client: EngineSessionDelegate {
         let offset: UInt64?
         switch auth?["offset"] {
         case .string(let text)?:
-            guard let parsed = UInt64(text) else { return nil }
+            // Another node's offset: that node's log has what the client missed, not this one's.
+            guard let parsed = namespace.sessions.offsets.sequence(text) else { return nil }
             offset = parsed
         case nil, .null?:
             offset = nil

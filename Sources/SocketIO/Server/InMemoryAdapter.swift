@@ -16,14 +16,21 @@ public final class InMemoryAdapter: Adapter {
     }
 
     private let state = Mutex(State())
+    /// The namespace that stamps and records recoverable packets (while recovery is on), from ``start(for:)`` to
+    /// ``close()``.
+    private let recorder = Mutex<Namespace?>(nil)
 
     public init() {}
 
-    /// One process has nobody to announce itself to.
-    public func start(for namespace: Namespace) {}
+    /// One process has nobody to announce itself to; the namespace records what this adapter delivers.
+    public func start(for namespace: Namespace) {
+        recorder.withLock { $0 = namespace }
+    }
 
     /// Nor anybody to say goodbye to.
-    public func close() {}
+    public func close() {
+        recorder.withLock { $0 = nil }
+    }
 
     // MARK: Membership
 
@@ -71,24 +78,32 @@ public final class InMemoryAdapter: Adapter {
 
     @discardableResult
     public func broadcast(_ packet: SocketIOPacket, options: BroadcastOptions) -> Int {
-        deliver(options) { SocketIOPacketEncoder.encode(packet).outbound }
+        deliver(options) { SocketIOPacketEncoder.encode(packet) }
     }
 
     /// Delivers a packet encoded elsewhere (by this node's ``ClusterAdapter`` for every node, or by another node) to
     /// the sockets of this process that `options` selects; returns how many.
     @discardableResult
     func broadcast(_ packet: EncodedSocketIOPacket, options: BroadcastOptions) -> Int {
-        deliver(options) { packet.outbound }
+        deliver(options) { packet }
     }
 
-    /// Frames the packet (`encode`) only if anybody is selected.
-    private func deliver(_ options: BroadcastOptions, encode: () -> OutboundPackets) -> Int {
-        guard !options.flags.skipLocal else { return 0 }
+    /// Frames the packet (`encode`) only if anybody is selected — or, recoverable, to be recorded for whoever left.
+    private func deliver(_ options: BroadcastOptions, encode: () -> EncodedSocketIOPacket) -> Int {
+        if options.flags.recoverable, let namespace = recorder.withLock({ $0 }) {
+            return namespace.recordAndDeliver(encode(), options: options) { stamped in
+                send(stamped.outbound, to: selected(options), volatile: false, queued: true)
+            }
+        }
         let recipients = selected(options)
         guard !recipients.isEmpty else { return 0 }
-        let encoded = encode()
-        let volatile = options.flags.volatile
-        if recipients.count == 1, !options.flags.queued {
+        return send(encode().outbound, to: recipients, volatile: options.flags.volatile, queued: false)
+    }
+
+    /// `queued`: on every loop through its queue, none in place (recorded packets keep their recording order).
+    private func send(_ encoded: OutboundPackets, to recipients: [Socket], volatile: Bool, queued: Bool) -> Int {
+        guard !recipients.isEmpty else { return 0 }
+        if recipients.count == 1, !queued {
             recipients[0].client.deliver(encoded, volatile: volatile)
             return 1
         }
@@ -101,7 +116,7 @@ public final class InMemoryAdapter: Adapter {
         // what one thread sends to a connection arrives in the order it was sent.
         for (loop, clients) in byLoop.values {
             let deliver: @Sendable () -> Void = { for client in clients { client.deliver(encoded, volatile: volatile) } }
-            if loop.inEventLoop, !options.flags.queued { deliver() } else { loop.execute(deliver) }
+            if loop.inEventLoop, !queued { deliver() } else { loop.execute(deliver) }
         }
         return recipients.count
     }

@@ -25,7 +25,7 @@ public final class Namespace: Sendable {
     /// Where the packet log and the disconnected sessions are kept while ``recovery`` is on.
     public let sessions: any SessionStore
     private let state = Mutex(State())
-    /// Held while a packet is stamped, recorded and handed to the adapter, and while a socket is recovered: a
+    /// Held while a packet is stamped, recorded and delivered on this node, and while a socket is recovered: a
     /// recovering socket gets every packet exactly once, the missed ones before the new ones.
     private let recording = Mutex<Void>(())
 
@@ -82,52 +82,38 @@ public final class Namespace: Sendable {
 
     // MARK: Delivery
 
-    /// Hands a packet to the adapter. With recovery on, an event without an ack id that is not volatile first gets the
-    /// next offset as a trailing argument and is recorded (socket.io's session-aware adapter); its deliveries are then
-    /// queued on every event loop, never sent in place, so that they stay in the order of the recording lock.
+    /// Hands a packet to the adapter, marking an event without an ack id that is not volatile as recoverable when
+    /// recovery is on: then every node that delivers it stamps and records it (socket.io's session-aware adapter).
     @discardableResult
     func broadcast(_ packet: SocketIOPacket, options: BroadcastOptions) -> Int {
-        guard let recovery, let stamped = stampable(packet, options) else { return adapter.broadcast(packet, options: options) }
-        return recording.withLock { _ in adapter.broadcast(record(stamped, options, recovery), options: queued(options)) }
+        adapter.broadcast(packet, options: marked(packet, options))
     }
 
     /// Like ``broadcast(_:options:)``, counting the recipients on every node.
     func broadcastCounting(_ packet: SocketIOPacket, options: BroadcastOptions) async -> Int {
-        guard let recovery, let stamped = stampable(packet, options) else {
-            return await adapter.broadcastCounting(packet, options: options)
-        }
-        // The count waits for the other nodes: record and deliver here under the lock, count the others after it.
-        let (recorded, reachedHere) = recording.withLock { _ in
-            let recorded = record(stamped, options, recovery)
-            var here = queued(options)
-            here.flags.local = true
-            return (recorded, adapter.broadcast(recorded, options: here))
-        }
-        guard !options.flags.local else { return reachedHere }
-        var elsewhere = options
-        elsewhere.flags.skipLocal = true
-        return reachedHere + (await adapter.broadcastCounting(recorded, options: elsewhere))
+        await adapter.broadcastCounting(packet, options: marked(packet, options))
     }
 
-    private func stampable(_ packet: SocketIOPacket, _ options: BroadcastOptions) -> [JSONValue]? {
-        guard packet.kind == .event, packet.ackId == nil, !options.flags.volatile, case .array(let items)? = packet.data else {
-            return nil
-        }
-        return items
-    }
-
-    private func record(_ items: [JSONValue], _ options: BroadcastOptions, _ recovery: RecoveryOptions) -> SocketIOPacket {
-        let offset = sessions.nextOffset()
-        let data = items + [.string(String(offset))]
-        // The event name is the first element; the log keeps the packet's whole array.
-        sessions.record(offset, data: data, options: options, in: name, retention: recovery.maxDisconnection)
-        return SocketIOPacket(.event, namespace: name, data: .array(data))
-    }
-
-    private func queued(_ options: BroadcastOptions) -> BroadcastOptions {
+    private func marked(_ packet: SocketIOPacket, _ options: BroadcastOptions) -> BroadcastOptions {
+        guard recovery != nil, packet.kind == .event, packet.ackId == nil, !options.flags.volatile else { return options }
         var options = options
-        options.flags.queued = true
+        options.flags.recoverable = true
         return options
+    }
+
+    /// What an adapter does with a recoverable packet for this node's sockets: stamps it with this node's next offset,
+    /// records it — also when nobody here receives it now: a disconnected session may — and `deliver`s it, under a
+    /// lock that a recovery also takes, so that a recovering socket gets each packet once, the missed ones first. The
+    /// adapter queues its deliveries on their event loops, never sends in place, so they keep the lock's order.
+    func recordAndDeliver(_ packet: EncodedSocketIOPacket, options: BroadcastOptions,
+                          deliver: (EncodedSocketIOPacket) -> Int) -> Int {
+        guard let recovery else { return deliver(packet) }
+        return recording.withLock { _ in
+            let offset = sessions.nextOffset()
+            let stamped = packet.appending(argument: sessions.offsets.text(offset))
+            sessions.record(offset, packet: stamped, options: options, in: name, retention: recovery.maxDisconnection)
+            return deliver(stamped)
+        }
     }
 
     /// Puts a recovered socket back: its rooms, the CONNECT answer and the packets it missed, under the recording lock
@@ -137,10 +123,10 @@ public final class Namespace: Sendable {
             let missed = sessions.missed(after: session.resumeAfter, rooms: session.rooms, in: name)
             add(socket)
             adapter.addAll(socket, rooms: session.rooms)
-            let client = socket.client, name = name
+            let client = socket.client
             socket.client.eventLoop.execute {
                 client.send(connectAnswer)
-                for data in missed { client.send(SocketIOPacket(.event, namespace: name, data: .array(data))) }
+                for packet in missed { client.deliver(packet.outbound, volatile: false) }
             }
         }
     }

@@ -30,7 +30,8 @@ public final class SocketIOServer: Sendable {
                 sessions: (any SessionStore)? = nil) {
         self.options = options
         self.makeAdapter = makeAdapter
-        self.sessions = sessions ?? InMemorySessionStore(maxBytes: options.recoveryBufferBytes)
+        self.sessions = sessions ?? InMemorySessionStore(
+            maxBytes: options.recoveryBufferBytes, offsets: RecoveryOffsets(node: options.engine.cluster?.node.rawValue))
         let delegateFactory = DelegateFactory()
         self.engine = EngineServer(options: options.engine, logger: logger, eventLoops: eventLoops) { session in
             delegateFactory.make(session)

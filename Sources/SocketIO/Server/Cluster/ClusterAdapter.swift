@@ -80,6 +80,7 @@ public final class ClusterAdapter: Adapter {
             guard case .idle = state.lifecycle else { preconditionFailure("adapter started twice") }
             state.lifecycle = .running(namespace: namespace, timers: [heartbeat, silence])
         }
+        local.start(for: namespace)
         transport.subscribe(namespace: self.namespace) { message in self.receive(message) }
         publish(.initialHeartbeat)
     }
@@ -94,6 +95,7 @@ public final class ClusterAdapter: Adapter {
             return (timers, finished)
         }
         guard let stopped else { return }
+        local.close()
         for timer in stopped.timers { timer.cancel() }
         transport.unsubscribe(namespace: namespace)
         publish(.adapterClose)

@@ -159,9 +159,12 @@ extension ClusterMessage.Body {
 }
 
 extension BroadcastOptions {
-    /// socket.io's `{rooms, except, flags}`; `local` stays home.
+    /// socket.io's `{rooms, except, flags}`; `local` stays home. gatewayd's own flag `recoverable` travels only when
+    /// set: each node stamps and records such a packet itself.
     fileprivate var json: JSONValue {
-        ["rooms": .strings(rooms), "except": .strings(except), "flags": ["volatile": .bool(flags.volatile)]]
+        var wireFlags: [String: JSONValue] = ["volatile": .bool(flags.volatile)]
+        if flags.recoverable { wireFlags["recoverable"] = true }
+        return ["rooms": .strings(rooms), "except": .strings(except), "flags": .object(wireFlags)]
     }
 }
 
@@ -283,8 +286,9 @@ private struct WireObject {
     func options() throws(ClusterMessageDecodingError) -> BroadcastOptions {
         let options = try object("opts")
         let flags = try options.optionalObject("flags")
+        var decoded = BroadcastFlags(volatile: flags?["volatile"]?.boolValue ?? false)
+        decoded.recoverable = flags?["recoverable"]?.boolValue ?? false
         return BroadcastOptions(
-            rooms: Set(try options.strings("rooms")), except: Set(try options.strings("except")),
-            flags: BroadcastFlags(volatile: flags?["volatile"]?.boolValue ?? false))
+            rooms: Set(try options.strings("rooms")), except: Set(try options.strings("except")), flags: decoded)
     }
 }

@@ -5,14 +5,14 @@ import Synchronization
 
 /// The session store of one node: packet logs and disconnected sessions in memory, within a byte budget.
 ///
-/// What it holds expires with its namespace's window. Beyond ``maxBytes`` (an estimate: JSON text size plus a fixed
-/// overhead per entry), the oldest packet of the namespace being written to goes first, then the oldest session; a
+/// What it holds expires with its namespace's window. Beyond ``maxBytes`` (the encoded packets' bytes, a session's
+/// JSON size, plus a fixed overhead per entry), the oldest packet of the namespace being written to goes first, then the oldest session; a
 /// client whose resume point was evicted connects anew. Every eviction is counted (``evictions``) and logged at most
 /// once every 10 s.
 public final class InMemorySessionStore: SessionStore {
     private struct LoggedPacket {
         var offset: UInt64
-        var data: [JSONValue]
+        var packet: EncodedSocketIOPacket
         var options: BroadcastOptions
         var bytes: Int
         var expires: ContinuousClock.Instant
@@ -43,13 +43,16 @@ public final class InMemorySessionStore: SessionStore {
 
     /// Bytes of packets and sessions kept at most, across namespaces.
     public let maxBytes: Int
+    public let offsets: RecoveryOffsets
     private let logger: Logger
     private let state = Mutex(State())
     /// Per entry, beyond its JSON: the entry itself, its deque slot, its options.
     static let entryOverhead = 128
 
-    public init(maxBytes: Int = 64 << 20, logger: Logger = Logger(label: "socketio.recovery")) {
+    public init(maxBytes: Int = 64 << 20, offsets: RecoveryOffsets = RecoveryOffsets(),
+                logger: Logger = Logger(label: "socketio.recovery")) {
         self.maxBytes = maxBytes
+        self.offsets = offsets
         self.logger = logger
     }
 
@@ -70,12 +73,12 @@ public final class InMemorySessionStore: SessionStore {
         }
     }
 
-    public func record(_ offset: UInt64, data: [JSONValue], options: BroadcastOptions, in namespace: String, retention: Duration) {
-        let bytes = data.reduce(Self.entryOverhead) { $0 + $1.approximateSize }
+    public func record(_ offset: UInt64, packet: EncodedSocketIOPacket, options: BroadcastOptions, in namespace: String, retention: Duration) {
+        let bytes = packet.attachments.reduce(Self.entryOverhead + packet.text.count) { $0 + $1.count }
         let now = ContinuousClock.now
         evicting(in: namespace) { state in
             state.logs[namespace, default: NamespaceLog()].packets.append(
-                LoggedPacket(offset: offset, data: data, options: options, bytes: bytes, expires: now + retention))
+                LoggedPacket(offset: offset, packet: packet, options: options, bytes: bytes, expires: now + retention))
             state.bytes += bytes
         }
     }
@@ -111,7 +114,7 @@ public final class InMemorySessionStore: SessionStore {
         }
     }
 
-    public func missed(after offset: UInt64, rooms: Set<String>, in namespace: String) -> [[JSONValue]] {
+    public func missed(after offset: UInt64, rooms: Set<String>, in namespace: String) -> [EncodedSocketIOPacket] {
         state.withLock { state in
             guard let packets = state.logs[namespace]?.packets else { return [] }
             // Offsets grow along the deque: start at the first one after `offset`.
@@ -120,7 +123,7 @@ public final class InMemorySessionStore: SessionStore {
                 let middle = (low + high) / 2
                 if packets[middle].offset <= offset { low = middle + 1 } else { high = middle }
             }
-            return packets[low...].filter { Self.reaches($0.options, rooms: rooms) }.map(\.data)
+            return packets[low...].filter { Self.reaches($0.options, rooms: rooms) }.map(\.packet)
         }
     }
 
@@ -208,7 +211,7 @@ public final class InMemorySessionStore: SessionStore {
 }
 
 extension JSONValue {
-    /// About the bytes of its JSON text: what the recovery budget counts.
+    /// About the bytes of its JSON text: what the recovery budget counts for a session's data.
     var approximateSize: Int {
         switch self {
         case .null, .bool: 5

@@ -1,28 +1,30 @@
 import JSONCore
 
 /// Where a namespace with recovery on keeps its packet log and the sessions of its disconnected sockets (socket.io's
-/// session-aware adapter, as a seam of its own): in memory for one node (``InMemorySessionStore``), in a shared
-/// database for a cluster whose clients reconnect through another node.
+/// session-aware adapter, as a seam of its own): ``InMemorySessionStore`` on each node.
 ///
-/// Offsets grow with every recorded packet, across the store's namespaces; on the wire they are decimal strings.
+/// Offsets grow with every recorded packet, across the store's namespaces; on the wire they are written by
+/// ``offsets``.
 public protocol SessionStore: AnyObject, Sendable {
     /// Whether sessions outlive this process: only then is `server shutting down` a reason a client can recover from.
     var survivesRestart: Bool { get }
+    /// How this store's offsets are written on the wire.
+    var offsets: RecoveryOffsets { get }
     /// The offset of the newest packet recorded so far: where a socket connecting now starts.
     func head() -> UInt64
-    /// Records a packet's arguments (its offset already appended as the last one) sent to `options`, kept for
-    /// `retention`; `offset` is what ``nextOffset()`` returned for it.
-    func record(_ offset: UInt64, data: [JSONValue], options: BroadcastOptions, in namespace: String, retention: Duration)
     /// A new offset, larger than every one before it.
     func nextOffset() -> UInt64
+    /// Records a packet (its offset already appended as its last argument) sent to `options`, kept for `retention`;
+    /// `offset` is what ``nextOffset()`` returned for it.
+    func record(_ offset: UInt64, packet: EncodedSocketIOPacket, options: BroadcastOptions, in namespace: String, retention: Duration)
     /// Keeps a disconnected socket's session until `retention` passes.
     func persist(_ session: PersistedSession, in namespace: String, retention: Duration)
     /// Removes and returns the session `pid` if it has not expired and every packet after `offset` (the session's
     /// start when nil) is still recorded; nil otherwise — the client connects anew, and a session whose packets are
     /// gone stays until its window ends unrecovered.
     func take(pid: String, after offset: UInt64?, in namespace: String) -> PersistedSession?
-    /// The arguments of the packets after `offset` that `rooms` would have received, oldest first.
-    func missed(after offset: UInt64, rooms: Set<String>, in namespace: String) -> [[JSONValue]]
+    /// The packets after `offset` that `rooms` would have received, oldest first.
+    func missed(after offset: UInt64, rooms: Set<String>, in namespace: String) -> [EncodedSocketIOPacket]
     /// Removes the session `pid` as the window of its `disconnection` ends; whether it was still there (nobody
     /// recovered it, and it is not a later disconnection's).
     func expire(pid: String, disconnection: String, in namespace: String) -> Bool
@@ -34,14 +36,14 @@ public struct PersistedSession: Sendable, Equatable {
     public var id: String
     /// The private session id the client reconnects with.
     public var pid: String
+    /// Names this disconnection: a recovered socket keeps its `pid`, and may leave again.
+    public var disconnection: String
     public var rooms: Set<String>
     public var data: JSONValue
     /// The log's head when the socket connected: where a client that never got a packet resumes.
     public var start: UInt64
     /// The offset the client resumes after: set by ``SessionStore/take(pid:after:in:)``.
     public var resumeAfter: UInt64
-    /// Names this disconnection: a recovered socket keeps its `pid`, and may leave again.
-    public var disconnection: String
 
     public init(id: String, pid: String, disconnection: String, rooms: Set<String>, data: JSONValue, start: UInt64) {
         self.id = id

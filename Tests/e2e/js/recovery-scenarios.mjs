@@ -1,0 +1,146 @@
+// The connection state recovery scenarios, shared by Node (recovery.mjs) and headless Chromium
+// (../browser/recovery.html), so both run the same steps with the official socket.io-client 4.8.1. Client A connects
+// through the cutting proxy (`cutting_proxy.py`), which resets its TCP connections mid-stream; publisher B connects
+// directly. Nothing here is Node's or the browser's: each scenario takes its environment,
+//   { io, next, bound, proxy, direct, mode, control, admin }
+// `io` the client, `next(socket, event)` the first such event (failing past the bound), `bound` the ms every step
+// gets, `proxy` / `direct` the proxy's and gatewayd's URLs, `mode` polling|websocket|upgrade, `control` the proxy's
+// control URL, `admin(method, path, body)` an admin API request answering a fetch Response. Each resolves with what A
+// saw; `globalThis.seen` keeps it for a failure's report.
+const ROOM_MESSAGES = 200;
+const WORK_EVENTS = 100;
+const TRANSPORTS = { polling: { transports: ["polling"] }, websocket: { transports: ["websocket"] }, upgrade: {} };
+
+function tools(env) {
+  const control = (action) => fetch(`${env.control}/${action}`, { method: "POST" });
+  const call = (socket, event, arg) => socket.timeout(env.bound).emitWithAck(event, arg);
+  /** Resolves once `predicate()` holds, checking every 20 ms; fails past the bound. */
+  async function until(predicate, what) {
+    const deadline = Date.now() + env.bound * 3;
+    while (!(await predicate())) {
+      if (Date.now() > deadline) throw new Error(`not within the bound: ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+  async function itemExists(collection, id) {
+    const response = await env.admin("GET", `/admin/collections/${collection}/items?filter=${encodeURIComponent(JSON.stringify({ id }))}`);
+    return response.ok && (await response.json()).data.length === 1;
+  }
+  const transports = TRANSPORTS[env.mode];
+  if (!transports) throw new Error(`unknown mode ${env.mode}`);
+  return { control, call, until, itemExists, transports };
+}
+
+function recording(socket) {
+  const seen = { room: [], results: [], offsets: [], connects: 0, disconnects: [], acks: [] };
+  globalThis.seen = seen;
+  socket.on("room", (message, offset) => { seen.room.push(message.n); seen.offsets.push(offset); });
+  socket.on("ws:result", (result, offset) => { seen.results.push(result); seen.offsets.push(offset); });
+  socket.on("connect", () => { seen.connects += 1; });
+  socket.on("disconnect", (reason) => { seen.disconnects.push(reason); });
+  return seen;
+}
+
+export async function recover(env) {
+  const { io, next, proxy, direct } = env;
+  const { control, call, until, itemExists, transports } = tools(env);
+  const a = io(proxy + "/live", { ...transports, reconnectionDelay: 100, reconnectionDelayMax: 300, randomizationFactor: 0, forceNew: true });
+  const seen = recording(a);
+  await next(a, "connect");
+  const first = { id: a.id, recovered: a.recovered };
+  seen.acks.push(await call(a, "join", "r"));
+  seen.acks.push(await call(a, "keep", { x: 1 }));
+  seen.acks.push(await call(a, "signIn", "ann"));
+  // 100 queued events: the first holds the lane until the gate opens, so every result comes after the cut.
+  for (let n = 0; n < WORK_EVENTS; n++) {
+    const [ack] = await call(a, "work", { n }).then((value) => [value]);
+    if (!ack.accepted) throw new Error(`work ${n} not accepted: ${JSON.stringify(ack)}`);
+  }
+  const b = io(direct + "/live", { transports: ["websocket"], forceNew: true, reconnection: false });
+  await next(b, "connect");
+  const gone = next(a, "disconnect");
+  // A's connection is cut as its quarter of the room stream arrives, whatever B has published by then (through
+  // another node of a cluster, B's acks run ahead of A's deliveries): the rest is in flight or not yet sent.
+  let cutting;
+  const quarter = () => {
+    if (seen.room.length < ROOM_MESSAGES / 4 || cutting) return;
+    cutting = control("block").then(() => control("cut"));
+  };
+  a.on("room", quarter);
+  const publishing = (async () => {
+    for (let n = 0; n < ROOM_MESSAGES; n++) await call(b, "publish", { n });
+  })();
+  await gone;
+  a.off("room", quarter);
+  // While A is away: the rest of the room stream, and every queued event's result.
+  await publishing;
+  await env.admin("POST", "/admin/collections/gate/items", { id: "open" });
+  await until(() => itemExists("done", "last"), "the last work event ran");
+  await control("unblock");
+  await next(a, "connect");
+  const again = { id: a.id, recovered: a.recovered };
+  await until(() => seen.room.length >= ROOM_MESSAGES && seen.results.length >= WORK_EVENTS, "every missed packet arrived");
+  const [whoami] = await call(a, "whoami").then((value) => [value]);
+  // A marker after everything: what arrived by then is all that will.
+  await call(b, "publish", { n: "marker" });
+  await until(() => seen.room.includes("marker"), "the marker");
+  // A leaves through its gateway (`SOCKET.disconnect`): the one disconnect handler run the test expects for A.
+  const left = next(a, "disconnect");
+  await call(a, "leave");
+  await left;
+  b.close();
+  a.close();
+  return { first, again, seen, whoami };
+}
+
+export async function expire(env) {
+  const { io, next, proxy } = env;
+  const { control, call, until, itemExists, transports } = tools(env);
+  const a = io(proxy + "/live", { ...transports, reconnection: false, forceNew: true });
+  const seen = recording(a);
+  await next(a, "connect");
+  const first = { id: a.id };
+  await call(a, "join", "r");
+  await call(a, "publish", { n: 0 }); // an offset for A to resume from
+  await until(() => seen.room.length === 1, "A's own room message");
+  const gone = next(a, "disconnect");
+  await control("cut");
+  await gone;
+  // The window (the gateway's maxDisconnectionMs) ends: the disconnect handler runs, once.
+  await until(() => itemExists("disconnects", first.id), "the disconnect handler ran");
+  a.connect();
+  await next(a, "connect");
+  const again = { id: a.id, recovered: a.recovered };
+  const [whoami] = await call(a, "whoami").then((value) => [value]);
+  a.close();
+  return { first, again, seen, whoami };
+}
+
+export async function overflow(env) {
+  const { io, next, proxy, direct } = env;
+  const { control, call, transports, until } = tools(env);
+  const a = io(proxy + "/live", { ...transports, reconnectionDelay: 100, reconnectionDelayMax: 300, randomizationFactor: 0, forceNew: true });
+  const seen = recording(a);
+  await next(a, "connect");
+  const first = { id: a.id };
+  await call(a, "join", "r");
+  const b = io(direct + "/live", { transports: ["websocket"], forceNew: true, reconnection: false });
+  await next(b, "connect");
+  await call(b, "publish", { n: 0 });
+  await until(() => seen.room.length === 1, "A's first room message");
+  const gone = next(a, "disconnect");
+  await control("block");
+  await control("cut");
+  await gone;
+  // More than the server's recovery buffer holds, while A is away.
+  for (let n = 1; n <= 40; n++) await call(b, "publish", { n, pad: "x".repeat(1000) });
+  await control("unblock");
+  await next(a, "connect");
+  const again = { id: a.id, recovered: a.recovered };
+  const [whoami] = await call(a, "whoami").then((value) => [value]);
+  b.close();
+  a.close();
+  return { first, again, seen, whoami };
+}
+
+export const scenarios = { recover, expire, overflow };
