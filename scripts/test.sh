@@ -29,6 +29,7 @@ swift test --skip-build
 backend_independent=(
   --ignore=Tests/e2e/test_socketio_clients.py --ignore=Tests/e2e/test_socketio_negative.py
   --ignore=Tests/e2e/test_sticky_free.py --ignore=Tests/e2e/test_cluster.py --ignore=Tests/e2e/test_cluster_outage.py
+  --ignore=Tests/e2e/test_cluster_recovery.py
   --ignore=Tests/e2e/test_memory_churn.py
   --ignore=Tests/e2e/test_http_limits.py --ignore=Tests/e2e/test_bench_smoke.py
   --ignore=Tests/e2e/eio3/test_socketio_eio3.py
