@@ -47,3 +47,10 @@ def test_a_client_whose_missed_packets_were_evicted_connects_anew(proxied):
     # The evicted session was not recovered: its window ends and its disconnect handler runs, once.
     assert wait_until(lambda: disconnect_reasons(server, seen["first"]["id"]), timeout=TIMEOUT)
     assert disconnect_reasons(server, seen["first"]["id"]) == ["transport error"]
+
+
+def test_a_recovery_replays_a_room_only_from_when_the_socket_joined_it(proxied):
+    server, proxy = proxied({"enabled": True})
+    seen = run("lateJoin", server, proxy, "websocket")
+    assert seen["again"] == {"id": seen["first"]["id"], "recovered": True}
+    assert seen["seen"]["room"] == ["away", "marker"]

@@ -120,7 +120,7 @@ public final class Namespace: Sendable {
     /// so that nothing recorded meanwhile is lost or sent twice, and queued on its loop ahead of anything newer.
     func restore(_ socket: Socket, session: PersistedSession, connectAnswer: SocketIOPacket) {
         recording.withLock { _ in
-            let missed = sessions.missed(after: session.resumeAfter, rooms: session.rooms, in: name)
+            let missed = sessions.missed(by: session, in: name)
             add(socket)
             adapter.addAll(socket, rooms: session.rooms)
             let client = socket.client

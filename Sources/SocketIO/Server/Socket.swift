@@ -26,6 +26,9 @@ public final class Socket: Sendable {
         /// The session was kept for recovery when the socket left (under this disconnection's name), and has not
         /// expired yet.
         var awaitsRecovery: String?
+        /// With recovery on: the session log's head when the socket joined each room, so that a recovery replays a
+        /// room's packets only from then on.
+        var joined: [String: UInt64] = [:]
     }
 
     public let id: String
@@ -50,7 +53,10 @@ public final class Socket: Sendable {
             self.pid = session.pid
             self.recovered = true
             self.recoveryStart = session.start
-            self.state.withLock { $0.data = session.data }
+            self.state.withLock { state in
+                state.data = session.data
+                state.joined = session.joined
+            }
         } else {
             self.id = id
             self.pid = namespace.recovery == nil ? nil : SessionID.make()
@@ -178,11 +184,16 @@ public final class Socket: Sendable {
 
     /// Joins `room`; does nothing once the socket has left (the adapter knows it no more).
     public func join(_ room: String) {
+        if pid != nil {
+            let head = namespace.sessions.head()
+            state.withLock { state in if state.joined[room] == nil { state.joined[room] = head } }
+        }
         namespace.adapter.addAll(self, rooms: [room])
     }
 
     public func leave(_ room: String) {
         namespace.adapter.del(self, room: room)
+        if pid != nil { state.withLock { _ = $0.joined.removeValue(forKey: room) } }
     }
 
     /// The rooms this socket is in, its own id room included.
@@ -229,8 +240,9 @@ public final class Socket: Sendable {
     /// this disconnection, or nil.
     private func persistIfRecoverable(_ reason: DisconnectReason) -> String? {
         guard let pid, let recovery = namespace.recovery, isRecoverable(reason) else { return nil }
+        let joined = state.withLock { $0.joined }
         let session = PersistedSession(
-            id: id, pid: pid, disconnection: SessionID.make(), rooms: rooms, data: data, start: recoveryStart)
+            id: id, pid: pid, disconnection: SessionID.make(), rooms: rooms, joined: joined, data: data, start: recoveryStart)
         namespace.sessions.persist(session, in: namespace.name, retention: recovery.maxDisconnection)
         return session.disconnection
     }

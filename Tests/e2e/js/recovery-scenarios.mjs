@@ -143,4 +143,32 @@ export async function overflow(env) {
   return { first, again, seen, whoami };
 }
 
-export const scenarios = { recover, expire, overflow };
+/** A joins room r after a message went to it, then drops before it has received anything (no offset to resume
+ *  from): the recovery replays what r got while A was away, not what it got before A joined. */
+export async function lateJoin(env) {
+  const { io, next, proxy, direct } = env;
+  const { control, call, transports, until } = tools(env);
+  const a = io(proxy + "/live", { ...transports, reconnectionDelay: 100, reconnectionDelayMax: 300, randomizationFactor: 0, forceNew: true });
+  const seen = recording(a);
+  await next(a, "connect");
+  const first = { id: a.id };
+  const b = io(direct + "/live", { transports: ["websocket"], forceNew: true, reconnection: false });
+  await next(b, "connect");
+  await call(b, "publish", { n: "before" });
+  await call(a, "join", "r");
+  const gone = next(a, "disconnect");
+  await control("block");
+  await control("cut");
+  await gone;
+  await call(b, "publish", { n: "away" });
+  await control("unblock");
+  await next(a, "connect");
+  const again = { id: a.id, recovered: a.recovered };
+  await call(b, "publish", { n: "marker" });
+  await until(() => seen.room.includes("marker"), "the marker");
+  b.close();
+  a.close();
+  return { first, again, seen };
+}
+
+export const scenarios = { recover, expire, overflow, lateJoin };

@@ -114,16 +114,16 @@ public final class InMemorySessionStore: SessionStore {
         }
     }
 
-    public func missed(after offset: UInt64, rooms: Set<String>, in namespace: String) -> [EncodedSocketIOPacket] {
+    public func missed(by session: PersistedSession, in namespace: String) -> [EncodedSocketIOPacket] {
         state.withLock { state in
             guard let packets = state.logs[namespace]?.packets else { return [] }
-            // Offsets grow along the deque: start at the first one after `offset`.
+            // Offsets grow along the deque: start at the first one after the resume point.
             var low = packets.startIndex, high = packets.endIndex
             while low < high {
                 let middle = (low + high) / 2
-                if packets[middle].offset <= offset { low = middle + 1 } else { high = middle }
+                if packets[middle].offset <= session.resumeAfter { low = middle + 1 } else { high = middle }
             }
-            return packets[low...].filter { Self.reaches($0.options, rooms: rooms) }.map(\.packet)
+            return packets[low...].filter { Self.reaches($0, session) }.map(\.packet)
         }
     }
 
@@ -136,9 +136,15 @@ public final class InMemorySessionStore: SessionStore {
         }
     }
 
-    /// socket.io's `shouldIncludePacket`: a packet for any of the session's rooms (or everyone), excluding none of them.
-    private static func reaches(_ options: BroadcastOptions, rooms: Set<String>) -> Bool {
-        (options.rooms.isEmpty || !options.rooms.isDisjoint(with: rooms)) && options.except.isDisjoint(with: rooms)
+    /// socket.io's `shouldIncludePacket` — a packet for any of the session's rooms (or everyone), excluding none of
+    /// them — with a room counting only for the packets recorded after the socket joined it.
+    private static func reaches(_ packet: LoggedPacket, _ session: PersistedSession) -> Bool {
+        let options = packet.options
+        guard options.except.isDisjoint(with: session.rooms) else { return false }
+        if options.rooms.isEmpty { return true }
+        return options.rooms.contains { room in
+            session.rooms.contains(room) && packet.offset > session.joined[room, default: session.start]
+        }
     }
 
     // MARK: Expiry and the budget

@@ -23,8 +23,9 @@ public protocol SessionStore: AnyObject, Sendable {
     /// start when nil) is still recorded; nil otherwise — the client connects anew, and a session whose packets are
     /// gone stays until its window ends unrecovered.
     func take(pid: String, after offset: UInt64?, in namespace: String) -> PersistedSession?
-    /// The packets after `offset` that `rooms` would have received, oldest first.
-    func missed(after offset: UInt64, rooms: Set<String>, in namespace: String) -> [EncodedSocketIOPacket]
+    /// The packets after the session's ``PersistedSession/resumeAfter`` that its rooms would have received — a room's
+    /// only from when the socket joined it — oldest first.
+    func missed(by session: PersistedSession, in namespace: String) -> [EncodedSocketIOPacket]
     /// Removes the session `pid` as the window of its `disconnection` ends; whether it was still there (nobody
     /// recovered it, and it is not a later disconnection's).
     func expire(pid: String, disconnection: String, in namespace: String) -> Bool
@@ -39,17 +40,21 @@ public struct PersistedSession: Sendable, Equatable {
     /// Names this disconnection: a recovered socket keeps its `pid`, and may leave again.
     public var disconnection: String
     public var rooms: Set<String>
+    /// The log's head when the socket joined each of its rooms (its own id room and rooms without an entry: ``start``).
+    public var joined: [String: UInt64]
     public var data: JSONValue
     /// The log's head when the socket connected: where a client that never got a packet resumes.
     public var start: UInt64
     /// The offset the client resumes after: set by ``SessionStore/take(pid:after:in:)``.
     public var resumeAfter: UInt64
 
-    public init(id: String, pid: String, disconnection: String, rooms: Set<String>, data: JSONValue, start: UInt64) {
+    public init(id: String, pid: String, disconnection: String, rooms: Set<String>, joined: [String: UInt64] = [:],
+                data: JSONValue, start: UInt64) {
         self.id = id
         self.pid = pid
         self.disconnection = disconnection
         self.rooms = rooms
+        self.joined = joined
         self.data = data
         self.start = start
         self.resumeAfter = start
