@@ -24,8 +24,7 @@ extension CollectionTables {
             let id = try data["id"].map(CollectionDocument.id) ?? CollectionDocument.newId()
             let now = CollectionDocument.timestamp()
             let document = try CollectionDocument(fields: data, id: id, createdAt: now, updatedAt: now)
-            try ensureCollection(name)
-            guard try insertItem(name, document) else {
+            guard try createItem(name, document) else {
                 throw CollectionError(.conflict, "\(name) already has an item with id \"\(id)\"")
             }
             return change(name, .create, document.value)

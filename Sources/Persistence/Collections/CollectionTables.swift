@@ -18,6 +18,8 @@ protocol CollectionTables {
     func ensureCollection(_ name: CollectionName) throws
     /// Inserts an item; false, with nothing written, when the collection already has one with that id.
     func insertItem(_ name: CollectionName, _ document: CollectionDocument) throws -> Bool
+    /// `ensureCollection` then `insertItem` (the default), or the same in fewer statements.
+    func createItem(_ name: CollectionName, _ document: CollectionDocument) throws -> Bool
     /// An item's stored text and its `createdAt`.
     func storedItem(_ name: CollectionName, id: String) throws -> (text: String, createdAt: String)?
     /// Writes `document` as the whole new text of the existing item with its id.
@@ -36,4 +38,11 @@ protocol CollectionTables {
     func itemCount(_ name: CollectionName) throws -> Int
     /// Deletes the collection and its items.
     func deleteCollection(_ name: CollectionName) throws
+}
+
+extension CollectionTables {
+    func createItem(_ name: CollectionName, _ document: CollectionDocument) throws -> Bool {
+        try ensureCollection(name)
+        return try insertItem(name, document)
+    }
 }

@@ -2,7 +2,7 @@ import PostgresNIO
 import Synchronization
 
 /// The collection tables on the pooled connection `PostgresCollectionStore` lent, inside its transaction (or for one
-/// statement on its own, for reads).
+/// statement on its own: a read, or a create).
 ///
 /// Writers take the collections' write lock (a transaction-level advisory lock on the schema) before writing, so
 /// write transactions run one at a time as on SQLite, and what a transaction read before its writes cannot change
@@ -13,6 +13,8 @@ struct PostgresCollectionSession: CollectionSession, CollectionTables {
 
     /// The write lock's two keys: this constant, and the schema's name hashed.
     static let lockKey: Int32 = 0x6777_6463
+    /// The expression that takes the write lock.
+    static let writeLock = "pg_advisory_xact_lock(\(lockKey), hashtext(current_schema()))"
 
     let session: PostgresSession
     let deadline: UInt64?
@@ -21,9 +23,9 @@ struct PostgresCollectionSession: CollectionSession, CollectionTables {
         CollectionError(postgres: error, deadline: deadline)
     }
 
-    /// Takes the write lock unless this transaction holds it already.
+    /// Takes the write lock unless this transaction holds it already: sent with the next statement waited for.
     func lockForWriting() throws {
-        try session.lockOnce("SELECT pg_advisory_xact_lock(\(Self.lockKey), hashtext(current_schema()))", deadline: deadline)
+        try session.lockOnce(PostgresQuery(unsafeSQL: "SELECT \(Self.writeLock)"), deadline: deadline)
     }
 
     func savepoint<T>(_ body: (any CollectionSession) throws -> T) throws -> T {
@@ -49,6 +51,38 @@ struct PostgresCollectionSession: CollectionSession, CollectionTables {
         try lockForWriting()
         try session.query(PostgresQuery(unsafeSQL: SQL.ensureCollection, binds: binds(name.description)), deadline: deadline)
     }
+
+    /// One statement: the collection's row is inserted unless it exists (what `ensureCollection` does) by the same
+    /// statement as the item, whose foreign key is checked at the statement's end, when that row is there. So a
+    /// collection dropped since (by this node or another) is made again, as on SQLite, with nothing remembered
+    /// between transactions. Within one, once an item is in, the foreign key's check holds the collection's row
+    /// (FOR KEY SHARE) until the transaction ends: nobody can delete it, and later creates there insert the item
+    /// alone. Outside a transaction (a single create, see `PostgresCollectionStore.perform`) the statement is one on
+    /// its own, and takes the write lock itself before it writes.
+    func createItem(_ name: CollectionName, _ document: CollectionDocument) throws -> Bool {
+        let values = binds(name.description, document.id, document.encoded, document.createdAt, document.updatedAt)
+        guard session.inTransaction else {
+            return try session.query(PostgresQuery(unsafeSQL: Self.createItemLocking, binds: values), deadline: deadline).metadata.rows ?? 0 > 0
+        }
+        try lockForWriting()
+        let row = "the row of collection \(name)"
+        let statement = session.holds(row) ? SQL.insertItem : Self.createItem
+        let inserted = try session.query(PostgresQuery(unsafeSQL: statement, binds: values), deadline: deadline).metadata.rows ?? 0 > 0
+        if inserted { session.noteHeld(row) }
+        return inserted
+    }
+
+    /// `insertItem` after `ensureCollection`'s insert, as a data-modifying WITH.
+    static let createItem = "WITH ensured AS (\(SQL.ensureCollection)) \(SQL.insertItem)"
+
+    /// `createItem` taking the write lock first: both inserts read their row from the lock's CTE, which runs once,
+    /// before either (the lock is held until the statement's own transaction ends).
+    static let createItemLocking = """
+        WITH write_lock AS (SELECT \(writeLock)), \
+        ensured AS (INSERT INTO collections (name) SELECT $1 FROM write_lock ON CONFLICT (name) DO NOTHING) \
+        INSERT INTO collection_items (collection, id, data, created_at, updated_at) \
+        SELECT $1, $2, $3, $4, $5 FROM write_lock ON CONFLICT (collection, id) DO NOTHING
+        """
 
     func insertItem(_ name: CollectionName, _ document: CollectionDocument) throws -> Bool {
         try lockForWriting()

@@ -22,7 +22,15 @@ final class PostgresCollectionStore: CollectionStore {
     func perform(_ request: CollectionRequest, deadline: UInt64?) throws(CollectionError) -> CollectionOutcome {
         try CollectionError.converting({ CollectionError(postgres: $0, deadline: deadline) }) {
             if request.isWrite {
-                return try inTransaction(deadline: deadline, commit: true) { tables in try tables.perform(request) }
+                // A create is one statement, which takes the write lock itself (`createItem`): no transaction needed
+                // (nor its COMMIT, which a statement's own transaction makes without its statement_timeout).
+                if case .create = request.operation, !locksAtFirstWrite {
+                    return try pool.withSession(deadline: deadline) { session in
+                        try PostgresCollectionSession(session: session, deadline: deadline).perform(request)
+                    }
+                }
+                // BEGIN and the write lock go with the request's first statement.
+                return try inTransaction(deadline: deadline, commit: true, opensFirst: false) { tables in try tables.perform(request) }
             }
             return try pool.withSession(deadline: deadline) { session in
                 let tables = PostgresCollectionSession(session: session, deadline: deadline)
@@ -34,16 +42,22 @@ final class PostgresCollectionStore: CollectionStore {
     }
 
     func transaction<T>(deadline: UInt64?, commit: Bool, _ body: (any CollectionSession) throws -> T) throws -> T {
-        try inTransaction(deadline: deadline, commit: commit, body)
+        try inTransaction(deadline: deadline, commit: commit, opensFirst: true, body)
     }
 
-    /// `transaction` with the concrete session, so a single write (`perform`) does not box one.
-    private func inTransaction<T>(deadline: UInt64?, commit: Bool, _ body: (PostgresCollectionSession) throws -> T) throws -> T {
+    /// `transaction` with the concrete session, so a single write (`perform`) does not box one. `opensFirst`: the
+    /// transaction is open, with the write lock (unless `locksAtFirstWrite`), before `body` runs, and failing to
+    /// open it fails before; a caller's body must not run outside it. Otherwise BEGIN and the lock go with the
+    /// body's first statement.
+    private func inTransaction<T>(
+        deadline: UInt64?, commit: Bool, opensFirst: Bool, _ body: (PostgresCollectionSession) throws -> T
+    ) throws -> T {
         try CallerError.sorting({ CollectionError(postgres: $0, deadline: deadline) }) {
             try pool.withSession(deadline: deadline) { session in
                 try session.transaction(locksAtFirstWrite ? Self.testRunSnapshot : "BEGIN", deadline: deadline, commit: commit) {
                     let tables = PostgresCollectionSession(session: session, deadline: deadline)
                     if !locksAtFirstWrite { try tables.lockForWriting() }
+                    if opensFirst { try session.flush() }
                     return try CallerError.marking { try body(tables) }
                 }
             }

@@ -20,7 +20,7 @@ final class PostgresConnectionPool: Sendable {
     let url: PostgresURL
     private let logger: Logger
     private let permits = DispatchSemaphore(value: size)
-    private let idle = Mutex<[PostgresConnection]>([])
+    private let idle = Mutex<[Idle]>([])
     private let nextID = Atomic<Int>(1)
 
     init(url: PostgresURL, logger: Logger = Logger(label: "gatewayd.postgres")) {
@@ -28,8 +28,15 @@ final class PostgresConnectionPool: Sendable {
         self.logger = logger
     }
 
+    /// A connection waiting for its next borrower, with its session's statement_timeout (nil: unknown), which a
+    /// deadline earlier borrowers had may have set.
+    private struct Idle: Sendable {
+        let connection: PostgresConnection
+        let statementTimeout: Int?
+    }
+
     deinit {
-        for connection in idle.withLock({ $0 }) { Self.closeInBackground(connection) }
+        for waiting in idle.withLock({ $0 }) { Self.closeInBackground(waiting.connection) }
     }
 
     /// Runs `body` with a connection of its own, waiting for one until `deadline` (or ``waitWithoutDeadline``).
@@ -47,10 +54,11 @@ final class PostgresConnectionPool: Sendable {
             throw PostgresStorageError("PostgreSQL at \(url.endpoint): all \(Self.size) connections stayed busy")
         }
         defer { permits.signal() }
-        let session = PostgresSession(connection: try connection(), endpoint: url.endpoint, logger: logger)
+        let lent = try connection()
+        let session = PostgresSession(connection: lent.connection, endpoint: url.endpoint, logger: logger, statementTimeout: lent.statementTimeout)
         defer {
             if session.isReusable, !session.connection.isClosed {
-                idle.withLock { $0.append(session.connection) }
+                idle.withLock { $0.append(Idle(connection: session.connection, statementTimeout: session.sessionTimeout)) }
             } else {
                 Self.closeInBackground(session.connection)
             }
@@ -71,8 +79,8 @@ final class PostgresConnectionPool: Sendable {
             defer { idle.removeAll() }
             return idle
         }
-        for connection in connections {
-            let closed: EventLoopFuture<Void> = connection.close()
+        for waiting in connections {
+            let closed: EventLoopFuture<Void> = waiting.connection.close()
             try? closed.wait()
         }
     }
@@ -83,17 +91,18 @@ final class PostgresConnectionPool: Sendable {
         closed.whenComplete { _ in withExtendedLifetime(connection) {} }
     }
 
-    /// An idle connection that is still open, or a new one.
-    private func connection() throws -> PostgresConnection {
-        while let connection = idle.withLock({ $0.popLast() }) {
-            if !connection.isClosed { return connection }
+    /// An idle connection that is still open, or a new one (whose statement_timeout is taken to be 0, none,
+    /// PostgreSQL's default).
+    private func connection() throws -> Idle {
+        while let waiting = idle.withLock({ $0.popLast() }) {
+            if !waiting.connection.isClosed { return waiting }
         }
         precondition(MultiThreadedEventLoopGroup.currentEventLoop == nil, "connecting blocks; not on an event loop")
         let future = PostgresConnection.connect(
             on: MultiThreadedEventLoopGroup.singleton.any(), configuration: url.configuration,
             id: nextID.wrappingAdd(1, ordering: .relaxed).oldValue, logger: logger)
         do {
-            return try future.wait()
+            return Idle(connection: try future.wait(), statementTimeout: 0)
         } catch {
             throw PostgresStorageError(connectingFailed: error, to: url.endpoint)
         }
