@@ -6,6 +6,7 @@ gateway-bench.
     .venv-v5/bin/python bench/run.py --quick    # a fast check: shorter runs, fewer connections
     .venv-v5/bin/python bench/run.py --node-socketio BUNDLE   # Node's socket.io too (BUNDLE: see below)
     .venv-v5/bin/python bench/run.py --generator-threads 2    # gateway-bench on 2 event loops (its --threads)
+    .venv-v5/bin/python bench/run.py --servers gatewayd --scenarios cluster-fanout   # 3 nodes on a throw-away PostgreSQL
 
 Node's socket.io is the baseline teams would otherwise run. Its bundle is built here, never committed: fetch
 github:socketio/socket.io (a bare git dir), then `../shared/peers/node-socketio/setup.sh GIT_DIR OUT_DIR` makes
@@ -25,6 +26,18 @@ Scenarios (see --help for every default):
   idle      connections opened and held: connect time and server RSS per connection
   churn     connections opened and closed one after another (after a warm-up tenth): connections/s and the
             server RSS each one leaves behind (nothing, for a server that does not leak)
+  cluster-fanout  gatewayd only: a throw-away PostgreSQL (scripts/postgres.sh) and 3 nodes on it, a 9,000-socket
+            room spread over them and one publisher on node 1 (deliveries/s, p99 on node 1 and through the bus), also
+            as an open loop at --cluster-fanout-rate broadcasts/s (latencies at a load both carry); then the bus at
+            saturation (a few subscribers per node, several publishers: broadcasts/s each node receives, and the CPU
+            of every node, of PostgreSQL and of the generator, to say what bounds it), again with --bus-large-payload
+            publishes (past the 8,000-byte limit: through cluster_attachments); then the same 9,000-socket room on
+            one node on the same PostgreSQL. Every acked publish must reach every joined subscriber: the table says
+            how many deliveries went missing, and what the nodes logged (warnings and worse).
+  flaky     bench/flaky.py once, after the others: 1,000 socket.io-client 4.8.1 clients whose TCP connections are
+            reset for 2 s at random every 10-20 s, one publisher for 60 s; messages delivered exactly once,
+            duplicated, out of order or missing, for gatewayd with recovery on and off and Node's socket.io with
+            its connectionStateRecovery
 """
 
 from __future__ import annotations
@@ -35,7 +48,10 @@ import json
 import os
 import platform
 import queue
+import re
 import resource
+import secrets
+import socket
 import signal
 import subprocess
 import sys
@@ -51,7 +67,7 @@ RELEASE = ROOT / ".build-release" / "release"
 PYTHON = ROOT / ".venv-v5" / "bin" / "python"
 RESULTS = ROOT / "bench" / "results"
 SERVERS = ("gatewayd", "node-socketio", "python-socketio", "raw-ws")
-SCENARIOS = ("echo-ack", "pipeline", "fanout", "idle", "churn")
+SCENARIOS = ("echo-ack", "pipeline", "fanout", "idle", "churn", "cluster-fanout", "flaky")
 LISTEN_TIMEOUT_S = 60
 STOP_TIMEOUT_S = 10
 # The hard open-files limit of this machine is 20,000 per process: leave room for the rest of the fds.
@@ -87,6 +103,20 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help="subscribers for python-socketio, which is far slower to fan out")
     p.add_argument("--fanout-publishers", type=int, default=1)
     p.add_argument("--fanout-in-flight", type=int, default=4, help="publishes in flight per publisher")
+    p.add_argument("--cluster-fanout-connections", type=int, default=9_000,
+                   help="cluster-fanout: subscribers of the room, spread over the nodes (and on one node after)")
+    p.add_argument("--cluster-fanout-rate", type=float, default=2.0,
+                   help="cluster-fanout: broadcasts/s of an open loop on the same room, for latencies at equal load on "
+                        "the nodes and on one node (0: no such run)")
+    p.add_argument("--cluster-nodes", type=int, default=3, help="cluster-fanout: gatewayd nodes on the PostgreSQL")
+    p.add_argument("--bus-subscribers-per-node", type=int, default=3,
+                   help="cluster-fanout's bus phase: subscribers per node, a tiny room so the bus is what is measured")
+    p.add_argument("--bus-publishers", type=int, default=4, help="cluster-fanout's bus phase: publishers, on node 1")
+    p.add_argument("--bus-in-flight", type=int, default=64,
+                   help="cluster-fanout's bus phase: publishes in flight per publisher (and broadcasts owed at most)")
+    p.add_argument("--bus-large-payload", type=int, default=10_000,
+                   help="cluster-fanout's bus phase again with publishes this large, past PostgreSQL's 8,000-byte "
+                        "notification limit, so every broadcast crosses through cluster_attachments (0: no such run)")
     p.add_argument("--idle-connections", type=int, default=MAX_CONNECTIONS)
     p.add_argument("--churn-connections", type=int, default=200_000, help="connections churned (gatewayd, raw-ws)")
     p.add_argument("--churn-python-connections", type=int, default=20_000,
@@ -114,11 +144,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if args.quick:
         args.duration = max(1.0, args.duration / 5)
         args.warmup = max(0.5, args.warmup / 5)
-        for name in ("echo_connections", "pipeline_connections", "fanout_connections",
+        for name in ("echo_connections", "pipeline_connections", "fanout_connections", "cluster_fanout_connections",
                      "fanout_python_connections", "idle_connections", "churn_connections", "churn_python_connections"):
             setattr(args, name, max(1, getattr(args, name) // 10))
         args.pipeline_common_rate /= 10
-    for name in ("fanout_connections", "fanout_python_connections", "idle_connections"):
+    if args.cluster_nodes < 2:
+        p.error("--cluster-nodes must be at least 2")
+    for name in ("fanout_connections", "fanout_python_connections", "idle_connections", "cluster_fanout_connections"):
         if getattr(args, name) > MAX_CONNECTIONS:
             p.error(f"--{name.replace('_', '-')} above {MAX_CONNECTIONS}: the open-files limit is 20,000 per process")
     return args
@@ -192,11 +224,14 @@ class Server:
 
 
 def start_server(name: str, workdir: Path, bin_dir: Path, node_bundle: Path | None = None) -> Server:
+    return launch(name, server_command(name, workdir, bin_dir, node_bundle), workdir, workdir / f"{name}.log")
+
+
+def launch(name: str, cmd: list[str], workdir: Path, log_path: Path, extra_env: dict[str, str] | None = None) -> Server:
+    """Starts `cmd` (stderr to `log_path`) and waits for its `LISTENING <port>`."""
     workdir.mkdir(parents=True, exist_ok=True)
-    log_path = workdir / f"{name}.log"
-    cmd = server_command(name, workdir, bin_dir, node_bundle)
     log(f"starting {name}: {' '.join(cmd)}")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAYD_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAYD_")} | (extra_env or {})
     with open(log_path, "wb") as stderr_file:
         # Its own process group (a Ctrl-C to the runner does not reach it; `stop_server` stops it), but the runner's
         # session: a session of its own would be an autogroup of its own, and with the kernel's autogroup scheduling
@@ -275,19 +310,24 @@ class Run:
     publishers: int | None = None
     protocol: str = "socketio"
     warmup: float = 0.0
+    payload: int | None = None  # bytes of padding; None: --payload
 
 
-def generator_command(run: Run, server: Server, args: argparse.Namespace) -> list[str]:
+def generator_command(run: Run, server: Server | list[Server], args: argparse.Namespace,
+                      database_pid: int | None = None) -> list[str]:
+    """The generator's command line; with several servers (a cluster's nodes), a --url and a --server-pid for each,
+    subscribers spread over them round-robin and publishers on the first."""
+    servers = server if isinstance(server, list) else [server]
     cmd = [
         str(args.generator),
-        "--url", server.url, "--namespace", "/bench",
+        *[flag for node in servers for flag in ("--url", node.url)], "--namespace", "/bench",
         "--scenario", run.scenario, "--protocol", run.protocol,
         "--connections", str(run.connections),
-        "--payload", str(args.payload),
+        "--payload", str(run.payload if run.payload is not None else args.payload),
         "--duration", fmt_seconds(args.duration),
         "--warmup", fmt_seconds(run.warmup),
-        "--server-pid", str(server.process.pid),
-        "--label", server.name,
+        *[flag for node in servers for flag in ("--server-pid", str(node.process.pid))],
+        "--label", servers[0].name,
         "--threads", str(args.generator_threads),
     ]
     if run.in_flight is not None:
@@ -298,17 +338,22 @@ def generator_command(run: Run, server: Server, args: argparse.Namespace) -> lis
         cmd += ["--room", "fan", "--publishers", str(run.publishers)]
     if args.connect_rate is not None:
         cmd += ["--connect-rate", f"{args.connect_rate:g}"]
+    if database_pid is not None:
+        cmd += ["--database-pid", str(database_pid)]
     return cmd
 
 
-def run_generator(run: Run, server: Server, args: argparse.Namespace, results: Path) -> dict:
+def run_generator(run: Run, server: Server | list[Server], args: argparse.Namespace, results: Path,
+                  database_pid: int | None = None, annotate=None) -> dict:
     """Runs gateway-bench once and returns its JSON report (or a `failed` record), appended to the results."""
-    cmd = generator_command(run, server, args)
+    servers = server if isinstance(server, list) else [server]
+    server = servers[0]
+    cmd = generator_command(run, servers, args, database_pid)
     timeout = run.warmup + args.duration + args.run_timeout
     log(f"$ {' '.join(cmd)}")
     record: dict
-    if not server.alive():
-        record = {"failed": f"server exited with {server.process.returncode}"}
+    if dead := [node for node in servers if not node.alive()]:
+        record = {"failed": f"server exited with {dead[0].process.returncode}"}
     else:
         try:
             # stderr (the human summary) goes straight to the terminal.
@@ -319,11 +364,15 @@ def run_generator(run: Run, server: Server, args: argparse.Namespace, results: P
                 record.setdefault("failed", f"gateway-bench exited with {done.returncode}")
         except subprocess.TimeoutExpired:
             record = {"failed": f"gateway-bench killed after {timeout:.0f} s"}
-    if not server.alive():
-        record.setdefault("failed", f"server exited with {server.process.returncode} during the run")
+    if dead := [node for node in servers if not node.alive()]:
+        record.setdefault("failed", f"server exited with {dead[0].process.returncode} during the run")
     record.update({"server": server.name, "phase": run.phase})
+    if len(servers) > 1 or database_pid is not None:
+        record["node_pids"] = [node.process.pid for node in servers]
     record.setdefault("label", server.name)
     record.setdefault("scenario", run.scenario)
+    if annotate:
+        annotate(record)
     if "failed" in record:
         log(f"{server.name} {run.phase}: FAILED: {record['failed']}")
     with open(results, "a") as out:
@@ -364,6 +413,8 @@ def scenario_runs(server: str, scenario: str, args: argparse.Namespace) -> list[
         count = args.churn_python_connections if server == "python-socketio" else args.churn_connections
         return [Run("churn", "churn", count, in_flight=args.churn_concurrency,
                     protocol="raw-ws" if server == "raw-ws" else "socketio")]
+    if scenario == "cluster-fanout":
+        return []  # gatewayd only, and not a run on one server: see bench_cluster
     if server == "raw-ws":
         return []  # the raw echo is a ceiling only for echo-ack and a floor only for idle and churn
     if scenario == "pipeline":
@@ -391,6 +442,8 @@ def half_peak_run(peak: dict, args: argparse.Namespace) -> Run | None:
 def bench_scenario(name: str, scenario: str, args: argparse.Namespace, results: Path, workdir: Path) -> list[dict]:
     """One scenario on a freshly started server, so no scenario inherits another's memory or backlog
     (idle's RSS per connection especially)."""
+    if scenario == "cluster-fanout":
+        return bench_cluster(args, results, workdir) if name == "gatewayd" else []
     runs = scenario_runs(name, scenario, args)
     if not runs:
         return []
@@ -453,6 +506,183 @@ def measure_shutdown(run: Run, server: Server, args: argparse.Namespace, results
     return record
 
 
+# ---------------------------------------------------------------- cluster-fanout
+
+
+@dataclass
+class Postgres:
+    folder: Path  # scripts/postgres.sh's DIR
+    url: str
+    postmaster: int
+
+
+def start_postgres(folder: Path) -> Postgres:
+    """A throw-away PostgreSQL (scripts/postgres.sh start), recorded in `folder`; `stop_postgres` removes it."""
+    log(f"starting a throw-away PostgreSQL: scripts/postgres.sh start {folder}")
+    done = subprocess.run([str(ROOT / "scripts" / "postgres.sh"), "start", str(folder)], capture_output=True,
+                          text=True, timeout=600, stdin=subprocess.DEVNULL)
+    if done.returncode != 0:
+        raise RuntimeError(f"scripts/postgres.sh start failed: {done.stderr.strip() or done.stdout.strip()}")
+    url = done.stdout.strip().splitlines()[-1]
+    cluster = Path((folder / "cluster").read_text().strip())
+    postmaster = int((cluster / "data" / "postmaster.pid").read_text().splitlines()[0])
+    log(f"PostgreSQL at {url} (postmaster pid {postmaster})")
+    return Postgres(folder, url, postmaster)
+
+
+def stop_postgres(folder: Path) -> None:
+    subprocess.run([str(ROOT / "scripts" / "postgres.sh"), "stop", str(folder)], timeout=180, check=False,
+                   stdin=subprocess.DEVNULL)
+    log("PostgreSQL stopped")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_nodes(ids: list[str], database: Postgres, workdir: Path, args: argparse.Namespace, token: str) -> list[Server]:
+    """gatewayd nodes on `database`, one after another (the first syncs bench/handlers, the others do not), each on a
+    port picked first and advertised to the others, logging warnings and worse to `<workdir>/<id>.log`."""
+    nodes: list[Server] = []
+    try:
+        for position, node_id in enumerate(ids):
+            port = free_port()
+            cmd = [
+                str(args.bin_dir / "gatewayd"), "serve",
+                "--host", "127.0.0.1", "--port", str(port), "--advertise-address", f"127.0.0.1:{port}",
+                "--node-id", node_id, "--db", database.url,
+                "--handlers", str(ROOT / "bench" / "handlers"), "--sync" if position == 0 else "--no-sync",
+                "--log-level", "warning",
+                "--queue-size", "100000",
+                "--max-pending-per-socket", "1024",
+            ]
+            nodes.append(launch("gatewayd", cmd, workdir, workdir / f"{node_id}.log", {"GATEWAYD_ADMIN_TOKEN": token}))
+    except BaseException:
+        for node in nodes:
+            stop_server(node)
+        raise
+    return nodes
+
+
+LOG_LINE = re.compile(r"^\S+ (warning|error|critical) ")
+
+
+class NodeLogs:
+    """The nodes' warnings and worse, read as they come: `new()` returns what each node logged since the last call."""
+
+    def __init__(self, nodes: dict[str, Path]):
+        """From what the nodes have logged so far on (their start-up warnings, such as "no JWT secret configured",
+        are not the runs'; the logs are kept whole in bench/results/<run>-logs/)."""
+        self.paths = nodes
+        self.offsets = {node: path.stat().st_size if path.exists() else 0 for node, path in nodes.items()}
+
+    def new(self) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for node, path in self.paths.items():
+            try:
+                with open(path, "rb") as file:
+                    file.seek(self.offsets[node])
+                    text = file.read()
+                    self.offsets[node] += len(text)
+            except OSError:
+                continue
+            lines = [line for line in text.decode(errors="replace").splitlines() if LOG_LINE.match(line)]
+            if lines:
+                found[node] = lines
+        return found
+
+    def annotate(self, record: dict) -> None:
+        """Adds what the nodes logged during the run to its record: a count per node and the first lines."""
+        if found := self.new():
+            record["node_log_warnings"] = {node: {"count": len(lines), "first": lines[:10]}
+                                           for node, lines in found.items()}
+
+
+def keep_logs(paths: list[Path], results: Path) -> None:
+    """Copies the nodes' logs next to the results (bench/results/<run>-logs/), since the run's folder goes."""
+    folder = results.with_name(results.stem + "-logs")
+    folder.mkdir(exist_ok=True)
+    for path in paths:
+        if path.exists():
+            (folder / path.name).write_bytes(path.read_bytes())
+
+
+def bench_cluster(args: argparse.Namespace, results: Path, workdir: Path) -> list[dict]:
+    """cluster-fanout: a throw-away PostgreSQL; --cluster-nodes gatewayd nodes on it with a room of
+    --cluster-fanout-connections subscribers spread over them and one publisher (on node 1); the bus at saturation
+    on the same nodes; then one node alone on the same PostgreSQL with the same room."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    records: list[dict] = []
+    try:
+        cluster_phases(args, results, workdir, records)
+    except (RuntimeError, OSError, subprocess.TimeoutExpired) as error:  # PostgreSQL or a node did not start
+        log(f"cluster-fanout: {error}")
+        record = {"server": "gatewayd", "phase": "start for cluster-fanout", "label": "gatewayd",
+                  "failed": str(error).splitlines()[0]}
+        records.append(record)
+        with open(results, "a") as out:
+            out.write(json.dumps(record, sort_keys=True) + "\n")
+    return records
+
+
+def cluster_phases(args: argparse.Namespace, results: Path, workdir: Path, records: list[dict]) -> None:
+    token = secrets.token_hex(32)
+    folder = workdir / "postgres"
+    log_paths: list[Path] = []
+    try:
+        database = start_postgres(folder)
+        ids = [f"n{index}" for index in range(1, args.cluster_nodes + 1)]
+        nodes = start_nodes(ids, database, workdir / "nodes", args, token)
+        logs = NodeLogs({node_id: workdir / "nodes" / f"{node_id}.log" for node_id in ids})
+        log_paths += logs.paths.values()
+        try:
+            room = Run("cluster-fanout", "fanout", args.cluster_fanout_connections, in_flight=args.fanout_in_flight,
+                       publishers=args.fanout_publishers, warmup=args.warmup)
+            records.append(run_generator(room, nodes, args, results, database.postmaster, logs.annotate))
+            if args.cluster_fanout_rate > 0:
+                paced = dataclasses.replace(room, phase="cluster-fanout-rate", rate=args.cluster_fanout_rate, publishers=1)
+                records.append(run_generator(paced, nodes, args, results, database.postmaster, logs.annotate))
+            bus = Run("cluster-bus", "fanout", args.bus_subscribers_per_node * len(nodes), in_flight=args.bus_in_flight,
+                      publishers=args.bus_publishers, warmup=args.warmup)
+            records.append(run_generator(bus, nodes, args, results, database.postmaster, logs.annotate))
+            if args.bus_large_payload > 0:
+                large = dataclasses.replace(bus, phase="cluster-bus-large", payload=args.bus_large_payload)
+                records.append(run_generator(large, nodes, args, results, database.postmaster, logs.annotate))
+        finally:
+            for node in nodes:
+                stop_server(node)
+            records.append(stopped_record("cluster-stop", logs, results))
+        alone = start_nodes(["solo"], database, workdir / "solo", args, token)
+        solo_logs = NodeLogs({"solo": workdir / "solo" / "solo.log"})
+        log_paths += solo_logs.paths.values()
+        try:
+            room = Run("cluster-fanout-one-node", "fanout", args.cluster_fanout_connections,
+                       in_flight=args.fanout_in_flight, publishers=args.fanout_publishers, warmup=args.warmup)
+            records.append(run_generator(room, alone, args, results, database.postmaster, solo_logs.annotate))
+            if args.cluster_fanout_rate > 0:
+                paced = dataclasses.replace(room, phase="cluster-fanout-one-node-rate", rate=args.cluster_fanout_rate,
+                                            publishers=1)
+                records.append(run_generator(paced, alone, args, results, database.postmaster, solo_logs.annotate))
+        finally:
+            for node in alone:
+                stop_server(node)
+            records.append(stopped_record("cluster-one-node-stop", solo_logs, results))
+    finally:
+        keep_logs(log_paths, results)
+        stop_postgres(folder)
+
+
+def stopped_record(phase: str, logs: NodeLogs, results: Path) -> dict:
+    """What the nodes logged while stopping, as a record of its own."""
+    record = {"server": "gatewayd", "phase": phase, "label": "gatewayd", "scenario": "cluster-fanout"}
+    logs.annotate(record)
+    with open(results, "a") as out:
+        out.write(json.dumps(record, sort_keys=True) + "\n")
+    return record
+
+
 # ---------------------------------------------------------------- the table
 
 
@@ -497,6 +727,155 @@ def open_loop_rows(phase: str, title: str) -> list[Row]:
     ]
 
 
+def cores(key: str):
+    """CPU seconds over the measured window, as cores (seconds per second)."""
+    return lambda r: r[key] / r["duration_s"] if r.get(key) is not None and r.get("duration_s") else None
+
+
+def cpu_split(record: dict):
+    """Where the CPU went over the window, in cores: each node, PostgreSQL (postmaster and backends), the generator."""
+    duration = record.get("duration_s")
+    if not duration or record.get("server_cpu_s") is None:
+        return None
+    pids = record.get("node_pids") or []
+    by_pid = record.get("server_cpu_s_by_pid") or {}
+    nodes = [by_pid.get(str(pid)) for pid in pids] if len(pids) > 1 else [record["server_cpu_s"]]
+    parts = [" + ".join(f"{(cpu or 0) / duration:.2f}" for cpu in nodes) + (" (nodes)" if len(nodes) > 1 else " (node)")]
+    if record.get("database_cpu_s") is not None:
+        parts.append(f"{record['database_cpu_s'] / duration:.2f} (PostgreSQL)")
+    if record.get("generator_cpu_s") is not None:
+        parts.append(f"{record['generator_cpu_s'] / duration:.2f} (generator)")
+    if record.get("machine_cpu_s") is not None:
+        ours = sum(record.get(key) or 0 for key in ("server_cpu_s", "database_cpu_s", "generator_cpu_s"))
+        parts.append(f"{max(0.0, record['machine_cpu_s'] - ours) / duration:.2f} (rest of the machine)")
+    return " · ".join(parts) + " cores"
+
+
+def busiest_threads(record: dict):
+    """Each node's busiest thread over the window, in cores: one near 1.00 is a serial bottleneck."""
+    duration = record.get("duration_s")
+    by_pid = record.get("server_busiest_threads_by_pid") or {}
+    pids = record.get("node_pids") or [int(pid) for pid in by_pid]
+    if not duration or not by_pid:
+        return None
+    parts = []
+    for pid in pids:
+        threads = by_pid.get(str(pid)) or []
+        if threads:
+            parts.append(f"{threads[0]['cpu_s'] / duration:.2f} ({threads[0]['thread']})")
+    return " · ".join(parts) + " cores" if parts else None
+
+
+def cpu_per_broadcast(record: dict):
+    """CPU time per broadcast published in the window: on node 1 (Lua handler, ack, its own subscribers, the
+    NOTIFY), on each other node (the notification in, its subscribers), in PostgreSQL."""
+    broadcasts = record.get("events")
+    pids = record.get("node_pids") or []
+    by_pid = record.get("server_cpu_s_by_pid") or {}
+    if not broadcasts or len(pids) < 2 or not by_pid:
+        return None
+    micro = lambda seconds: f"{(seconds or 0) * 1e6 / broadcasts:.1f}"
+    text = f"{micro(by_pid.get(str(pids[0])))} µs (node 1) · " + " / ".join(micro(by_pid.get(str(p))) for p in pids[1:])
+    text += " µs (each other node)"
+    if record.get("database_cpu_s") is not None:
+        text += f" · {micro(record['database_cpu_s'])} µs (PostgreSQL)"
+    return text
+
+
+def per_node_subscribers(record: dict):
+    subscribers = record.get("connections", 0) - (record.get("publishers") or 0)
+    targets = record.get("targets")
+    if not targets:
+        return f"{subscribers:,}"
+    each = " / ".join(f"{t.get('subscribers', 0):,}" for t in targets)
+    return f"{subscribers:,} ({each})"
+
+
+def remote_targets(record: dict) -> list[dict]:
+    """The nodes after the first: what reached them went through the bus (publishers are on the first)."""
+    return (record.get("targets") or [])[1:]
+
+
+def local_and_remote(key: str):
+    """A delivery percentile on node 1 (local to the publisher) / the worst of the other nodes (through the bus)."""
+    def get(record: dict):
+        targets = record.get("targets")
+        if not targets:
+            return None
+        local = (targets[0].get("delivery") or {}).get(key)
+        remote = [(t.get("delivery") or {}).get(key) for t in targets[1:]]
+        if local is None or None in remote:
+            return None
+        return f"{local:,.0f} µs / {max(remote):,.0f} µs"
+    return get
+
+
+def received_broadcasts(record: dict):
+    """Broadcasts per second that reached each node other than the publishers' (the slowest of them): its
+    deliveries over its subscribers."""
+    rates = [t["deliveries_per_s"] / t["subscribers"] for t in remote_targets(record)
+             if t.get("subscribers") and t.get("deliveries_per_s") is not None]
+    return min(rates) if rates else None
+
+
+def missing(record: dict):
+    if record.get("deliveries_expected") is None:
+        return None
+    return f"{record.get('deliveries_missing', 0):,} of {record['deliveries_expected']:,}"
+
+
+def cluster_rows(phase: str, title: str) -> list[Row]:
+    return [
+        Row(phase, f"{title}: subscribers (per node)", per_node_subscribers, ratio=False),
+        Row(phase, f"{title}: deliveries/s", lambda r: r.get("deliveries_per_s"), "/s", ratio=False),
+        Row(phase, f"{title}: delivery p50", latency("delivery", "p50_us"), "µs", ratio=False),
+        Row(phase, f"{title}: delivery p99", latency("delivery", "p99_us"), "µs", ratio=False),
+        Row(phase, f"{title}: delivery p99 on node 1 (the publisher's) / through the bus", local_and_remote("p99_us"),
+            ratio=False),
+        Row(phase, f"{title}: server CPU per delivery (all nodes)", cpu_per_unit, "µs", 2, ratio=False),
+        Row(phase, f"{title}: CPU used", cpu_split, ratio=False),
+        Row(phase, f"{title}: busiest thread of each node", busiest_threads, ratio=False),
+        Row(phase, f"{title}: deliveries missing (whole run)", missing, ratio=False),
+        Row(phase, f"{title}: errors", lambda r: r.get("errors"), ratio=False),
+    ]
+
+
+
+def paced_rows(phase: str, title: str) -> list[Row]:
+    """An open loop on the room: its latencies at a load both the cluster and one node carry."""
+    return [
+        Row(phase, f"{title}: broadcasts/s offered → acked", lambda r: (
+            f"{r['rate_per_connection'] * (r.get('publishers') or 1):,.1f} → {r.get('throughput', 0):,.1f} /s"
+            if r.get("rate_per_connection") else None), ratio=False),
+        Row(phase, f"{title}: deliveries/s", lambda r: r.get("deliveries_per_s"), "/s", ratio=False),
+        Row(phase, f"{title}: delivery p50", latency("delivery", "p50_us"), "µs", ratio=False),
+        Row(phase, f"{title}: delivery p99", latency("delivery", "p99_us"), "µs", ratio=False),
+        Row(phase, f"{title}: delivery p99 on node 1 / through the bus", local_and_remote("p99_us"), ratio=False),
+        Row(phase, f"{title}: CPU used", cpu_split, ratio=False),
+        Row(phase, f"{title}: deliveries missing (whole run)", missing, ratio=False),
+        Row(phase, f"{title}: errors", lambda r: r.get("errors"), ratio=False),
+    ]
+
+
+
+def bus_rows(phase: str, title: str) -> list[Row]:
+    """The bus at saturation: a tiny room on every node, publishers on node 1."""
+    return [
+        Row(phase, f"{title}: subscribers (per node), payload", lambda r: (
+            f"{per_node_subscribers(r)}, {r['payload_bytes']:,} B" if "payload_bytes" in r else None), ratio=False),
+        Row(phase, f"{title}: broadcasts/s published (node 1)", lambda r: r.get("throughput"), "/s", ratio=False),
+        Row(phase, f"{title}: broadcasts/s received by each other node (the slowest)", received_broadcasts, "/s",
+            ratio=False),
+        Row(phase, f"{title}: delivery p50 on node 1 / through the bus", local_and_remote("p50_us"), ratio=False),
+        Row(phase, f"{title}: delivery p99 on node 1 / through the bus", local_and_remote("p99_us"), ratio=False),
+        Row(phase, f"{title}: CPU used", cpu_split, ratio=False),
+        Row(phase, f"{title}: CPU per broadcast", cpu_per_broadcast, ratio=False),
+        Row(phase, f"{title}: busiest thread of each node", busiest_threads, ratio=False),
+        Row(phase, f"{title}: deliveries missing (whole run)", missing, ratio=False),
+        Row(phase, f"{title}: errors", lambda r: r.get("errors"), ratio=False),
+    ]
+
+
 ROWS = [
     Row("echo-ack", "echo-ack: acks/s", lambda r: r.get("throughput"), "/s"),
     Row("echo-ack", "echo-ack: ack p50", latency("ack", "p50_us"), "µs"),
@@ -529,6 +908,12 @@ ROWS = [
     Row("churn", "churn: RSS retained per closed connection", lambda r: r.get("rss_per_conn_bytes"), "B", ratio=False),
     Row("churn", "churn: server CPU per connection", cpu_per_unit, "µs", 2),
     Row("churn", "churn: errors", lambda r: r.get("errors"), ratio=False),
+    *cluster_rows("cluster-fanout", "cluster-fanout, all nodes"),
+    *cluster_rows("cluster-fanout-one-node", "cluster-fanout, same room on one node"),
+    *paced_rows("cluster-fanout-rate", "cluster-fanout, all nodes, open loop"),
+    *paced_rows("cluster-fanout-one-node-rate", "cluster-fanout, one node, open loop"),
+    *bus_rows("cluster-bus", "cluster bus"),
+    *bus_rows("cluster-bus-large", "cluster bus, large publishes (through cluster_attachments)"),
 ]
 
 
@@ -564,6 +949,20 @@ def markdown_table(records: list[dict], args: argparse.Namespace) -> str:
     if "pipeline-common" in phases:
         notes.append(f"pipeline at a common rate: every server at the same open-loop rate "
                      f"({args.pipeline_common_rate:.0f} events/s), so the latencies compare at equal load.")
+    if "cluster-fanout" in phases or "cluster-bus" in phases:
+        notes.append(f"cluster-fanout: {args.cluster_nodes} gatewayd nodes on one throw-away PostgreSQL, all on this "
+                     f"machine with the generator; publishers on node 1, subscribers round-robin over the nodes. The "
+                     f"bus phase: {args.bus_publishers} publishers x {args.bus_in_flight} in flight, "
+                     f"{args.bus_subscribers_per_node} subscribers per node; again with {args.bus_large_payload:,}-byte "
+                     f"publishes, which cross in cluster_attachments rows. Open loop: one publisher at "
+                     f"{args.cluster_fanout_rate:g} broadcasts/s, for latencies at a load both carry (the closed "
+                     f"loop's are its queueing: {args.fanout_in_flight} broadcasts owed per subscriber). \"Missing\": every publish acked over the "
+                     f"whole run (warm-up included) owes one delivery to every subscriber that joined; counted once "
+                     f"deliveries settle after the load stops.")
+    for record in records:
+        for node, found in (record.get("node_log_warnings") or {}).items():
+            notes.append(f"{record['phase']}: node {node} logged {found['count']} warning(s) or error(s); first: "
+                         f"{found['first'][0][:300]}")
     if args.quick:
         notes.append("--quick: durations / 5 and connection counts / 10; not a measurement.")
     if args.node_left_out:
@@ -635,7 +1034,7 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="gateway-bench-") as tmp:
         workdir = Path(tmp)
         for name in args.servers:
-            for scenario in args.scenarios:
+            for scenario in (scenario for scenario in args.scenarios if scenario != "flaky"):
                 try:
                     records += bench_scenario(name, scenario, args, results, Path(workdir / name / scenario))
                 except (RuntimeError, OSError) as error:  # it did not start (no binary, no LISTENING, exited)
@@ -650,7 +1049,23 @@ def main(argv: list[str]) -> int:
     print(markdown_table(records, args))
     print()
     print(f"Raw results: {results.relative_to(ROOT)}")
-    return 1 if any("failed" in r for r in records) else 0
+    failed = any("failed" in r for r in records)
+    if "flaky" in args.scenarios:
+        failed = run_flaky(args) != 0 or failed
+    return 1 if failed else 0
+
+
+def run_flaky(args: argparse.Namespace) -> int:
+    """The flaky-network scenario: bench/flaky.py, its own runner (gatewayd with recovery on and off, Node's socket.io
+    with its recovery), with this run's binaries, Node bundle and --quick; it prints its own table."""
+    command = [sys.executable, str(ROOT / "bench" / "flaky.py"), "--bin-dir", str(args.bin_dir)]
+    if args.node_socketio:
+        command += ["--node-socketio", str(args.node_socketio)]
+    if args.quick:
+        command.append("--quick")
+    print()
+    sys.stdout.flush()
+    return subprocess.run(command, cwd=ROOT).returncode
 
 
 if __name__ == "__main__":

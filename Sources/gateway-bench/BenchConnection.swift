@@ -22,6 +22,8 @@ final class BenchConnection: ChannelInboundHandler {
     }
 
     let role: Role
+    /// The index of the server it connects to, in `BenchPlan.targets`.
+    let target: Int
     private unowned let run: BenchRun
     private var context: ChannelHandlerContext?
     private(set) var isReady = false
@@ -35,10 +37,14 @@ final class BenchConnection: ChannelInboundHandler {
     private(set) var inFlight = 0
     private var rateTimer: RepeatedTask?
 
-    init(role: Role, run: BenchRun) {
+    init(role: Role, run: BenchRun, target: Int) {
         self.role = role
         self.run = run
+        self.target = target
     }
+
+    /// Events sent whose ack has not arrived.
+    var pendingAckCount: Int { pendingAcks.count }
 
     // MARK: Channel events
 
@@ -121,7 +127,8 @@ final class BenchConnection: ChannelInboundHandler {
         }
         run.recordAck(nanoseconds: now &- sentAt)
         var payload = scanner
-        if payload.hasPrefix("[{\"error\"") {
+        let failed = payload.hasPrefix("[{\"error\"")
+        if failed {
             run.recordError("ack_error")
         } else if role == .worker, run.plan.scenario == .pipeline {
             var refusal = payload
@@ -138,7 +145,10 @@ final class BenchConnection: ChannelInboundHandler {
             }
         }
         switch role {
-        case .subscriber: run.subscriberJoined()
+        case .subscriber: run.subscriberJoined(target: target, inRoom: !failed)
+        case .publisher:
+            if !failed { run.recordPublished() }
+            completed()
         default: completed()
         }
     }
@@ -147,7 +157,7 @@ final class BenchConnection: ChannelInboundHandler {
         var fields = scanner
         if scanner.hasPrefix("[\"fan\"") {
             if fields.seek(key: "t"), let sentAt = fields.readInteger() {
-                run.recordDelivery(nanoseconds: now &- UInt64(sentAt))
+                run.recordDelivery(nanoseconds: now &- UInt64(sentAt), target: target)
             }
         } else if scanner.hasPrefix("[\"ws:result\"") {
             guard fields.seek(key: "requestId"), let requestId = fields.readString() else { return }

@@ -37,6 +37,10 @@ final class BenchRun: @unchecked Sendable {
     private var deliveries: UInt64 = 0
     private var errors: [String: Int] = [:]
     private var recordingStarted = NIODeadline.now()
+    /// By target: what was measured in the window (latencies only with several targets).
+    private var targets: [TargetMeasurement]
+    /// Fan-out over the whole run: acked publishes, and deliveries by target.
+    private var settlement: Settlement
     /// Shared by every shard in fan-out, set when the load starts; nil in the other scenarios.
     private var flowControl: FanoutFlowControl?
 
@@ -48,6 +52,8 @@ final class BenchRun: @unchecked Sendable {
         self.joinBody = plan.joinBody
         self.publishBodyPrefix = plan.publishBodyPrefix
         self.allReady = eventLoop.makePromise()
+        self.targets = Array(repeating: TargetMeasurement(), count: plan.targets.count)
+        self.settlement = Settlement(targets: plan.targets.count)
     }
 
     // MARK: Connecting
@@ -74,11 +80,13 @@ final class BenchRun: @unchecked Sendable {
         case .idle, .churn: .idle
         case .fanout: index < plan.connections ? .subscriber : .publisher
         }
-        let connection = BenchConnection(role: role, run: self)
+        let targetIndex = plan.target(ofConnection: index)
+        let target = plan.targets[targetIndex]
+        let connection = BenchConnection(role: role, run: self, target: targetIndex)
         connections.append(connection)
         connecting += 1
         let boundConnection = NIOLoopBound(connection, eventLoop: eventLoop)
-        let host = "\(plan.host):\(plan.port)"
+        let host = "\(target.host):\(target.port)"
         let path = plan.requestPath
         var bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(.seconds(10))
@@ -92,7 +100,7 @@ final class BenchRun: @unchecked Sendable {
         if !plan.sourceAddresses.isEmpty {
             bootstrap = bootstrap.bind(to: plan.sourceAddresses[index % plan.sourceAddresses.count])
         }
-        bootstrap.connect(host: plan.host, port: plan.port).whenComplete { [self] outcome in
+        bootstrap.connect(host: target.host, port: target.port).whenComplete { [self] outcome in
             switch outcome {
             case .failure(let error):
                 recordError("connect: \(error)")
@@ -105,6 +113,7 @@ final class BenchRun: @unchecked Sendable {
 
     func connectionReady(_ connection: BenchConnection) {
         eventLoop.assertInEventLoop()
+        targets[connection.target].connected += 1
         connectionSettled(ready: true)
     }
 
@@ -139,7 +148,12 @@ final class BenchRun: @unchecked Sendable {
         return joined.futureResult
     }
 
-    func subscriberJoined() {
+    /// A subscriber's `join` was acked; `inRoom` false when the ack was an error (it is not owed deliveries).
+    func subscriberJoined(target: Int, inRoom: Bool) {
+        if inRoom {
+            targets[target].joined += 1
+            settlement.joined[target] += 1
+        }
         joinedCount += 1
         if joinedCount == joiningSubscribers { allJoined?.succeed() }
     }
@@ -172,6 +186,10 @@ final class BenchRun: @unchecked Sendable {
         ack.reset()
         result.reset()
         delivery.reset()
+        for index in targets.indices {
+            targets[index].deliveries = 0
+            targets[index].delivery.reset()
+        }
         completions = 0
         deliveries = 0
         isRecording = true
@@ -190,12 +208,20 @@ final class BenchRun: @unchecked Sendable {
         if isRecording { completions += 1 }
     }
 
-    func recordDelivery(nanoseconds: UInt64) {
+    func recordDelivery(nanoseconds: UInt64, target: Int) {
         if isRecording {
             deliveries += 1
             delivery.record(nanoseconds: nanoseconds)
+            targets[target].deliveries += 1
+            if targets.count > 1 { targets[target].delivery.record(nanoseconds: nanoseconds) }
         }
+        settlement.delivered[target] += 1
         flowControl?.recordDelivery()
+    }
+
+    /// A publish the server acked without an error: every joined subscriber must get it.
+    func recordPublished() {
+        settlement.published += 1
     }
 
     /// Counts a failure by kind, over the whole run (connecting and warm-up included), except while closing.
@@ -212,8 +238,16 @@ final class BenchRun: @unchecked Sendable {
         let seconds = Double((NIODeadline.now() - recordingStarted).nanoseconds) / 1e9
         return Measurement(
             seconds: seconds, completions: completions, deliveries: deliveries, connected: readyCount,
-            ack: ack, result: result, delivery: delivery, errors: errors
+            ack: ack, result: result, delivery: delivery, errors: errors, targets: targets
         )
+    }
+
+    /// Fan-out: the whole run's publishes and deliveries so far, with the publishes still waiting for their ack.
+    func currentSettlement() -> Settlement {
+        eventLoop.assertInEventLoop()
+        var current = settlement
+        current.unacked = connections.lazy.filter { $0.role == .publisher }.map(\.pendingAckCount).reduce(0, +)
+        return current
     }
 
     /// Closes every connection; completes when all are closed.

@@ -7,6 +7,10 @@ import NIOPosix
 ///
 /// The connections are split across `--threads` event-loop threads (one by default), so the generator uses that
 /// many cores however many sockets it opens; the JSON line goes to stdout, a readable summary to stderr.
+///
+/// `--url` may be repeated, for the nodes of a cluster: subscribers (and workers, idle connections) are spread over
+/// the URLs round-robin, publishers all go to the first, and the report adds what each URL's connections measured
+/// (`targets`). `--server-pid` may be repeated too: the servers' CPU time and RSS are then the sums.
 @main
 struct GatewayBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,8 +18,11 @@ struct GatewayBench: AsyncParsableCommand {
         abstract: "Load generator for gatewayd and its baselines (Engine.IO v4 / Socket.IO v5 over WebSocket)."
     )
 
-    @Option(help: "Server URL (http://host:port); the Engine.IO path is added.")
-    var url = "http://127.0.0.1:8080"
+    @Option(help: ArgumentHelp(
+        "Server URL (http://host:port); the Engine.IO path is added. Repeat it to spread the connections over several "
+            + "servers round-robin (fan-out's publishers on the first; churn takes one).",
+        valueName: "url"))
+    var url: [String] = ["http://127.0.0.1:8080"]
 
     @Option(help: "Engine.IO path on the server.")
     var path = "/socket.io/"
@@ -68,16 +75,28 @@ struct GatewayBench: AsyncParsableCommand {
     @Option(help: "Comma-separated local addresses to connect from (127.0.0.x spreads ports past ~28k connections).")
     var sourceAddresses: String?
 
-    @Option(help: "Server process id, to report its RSS (from /proc).")
-    var serverPid: Int32?
+    @Option(help: ArgumentHelp(
+        "Server process id, to report its RSS and CPU time (from /proc); repeat it for several servers (summed).",
+        valueName: "pid"))
+    var serverPid: [Int32] = []
+
+    @Option(help: ArgumentHelp(
+        "A database server's process id (PostgreSQL's postmaster): the CPU time of it and its children over the "
+            + "measured window is reported as database_cpu_s.",
+        valueName: "pid"))
+    var databasePid: Int32?
 
     @Option(help: "Name of the server in the report.")
     var label = "server"
 
     func validate() throws {
-        guard let parsed = URL(string: url), parsed.scheme == "http", parsed.host != nil else {
-            throw ValidationError("--url must look like http://host:port")
+        guard !url.isEmpty else { throw ValidationError("--url must be given at least once") }
+        for url in url {
+            guard let parsed = URL(string: url), parsed.scheme == "http", parsed.host != nil else {
+                throw ValidationError("--url must look like http://host:port (got \(url))")
+            }
         }
+        if scenario == .churn, url.count > 1 { throw ValidationError("--scenario churn takes one --url") }
         guard connections > 0 else { throw ValidationError("--connections must be positive") }
         guard (1...connections).contains(threads) else {
             throw ValidationError("--threads must be between 1 and --connections (\(connections))")
@@ -97,8 +116,8 @@ struct GatewayBench: AsyncParsableCommand {
         if scenario == .churn { return try await runChurn(plan) }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let run = ShardedRun(plan: plan, group: group, threads: threads)
-        let rssBefore = serverPid.flatMap(ProcessMemory.residentKilobytes)
-        var cpuBefore: Double?
+        let rssBefore = ProcessMemory.residentKilobytes(pids: serverPid)
+        var cpuBefore: CPUReading?
 
         let connectStart = NIODeadline.now()
         try await run.connectAll(within: .seconds(Int64(Double(plan.totalConnections) / connectRate * 3) + 30))
@@ -108,16 +127,22 @@ struct GatewayBench: AsyncParsableCommand {
             try await run.startLoad()
             try await Task.sleep(for: .seconds(warmup))
             try await run.beginRecording()
-            cpuBefore = serverPid.flatMap(ProcessCPU.seconds)
+            cpuBefore = readCPU()
             try await Task.sleep(for: .seconds(duration))
         }
         let measured = try await run.endRecording()
-        let cpu = cpuBefore.flatMap { before in serverPid.flatMap(ProcessCPU.seconds).map { $0 - before } }
-        let rssAfter = serverPid.flatMap(ProcessMemory.residentKilobytes)
+        let cpu = cpuBefore.map { readCPU().since($0) }
+        // Read once per pid: the sum and the parts agree.
+        let rssAfterByPid = serverPid.reduce(into: [Int32: Int]()) { $0[$1] = ProcessMemory.residentKilobytes(pid: $1) }
+        let rssAfter = rssAfterByPid.isEmpty ? nil : rssAfterByPid.values.reduce(0, +)
+        let rssByPid = serverPid.count > 1 ? rssAfterByPid.reduce(into: [String: Int]()) { $0["\($1.key)"] = $1.value } : nil
+        // Fan-out: once the load has stopped, what was owed arrives (or is lost).
+        let settlement = scenario == .fanout && measured.connected > 0 ? try await run.settle() : nil
         try? await run.closeAll()
         try await group.shutdownGracefully()
 
-        let report = makeReport(measured, connectSeconds: connectSeconds, rssBefore: rssBefore, rssAfter: rssAfter, serverCPU: cpu)
+        var report = makeReport(measured, connectSeconds: connectSeconds, rssBefore: rssBefore, rssAfter: rssAfter, serverCPU: cpu?.servers)
+        report.add(cpu: cpu, rssByPid: rssByPid, settlement: settlement, measured: measured, plan: plan)
         print(report.jsonLine())
         FileHandle.standardError.write(Data((report.summary() + "\n").utf8))
         if measured.connected == 0 || (scenario != .idle && measured.completions == 0) {
@@ -134,19 +159,19 @@ struct GatewayBench: AsyncParsableCommand {
         let bound = TimeAmount.seconds(Int64(connections / 100) + 120)
         try await loop.flatSubmit { run.churn(churnWarmup ?? connections / 10) }.bounded(by: bound, on: loop, phase: "warming up").get()
         let warmedUp = try await loop.submit { run.completed }.get()
-        let rssBefore = serverPid.flatMap(ProcessMemory.residentKilobytes)
-        let cpuBefore = serverPid.flatMap(ProcessCPU.seconds)
+        let rssBefore = ProcessMemory.residentKilobytes(pids: serverPid)
+        let cpuBefore = ProcessCPU.seconds(pids: serverPid)
         let start = NIODeadline.now()
         try await loop.flatSubmit { run.churn(connections) }.bounded(by: bound, on: loop, phase: "churning").get()
         let seconds = Double((NIODeadline.now() - start).nanoseconds) / 1e9
-        let rssAfter = serverPid.flatMap(ProcessMemory.residentKilobytes)
-        let cpu = cpuBefore.flatMap { before in serverPid.flatMap(ProcessCPU.seconds).map { $0 - before } }
+        let rssAfter = ProcessMemory.residentKilobytes(pids: serverPid)
+        let cpu = cpuBefore.flatMap { before in ProcessCPU.seconds(pids: serverPid).map { $0 - before } }
         let (completed, errors) = try await loop.submit { (run.completed - warmedUp, run.errors) }.get()
         try await group.shutdownGracefully()
 
         let retained: Int? = if let rssBefore, let rssAfter, completed > 0 { (rssAfter - rssBefore) * 1024 / completed } else { nil }
         let report = BenchReport(
-            label: label, scenario: scenario.rawValue, protocol: wireProtocol.rawValue, url: url, namespace: namespace,
+            label: label, scenario: scenario.rawValue, protocol: wireProtocol.rawValue, url: url[0], namespace: namespace,
             connections: connections, connected: completed, in_flight: inFlight, payload_bytes: 0,
             duration_s: seconds, events: UInt64(completed), throughput: Double(completed) / seconds,
             errors: errors.values.reduce(0, +), error_kinds: errors, connect_time_s: seconds,
@@ -157,14 +182,26 @@ struct GatewayBench: AsyncParsableCommand {
         if completed == 0 { throw ExitCode.failure }
     }
 
+    /// CPU time so far of the servers (each), the database's process tree and this generator.
+    private func readCPU() -> CPUReading {
+        CPUReading(
+            byServer: serverPid.reduce(into: [:]) { $0[$1] = ProcessCPU.seconds(pid: $1) },
+            threadsByServer: serverPid.reduce(into: [:]) { $0[$1] = ProcessCPU.threads(pid: $1) },
+            database: databasePid.flatMap(ProcessCPU.treeSeconds),
+            generator: ProcessCPU.seconds(pid: getpid()),
+            machine: ProcessCPU.machineSeconds())
+    }
+
     private func makePlan() throws -> BenchPlan {
-        let parsed = URL(string: url)!
-        let port = parsed.port ?? 80
+        let targets = url.map { url in
+            let parsed = URL(string: url)!
+            return BenchTarget(host: parsed.host!, port: parsed.port ?? 80, url: url)
+        }
         let addresses = try (sourceAddresses ?? "").split(separator: ",").map {
             try SocketAddress(ipAddress: String($0).trimmingCharacters(in: .whitespaces), port: 0)
         }
         return BenchPlan(
-            host: parsed.host!, port: port,
+            targets: targets,
             requestPath: (path.hasSuffix("/") ? path : path + "/") + "?EIO=4&transport=websocket",
             namespace: namespace, token: token, wireProtocol: wireProtocol, scenario: scenario,
             connections: connections, publishers: scenario == .fanout ? publishers : 0, connectRate: connectRate,
@@ -183,7 +220,7 @@ struct GatewayBench: AsyncParsableCommand {
             nil
         }
         return BenchReport(
-            label: label, scenario: scenario.rawValue, protocol: wireProtocol.rawValue, url: url, namespace: namespace,
+            label: label, scenario: scenario.rawValue, protocol: wireProtocol.rawValue, url: url[0], namespace: namespace,
             connections: scenario == .fanout ? connections + publishers : connections, connected: measured.connected,
             publishers: scenario == .fanout ? publishers : nil,
             in_flight: rate == nil ? inFlight : nil, rate_per_connection: rate, payload_bytes: payload,
@@ -202,3 +239,40 @@ struct GatewayBench: AsyncParsableCommand {
 
 extension Scenario: ExpressibleByArgument {}
 extension WireProtocol: ExpressibleByArgument {}
+
+/// CPU time read at one instant, in seconds; the difference of two is what a window cost.
+struct CPUReading {
+    var byServer: [Int32: Double]
+    var threadsByServer: [Int32: [Int32: (name: String, seconds: Double)]] = [:]
+    var database: Double?
+    var generator: Double?
+    var machine: Double?
+
+    /// The `count` threads of each server that used the most CPU, busiest first.
+    func busiestThreads(_ count: Int) -> [String: [ThreadCPU]] {
+        threadsByServer.reduce(into: [:]) { result, server in
+            result["\(server.key)"] = server.value.values.sorted { $0.seconds > $1.seconds }.prefix(count)
+                .map { ThreadCPU(thread: $0.name, cpu_s: $0.seconds) }
+        }
+    }
+
+    /// The servers' sum; nil when none was there.
+    var servers: Double? { byServer.isEmpty ? nil : byServer.values.reduce(0, +) }
+
+    /// What was used since `before`, for the processes read both times.
+    func since(_ before: CPUReading) -> CPUReading {
+        CPUReading(
+            byServer: byServer.reduce(into: [:]) { result, entry in
+                if let earlier = before.byServer[entry.key] { result[entry.key] = entry.value - earlier }
+            },
+            threadsByServer: threadsByServer.reduce(into: [:]) { result, server in
+                let earlier = before.threadsByServer[server.key] ?? [:]
+                result[server.key] = server.value.reduce(into: [:]) { threads, thread in
+                    threads[thread.key] = (thread.value.name, thread.value.seconds - (earlier[thread.key]?.seconds ?? 0))
+                }
+            },
+            database: database.flatMap { now in before.database.map { now - $0 } },
+            generator: generator.flatMap { now in before.generator.map { now - $0 } },
+            machine: machine.flatMap { now in before.machine.map { now - $0 } })
+    }
+}

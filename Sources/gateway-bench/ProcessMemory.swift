@@ -10,4 +10,10 @@ enum ProcessMemory {
         }
         return nil
     }
+
+    /// The sum over `pids` of those that are there; nil when none is.
+    static func residentKilobytes(pids: [Int32]) -> Int? {
+        let found = pids.compactMap { residentKilobytes(pid: $0) }
+        return found.isEmpty ? nil : found.reduce(0, +)
+    }
 }

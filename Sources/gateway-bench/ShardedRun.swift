@@ -44,6 +44,27 @@ struct ShardedRun: Sendable {
         return measured.dropFirst().reduce(into: measured[0]) { $0.add($1) }
     }
 
+    /// Fan-out, once the load has stopped: waits until every acked publish has reached every joined subscriber, or
+    /// until nothing has changed for `quiet`, or `bound` at most; the whole run's counts, merged over the shards.
+    func settle(quiet: Duration = .seconds(3), bound: Duration = .seconds(30)) async throws -> Settlement {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var lastChange = start
+        var current = try await settlement()
+        while !current.isComplete, clock.now - lastChange < quiet, clock.now - start < bound {
+            try await Task.sleep(for: .milliseconds(100))
+            let next = try await settlement()
+            if next != current { lastChange = clock.now }
+            current = next
+        }
+        return current
+    }
+
+    private func settlement() async throws -> Settlement {
+        let parts = try await onEveryShard { $0.currentSettlement() }
+        return parts.dropFirst().reduce(into: parts[0]) { $0.add($1) }
+    }
+
     func closeAll() async throws {
         try await onEveryShard(phase: "closing", within: .seconds(30)) { $0.closeAll() }
     }

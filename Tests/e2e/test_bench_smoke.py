@@ -2,17 +2,22 @@
 
 Runs each scenario for a second or two over real WebSocket connections to `gatewayd serve` with the shipped
 `bench/handlers` and checks the JSON line the generator prints. Speed itself is measured by `make bench`, not here.
+E2E_GATEWAY_BENCH names another generator binary than `.build/debug/gateway-bench` (one built elsewhere).
 """
 import json
+import os
 import subprocess
+from pathlib import Path
 
 from conftest import BIN_DIR, ROOT
 from gateway_support import serve
 
+GENERATOR = Path(os.environ.get("E2E_GATEWAY_BENCH") or BIN_DIR / "gateway-bench")
+
 
 def run_bench(server, *options, timeout=60):
     completed = subprocess.run(
-        [BIN_DIR / "gateway-bench", "--url", server.url, "--label", "smoke", *[str(o) for o in options]],
+        [GENERATOR, "--url", server.url, "--label", "smoke", *[str(o) for o in options]],
         capture_output=True, text=True, timeout=timeout,
     )
     lines = completed.stdout.strip().splitlines()
@@ -71,6 +76,12 @@ def test_fanout_delivers_to_every_subscriber(start_server, tmp_path):
     assert_latency(report["delivery"])
     # Every publish reaches the 20 subscribers; publishes still in flight at either edge of the window blur it.
     assert report["deliveries"] >= 20 * (report["events"] - 2)
+    # Over the whole run, once the deliveries settled: each acked publish reached each of the 20, none more.
+    assert report["publishes_acked"] > 0 and report["publishes_unacked"] == 0
+    assert report["deliveries_expected"] == 20 * report["publishes_acked"]
+    assert report["deliveries_total"] == report["deliveries_expected"], report
+    assert report["deliveries_missing"] == 0 and report["deliveries_extra"] == 0
+    assert "targets" not in report
 
 
 def test_fanout_on_two_threads_shares_flow_control(start_server, tmp_path):
@@ -84,8 +95,40 @@ def test_fanout_on_two_threads_shares_flow_control(start_server, tmp_path):
     assert report["deliveries"] >= 20 * (report["events"] - 4)
 
 
+def test_fanout_over_two_urls_reports_each(start_server, tmp_path):
+    """Two --url (the same server twice, as a cluster's nodes would be): subscribers round-robin over them across
+    both shards, the publisher on the first, each URL's deliveries and latencies reported; two --server-pid summed."""
+    server = serve(start_server, tmp_path, ROOT / "bench" / "handlers")
+    other_pid = os.getpid()  # a second process to read: this test's own
+    code, report = run_bench(server, "--url", server.url, "--scenario", "fanout", "--connections", 21,
+                             "--publishers", 1, "--in-flight", 1, "--duration", 1.5, "--warmup", 0.5, "--threads", 2,
+                             "--server-pid", server.proc.pid, "--server-pid", other_pid)
+    assert code == 0 and report["errors"] == 0, report["error_kinds"]
+    first, second = report["targets"]
+    assert first["url"] == second["url"] == server.url == report["url"]
+    # 21 subscribers alternate over the two URLs whatever shard opens them: 11 and 10, plus the publisher on the first.
+    assert (first["subscribers"], second["subscribers"]) == (11, 10)
+    assert (first["connected"], second["connected"]) == (12, 10)
+    assert first["deliveries"] + second["deliveries"] == report["deliveries"] > 0
+    for target in (first, second):
+        assert target["delivery"]["count"] == target["deliveries"]
+        assert target["deliveries_expected"] == target["subscribers"] * report["publishes_acked"]
+        assert target["deliveries_total"] == target["deliveries_expected"] and target["deliveries_missing"] == 0
+    assert report["deliveries_missing"] == 0
+    by_pid = report["server_cpu_s_by_pid"]
+    assert set(by_pid) == {str(server.proc.pid), str(other_pid)}
+    assert abs(sum(by_pid.values()) - report["server_cpu_s"]) < 1e-6
+    assert sum(report["server_rss_kb_by_pid"].values()) == report["server_rss_kb"]
+
+
+def test_churn_takes_one_url():
+    completed = subprocess.run([GENERATOR, "--scenario", "churn", "--url", "http://127.0.0.1:1",
+                                "--url", "http://127.0.0.1:2"], capture_output=True, text=True, timeout=30)
+    assert completed.returncode != 0 and "--scenario churn takes one --url" in completed.stderr
+
+
 def test_threads_beyond_connections_are_refused():
-    completed = subprocess.run([BIN_DIR / "gateway-bench", "--connections", "2", "--threads", "3"],
+    completed = subprocess.run([GENERATOR, "--connections", "2", "--threads", "3"],
                                capture_output=True, text=True, timeout=30)
     assert completed.returncode != 0 and "--threads must be between 1 and --connections (2)" in completed.stderr
 

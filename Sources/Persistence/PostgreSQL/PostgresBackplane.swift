@@ -100,6 +100,8 @@ final class PostgresBackplane: Backplane {
     private func refreshRegistry() async {
         do {
             try await pool.offload(postgresRegistry.refresh)
+        } catch is CancellationError {
+            // The node is stopping.
         } catch {
             logger.warning("reading the cluster's registry failed; the next heartbeat reads it", metadata: ["error": "\(error)"])
         }
