@@ -824,21 +824,33 @@ def missing(record: dict):
     return f"{record.get('deliveries_missing', 0):,} of {record['deliveries_expected']:,}"
 
 
-def cluster_rows(phase: str, title: str) -> list[Row]:
+def delivery_rows(phase: str, title: str, bus_label: str) -> list[Row]:
+    """Deliveries/s and their latencies in a room spread over the nodes, on node 1 and through the bus."""
     return [
-        Row(phase, f"{title}: subscribers (per node)", per_node_subscribers, ratio=False),
         Row(phase, f"{title}: deliveries/s", lambda r: r.get("deliveries_per_s"), "/s", ratio=False),
         Row(phase, f"{title}: delivery p50", latency("delivery", "p50_us"), "µs", ratio=False),
         Row(phase, f"{title}: delivery p99", latency("delivery", "p99_us"), "µs", ratio=False),
-        Row(phase, f"{title}: delivery p99 on node 1 (the publisher's) / through the bus", local_and_remote("p99_us"),
-            ratio=False),
-        Row(phase, f"{title}: server CPU per delivery (all nodes)", cpu_per_unit, "µs", 2, ratio=False),
+        Row(phase, f"{title}: delivery p99 on node 1{bus_label} / through the bus", local_and_remote("p99_us"), ratio=False),
+    ]
+
+
+def outcome_rows(phase: str, title: str) -> list[Row]:
+    """What the run cost and whether it delivered everything it owed."""
+    return [
         Row(phase, f"{title}: CPU used", cpu_split, ratio=False),
-        Row(phase, f"{title}: busiest thread of each node", busiest_threads, ratio=False),
         Row(phase, f"{title}: deliveries missing (whole run)", missing, ratio=False),
         Row(phase, f"{title}: errors", lambda r: r.get("errors"), ratio=False),
     ]
 
+
+def cluster_rows(phase: str, title: str) -> list[Row]:
+    return [
+        Row(phase, f"{title}: subscribers (per node)", per_node_subscribers, ratio=False),
+        *delivery_rows(phase, title, " (the publisher's)"),
+        Row(phase, f"{title}: server CPU per delivery (all nodes)", cpu_per_unit, "µs", 2, ratio=False),
+        Row(phase, f"{title}: busiest thread of each node", busiest_threads, ratio=False),
+        *outcome_rows(phase, title),
+    ]
 
 
 def paced_rows(phase: str, title: str) -> list[Row]:
@@ -847,15 +859,9 @@ def paced_rows(phase: str, title: str) -> list[Row]:
         Row(phase, f"{title}: broadcasts/s offered → acked", lambda r: (
             f"{r['rate_per_connection'] * (r.get('publishers') or 1):,.1f} → {r.get('throughput', 0):,.1f} /s"
             if r.get("rate_per_connection") else None), ratio=False),
-        Row(phase, f"{title}: deliveries/s", lambda r: r.get("deliveries_per_s"), "/s", ratio=False),
-        Row(phase, f"{title}: delivery p50", latency("delivery", "p50_us"), "µs", ratio=False),
-        Row(phase, f"{title}: delivery p99", latency("delivery", "p99_us"), "µs", ratio=False),
-        Row(phase, f"{title}: delivery p99 on node 1 / through the bus", local_and_remote("p99_us"), ratio=False),
-        Row(phase, f"{title}: CPU used", cpu_split, ratio=False),
-        Row(phase, f"{title}: deliveries missing (whole run)", missing, ratio=False),
-        Row(phase, f"{title}: errors", lambda r: r.get("errors"), ratio=False),
+        *delivery_rows(phase, title, ""),
+        *outcome_rows(phase, title),
     ]
-
 
 
 def bus_rows(phase: str, title: str) -> list[Row]:

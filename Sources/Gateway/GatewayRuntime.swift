@@ -38,7 +38,6 @@ public final class GatewayRuntime: Service, Sendable {
     private let accepting = Atomic<Bool>(true)
     /// Reloads asked for and not started yet (at most one waits).
     private let reloads = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-    private let disconnectHandlers: DisconnectHandlers
     /// Sockets awaiting their recovery, whose disconnect handlers wait for their windows to end.
     private let recoveryWindows: RecoveryWindows
 
@@ -60,9 +59,8 @@ public final class GatewayRuntime: Service, Sendable {
         self.services = GatewayServices(auth: authenticator, hooks: hooks)
         self.dispatcher = EventDispatcher(
             gateways: gateways, queue: queue, pool: pool, services: services, settings: settings, logger: logger)
-        let handlers = DisconnectHandlers(gateways: gateways, queue: queue, pool: pool, services: services, settings: settings, logger: logger)
-        self.disconnectHandlers = handlers
-        self.recoveryWindows = RecoveryWindows(ended: handlers.run)
+        let dispatcher = self.dispatcher
+        self.recoveryWindows = RecoveryWindows(ended: { dispatcher.dispatchDisconnect(of: $0, reason: $1) })
     }
 
     /// Server-side pushes to users, rooms, gateways or everyone.
@@ -290,7 +288,7 @@ public final class GatewayRuntime: Service, Sendable {
         if socket.awaitsRecovery, let window = socket.namespace.recovery?.maxDisconnection {
             recoveryWindows.begin(connection, reason: reason, duration: window)
         } else {
-            disconnectHandlers.run(connection, reason: reason)
+            dispatcher.dispatchDisconnect(of: connection, reason: reason)
         }
     }
 }

@@ -1,47 +1,19 @@
 """The official JavaScript client (socket.io-client 4.8.1) in headless Chromium, on a page served from another
 loopback port: cross-origin, with `withCredentials: true`, over polling, WebSocket and upgrade — Enfyra's chat flow
 on handlers/chat. Without an allowed origin the browser refuses to poll at all."""
-import functools
-import http.server
-import shutil
-import threading
-
 import pytest
 
+from browser_support import CLIENT, browser, static_site  # noqa: F401 - browser is a fixture
 from conftest import ROOT
 from gateway_support import serve
 
 PAGE = ROOT / "Tests" / "e2e" / "browser"
-CLIENT = ROOT / ".cache" / "js" / "socket.io.min.js"
 
 
 @pytest.fixture
 def page_server(tmp_path):
     """The test page and the client bundle on their own loopback port; stopped after the test."""
-    root = tmp_path / "page"
-    root.mkdir()
-    shutil.copy(PAGE / "index.html", root / "index.html")
-    shutil.copy(CLIENT, root / "socket.io.min.js")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    handler.log_message = lambda *args: None
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(timeout=5)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright  # scripts/setup.sh --test-clients installs it
-
-    assert shutil.which("chromium"), "scripts/setup.sh --test-clients installs Debian's chromium"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
+    yield from static_site(tmp_path / "page", [PAGE / "index.html", CLIENT])
 
 
 def run_page(browser, page_url, server, mode):

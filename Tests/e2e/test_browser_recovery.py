@@ -5,11 +5,7 @@ the cutting proxy (the page drives the proxy's control URL itself), publisher B 
 the page's origin; A is cut mid-stream while a room broadcast and 100 queued events flow and must come back with its
 id, rooms, data and user, and every missed room message and `ws:result` exactly once, in order — the same assertions
 as the Node test (recovery_support.py)."""
-import functools
-import http.server
 import json
-import shutil
-import threading
 import urllib.parse
 
 import pytest
@@ -17,7 +13,7 @@ import pytest
 from conftest import ROOT
 from gateway_support import admin
 from recovery_support import assert_recovered_everything, proxied  # noqa: F401 - proxied is a fixture
-from test_browser_client import CLIENT, browser  # noqa: F401 - browser is a fixture
+from browser_support import CLIENT, browser, static_site  # noqa: F401 - browser is a fixture
 
 PAGE = ROOT / "Tests" / "e2e" / "browser" / "recovery.html"
 SCENARIOS = ROOT / "Tests" / "e2e" / "js" / "recovery-scenarios.mjs"
@@ -28,19 +24,7 @@ PAGE_BOUND_MS = 240000  # the whole scenario; each of its steps has its own boun
 def page_server(tmp_path):
     """The recovery page, the shared scenarios and the client bundle on their own loopback port; stopped after the
     test."""
-    root = tmp_path / "page"
-    root.mkdir()
-    for source in (PAGE, SCENARIOS, CLIENT):
-        shutil.copy(source, root / source.name)
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    handler.log_message = lambda *args: None
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(timeout=5)
+    yield from static_site(tmp_path / "page", [PAGE, SCENARIOS, CLIENT])
 
 
 def run_page(browser, page_url, scenario, server, proxy, mode):  # noqa: F811 - browser is the fixture's value

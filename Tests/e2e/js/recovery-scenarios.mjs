@@ -41,13 +41,38 @@ function recording(socket) {
   return seen;
 }
 
-export async function recover(env) {
-  const { io, next, proxy, direct } = env;
-  const { control, call, until, itemExists, transports } = tools(env);
-  const a = io(proxy + "/live", { ...transports, reconnectionDelay: 100, reconnectionDelayMax: 300, randomizationFactor: 0, forceNew: true });
+/** Client A through the proxy, reconnecting quickly after a cut (unless `reconnection` is false), connected. */
+async function connectA(env, transports, reconnection = true) {
+  const options = reconnection ? { reconnectionDelay: 100, reconnectionDelayMax: 300, randomizationFactor: 0 } : { reconnection: false };
+  const a = env.io(env.proxy + "/live", { ...transports, ...options, forceNew: true });
   const seen = recording(a);
-  await next(a, "connect");
-  const first = { id: a.id, recovered: a.recovered };
+  await env.next(a, "connect");
+  return { a, seen, first: { id: a.id, recovered: a.recovered } };
+}
+
+/** Publisher B, directly on the server. */
+async function connectB(env) {
+  const b = env.io(env.direct + "/live", { transports: ["websocket"], forceNew: true, reconnection: false });
+  await env.next(b, "connect");
+  return b;
+}
+
+/** Cuts A and refuses its reconnections until `away()` (what happens while A is away) is done; A's state once back. */
+async function awayAndBack(env, control, a, away) {
+  const gone = env.next(a, "disconnect");
+  await control("block");
+  await control("cut");
+  await gone;
+  await away();
+  await control("unblock");
+  await env.next(a, "connect");
+  return { id: a.id, recovered: a.recovered };
+}
+
+export async function recover(env) {
+  const { next } = env;
+  const { control, call, until, itemExists, transports } = tools(env);
+  const { a, seen, first } = await connectA(env, transports);
   seen.acks.push(await call(a, "join", "r"));
   seen.acks.push(await call(a, "keep", { x: 1 }));
   seen.acks.push(await call(a, "signIn", "ann"));
@@ -56,8 +81,7 @@ export async function recover(env) {
     const [ack] = await call(a, "work", { n }).then((value) => [value]);
     if (!ack.accepted) throw new Error(`work ${n} not accepted: ${JSON.stringify(ack)}`);
   }
-  const b = io(direct + "/live", { transports: ["websocket"], forceNew: true, reconnection: false });
-  await next(b, "connect");
+  const b = await connectB(env);
   const gone = next(a, "disconnect");
   // A's connection is cut as its quarter of the room stream arrives, whatever B has published by then (through
   // another node of a cluster, B's acks run ahead of A's deliveries): the rest is in flight or not yet sent.
@@ -94,12 +118,9 @@ export async function recover(env) {
 }
 
 export async function expire(env) {
-  const { io, next, proxy } = env;
+  const { next } = env;
   const { control, call, until, itemExists, transports } = tools(env);
-  const a = io(proxy + "/live", { ...transports, reconnection: false, forceNew: true });
-  const seen = recording(a);
-  await next(a, "connect");
-  const first = { id: a.id };
+  const { a, seen, first } = await connectA(env, transports, false);
   await call(a, "join", "r");
   await call(a, "publish", { n: 0 }); // an offset for A to resume from
   await until(() => seen.room.length === 1, "A's own room message");
@@ -117,26 +138,16 @@ export async function expire(env) {
 }
 
 export async function overflow(env) {
-  const { io, next, proxy, direct } = env;
   const { control, call, transports, until } = tools(env);
-  const a = io(proxy + "/live", { ...transports, reconnectionDelay: 100, reconnectionDelayMax: 300, randomizationFactor: 0, forceNew: true });
-  const seen = recording(a);
-  await next(a, "connect");
-  const first = { id: a.id };
+  const { a, seen, first } = await connectA(env, transports);
   await call(a, "join", "r");
-  const b = io(direct + "/live", { transports: ["websocket"], forceNew: true, reconnection: false });
-  await next(b, "connect");
+  const b = await connectB(env);
   await call(b, "publish", { n: 0 });
   await until(() => seen.room.length === 1, "A's first room message");
-  const gone = next(a, "disconnect");
-  await control("block");
-  await control("cut");
-  await gone;
   // More than the server's recovery buffer holds, while A is away.
-  for (let n = 1; n <= 40; n++) await call(b, "publish", { n, pad: "x".repeat(1000) });
-  await control("unblock");
-  await next(a, "connect");
-  const again = { id: a.id, recovered: a.recovered };
+  const again = await awayAndBack(env, control, a, async () => {
+    for (let n = 1; n <= 40; n++) await call(b, "publish", { n, pad: "x".repeat(1000) });
+  });
   const [whoami] = await call(a, "whoami").then((value) => [value]);
   b.close();
   a.close();
@@ -146,24 +157,12 @@ export async function overflow(env) {
 /** A joins room r after a message went to it, then drops before it has received anything (no offset to resume
  *  from): the recovery replays what r got while A was away, not what it got before A joined. */
 export async function lateJoin(env) {
-  const { io, next, proxy, direct } = env;
   const { control, call, transports, until } = tools(env);
-  const a = io(proxy + "/live", { ...transports, reconnectionDelay: 100, reconnectionDelayMax: 300, randomizationFactor: 0, forceNew: true });
-  const seen = recording(a);
-  await next(a, "connect");
-  const first = { id: a.id };
-  const b = io(direct + "/live", { transports: ["websocket"], forceNew: true, reconnection: false });
-  await next(b, "connect");
+  const { a, seen, first } = await connectA(env, transports);
+  const b = await connectB(env);
   await call(b, "publish", { n: "before" });
   await call(a, "join", "r");
-  const gone = next(a, "disconnect");
-  await control("block");
-  await control("cut");
-  await gone;
-  await call(b, "publish", { n: "away" });
-  await control("unblock");
-  await next(a, "connect");
-  const again = { id: a.id, recovered: a.recovered };
+  const again = await awayAndBack(env, control, a, () => call(b, "publish", { n: "away" }));
   await call(b, "publish", { n: "marker" });
   await until(() => seen.room.includes("marker"), "the marker");
   b.close();
