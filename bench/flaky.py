@@ -34,7 +34,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,18 +94,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 # ---------------------------------------------------------------- servers
 
 
-def admin(server, method: str, path: str, body: dict | None = None) -> dict:
-    request = urllib.request.Request(server.url + path, method=method,
-                                     data=None if body is None else json.dumps(body).encode(),
-                                     headers={"content-type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read() or b"{}")
-
-
-def bench_gateway(server) -> dict:
-    return next(g for g in admin(server, "GET", "/admin/gateways")["gateways"] if g["path"] == "/bench")
-
-
 def start(name: str, workdir: Path, args: argparse.Namespace):
     """The server `name` started afresh, with recovery on or off as its name says (checked through the admin API)."""
     base = "gatewayd" if name.startswith("gatewayd") else "node-socketio"
@@ -120,13 +107,8 @@ def start(name: str, workdir: Path, args: argparse.Namespace):
     server = bench_run.launch(name, cmd, workdir, workdir / f"{name}.log")
     if base == "gatewayd":
         try:
-            gateway = bench_gateway(server)
-            want = name == "gatewayd-recovery"
-            if want:
-                gateway = admin(server, "PATCH", f"/admin/gateways/{gateway['id']}", {"recovery": {"enabled": True}})
-            if bool((gateway.get("recovery") or {}).get("enabled")) != want:
-                raise RuntimeError(f"gateway /bench: recovery {gateway.get('recovery')!r}, wanted enabled={want}")
-            log(f"{name}: /bench recovery {json.dumps(gateway.get('recovery'))}")
+            recovery = bench_run.set_bench_recovery(server, name == "gatewayd-recovery")
+            log(f"{name}: /bench recovery {json.dumps(recovery)}")
         except BaseException:
             bench_run.stop_server(server)
             raise

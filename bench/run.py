@@ -58,6 +58,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,6 +126,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--connect-rate", type=float,
                    help="new connections per second while connecting (default: the generator's own, 2000/s); "
                         "it bounds idle's connect time from below")
+    p.add_argument("--recovery", action="store_true",
+                   help="gatewayd's /bench gateway with connection state recovery on (set through the admin API): "
+                        "what recovery costs, against a run without")
     p.add_argument("--generator-threads", type=int, default=1,
                    help="event-loop threads of gateway-bench (its --threads; churn runs on one)")
     p.add_argument("--run-timeout", type=float, default=300.0,
@@ -225,6 +229,25 @@ class Server:
 
 def start_server(name: str, workdir: Path, bin_dir: Path, node_bundle: Path | None = None) -> Server:
     return launch(name, server_command(name, workdir, bin_dir, node_bundle), workdir, workdir / f"{name}.log")
+
+
+def admin(server: Server, method: str, path: str, body: dict | None = None) -> dict:
+    """A request to gatewayd's admin API (tokenless on loopback), its JSON answer."""
+    request = urllib.request.Request(server.url + path, method=method,
+                                     data=None if body is None else json.dumps(body).encode(),
+                                     headers={"content-type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read() or b"{}")
+
+
+def set_bench_recovery(server: Server, enabled: bool) -> dict:
+    """Turns connection state recovery on or off for gatewayd's /bench gateway and checks it took; its setting."""
+    gateway = next(g for g in admin(server, "GET", "/admin/gateways")["gateways"] if g["path"] == "/bench")
+    if bool((gateway.get("recovery") or {}).get("enabled")) != enabled:
+        gateway = admin(server, "PATCH", f"/admin/gateways/{gateway['id']}", {"recovery": {"enabled": enabled}})
+    if bool((gateway.get("recovery") or {}).get("enabled")) != enabled:
+        raise RuntimeError(f"gateway /bench: recovery {gateway.get('recovery')!r}, wanted enabled={enabled}")
+    return gateway["recovery"]
 
 
 def launch(name: str, cmd: list[str], workdir: Path, log_path: Path, extra_env: dict[str, str] | None = None) -> Server:
@@ -450,6 +473,8 @@ def bench_scenario(name: str, scenario: str, args: argparse.Namespace, results: 
     records = []
     server = start_server(name, workdir, args.bin_dir, args.node_socketio)
     try:
+        if name == "gatewayd":
+            set_bench_recovery(server, args.recovery)
         for run in runs:
             record = run_generator(run, server, args, results)
             records.append(record)
