@@ -87,7 +87,7 @@ public final class InMemorySessionStore: SessionStore {
         let bytes = session.rooms.reduce(Self.entryOverhead + session.data.approximateSize) { $0 + $1.utf8.count }
         let now = ContinuousClock.now
         evicting(in: namespace) { state in
-            var log = state.logs[namespace, default: NamespaceLog()]
+            var log = state.logs.removeValue(forKey: namespace) ?? NamespaceLog()
             if let replaced = log.sessions.updateValue(
                 StoredSession(session: session, bytes: bytes, expires: now + retention), forKey: session.pid) {
                 state.bytes -= replaced.bytes
@@ -101,11 +101,13 @@ public final class InMemorySessionStore: SessionStore {
     public func take(pid: String, after offset: UInt64?, in namespace: String) -> PersistedSession? {
         state.withLock { state in
             Self.expire(&state, now: .now)
-            guard let log = state.logs[namespace], let stored = log.sessions[pid] else { return nil }
+            guard let stored = state.logs[namespace]?.sessions[pid], let trimmedThrough = state.logs[namespace]?.trimmedThrough else {
+                return nil
+            }
             let resume = offset ?? stored.session.start
             // A packet after the resume point was trimmed or evicted, or the offset was never handed out: the session
             // stays, and its window ends unrecovered.
-            guard resume >= log.trimmedThrough, resume <= state.offset else { return nil }
+            guard resume >= trimmedThrough, resume <= state.offset else { return nil }
             state.logs[namespace]?.sessions.removeValue(forKey: pid)
             state.bytes -= stored.bytes
             var session = stored.session
@@ -170,9 +172,12 @@ public final class InMemorySessionStore: SessionStore {
         }
     }
 
+    // The logs are taken out of the dictionary while they change, and put back: a copy left in it would make every
+    // change copy the whole deque.
+
     private static func expire(_ state: inout State, now: ContinuousClock.Instant) {
         for namespace in Array(state.logs.keys) {
-            var log = state.logs[namespace]!
+            guard var log = state.logs.removeValue(forKey: namespace) else { continue }
             while let first = log.packets.first, first.expires <= now {
                 log.packets.removeFirst()
                 log.trimmedThrough = first.offset
@@ -196,21 +201,17 @@ public final class InMemorySessionStore: SessionStore {
     private static func evictOne(_ state: inout State, preferring namespace: String) -> Bool {
         let candidates = [namespace] + state.logs.keys.filter { $0 != namespace }
         for name in candidates {
-            guard var log = state.logs[name], let first = log.packets.popFirst() else { continue }
-            log.trimmedThrough = first.offset
+            guard let first = state.logs[name]?.packets.popFirst() else { continue }
+            state.logs[name]?.trimmedThrough = first.offset
             state.bytes -= first.bytes
-            state.logs[name] = log
             return true
         }
         for name in candidates {
-            guard var log = state.logs[name] else { continue }
-            while let pid = log.sessionOrder.popFirst() {
-                guard let stored = log.sessions.removeValue(forKey: pid) else { continue }
+            while let pid = state.logs[name]?.sessionOrder.popFirst() {
+                guard let stored = state.logs[name]?.sessions.removeValue(forKey: pid) else { continue }
                 state.bytes -= stored.bytes
-                state.logs[name] = log
                 return true
             }
-            state.logs[name] = log
         }
         return false
     }
