@@ -21,8 +21,6 @@ final class RecoveryWindows: Sendable {
         self.ended = ended
     }
 
-    var count: Int { open.withLock { $0.count } }
-
     /// Opens the window of a socket that awaits its recovery, for `duration`.
     func begin(_ connection: GatewayConnection, reason: DisconnectReason, duration: Duration) {
         guard let pid = connection.socket.pid else { return }

@@ -61,9 +61,6 @@ public final class InMemorySessionStore: SessionStore {
     /// Packets and sessions evicted for the budget since start.
     public var evictions: Int { state.withLock { $0.evictions } }
 
-    /// Bytes held now (an estimate).
-    public var bytesHeld: Int { state.withLock { $0.bytes } }
-
     public func head() -> UInt64 { state.withLock { $0.offset } }
 
     public func nextOffset() -> UInt64 {
