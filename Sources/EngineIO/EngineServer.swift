@@ -33,11 +33,15 @@ package final class EngineServer: Sendable {
 
     func hasSession(_ id: String) -> Bool { sessions.withLock { $0[id] != nil } }
 
-    /// Closes every session (reason `server shutting down`); held polls are answered at once.
-    package func closeAll() {
+    /// Closes every session (reason `server shutting down`); held polls are answered at once. Returns once every
+    /// session's loop has run its close (and what the session's delegate does then).
+    package func closeAll() async {
         let all = sessions.withLock { Array($0.values) }
         // Each closes on its own loop, after what was sent to it before (the results of the handlers that just finished).
         for session in all { session.close(reason: .serverShuttingDown) }
+        var loops: [ObjectIdentifier: any EventLoop] = [:]
+        for session in all { loops[ObjectIdentifier(session.eventLoop)] = session.eventLoop }
+        for loop in loops.values { try? await loop.submit {}.get() }
     }
 
     // MARK: Request verification

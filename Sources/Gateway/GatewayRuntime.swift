@@ -118,13 +118,15 @@ public final class GatewayRuntime: Service, Sendable {
     private func shutDown() async {
         accepting.store(false, ordering: .relaxed)
         // Sessions kept in this process end with it: the sockets that awaited a recovery get their disconnect handlers.
-        if !server.sessions.survivesRestart { recoveryWindows.endAll() }
+        if !server.sessions.survivesRestart { await recoveryWindows.endAll() }
         let pending = queue.pendingCount
         logger.info("shutting down: finishing queued handlers", metadata: [
             "pending": "\(pending)", "grace": "\(settings.shutdownGrace)",
         ])
         await queue.drain(grace: settings.shutdownGrace)
-        server.closeAllConnections()
+        await server.closeAllConnections()
+        // In a cluster the sockets leaving now are kept for their clients to recover through another node.
+        await server.sessions.flush()
         server.closeAdapters()
         logger.info("gateways stopped")
     }

@@ -4,7 +4,8 @@ import Synchronization
 
 /// The sockets that left for a reason their clients can recover from, while their recovery windows are open: when a
 /// window ends without a recovery, the socket's disconnect handler runs (with the reason it left for); a recovered
-/// socket's never does. At shutdown every open window ends at once — a single node's sessions do not outlive it.
+/// socket's never does — in a cluster, whichever node it recovered through. At shutdown a single node's open windows
+/// end at once (its sessions do not outlive it).
 final class RecoveryWindows: Sendable {
     private struct Window {
         var connection: GatewayConnection
@@ -35,14 +36,14 @@ final class RecoveryWindows: Sendable {
     }
 
     /// Ends every open window now (shutdown): the handlers of the sessions nobody recovered run.
-    func endAll() {
+    func endAll() async {
         let windows = open.withLock { open in
             defer { open.removeAll() }
             return Array(open.values)
         }
         for window in windows {
             window.timer.cancel()
-            if window.connection.socket.expireSession() { ended(window.connection, window.reason) }
+            if await window.connection.socket.expireSession() { ended(window.connection, window.reason) }
         }
     }
 
@@ -51,7 +52,9 @@ final class RecoveryWindows: Sendable {
             guard open[pid]?.connection.socket === socket else { return nil }
             return open.removeValue(forKey: pid)
         }
-        guard let window, socket.expireSession() else { return }
-        ended(window.connection, window.reason)
+        guard let window else { return }
+        Task { [ended] in
+            if await socket.expireSession() { ended(window.connection, window.reason) }
+        }
     }
 }

@@ -26,15 +26,18 @@ struct DaemonCluster: Sendable {
         }
     }
 
-    /// The Socket.IO server of a cluster's node: every namespace's adapter a `ClusterAdapter`, and requests for another
-    /// node's session forwarded to the address the registry gives it.
+    /// The Socket.IO server of a cluster's node: every namespace's adapter a `ClusterAdapter`, requests for another
+    /// node's session forwarded to the address the registry gives it, and the sessions kept for recovery in the
+    /// cluster's database.
     func socketIOServer(options: SocketIOOptions, logger: Logger) -> SocketIOServer {
         var options = options
         options.engine.cluster = EngineCluster(node: settings.node, peers: RegistryPeerDirectory(registry: backplane.registry))
         let (node, transport) = (settings.node.rawValue, transport)
-        return SocketIOServer(options: options, logger: logger) { namespace in
+        let sessions = ClusterSessionStore(
+            maxBytes: options.recoveryBufferBytes, table: BackplaneSessionTable(table: backplane.recoverySessions), logger: logger)
+        return SocketIOServer(options: options, logger: logger, makeAdapter: { namespace in
             ClusterAdapter(namespace: namespace, node: node, transport: transport, logger: logger)
-        }
+        }, sessions: sessions)
     }
 
     /// Enters the registry at the advertised address (`host` and `port` by default), with the node's socket count.

@@ -17,6 +17,7 @@ import Testing
         .initialHeartbeat, .heartbeat, .adapterClose,
         .broadcast(options: options, packet: packet, requestID: nil),
         .broadcast(options: BroadcastOptions(), packet: SocketIOPacketEncoder.encode(SocketIOPacket(.event, data: ["hi"])), requestID: "r1"),
+        .broadcast(options: options, packet: packet, requestID: nil, origin: PacketOrigin(origin: "Xk3fA9bQ", sequence: 18_446_744_073_709_551_615)),
         .socketsJoin(options: options, rooms: ["green", "grey"]),
         .socketsLeave(options: options, rooms: ["green"]),
         .disconnectSockets(options: options, close: true),
@@ -30,6 +31,8 @@ import Testing
         .response(requestID: "r3", answer: .socketCount(0)),
         .response(requestID: "r4", answer: .serverSideEmit(["ok", .binary([7])])),
         .response(requestID: "r4", answer: .serverSideEmit(nil)),
+        .releaseSession(pid: "p1", requestID: "r5"),
+        .response(requestID: "r5", answer: .released(true)),
     ]
 
     @Test(arguments: bodies) func everyMessageArrivesAsItWasSent(_ body: ClusterMessage.Body) throws {

@@ -1,7 +1,8 @@
 """A TCP proxy on loopback that can cut every connection through it with a reset, as a network that drops does, and
 refuse new ones until told otherwise: for clients that must lose their connection without a clean close.
 
-`url` is where clients connect; `control_url` takes `POST /cut` (reset every open connection), `POST /block`
+`url` is where clients connect, forwarded to `upstream_port` — or, from the first cut on, to `then_port` if given (a
+client that drops comes back through another node of a cluster); `control_url` takes `POST /cut` (reset every open connection), `POST /block`
 (reset new connections as they come) and `POST /unblock`, so that a client script can drive it mid-stream, a browser
 page too: its answers allow any origin (`Access-Control-Allow-Origin: *`, and a preflight is answered)."""
 import http.server
@@ -11,8 +12,9 @@ import threading
 
 
 class CuttingProxy:
-    def __init__(self, upstream_port):
+    def __init__(self, upstream_port, then_port=None):
         self.upstream = ("127.0.0.1", upstream_port)
+        self.then = ("127.0.0.1", then_port) if then_port else None
         self.lock = threading.Lock()
         self.open = []
         self.blocked = False
@@ -71,12 +73,12 @@ class CuttingProxy:
             except OSError:
                 return  # closed by stop()
             with self.lock:
-                blocked = self.blocked
+                blocked, upstream = self.blocked, self.upstream
             if blocked:
                 self._reset(client)
                 continue
             try:
-                server = socket.create_connection(self.upstream)
+                server = socket.create_connection(upstream)
             except OSError:
                 self._reset(client)
                 continue
@@ -100,6 +102,7 @@ class CuttingProxy:
         with self.lock:
             cut, self.open = self.open, []
             self.cuts += 1
+            self.upstream = self.then or self.upstream
         for client, server in cut:
             self._reset(client)
             self._reset(server)

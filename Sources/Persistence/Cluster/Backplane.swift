@@ -1,8 +1,9 @@
 /// What the nodes of a cluster share through their database besides the config and the collections: a message bus,
-/// the registry of live nodes, and word of config changes. A backend that serves one node only (SQLite) has none.
+/// the registry of live nodes, the sessions kept for recovery, and word of config changes. A backend that serves one node only (SQLite) has none.
 public protocol Backplane: Sendable {
     var bus: any MessageBus { get }
     var registry: any NodeRegistry { get }
+    var recoverySessions: any RecoverySessionTable { get }
     /// Whether the last heartbeat reached the database (true until the first fails).
     var isConnected: Bool { get }
     /// Calls `changed` whenever the config may have changed on any node from the moment this returns, and after the

@@ -2,13 +2,16 @@ import Logging
 import Synchronization
 
 /// The backplane on PostgreSQL: ``PostgresMessageBus`` and ``PostgresNodeRegistry`` over the config store's pool, and
-/// one listening connection (``PostgresListener``) for the bus, the registry's news and the config trigger's.
+/// ``PostgresRecoverySessions`` over the config store's pool, and one listening connection (``PostgresListener``) for
+/// the bus, the registry's news and the config trigger's.
 ///
-/// Heartbeats run every ``ClusterTiming/heartbeatInterval``; each also deletes the bus's old attachment rows. A
+/// Heartbeats run every ``ClusterTiming/heartbeatInterval``; each also deletes the bus's old attachment rows and the
+/// recovery sessions that stopped nodes left behind. A
 /// heartbeat that fails is logged once per outage: the node keeps serving its own sockets meanwhile.
 final class PostgresBackplane: Backplane {
     let postgresBus: PostgresMessageBus
     let postgresRegistry: PostgresNodeRegistry
+    let recoverySessions: any RecoverySessionTable
     private let listener: PostgresListener
     private let pool: PostgresConnectionPool
     private let timing: ClusterTiming
@@ -28,6 +31,7 @@ final class PostgresBackplane: Backplane {
         listener = try await PostgresListener(url: pool.url, logger: logger)
         postgresBus = PostgresMessageBus(sender: node, channels: channels, pool: pool, listener: listener, logger: logger)
         postgresRegistry = PostgresNodeRegistry(node: node, expiry: timing.nodeExpiry, channels: channels)
+        recoverySessions = PostgresRecoverySessions(pool: pool)
         try await listener.listen(channels.registry) { [self] _ in await refreshRegistry() }
         listener.onReconnect { [self] in Task { await refreshRegistry() } }
     }
@@ -75,13 +79,15 @@ final class PostgresBackplane: Backplane {
         }
     }
 
-    /// Writes a heartbeat, and deletes the bus's old attachment rows; whether it failed. A failure is logged once per
+    /// Writes a heartbeat, and deletes the bus's old attachment rows and the recovery sessions left behind; whether it
+    /// failed. A failure is logged once per
     /// outage.
     private func beat(failing: Bool) async -> Bool {
         do {
             try await pool.offload { [postgresRegistry, timing] session in
                 try postgresRegistry.beat(session)
                 try PostgresMessageBus.purgeAttachments(olderThan: timing.attachmentRetention, on: session)
+                try PostgresRecoverySessions.purgeExpired(on: session)
             }
             if failing { logger.notice("cluster heartbeats reach PostgreSQL again") }
             connected.store(true, ordering: .relaxed)

@@ -56,4 +56,9 @@ public protocol Adapter: AnyObject, Sendable {
     func serverSideEmit(_ event: String, args: [JSONValue])
     /// Like ``serverSideEmit(_:args:)``, and collects every other node's answer: those that came within `timeout`.
     func serverSideEmitWithAck(_ event: String, args: [JSONValue], timeout: Duration) async -> [[JSONValue]]
+
+    /// A client came back to recover the session `pid` and this node does not keep it: asks every other node to let
+    /// go of a socket still connected under it (its connection died unseen), keeping its session for the recovery
+    /// (``Namespace/releaseStale(_:)``); whether one did.
+    func releaseSession(pid: String) async -> Bool
 }

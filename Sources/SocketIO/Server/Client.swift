@@ -210,7 +210,7 @@ final class Client: EngineSessionDelegate {
             return
         }
         let handshake = Handshake(request: session.handshake, auth: auth ?? .object([:]), extraQuery: namespaceQuery)
-        let recovering = recoverableSession(in: namespace, auth: auth)
+        let recovering = await recoverableSession(in: namespace, auth: auth)
         let socket = Socket(id: SessionID.make(), namespace: namespace, handshake: handshake, client: self, recovering: recovering)
         if recovering == nil || namespace.recovery?.skipMiddlewares == false, let refusal = await namespace.admit(socket) {
             send(SocketIOPacket(.connectError, namespace: name, data: refusal.payload(for: version)))
@@ -241,26 +241,25 @@ final class Client: EngineSessionDelegate {
 
     /// The session a v5 client asks to recover (`pid` and `offset` in its CONNECT auth, as socket.io-client ≥ 4.6
     /// sends them), if the namespace has recovery on and still keeps it; otherwise the client connects anew.
-    private func recoverableSession(in namespace: Namespace, auth: JSONValue?) -> PersistedSession? {
+    private func recoverableSession(in namespace: Namespace, auth: JSONValue?) async -> PersistedSession? {
         guard version == .v5, namespace.recovery != nil, case .string(let pid)? = auth?["pid"] else { return nil }
-        let offset: UInt64?
+        let offset: RecoveryPosition?
         switch auth?["offset"] {
         case .string(let text)?:
-            // Another node's offset: that node's log has what the client missed, not this one's.
-            guard let parsed = namespace.sessions.offsets.sequence(text) else { return nil }
+            guard let parsed = RecoveryPosition(text: text) else { return nil }
             offset = parsed
         case nil, .null?:
             offset = nil
         default:
             return nil
         }
-        if let stale = namespace.socket(recoverableAs: pid) {
-            // Its client is back on a new connection before this node saw the old one fail (a polling request or a
-            // WebSocket cut half-open): that connection is dead, and leaves now with `transport error`.
-            session.logger.debug("a recovering client replaces its stale connection", metadata: ["nsp": .string(namespace.name)])
-            stale.didDisconnect(reason: .transportError)
-            stale.client.session.close(reason: .transportError)
+        if await namespace.releaseStale(pid) {
+            session.logger.debug("a recovering client replaced its stale connection", metadata: ["nsp": .string(namespace.name)])
         }
-        return namespace.sessions.take(pid: pid, after: offset, in: namespace.name)
+        if let kept = await namespace.sessions.take(pid: pid, after: offset, in: namespace.name) { return kept }
+        // Its old connection may be on another node of a cluster, which has not seen it fail yet.
+        guard await namespace.adapter.releaseSession(pid: pid) else { return nil }
+        session.logger.debug("a recovering client replaced its stale connection on another node", metadata: ["nsp": .string(namespace.name)])
+        return await namespace.sessions.take(pid: pid, after: offset, in: namespace.name)
     }
 }

@@ -78,23 +78,28 @@ public final class InMemoryAdapter: Adapter {
 
     @discardableResult
     public func broadcast(_ packet: SocketIOPacket, options: BroadcastOptions) -> Int {
-        deliver(options) { SocketIOPacketEncoder.encode(packet) }
+        deliver(options, from: nil, announce: { _ in }) { SocketIOPacketEncoder.encode(packet) }
     }
 
     /// Delivers a packet encoded elsewhere (by this node's ``ClusterAdapter`` for every node, or by another node) to
-    /// the sockets of this process that `options` selects; returns how many.
+    /// the sockets of this process that `options` selects; returns how many. A recoverable packet is recorded: another
+    /// node's under `origin`, where that node recorded it; this node's own (`origin` nil) under its next sequence
+    /// number, which `announce` hears first (nil when it was not recorded).
     @discardableResult
-    func broadcast(_ packet: EncodedSocketIOPacket, options: BroadcastOptions) -> Int {
-        deliver(options) { packet }
+    func broadcast(_ packet: EncodedSocketIOPacket, options: BroadcastOptions, from origin: PacketOrigin? = nil,
+                   announce: (PacketOrigin?) -> Void = { _ in }) -> Int {
+        deliver(options, from: origin, announce: announce) { packet }
     }
 
     /// Frames the packet (`encode`) only if anybody is selected — or, recoverable, to be recorded for whoever left.
-    private func deliver(_ options: BroadcastOptions, encode: () -> EncodedSocketIOPacket) -> Int {
+    private func deliver(_ options: BroadcastOptions, from origin: PacketOrigin?, announce: (PacketOrigin?) -> Void,
+                         encode: () -> EncodedSocketIOPacket) -> Int {
         if options.flags.recoverable, let namespace = recorder.withLock({ $0 }) {
-            return namespace.recordAndDeliver(encode(), options: options) { stamped in
+            return namespace.recordAndDeliver(encode(), from: origin, options: options, announce: announce) { stamped in
                 send(stamped.outbound, to: selected(options), volatile: false, queued: true)
             }
         }
+        if origin == nil { announce(nil) }
         let recipients = selected(options)
         guard !recipients.isEmpty else { return 0 }
         return send(encode().outbound, to: recipients, volatile: options.flags.volatile, queued: false)
@@ -134,6 +139,9 @@ public final class InMemoryAdapter: Adapter {
     public func serverSideEmitWithAck(_ event: String, args: [JSONValue], timeout: Duration) async -> [[JSONValue]] {
         []
     }
+
+    /// No other node to have it.
+    public func releaseSession(pid: String) async -> Bool { false }
 
     // MARK: Queries
 

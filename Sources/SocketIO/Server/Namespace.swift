@@ -101,17 +101,25 @@ public final class Namespace: Sendable {
         return options
     }
 
-    /// What an adapter does with a recoverable packet for this node's sockets: stamps it with this node's next offset,
-    /// records it — also when nobody here receives it now: a disconnected session may — and `deliver`s it, under a
-    /// lock that a recovery also takes, so that a recovering socket gets each packet once, the missed ones first. The
-    /// adapter queues its deliveries on their event loops, never sends in place, so they keep the lock's order.
-    func recordAndDeliver(_ packet: EncodedSocketIOPacket, options: BroadcastOptions,
-                          deliver: (EncodedSocketIOPacket) -> Int) -> Int {
-        guard let recovery else { return deliver(packet) }
+    /// What an adapter does with a recoverable packet for this node's sockets: records it — this node's own (`origin`
+    /// nil) under its next sequence number, another node's under the one it came with — also when nobody here
+    /// receives it now (a disconnected session may), and `deliver`s it stamped with its offset, under a lock that a
+    /// recovery also takes, so that a recovering socket gets each packet once, the missed ones first. The adapter
+    /// queues its deliveries on their event loops, never sends in place, so they keep the lock's order.
+    ///
+    /// `announce` hears where this node's own packet was recorded (nil: recovery is off here, it was not) before
+    /// anybody receives it, under the lock: a cluster adapter publishes it from there, so that the other nodes hear
+    /// this node's packets in the order of their sequence numbers.
+    func recordAndDeliver(_ packet: EncodedSocketIOPacket, from origin: PacketOrigin?, options: BroadcastOptions,
+                          announce: (PacketOrigin?) -> Void, deliver: (EncodedSocketIOPacket) -> Int) -> Int {
+        guard let recovery else {
+            if origin == nil { announce(nil) }
+            return deliver(packet)
+        }
         return recording.withLock { _ in
-            let offset = sessions.nextOffset()
-            let stamped = packet.appending(argument: sessions.offsets.text(offset))
-            sessions.record(offset, packet: stamped, options: options, in: name, retention: recovery.maxDisconnection)
+            let (stamped, recorded) = sessions.record(packet, from: origin, options: options, in: name,
+                                                      retention: recovery.maxDisconnection)
+            if origin == nil { announce(recorded) }
             return deliver(stamped)
         }
     }
@@ -180,9 +188,16 @@ public final class Namespace: Sendable {
         adapter.addAll(socket, rooms: [socket.id])
     }
 
-    /// The connected socket whose private session id is `pid`.
-    func socket(recoverableAs pid: String) -> Socket? {
-        state.withLock { $0.recoverable[pid] }
+    /// Lets go of the socket connected here under the private session id `pid`, if any: its client is back on a new
+    /// connection (on this node or another) before this node saw the old one fail (a polling request or a WebSocket
+    /// cut half-open), so that connection is dead, and leaves now with `transport error` — its session kept, and
+    /// written where the recovery reads it before this returns. Whether there was one.
+    func releaseStale(_ pid: String) async -> Bool {
+        guard let stale = state.withLock({ $0.recoverable[pid] }) else { return false }
+        stale.didDisconnect(reason: .transportError)
+        stale.client.session.close(reason: .transportError)
+        await sessions.flush()
+        return true
     }
 
     var connectionHandler: ConnectionHandler? { state.withLock { $0.connectionHandler } }

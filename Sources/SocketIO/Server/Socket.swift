@@ -28,7 +28,7 @@ public final class Socket: Sendable {
         var awaitsRecovery: String?
         /// With recovery on: the session log's head when the socket joined each room, so that a recovery replays a
         /// room's packets only from then on.
-        var joined: [String: UInt64] = [:]
+        var joined: [String: RecoveryPosition] = [:]
     }
 
     public let id: String
@@ -41,7 +41,7 @@ public final class Socket: Sendable {
     /// previous connection's, and it received what it missed.
     public let recovered: Bool
     /// The session log's head when the socket connected: where a client that got no packet resumes.
-    let recoveryStart: UInt64
+    let recoveryStart: RecoveryPosition
     private let state = Mutex(State())
 
     init(id: String, namespace: Namespace, handshake: Handshake, client: Client, recovering session: PersistedSession? = nil) {
@@ -61,7 +61,7 @@ public final class Socket: Sendable {
             self.id = id
             self.pid = namespace.recovery == nil ? nil : SessionID.make()
             self.recovered = false
-            self.recoveryStart = namespace.recovery == nil ? 0 : namespace.sessions.head()
+            self.recoveryStart = namespace.recovery == nil ? RecoveryPosition() : namespace.sessions.head(in: namespace.name)
         }
     }
 
@@ -128,10 +128,12 @@ public final class Socket: Sendable {
         emit(SocketIOPacket(.event, namespace: namespace.name, data: .array([.string(event)] + args)), volatile: true)
     }
 
-    /// Local: the socket is on this node, so a cluster adapter has nobody else to tell. Through the namespace, so that
-    /// with recovery on it is recorded — also while the socket is gone and its session awaits a recovery.
+    /// Through the namespace, so that with recovery on it is recorded — also while the socket is gone and its session
+    /// awaits a recovery. Local (the socket is on this node, a cluster adapter has nobody else to tell) unless it is
+    /// recorded: then every node records it, for the client to recover through whichever node it comes back to.
     private func emit(_ packet: SocketIOPacket, volatile: Bool = false) {
-        namespace.broadcast(packet, options: BroadcastOptions(rooms: [id], flags: BroadcastFlags(volatile: volatile, local: true)))
+        let recorded = namespace.recovery != nil && !volatile && packet.ackId == nil
+        namespace.broadcast(packet, options: BroadcastOptions(rooms: [id], flags: BroadcastFlags(volatile: volatile, local: !recorded)))
     }
 
     /// Emits and waits for the client's acknowledgement.
@@ -185,7 +187,7 @@ public final class Socket: Sendable {
     /// Joins `room`; does nothing once the socket has left (the adapter knows it no more).
     public func join(_ room: String) {
         if pid != nil {
-            let head = namespace.sessions.head()
+            let head = namespace.sessions.head(in: namespace.name)
             state.withLock { state in if state.joined[room] == nil { state.joined[room] = head } }
         }
         namespace.adapter.addAll(self, rooms: [room])
@@ -219,12 +221,12 @@ public final class Socket: Sendable {
 
     /// Ends the recovery window of a socket that left: true when its session was still kept (nobody recovered it),
     /// and is now gone.
-    public func expireSession() -> Bool {
+    public func expireSession() async -> Bool {
         guard let pid, let disconnection = state.withLock({ state in
             defer { state.awaitsRecovery = nil }
             return state.awaitsRecovery
         }) else { return false }
-        return namespace.sessions.expire(pid: pid, disconnection: disconnection, in: namespace.name)
+        return await namespace.sessions.expire(pid: pid, disconnection: disconnection, in: namespace.name)
     }
 
     /// socket.io's recoverable reasons; `server shutting down` only when the sessions outlive the process.

@@ -30,8 +30,7 @@ public final class SocketIOServer: Sendable {
                 sessions: (any SessionStore)? = nil) {
         self.options = options
         self.makeAdapter = makeAdapter
-        self.sessions = sessions ?? InMemorySessionStore(
-            maxBytes: options.recoveryBufferBytes, offsets: RecoveryOffsets(node: options.engine.cluster?.node.rawValue))
+        self.sessions = sessions ?? InMemorySessionStore(maxBytes: options.recoveryBufferBytes)
         let delegateFactory = DelegateFactory()
         self.engine = EngineServer(options: options.engine, logger: logger, eventLoops: eventLoops) { session in
             delegateFactory.make(session)
@@ -61,9 +60,10 @@ public final class SocketIOServer: Sendable {
         removed.adapter.close()
     }
 
-    /// Closes every connection (reason `server shutting down`); clients will try to reconnect.
-    public func closeAllConnections() {
-        engine.closeAll()
+    /// Closes every connection (reason `server shutting down`); clients will try to reconnect. Returns once every
+    /// socket has left.
+    public func closeAllConnections() async {
+        await engine.closeAll()
     }
 
     /// Closes every namespace's adapter, as a server that stops does last: a cluster adapter tells the other nodes

@@ -127,16 +127,32 @@ public final class ClusterAdapter: Adapter {
         local.disconnectSockets(options, close: close)
     }
 
+    /// A recoverable packet is published from where this node records it (``InMemoryAdapter``'s `announce`), with
+    /// its sequence number: the other nodes hear this node's recorded packets in their order.
     @discardableResult
     public func broadcast(_ packet: SocketIOPacket, options: BroadcastOptions) -> Int {
         guard !options.flags.local else { return local.broadcast(packet, options: options) }
         let encoded = SocketIOPacketEncoder.encode(packet)
-        publish(.broadcast(options: options, packet: encoded, requestID: nil))
-        return local.broadcast(encoded, options: options)
+        guard options.flags.recoverable else {
+            publish(.broadcast(options: options, packet: encoded, requestID: nil))
+            return local.broadcast(encoded, options: options)
+        }
+        return local.broadcast(encoded, options: options) { origin in
+            publish(.broadcast(options: options, packet: encoded, requestID: nil, origin: origin))
+        }
     }
 
+    /// A recoverable packet is published as ``broadcast(_:options:)`` does (in its place among this node's recorded
+    /// packets), and the other nodes' recipients are counted by a FETCH_SOCKETS request.
     public func broadcastCounting(_ packet: SocketIOPacket, options: BroadcastOptions) async -> Int {
         guard !options.flags.local else { return local.broadcast(packet, options: options) }
+        guard !options.flags.recoverable else {
+            let reachedHere = broadcast(packet, options: options)
+            let outcome = await request(timeout: self.options.requestTimeout) { .fetchSockets(options: options, query: .count, requestID: $0) }
+            var reached = reachedHere
+            for case .socketCount(let count) in answers(outcome, .fetchSockets) { reached += count }
+            return reached
+        }
         let encoded = SocketIOPacketEncoder.encode(packet)
         let reachedHere = local.broadcast(encoded, options: options)
         let outcome = await request(timeout: self.options.requestTimeout) { .broadcast(options: options, packet: encoded, requestID: $0) }
@@ -154,6 +170,11 @@ public final class ClusterAdapter: Adapter {
         var results: [[JSONValue]] = []
         for case .serverSideEmit(let answer?) in answers(outcome, .serverSideEmit) { results.append(answer) }
         return results
+    }
+
+    public func releaseSession(pid: String) async -> Bool {
+        let outcome = await request(timeout: options.requestTimeout) { .releaseSession(pid: pid, requestID: $0) }
+        return answers(outcome, .releaseSession).contains(.released(true))
     }
 
     // MARK: Queries (every node)
@@ -268,8 +289,10 @@ public final class ClusterAdapter: Adapter {
             publish(.heartbeat)
         case .heartbeat, .adapterClose:
             break
-        case .broadcast(let options, let packet, let requestID):
-            let reached = local.broadcast(packet, options: options)
+        case .broadcast(var options, let packet, let requestID, let origin):
+            // Recorded where it was sent from, or not at all (recovery was off there): not as this node's own.
+            if origin == nil { options.flags.recoverable = false }
+            let reached = local.broadcast(packet, options: options, from: origin)
             if let requestID { respond(to: sender, requestID, .clientCount(reached)) }
         case .socketsJoin(let options, let rooms):
             local.addSockets(options, rooms: rooms)
@@ -289,6 +312,11 @@ public final class ClusterAdapter: Adapter {
             Task {
                 let answer = await namespace.receiveServerSideEmit(event, args: args)
                 if let requestID { self.respond(to: sender, requestID, .serverSideEmit(answer)) }
+            }
+        case .releaseSession(let pid, let requestID):
+            Task {
+                let released = await namespace.releaseStale(pid)
+                self.respond(to: sender, requestID, .released(released))
             }
         case .response(let requestID, let answer):
             state.withLock { $0.requests.receive(answer, for: requestID, from: sender) }?.resume()

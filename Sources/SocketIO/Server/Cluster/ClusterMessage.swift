@@ -22,8 +22,9 @@ public struct ClusterMessage: Sendable, Equatable {
         /// The adapter closed: the node is dropped at once, not after ``ClusterAdapterOptions/heartbeatTimeout``.
         case adapterClose
         /// A packet, encoded once by the sender, for the sockets `options` selects; with a request id, every node
-        /// answers how many it reached (``ClusterAnswer/clientCount(_:)``).
-        case broadcast(options: BroadcastOptions, packet: EncodedSocketIOPacket, requestID: String?)
+        /// answers how many it reached (``ClusterAnswer/clientCount(_:)``). A recoverable packet comes with where its
+        /// sender recorded it (`origin`), which every node records it under.
+        case broadcast(options: BroadcastOptions, packet: EncodedSocketIOPacket, requestID: String?, origin: PacketOrigin? = nil)
         case socketsJoin(options: BroadcastOptions, rooms: Set<String>)
         case socketsLeave(options: BroadcastOptions, rooms: Set<String>)
         case disconnectSockets(options: BroadcastOptions, close: Bool)
@@ -32,6 +33,10 @@ public struct ClusterMessage: Sendable, Equatable {
         /// An event for the namespace on the other nodes; with a request id, every node answers
         /// (``ClusterAnswer/serverSideEmit(_:)``).
         case serverSideEmit(event: String, args: [JSONValue], requestID: String?)
+        /// A client is back, through the sender, to recover the session `pid`: a node that still has it connected
+        /// (the old connection died unseen) lets it go, keeping its session, and answers whether it did
+        /// (``ClusterAnswer/released(_:)``). gatewayd's own.
+        case releaseSession(pid: String, requestID: String)
         /// A node's answer to request `requestID` of the node it is sent to.
         case response(requestID: String, answer: ClusterAnswer)
 
@@ -46,6 +51,8 @@ public struct ClusterMessage: Sendable, Equatable {
             case .disconnectSockets: .disconnectSockets
             case .fetchSockets: .fetchSockets
             case .serverSideEmit: .serverSideEmit
+            case .releaseSession: .releaseSession
+            case .response(_, .released): .releaseSessionResponse
             case .response(_, .clientCount): .broadcastClientCount
             case .response(_, .socketSnapshots), .response(_, .socketIDs), .response(_, .socketCount): .fetchSocketsResponse
             case .response(_, .serverSideEmit): .serverSideEmitResponse
@@ -55,11 +62,12 @@ public struct ClusterMessage: Sendable, Equatable {
 }
 
 /// socket.io's numbers for the message types (12, `BROADCAST_ACK`, is not used: a broadcast here counts its
-/// recipients but collects no client acknowledgements).
+/// recipients but collects no client acknowledgements), and gatewayd's own from 100.
 public enum ClusterMessageType: Int, Sendable, CustomStringConvertible {
     case initialHeartbeat = 1, heartbeat, broadcast, socketsJoin, socketsLeave, disconnectSockets, fetchSockets
     case fetchSocketsResponse, serverSideEmit, serverSideEmitResponse, broadcastClientCount
     case adapterClose = 13
+    case releaseSession = 100, releaseSessionResponse
 
     /// socket.io's name, as in its logs: `FETCH_SOCKETS`.
     public var description: String {
@@ -76,6 +84,8 @@ public enum ClusterMessageType: Int, Sendable, CustomStringConvertible {
         case .serverSideEmitResponse: "SERVER_SIDE_EMIT_RESPONSE"
         case .broadcastClientCount: "BROADCAST_CLIENT_COUNT"
         case .adapterClose: "ADAPTER_CLOSE"
+        case .releaseSession: "RELEASE_SESSION"
+        case .releaseSessionResponse: "RELEASE_SESSION_RESPONSE"
         }
     }
 }
@@ -100,4 +110,6 @@ public enum ClusterAnswer: Sendable, Equatable {
     /// What the node's ``Namespace/onServerSideEmit(_:)`` listener answered, nil when it has none
     /// (`SERVER_SIDE_EMIT_RESPONSE`): it answers all the same, so that nobody waits for it.
     case serverSideEmit([JSONValue]?)
+    /// Whether the node let go of the session a RELEASE_SESSION named (`RELEASE_SESSION_RESPONSE`).
+    case released(Bool)
 }

@@ -69,12 +69,16 @@ extension ClusterMessage.Body {
         switch self {
         case .initialHeartbeat, .heartbeat, .adapterClose:
             return nil
-        case .broadcast(let options, let packet, let requestID):
+        case .broadcast(let options, let packet, let requestID, let origin):
             var data: [String: JSONValue] = [
                 "opts": options.json, "packet": .string(String(decoding: packet.text, as: UTF8.self)),
             ]
             if !packet.attachments.isEmpty { data["attachments"] = .array(packet.attachments.map(JSONValue.binary)) }
             data["requestId"] = requestID.map(JSONValue.string)
+            if let origin {
+                data["origin"] = .string(origin.origin)
+                data["seq"] = .string(String(origin.sequence))
+            }
             return data
         case .socketsJoin(let options, let rooms), .socketsLeave(let options, let rooms):
             return ["opts": options.json, "rooms": .strings(rooms)]
@@ -86,6 +90,8 @@ extension ClusterMessage.Body {
             var data: [String: JSONValue] = ["packet": .array([.string(event)] + args)]
             data["requestId"] = requestID.map(JSONValue.string)
             return data
+        case .releaseSession(let pid, let requestID):
+            return ["pid": .string(pid), "requestId": .string(requestID)]
         case .response(let requestID, let answer):
             var data: [String: JSONValue] = ["requestId": .string(requestID)]
             switch answer {
@@ -94,6 +100,7 @@ extension ClusterMessage.Body {
             case .socketIDs(let ids): data["ids"] = .array(ids.map(JSONValue.string))
             case .socketCount(let count): data["count"] = .int(count)
             case .serverSideEmit(let answer): data["packet"] = answer.map(JSONValue.array)
+            case .released(let released): data["released"] = .bool(released)
             }
             return data
         }
@@ -111,7 +118,14 @@ extension ClusterMessage.Body {
             let data = try data()
             let packet = EncodedSocketIOPacket(
                 text: Array(try data.string("packet").utf8), attachments: try data.optionalBinaries("attachments"))
-            self = .broadcast(options: try data.options(), packet: packet, requestID: try data.optionalString("requestId"))
+            var origin: PacketOrigin?
+            if let name = try data.optionalString("origin") {
+                guard let sequence = UInt64(try data.string("seq")) else {
+                    throw ClusterMessageDecodingError(description: "broadcast data.seq is not a sequence number")
+                }
+                origin = PacketOrigin(origin: name, sequence: sequence)
+            }
+            self = .broadcast(options: try data.options(), packet: packet, requestID: try data.optionalString("requestId"), origin: origin)
         case .socketsJoin:
             let data = try data()
             self = .socketsJoin(options: try data.options(), rooms: Set(try data.strings("rooms")))
@@ -154,6 +168,12 @@ extension ClusterMessage.Body {
         case .broadcastClientCount:
             let data = try data()
             self = .response(requestID: try data.string("requestId"), answer: .clientCount(try data.int("clientCount")))
+        case .releaseSession:
+            let data = try data()
+            self = .releaseSession(pid: try data.string("pid"), requestID: try data.string("requestId"))
+        case .releaseSessionResponse:
+            let data = try data()
+            self = .response(requestID: try data.string("requestId"), answer: .released(try data.bool("released")))
         }
     }
 }

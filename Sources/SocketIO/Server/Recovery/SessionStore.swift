@@ -1,34 +1,46 @@
 import JSONCore
 
 /// Where a namespace with recovery on keeps its packet log and the sessions of its disconnected sockets (socket.io's
-/// session-aware adapter, as a seam of its own): ``InMemorySessionStore`` on each node.
+/// session-aware adapter, as a seam of its own): ``InMemorySessionStore`` on a single node, ``ClusterSessionStore``
+/// (the log in memory on every node, the sessions in the cluster's database) in a cluster.
 ///
-/// Offsets grow with every recorded packet, across the store's namespaces; on the wire they are written by
-/// ``offsets``.
+/// Every node records every recoverable packet of a namespace, its own and the other nodes', stamped with the
+/// ``RecoveryPosition`` the log is at once the packet is in: that is the offset its clients see.
 public protocol SessionStore: AnyObject, Sendable {
     /// Whether sessions outlive this process: only then is `server shutting down` a reason a client can recover from.
     var survivesRestart: Bool { get }
-    /// How this store's offsets are written on the wire.
-    var offsets: RecoveryOffsets { get }
-    /// The offset of the newest packet recorded so far: where a socket connecting now starts.
-    func head() -> UInt64
-    /// A new offset, larger than every one before it.
-    func nextOffset() -> UInt64
-    /// Records a packet (its offset already appended as its last argument) sent to `options`, kept for `retention`;
-    /// `offset` is what ``nextOffset()`` returned for it.
-    func record(_ offset: UInt64, packet: EncodedSocketIOPacket, options: BroadcastOptions, in namespace: String, retention: Duration)
+    /// The position of the newest packet recorded in `namespace` so far: where a socket connecting now starts.
+    func head(in namespace: String) -> RecoveryPosition
+    /// Records a packet sent to `options`, kept for `retention`: this process's own (`origin` nil: it gets the next
+    /// sequence number of this process's origin) or another node's. The packet as delivered (its offset appended as
+    /// its last argument), and where it was recorded.
+    func record(_ packet: EncodedSocketIOPacket, from origin: PacketOrigin?, options: BroadcastOptions, in namespace: String,
+                retention: Duration) -> (stamped: EncodedSocketIOPacket, origin: PacketOrigin)
     /// Keeps a disconnected socket's session until `retention` passes.
     func persist(_ session: PersistedSession, in namespace: String, retention: Duration)
-    /// Removes and returns the session `pid` if it has not expired and every packet after `offset` (the session's
+    /// Removes and returns the session `pid` if it has not expired and every packet after `position` (the session's
     /// start when nil) is still recorded; nil otherwise — the client connects anew, and a session whose packets are
     /// gone stays until its window ends unrecovered.
-    func take(pid: String, after offset: UInt64?, in namespace: String) -> PersistedSession?
+    func take(pid: String, after position: RecoveryPosition?, in namespace: String) async -> PersistedSession?
     /// The packets after the session's ``PersistedSession/resumeAfter`` that its rooms would have received — a room's
-    /// only from when the socket joined it — oldest first.
+    /// only from when the socket joined it — in the order this node recorded them.
     func missed(by session: PersistedSession, in namespace: String) -> [EncodedSocketIOPacket]
     /// Removes the session `pid` as the window of its `disconnection` ends; whether it was still there (nobody
     /// recovered it, and it is not a later disconnection's).
-    func expire(pid: String, disconnection: String, in namespace: String) -> Bool
+    func expire(pid: String, disconnection: String, in namespace: String) async -> Bool
+    /// Waits until the sessions persisted so far are kept where they outlive this process (at shutdown).
+    func flush() async
+}
+
+/// Which process published a recorded packet, and its number among that process's packets of the namespace.
+public struct PacketOrigin: Sendable, Equatable {
+    public var origin: String
+    public var sequence: UInt64
+
+    public init(origin: String, sequence: UInt64) {
+        self.origin = origin
+        self.sequence = sequence
+    }
 }
 
 /// What a disconnected socket leaves for its recovery (socket.io's `Session`), and what a recovery gives back.
@@ -41,15 +53,15 @@ public struct PersistedSession: Sendable, Equatable {
     public var disconnection: String
     public var rooms: Set<String>
     /// The log's head when the socket joined each of its rooms (its own id room and rooms without an entry: ``start``).
-    public var joined: [String: UInt64]
+    public var joined: [String: RecoveryPosition]
     public var data: JSONValue
     /// The log's head when the socket connected: where a client that never got a packet resumes.
-    public var start: UInt64
-    /// The offset the client resumes after: set by ``SessionStore/take(pid:after:in:)``.
-    public var resumeAfter: UInt64
+    public var start: RecoveryPosition
+    /// The position the client resumes after: set by ``SessionStore/take(pid:after:in:)``.
+    public var resumeAfter: RecoveryPosition
 
-    public init(id: String, pid: String, disconnection: String, rooms: Set<String>, joined: [String: UInt64] = [:],
-                data: JSONValue, start: UInt64) {
+    public init(id: String, pid: String, disconnection: String, rooms: Set<String>, joined: [String: RecoveryPosition] = [:],
+                data: JSONValue, start: RecoveryPosition) {
         self.id = id
         self.pid = pid
         self.disconnection = disconnection

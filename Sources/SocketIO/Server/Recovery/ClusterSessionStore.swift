@@ -1,0 +1,171 @@
+import EngineIO
+import JSONCore
+import Logging
+import Synchronization
+
+/// The session store of a cluster's node: the packet log in memory (an ``InMemorySessionStore``, which records every
+/// node's recoverable packets as they reach this one, this node's own under an origin named at start), the sessions
+/// of disconnected sockets in a ``SharedSessionTable`` every node reads, so that a client recovers through whichever
+/// node it comes back to.
+///
+/// A client that comes back through another node may have had packets that have not reached this one yet: its
+/// recovery waits until they have, for ``catchUp`` at most, then connects it anew.
+public final class ClusterSessionStore: SessionStore {
+    private let log: InMemorySessionStore
+    private let table: any SharedSessionTable
+    private let logger: Logger
+    /// How long a recovery waits for the packets its client had to reach this node.
+    let catchUp: Duration
+    /// Session writes under way, awaited by ``flush()``.
+    private let writes = Mutex<(next: Int, running: [Int: Task<Void, Never>])>((0, [:]))
+
+    public init(maxBytes: Int, table: any SharedSessionTable, catchUp: Duration = .seconds(1),
+                logger: Logger = Logger(label: "socketio.recovery")) {
+        // A new origin every start: a restarted node's sequence numbers start again.
+        log = InMemorySessionStore(maxBytes: maxBytes, origin: String(SessionID.make().prefix(8)), logger: logger)
+        self.table = table
+        self.catchUp = catchUp
+        self.logger = logger
+    }
+
+    /// The sessions are in the cluster's database: a client whose node stops recovers through another.
+    public var survivesRestart: Bool { true }
+
+    /// Packets and sessions evicted from this node's log for its budget since start.
+    public var evictions: Int { log.evictions }
+
+    public func head(in namespace: String) -> RecoveryPosition { log.head(in: namespace) }
+
+    public func record(_ packet: EncodedSocketIOPacket, from origin: PacketOrigin?, options: BroadcastOptions, in namespace: String,
+                       retention: Duration) -> (stamped: EncodedSocketIOPacket, origin: PacketOrigin) {
+        log.record(packet, from: origin, options: options, in: namespace, retention: retention)
+    }
+
+    public func missed(by session: PersistedSession, in namespace: String) -> [EncodedSocketIOPacket] {
+        log.missed(by: session, in: namespace)
+    }
+
+    /// Written in the background (a socket leaves on its event loop); a failure is logged, and the client connects
+    /// anew when it comes back.
+    public func persist(_ session: PersistedSession, in namespace: String, retention: Duration) {
+        let row = SharedSessionRow(namespace: namespace, pid: session.pid, disconnection: session.disconnection,
+                                   state: session.sharedState.serialized())
+        writes.withLock { writes in
+            let id = writes.next
+            writes.next += 1
+            writes.running[id] = Task { [table, logger] in
+                do {
+                    try await table.keep(row, retention: retention)
+                } catch {
+                    logger.warning("keeping a session for recovery failed: its client connects anew", metadata: [
+                        "nsp": .string(namespace), "error": "\(error)",
+                    ])
+                }
+                _ = self.writes.withLock { $0.running.removeValue(forKey: id) }
+            }
+        }
+    }
+
+    public func take(pid: String, after position: RecoveryPosition?, in namespace: String) async -> PersistedSession? {
+        let row: SharedSessionRow?
+        do {
+            row = try await table.session(pid: pid, in: namespace)
+        } catch {
+            logger.warning("reading a session to recover failed: its client connects anew", metadata: [
+                "nsp": .string(namespace), "error": "\(error)",
+            ])
+            return nil
+        }
+        guard let row, var session = PersistedSession(pid: pid, disconnection: row.disconnection, sharedState: row.state) else {
+            return nil
+        }
+        let resume = position ?? session.start
+        let needed = resume.joined(with: session.start)
+        guard await heard(needed, in: namespace), log.holdsEverything(after: needed, in: namespace),
+              await expire(pid: pid, disconnection: row.disconnection, in: namespace) else { return nil }
+        session.resumeAfter = resume
+        return session
+    }
+
+    public func expire(pid: String, disconnection: String, in namespace: String) async -> Bool {
+        do {
+            return try await table.remove(pid: pid, disconnection: disconnection, in: namespace)
+        } catch {
+            logger.warning("removing a recovery session failed", metadata: ["nsp": .string(namespace), "error": "\(error)"])
+            return false
+        }
+    }
+
+    /// Waits until the packets up to `position` reached this node's log, checking every 20 ms within ``catchUp``.
+    private func heard(_ position: RecoveryPosition, in namespace: String) async -> Bool {
+        let deadline = ContinuousClock.now + catchUp
+        while !log.hasHeard(position, in: namespace) {
+            guard ContinuousClock.now < deadline else { return false }
+            do {
+                try await Task.sleep(for: .milliseconds(20))
+            } catch {
+                return false
+            }
+        }
+        return true
+    }
+
+    /// Waits for the session writes under way: at shutdown, so that the sockets leaving with the node are kept.
+    public func flush() async {
+        while let running = writes.withLock({ $0.running.first?.value }) { await running.value }
+    }
+}
+
+/// The shared table a ``ClusterSessionStore`` keeps sessions in (gatewayd's is in PostgreSQL).
+public protocol SharedSessionTable: Sendable {
+    /// Keeps a session for `retention`, replacing what its `pid` had.
+    func keep(_ session: SharedSessionRow, retention: Duration) async throws
+    /// The session `pid` of `namespace`, unless its window ended.
+    func session(pid: String, in namespace: String) async throws -> SharedSessionRow?
+    /// Deletes the session `pid` if it is still that `disconnection`'s; whether it was.
+    func remove(pid: String, disconnection: String, in namespace: String) async throws -> Bool
+}
+
+/// A session as the shared table keeps it: its state as JSON text.
+public struct SharedSessionRow: Sendable, Equatable {
+    public var namespace: String
+    public var pid: String
+    public var disconnection: String
+    public var state: String
+
+    public init(namespace: String, pid: String, disconnection: String, state: String) {
+        self.namespace = namespace
+        self.pid = pid
+        self.disconnection = disconnection
+        self.state = state
+    }
+}
+
+extension PersistedSession {
+    /// What the shared table keeps besides `pid` and `disconnection`.
+    var sharedState: JSONValue {
+        .object([
+            "id": .string(id),
+            "rooms": .array(rooms.sorted().map(JSONValue.string)),
+            "joined": .object(joined.mapValues { .string($0.text) }),
+            "data": data,
+            "start": .string(start.text),
+        ])
+    }
+
+    /// A session read back from the shared table; nil if its state is not one a node wrote.
+    init?(pid: String, disconnection: String, sharedState text: String) {
+        guard let state = try? JSONValue(parsing: text), case .string(let id)? = state["id"],
+              case .array(let roomValues)? = state["rooms"], case .object(let joinedValues)? = state["joined"],
+              case .string(let startText)? = state["start"], let start = RecoveryPosition(text: startText) else { return nil }
+        var rooms: Set<String> = []
+        for case .string(let room) in roomValues { rooms.insert(room) }
+        var joined: [String: RecoveryPosition] = [:]
+        for (room, value) in joinedValues {
+            guard case .string(let text) = value, let position = RecoveryPosition(text: text) else { return nil }
+            joined[room] = position
+        }
+        self.init(id: id, pid: pid, disconnection: disconnection, rooms: rooms, joined: joined,
+                  data: state["data"] ?? .null, start: start)
+    }
+}
