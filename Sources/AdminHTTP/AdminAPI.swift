@@ -3,8 +3,8 @@ import Hummingbird
 import Logging
 import Persistence
 
-/// The admin HTTP API: gateway, event and collection CRUD, handler test runs, and `GET /healthz`, mounted on the
-/// daemon's router next to the Socket.IO endpoint.
+/// The admin HTTP API: gateway, event and collection CRUD, handler test runs, `GET /healthz` and `GET /metrics`,
+/// mounted on the daemon's router next to the Socket.IO endpoint.
 ///
 /// Every `/admin/*` route goes through ``AdminAuthMiddleware`` and answers JSON, errors included
 /// (``AdminError``). Scripts are compiled before they are saved: a syntax error is 422
@@ -19,6 +19,8 @@ public struct AdminAPI: Sendable {
     let pusher: (any ServerPushing)?
     /// The cluster this node serves in, if any.
     let cluster: AdminCluster?
+    /// Serves `GET /metrics` when set.
+    let metrics: AdminMetrics?
     /// Told of every collection write the admin API committed (the daemon runs the change hooks).
     let onCommit: @Sendable ([CollectionChange]) -> Void
     /// Awaited after every gateway or event change, before the response: the daemon serves the change by then.
@@ -28,6 +30,7 @@ public struct AdminAPI: Sendable {
     public init(
         store: any ConfigStore, runner: TestRunner, access: AdminAccess, version: String,
         maxRequestBytes: Int = 4 << 20, pusher: (any ServerPushing)? = nil, cluster: AdminCluster? = nil,
+        metrics: AdminMetrics? = nil,
         onCommit: @escaping @Sendable ([CollectionChange]) -> Void = { _ in },
         onConfigChange: @escaping @Sendable () async -> Void = {},
         logger: Logger = Logger(label: "gatewayd.admin")
@@ -41,11 +44,18 @@ public struct AdminAPI: Sendable {
         self.maxRequestBytes = maxRequestBytes
         self.pusher = pusher
         self.cluster = cluster
+        self.metrics = metrics
         self.logger = logger
     }
 
     public func install<Context: RemoteAddressRequestContext>(on router: some RouterMethods<Context>) {
         router.get("healthz") { _, _ in await health() }
+        if let metrics {
+            let errors = AdminErrorMiddleware<Context>(logger: logger)
+            let scrape = metrics.isPublic ? router.group("metrics").add(middleware: errors)
+                : router.group("metrics").add(middleware: errors).add(middleware: AdminAuthMiddleware<Context>(access: access))
+            scrape.get { _, _ in metrics.response() }
+        }
         let admin = router.group("admin")
             .add(middleware: AdminErrorMiddleware<Context>(logger: logger))
             .add(middleware: AdminAuthMiddleware<Context>(access: access))

@@ -2,6 +2,7 @@ import JSONCore
 import Logging
 import NIOCore
 import NIOWebSocket
+import Synchronization
 
 /// What the layer above Engine.IO hears from a session, on the session's event loop.
 package protocol EngineSessionDelegate: AnyObject, Sendable {
@@ -47,6 +48,8 @@ package final class EngineSession: Sendable {
     /// Where the session's state, timers and delegate calls live.
     package let eventLoop: any EventLoop
     private let state: NIOLoopBoundBox<LoopState>
+    /// Whether a WebSocket carries the session (from the start, or since its upgrade): readable from any thread.
+    private let overWebSocket: Atomic<Bool>
     private let onClose: @Sendable (EngineSession) -> Void
     /// The server's logger, shared: a session's own copy with its id in the metadata cost every connection 400 bytes.
     private let serverLogger: Logger
@@ -65,8 +68,14 @@ package final class EngineSession: Sendable {
         self.eventLoop = eventLoop
         let machine = StateMachine(transport: transport, version: version, outboxLimit: options.maxOutboundBufferBytes)
         self.state = .makeBoxSendingValue(LoopState(machine: machine), eventLoop: eventLoop)
+        self.overWebSocket = Atomic(transport != nil)
         self.onClose = onClose
         self.serverLogger = logger
+    }
+
+    /// The transport carrying the session now.
+    package var transport: EngineIOOptions.Transport {
+        overWebSocket.load(ordering: .relaxed) ? .websocket : .polling
     }
 
     /// A logger whose messages name this session (`engine.sid`), made when something is logged.
@@ -129,6 +138,8 @@ package final class EngineSession: Sendable {
     }
 
     private func sendOnLoop(_ outbound: OutboundPackets, volatile: Bool) {
+        EngineMetrics.packetsOut.increment(by: outbound.frames.count)
+        EngineMetrics.bytesOut.increment(by: outbound.frameBytes)
         switch state.value.machine.send(outbound.packets, volatile: volatile) {
         case .write(let webSocket):
             guard !volatile || webSocket.isWritable else { return }
@@ -145,6 +156,7 @@ package final class EngineSession: Sendable {
     /// The client stopped collecting what it is sent (a WebSocket it does not read, polls it does not make): the
     /// session ends with `transport error` rather than the buffer growing without bound.
     func closeForOverflow() {
+        EngineMetrics.outboundClosed.increment()
         logger.warning("closing a session whose client does not take what it is sent", metadata: [
             "limit": "\(timing.maxOutboundBufferBytes)",
         ])
@@ -283,6 +295,8 @@ package final class EngineSession: Sendable {
     // MARK: Incoming packets (both transports)
 
     private func receiveOnLoop(_ packet: EnginePacket, from origin: StateMachine.Origin) {
+        EngineMetrics.packetsIn.increment()
+        EngineMetrics.bytesIn.increment(by: packet.payloadBytes)
         switch state.value.machine.receive(packet, from: origin) {
         case .deliver(let payload):
             state.value.delegate?.engineSession(self, didReceive: payload)
@@ -300,6 +314,7 @@ package final class EngineSession: Sendable {
             webSocket.send([EnginePacket(.pong, .text("probe"))])
             armFastUpgrade()
         case .probe(.upgraded(let webSocket, let waiting, let refusals)):
+            overWebSocket.store(true, ordering: .relaxed)
             cancelUpgradeTimers()
             webSocket.send(waiting)
             refuseAfterWrites(refusals)

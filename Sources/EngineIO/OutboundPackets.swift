@@ -42,6 +42,9 @@ public struct OutboundPackets: Sendable {
 
     let frames: [Frame]
 
+    /// Bytes of the packets' WebSocket frames, headers included: what `gatewayd_bytes_total{direction="out"}` counts.
+    var frameBytes: Int { frames.reduce(0) { $0 + $1.v4.readableBytes } }
+
     /// The packets, as a poll sends them.
     public var packets: [EnginePacket] { frames.map(\.packet) }
 

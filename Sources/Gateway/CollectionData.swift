@@ -41,6 +41,7 @@ public final class CollectionData: HandlerData, @unchecked Sendable {
     public var writes: [CollectionChange] { recorded.withLock { $0 } }
 
     public func perform(_ call: HandlerDataCall, deadline: UInt64) -> Result<JSONValue?, HandlerFailure> {
+        GatewayMetrics.shared.dbQuery(call.action.rawValue)
         do throws(CollectionError) {
             let request = try CollectionRequest(action: call.action.rawValue, collection: call.collection, arguments: call.arguments)
             let outcome = if let session { try session.perform(request) } else { try store.perform(request, deadline: deadline) }

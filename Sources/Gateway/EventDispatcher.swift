@@ -44,19 +44,20 @@ final class EventDispatcher: Sendable {
         let gateway = gateways.gateway(at: connection.path)
         guard let handler = gateway?.handler(for: event.name) else {
             refuse(event, mode: gateway?.record.defaultAck ?? .queued, on: connection, code: .noHandler,
-                   message: "gateway '\(connection.path)' has no handler for event '\(event.name)'")
+                   message: "gateway '\(connection.path)' has no handler for event '\(event.name)'", metricName: GatewayMetrics.unknownEvent)
             return
         }
         let requestId = RequestID.make()
         let mode = handler.ack
         let job = JobQueue.Job(
+            gateway: connection.path, kind: handler.kind,
             start: { [self] finished in
                 pool.submit(
                     handler.script, context: connection.context(for: handler.script, event: event.name, args: event.args, requestId: requestId),
                     socket: connection.live, services: services.forRun(user: connection.user),
                     limits: settings.limits(timeoutMilliseconds: handler.timeoutMs)
                 ) { [self] outcome in
-                    deliver(outcome, of: event, requestId: requestId, mode: mode, on: connection)
+                    deliver(outcome, of: event, requestId: requestId, mode: mode, on: connection, metricName: handler.metricName)
                     if let request = connection.live.takeDisconnectRequest() {
                         connection.socket.disconnect(close: request == .connection)
                     }
@@ -66,7 +67,7 @@ final class EventDispatcher: Sendable {
             abandon: { [self] in
                 let failure = HandlerFailure(code: .serviceUnavailable, message: "the server shut down before the handler ran")
                 deliver(.failure(failure), of: event, requestId: requestId, mode: mode, on: connection,
-                        code: GatewayErrorCode.shuttingDown.rawValue)
+                        metricName: handler.metricName, code: GatewayErrorCode.shuttingDown.rawValue)
             })
         let admission = queue.submit(job, lane: connection.socket.id) {
             if mode == .queued { event.ack?.send([GatewayReplies.accepted(requestId: requestId, eventName: event.name)]) }
@@ -76,12 +77,14 @@ final class EventDispatcher: Sendable {
             break
         case .queueFull:
             refuse(event, mode: mode, on: connection, code: .queueFull,
-                   message: "the server's job queue is full (\(queue.capacity) pending runs); retry later")
+                   message: "the server's job queue is full (\(queue.capacity) pending runs); retry later", metricName: handler.metricName)
         case .laneFull:
             refuse(event, mode: mode, on: connection, code: .tooManyRequests,
-                   message: "this connection has \(queue.maxPendingPerLane) events pending; wait for their results")
+                   message: "this connection has \(queue.maxPendingPerLane) events pending; wait for their results",
+                   metricName: handler.metricName)
         case .closed:
-            refuse(event, mode: mode, on: connection, code: .shuttingDown, message: "the server is shutting down")
+            refuse(event, mode: mode, on: connection, code: .shuttingDown, message: "the server is shutting down",
+                   metricName: handler.metricName)
         }
     }
 
@@ -92,6 +95,7 @@ final class EventDispatcher: Sendable {
         let pool = pool, logger = logger, limits = settings.limits(timeoutMilliseconds: gateway.record.connectionTimeoutMs)
         let services = services.forRun(user: connection.user)
         let job = JobQueue.Job(
+            gateway: connection.path, kind: .disconnect,
             start: { finished in
                 pool.submit(
                     script, context: connection.context(for: script, event: "disconnect", args: [.string(reason.rawValue)]),
@@ -109,7 +113,9 @@ final class EventDispatcher: Sendable {
         queue.submit(job, lane: connection.socket.id, bypassingLimits: true)
     }
 
-    private func refuse(_ event: SocketEvent, mode: AckMode, on connection: GatewayConnection, code: GatewayErrorCode, message: String) {
+    private func refuse(_ event: SocketEvent, mode: AckMode, on connection: GatewayConnection, code: GatewayErrorCode, message: String,
+                        metricName: String) {
+        GatewayMetrics.shared.event(gateway: connection.path, event: metricName, outcome: code.rawValue)
         logger.debug("event refused", metadata: ["gateway": "\(connection.path)", "event": "\(event.name)", "code": "\(code.rawValue)"])
         if let ack = event.ack {
             ack.send([mode == .callback
@@ -122,15 +128,18 @@ final class EventDispatcher: Sendable {
         }
     }
 
-    /// Sends the outcome the way the event's ack mode says. `code` overrides the failure's own code.
+    /// Sends the outcome the way the event's ack mode says, and counts it under `metricName`. `code` overrides the
+    /// failure's own code.
     private func deliver(
         _ outcome: HandlerOutcome, of event: SocketEvent, requestId: String, mode: AckMode,
-        on connection: GatewayConnection, code: String? = nil
+        on connection: GatewayConnection, metricName: String, code: String? = nil
     ) {
         switch outcome {
         case .success:
+            GatewayMetrics.shared.event(gateway: connection.path, event: metricName, outcome: "ok")
             logger.debug("handler succeeded", metadata: ["gateway": "\(connection.path)", "event": "\(event.name)", "requestId": "\(requestId)"])
         case .failure(let failure):
+            GatewayMetrics.shared.event(gateway: connection.path, event: metricName, outcome: code ?? failure.code.rawValue)
             logger.info("handler failed", metadata: [
                 "gateway": "\(connection.path)", "event": "\(event.name)", "requestId": "\(requestId)",
                 "code": "\(code ?? failure.code.rawValue)", "message": "\(failure.message)",

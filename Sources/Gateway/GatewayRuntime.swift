@@ -231,6 +231,7 @@ public final class GatewayRuntime: Service, Sendable {
         let capacity = queue.capacity
         let result: Result<HandlerOutcome, ConnectionRefusal> = await withCheckedContinuation { continuation in
             let job = JobQueue.Job(
+                gateway: connection.path, kind: .connection,
                 start: { finished in
                     pool.submit(
                         script, context: connection.context(for: script, event: "connection", args: []), socket: connection.live,
@@ -265,6 +266,7 @@ public final class GatewayRuntime: Service, Sendable {
             return
         }
         connection.live.admit()
+        GatewayMetrics.shared.connected(gateway: connection.path)
         if socket.recovered, let pid = socket.pid { recoveryWindows.recovered(pid) }
         let dispatcher = dispatcher
         socket.onAny { event in dispatcher.dispatch(event, on: connection) }
@@ -286,11 +288,28 @@ public final class GatewayRuntime: Service, Sendable {
     /// once the window has ended without one (with the reason it left for).
     private func disconnected(_ connection: GatewayConnection, reason: DisconnectReason) {
         connection.live.detach()
+        GatewayMetrics.shared.disconnected(gateway: connection.path, reason: reason.rawValue)
         let socket = connection.socket
         if socket.awaitsRecovery, let window = socket.namespace.recovery?.maxDisconnection {
             recoveryWindows.begin(connection, reason: reason, duration: window)
         } else {
             dispatcher.dispatchDisconnect(of: connection, reason: reason)
         }
+    }
+}
+
+extension GatewayRuntime {
+    /// Records the gauges read from the runtime's state (connections by gateway and transport, queue depth, Lua
+    /// memory, config revision, recovery evictions): called as metrics are scraped.
+    public func sampleMetrics() {
+        var connections: [String: [String: Int]] = [:]
+        for path in gateways.paths {
+            var byTransport: [String: Int] = [:]
+            for socket in gateways.namespace(at: path)?.sockets ?? [] { byTransport[socket.transport, default: 0] += 1 }
+            connections[path] = byTransport
+        }
+        GatewayMetrics.shared.record(GatewayMetrics.Sample(
+            connections: connections, queueDepth: queue.pendingCount, luaMemoryBytes: pool.memoryInUse,
+            configRevision: loadedRevision.withLock { $0 }, recoveryEvictions: server.sessions.evictions))
     }
 }

@@ -11,12 +11,28 @@ import Synchronization
 ///
 /// No task per lane: a job says when it has finished (on the worker thread that ran it), and that starts the lane's
 /// next job there, so an event's run costs no hop through the cooperative pool.
+///
+/// Every job is measured: its wait in the queue (`gatewayd_queue_wait_seconds`) and its run, from start to finished
+/// (`gatewayd_handler_duration_seconds`, by gateway and kind).
 final class JobQueue: Sendable {
     struct Job: Sendable {
+        /// The gateway whose handler runs, and what for: the labels of the job's run time.
+        var gateway: String
+        var kind: GatewayMetrics.HandlerKind
         /// Starts the job; it calls `finished` once when done, from any thread (or before returning).
         var start: @Sendable (_ finished: @escaping @Sendable () -> Void) -> Void
         /// Called instead of `start` when the queue gives the job up (shutdown past its grace period).
         var abandon: @Sendable () -> Void
+        /// When it was accepted (``GatewayMetrics/now``).
+        fileprivate var submitted: UInt64 = 0
+
+        init(gateway: String, kind: GatewayMetrics.HandlerKind, start: @escaping @Sendable (_ finished: @escaping @Sendable () -> Void) -> Void,
+             abandon: @escaping @Sendable () -> Void) {
+            self.gateway = gateway
+            self.kind = kind
+            self.start = start
+            self.abandon = abandon
+        }
     }
 
     enum Admission: Sendable, Equatable {
@@ -68,6 +84,7 @@ final class JobQueue: Sendable {
     /// work that must follow what is queued whatever the load, like a disconnect handler.
     @discardableResult
     func submit(_ job: Job, lane laneID: String, bypassingLimits: Bool = false, whenAccepted: () -> Void = {}) -> Admission {
+        var job = job
         let admission: Admission = state.withLock { state in
             if !bypassingLimits {
                 guard state.accepting else { return .closed }
@@ -79,6 +96,7 @@ final class JobQueue: Sendable {
             return .accepted
         }
         guard admission == .accepted else { return admission }
+        job.submitted = GatewayMetrics.now
         whenAccepted()
         let startsLane: Bool = state.withLock { state in
             // The lane is still there: its pending count includes this job.
@@ -97,9 +115,13 @@ final class JobQueue: Sendable {
     /// `finished` carries on.
     private func run(_ first: Job, lane laneID: String) {
         var job: Job? = first
+        let metrics = GatewayMetrics.shared
         while let current = job {
             let progress = JobProgress()
+            metrics.queueWaited(since: current.submitted)
+            let began = GatewayMetrics.now
             current.start {
+                metrics.handlerRan(gateway: current.gateway, kind: current.kind, since: began)
                 // Finished while `start` was still running: the loop below goes on with the lane.
                 guard progress.finish() else { return }
                 if let next = self.state.withLock({ $0.next(in: laneID, finished: 1) }) { self.run(next, lane: laneID) }

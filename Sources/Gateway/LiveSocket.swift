@@ -135,6 +135,7 @@ final class LiveSocket: HandlerSocket {
     // MARK: HandlerSocket
 
     func reply(event: String, args: [JSONValue]) {
+        GatewayMetrics.shared.emitted(.reply)
         guard !holdBack(.reply(event: event, args: args)), socket.isConnected || socket.awaitsRecovery else { return }
         socket.emit(event, args: args)
     }
@@ -150,22 +151,27 @@ final class LiveSocket: HandlerSocket {
     }
 
     func emitToUser(userId: String, event: String, args: [JSONValue]) {
+        GatewayMetrics.shared.emitted(.user)
         gateways.emit(event, args: args, to: .user(userId))
     }
 
     func emitToRoom(room: String, event: String, args: [JSONValue]) {
+        GatewayMetrics.shared.emitted(.room)
         gateways.emit(event, args: args, to: .room(room))
     }
 
     func broadcastToRoom(room: String, event: String, args: [JSONValue]) {
+        GatewayMetrics.shared.emitted(.room)
         gateways.emit(event, args: args, to: .room(room), except: socket)
     }
 
     func emitToGateway(path: String, event: String, args: [JSONValue]) {
+        GatewayMetrics.shared.emitted(.gateway)
         gateways.emit(event, args: args, to: .gateway(path))
     }
 
     func broadcast(event: String, args: [JSONValue]) {
+        GatewayMetrics.shared.emitted(.broadcast)
         gateways.emit(event, args: args, to: .everyone)
     }
 
@@ -177,12 +183,14 @@ final class LiveSocket: HandlerSocket {
     }
 
     func volatileReply(event: String, args: [JSONValue]) {
+        GatewayMetrics.shared.emitted(.reply)
         // Before admission the client cannot take anything yet: a volatile emit is dropped, not held back.
         guard state.withLock({ $0.admitted }) else { return }
         socket.emitVolatile(event, args: args)
     }
 
     func volatileEmitToRoom(room: String, event: String, args: [JSONValue]) {
+        GatewayMetrics.shared.emitted(.room)
         gateways.emit(event, args: args, to: .room(room), volatile: true)
     }
 

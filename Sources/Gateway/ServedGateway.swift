@@ -17,6 +17,10 @@ struct ServedGateway: Sendable {
         var script: CompiledScript
         var timeoutMs: Int
         var ack: AckMode
+        /// `event` or `fallback`.
+        var kind: GatewayMetrics.HandlerKind
+        /// The event's name in metrics: `_unknown` for the fallback's events, so that clients cannot grow the labels.
+        var metricName: String
     }
 
     var record: GatewayRecord
@@ -60,9 +64,12 @@ struct ServedGateway: Sendable {
     /// The event's own handler, else the fallback; nil when the gateway has neither.
     func handler(for eventName: String) -> Handler? {
         if let event = events[eventName] {
-            return Handler(script: event.script, timeoutMs: event.record.timeoutMs, ack: event.record.ack)
+            return Handler(script: event.script, timeoutMs: event.record.timeoutMs, ack: event.record.ack, kind: .event, metricName: eventName)
         }
-        return fallbackScript.map { Handler(script: $0, timeoutMs: ConfigRules.defaultTimeoutMs, ack: record.defaultAck) }
+        return fallbackScript.map {
+            Handler(script: $0, timeoutMs: ConfigRules.defaultTimeoutMs, ack: record.defaultAck, kind: .fallback,
+                    metricName: GatewayMetrics.unknownEvent)
+        }
     }
 
     /// Whether a connection script exists but could not be compiled.

@@ -16,14 +16,26 @@ public enum PushTarget: Sendable, Equatable {
 public struct ServerPush: Sendable {
     let gateways: GatewayDirectory
 
-    /// Emits `event` with `args` to `target` now.
+    /// Emits `event` with `args` to `target` now (a change hook's emit).
     func emit(to target: PushTarget, event: String, args: [JSONValue]) {
+        GatewayMetrics.shared.emitted(Self.metricTarget(target))
         gateways.emit(event, args: args, to: Self.audience(target))
     }
 
-    /// Emits `event` with `args` to `target` now; returns how many sockets it reached.
+    /// Emits `event` with `args` to `target` now (the admin API's `POST /admin/emit`); returns how many sockets it
+    /// reached.
     public func emitCounting(to target: PushTarget, event: String, args: [JSONValue]) async -> Int {
-        await gateways.emitCounting(event, args: args, to: Self.audience(target))
+        GatewayMetrics.shared.emitted(.admin)
+        return await gateways.emitCounting(event, args: args, to: Self.audience(target))
+    }
+
+    private static func metricTarget(_ target: PushTarget) -> GatewayMetrics.EmitTarget {
+        switch target {
+        case .user: .user
+        case .room: .room
+        case .gateway: .gateway
+        case .all: .broadcast
+        }
     }
 
     private static func audience(_ target: PushTarget) -> GatewayDirectory.Audience {

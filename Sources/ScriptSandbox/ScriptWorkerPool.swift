@@ -28,6 +28,8 @@ public final class ScriptWorkerPool: Sendable {
     }
 
     private let queue = Mutex(Queue())
+    /// Each worker's Lua state's memory after its last run.
+    private let memory: Mutex<[Int]>
     private let available = DispatchSemaphore(value: 0)
     private let workerCount: Int
     private let logger: Logger
@@ -36,14 +38,18 @@ public final class ScriptWorkerPool: Sendable {
     public init(workers: Int, chunkCacheCapacity: Int = 128, logger: Logger = Logger(label: "gatewayd.script-sandbox")) {
         self.workerCount = max(1, workers)
         self.logger = logger
+        self.memory = Mutex(Array(repeating: 0, count: max(1, workers)))
         for index in 0..<workerCount {
-            let thread = Thread { [self] in self.work(chunkCacheCapacity: chunkCacheCapacity) }
+            let thread = Thread { [self] in self.work(index, chunkCacheCapacity: chunkCacheCapacity) }
             thread.name = "lua-worker-\(index)"
             // Lua's C-stack limit (200 nested C calls) and the sandbox's conversions fit well within this.
             thread.stackSize = 16 << 20
             thread.start()
         }
     }
+
+    /// Bytes the workers' Lua states held after their last runs, together.
+    public var memoryInUse: Int { memory.withLock { $0.reduce(0, +) } }
 
     /// Runs `script` on a worker thread; suspends until it has finished.
     public func run(
@@ -96,7 +102,7 @@ public final class ScriptWorkerPool: Sendable {
     private static let shutDownOutcome = HandlerOutcome.failure(
         HandlerFailure(code: .serviceUnavailable, message: "the script workers are shut down"))
 
-    private func work(chunkCacheCapacity: Int) {
+    private func work(_ index: Int, chunkCacheCapacity: Int) {
         let sandbox: LuaSandbox?
         do {
             sandbox = try LuaSandbox(chunkCacheCapacity: chunkCacheCapacity)
@@ -110,6 +116,10 @@ public final class ScriptWorkerPool: Sendable {
             let outcome = sandbox?.run(
                 job.script, context: job.context, socket: job.socket, services: job.services, limits: job.limits)
                 ?? .failure(HandlerFailure(code: .serviceUnavailable, message: "the Lua sandbox could not be opened"))
+            if let sandbox {
+                let inUse = sandbox.memoryInUse
+                memory.withLock { $0[index] = inUse }
+            }
             job.completion(outcome)
         }
     }

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Logging
 import Persistence
 import SocketIO
@@ -7,13 +8,16 @@ import Synchronization
 /// channel, responses on the requester's `.node(id)` channel; what arrives goes to its namespace's adapter.
 ///
 /// The bus keeps `ClusterTransport`'s contract (no self-delivery, order per sender, at most once, large and binary
-/// messages through its own means); this only translates, and routes by namespace.
+/// messages through its own means); this only translates, routes by namespace, and counts the messages each way
+/// (`gatewayd_cluster_messages_total{direction}`, by type).
 final class BusClusterTransport: ClusterTransport {
     typealias Receiver = @Sendable (ClusterMessage) -> Void
 
     private let bus: any MessageBus
     private let logger: Logger
     private let receivers = Mutex<[String: Receiver]>([:])
+    /// By direction and message type: made on first use.
+    private let counters = Mutex<[String: Counter]>([:])
 
     /// Listens on this node's channels before returning, so no namespace's first messages are missed.
     init(bus: any MessageBus, node: String, logger: Logger) async throws {
@@ -32,11 +36,23 @@ final class BusClusterTransport: ClusterTransport {
     }
 
     func publish(_ message: ClusterMessage) {
+        count(message, "out")
         bus.publish(Self.busMessage(message), on: .nodes)
     }
 
     func publish(_ message: ClusterMessage, to node: String) {
+        count(message, "out")
         bus.publish(Self.busMessage(message), on: .node(node))
+    }
+
+    private func count(_ message: ClusterMessage, _ direction: String) {
+        let type = message.body.type.description
+        counters.withLock { counters in
+            if let counter = counters[direction + type] { return counter }
+            let counter = Counter(label: "gatewayd_cluster_messages_total", dimensions: [("direction", direction), ("type", type)])
+            counters[direction + type] = counter
+            return counter
+        }.increment()
     }
 
     private static func busMessage(_ message: ClusterMessage) -> BusMessage {
@@ -54,6 +70,7 @@ final class BusClusterTransport: ClusterTransport {
             logger.warning("cluster message dropped: it does not decode", metadata: ["error": "\(error)"])
             return
         }
+        count(decoded, "in")
         receivers.withLock { $0[decoded.nsp] }?(decoded)
     }
 }

@@ -32,6 +32,8 @@ struct DaemonContext: Sendable {
 struct Daemon {
     let configuration: DaemonConfiguration
     let logger: Logger
+    /// Served at `GET /metrics` when set (`serve --metrics`).
+    var metrics: DaemonMetrics?
 
     func run() async throws {
         let store = try Stores.open(configuration.databasePath)
@@ -129,6 +131,9 @@ struct Daemon {
             access: configuration.adminAccess, version: Gatewayd.version,
             pusher: GatewayPushBridge(push: context.gateway.push),
             cluster: context.cluster.map { AdminCluster(node: $0.settings.node.rawValue, backplane: $0.backplane) },
+            metrics: metrics.map { [gateway = context.gateway] metrics in
+                AdminMetrics(isPublic: configuration.metricsPublic) { metrics.render(sampling: gateway) }
+            },
             onCommit: { [gateway = context.gateway] changes in gateway.committed(changes) },
             onConfigChange: { [gateway = context.gateway, logger] in
                 do {

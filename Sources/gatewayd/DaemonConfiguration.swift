@@ -30,4 +30,6 @@ struct DaemonConfiguration: Sendable {
     var logLevel: Logger.Level
     /// This node's place in a cluster: set when the database is one several nodes share.
     var cluster: ClusterSettings?
+    /// `GET /metrics` answers anyone, not only who may use the admin API.
+    var metricsPublic = false
 }

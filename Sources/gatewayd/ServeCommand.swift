@@ -71,6 +71,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Milliseconds signed-in users' ws:result / ws:error payloads are kept for ws:results; 0 keeps none (env GATEWAYD_RESULT_RETENTION).")
     var resultRetention: Int = EnvironmentDefault.value("GATEWAYD_RESULT_RETENTION", 60_000)
 
+    @Flag(inversion: .prefixedNo, help: "Serve Prometheus metrics at GET /metrics (env GATEWAYD_METRICS=true|false).")
+    var metrics: Bool = EnvironmentDefault.value("GATEWAYD_METRICS", true)
+    @Flag(inversion: .prefixedNo, help: "Let anyone read GET /metrics, not only who may use the admin API (env GATEWAYD_METRICS_PUBLIC=true|false).")
+    var metricsPublic: Bool = EnvironmentDefault.value("GATEWAYD_METRICS_PUBLIC", false)
+
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
@@ -95,7 +100,8 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = common.bootstrapLogging()
         let configuration = try configuration(fileDescriptorLimit: FileDescriptorLimit.raiseToHardLimit())
-        try await Daemon(configuration: configuration, logger: logger).run()
+        let metrics = self.metrics ? DaemonMetrics.bootstrap() : nil
+        try await Daemon(configuration: configuration, logger: logger, metrics: metrics).run()
     }
 
     // Secrets have no declared default, so `--help` never prints one read from the environment.
@@ -141,6 +147,6 @@ struct ServeCommand: AsyncParsableCommand {
             jwtSecret: jwt.resolved,
             workers: workers,
             gateway: gateway,
-            socketIO: socketIO, logLevel: common.logLevel, cluster: cluster)
+            socketIO: socketIO, logLevel: common.logLevel, cluster: cluster, metricsPublic: metricsPublic)
     }
 }

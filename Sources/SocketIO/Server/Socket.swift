@@ -77,6 +77,9 @@ public final class Socket: Sendable {
     /// The Engine.IO session id of the connection carrying this socket.
     public var engineSessionID: String { client.session.id }
 
+    /// The transport carrying this socket now: `polling` or `websocket`.
+    public var transport: String { client.session.transport.rawValue }
+
     /// The event loop of the connection carrying this socket: where timers about it belong (a cancelled NIO
     /// timer is freed at once, a cancelled `Task.sleep` only at its deadline).
     public var eventLoop: any EventLoop { client.session.eventLoop }

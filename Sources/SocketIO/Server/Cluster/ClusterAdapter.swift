@@ -1,3 +1,4 @@
+import CoreMetrics
 import EngineIO
 import JSONCore
 import Logging
@@ -227,8 +228,13 @@ public final class ClusterAdapter: Adapter {
     }
 
     private func timeOut(_ id: String) {
-        state.withLock { $0.requests.timeOut(id) }?.resume()
+        guard let request = state.withLock({ $0.requests.timeOut(id) }) else { return }
+        Self.requestTimeouts.increment()
+        request.resume()
     }
+
+    /// Requests that some node did not answer in time (`gatewayd_cluster_request_timeouts_total`).
+    private static let requestTimeouts = Counter(label: "gatewayd_cluster_request_timeouts_total")
 
     /// The answers of a request whose callers count: what came, with a warning if some nodes did not answer.
     private func answers(_ outcome: ClusterRequestOutcome, _ request: ClusterMessageType) -> [ClusterAnswer] {

@@ -30,6 +30,8 @@ public protocol SessionStore: AnyObject, Sendable {
     func expire(pid: String, disconnection: String, in namespace: String) async -> Bool
     /// Waits until the sessions persisted so far are kept where they outlive this process (at shutdown).
     func flush() async
+    /// Packets and sessions evicted for the memory budget since start.
+    var evictions: Int { get }
 }
 
 /// Which process published a recorded packet, and its number among that process's packets of the namespace.

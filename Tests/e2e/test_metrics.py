@@ -1,0 +1,99 @@
+"""`GET /metrics` (issue 24): Prometheus' text format from swift-metrics + swift-prometheus, behind the admin auth rule
+unless `--metrics-public`, off with `--no-metrics`. Real python-socketio clients over WebSocket and polling move the
+counters: connections by gateway and transport, events by outcome (an unconfigured event under `_unknown`), handler
+run times, emits, `DB` calls, packets and bytes, disconnections by reason."""
+import re
+
+import pytest
+import requests
+
+from conftest import wait_until
+from gateway_support import TIMEOUT, Client, serve, write_gateway
+
+TOKEN = "metrics-admin-token-0123456789"
+LINE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$')
+LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+
+def scrape(server, headers=None):
+    """The samples of one scrape, by name and labels; with the admin headers the harness gave `server` unless told."""
+    response = requests.get(server.url + "/metrics", headers=server.admin_headers if headers is None else headers,
+                            timeout=TIMEOUT)
+    assert response.status_code == 200, response.text
+    assert response.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    samples = {}
+    for line in response.text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        match = LINE.match(line)
+        assert match, f"not an exposition line: {line!r}"
+        name, labels, value = match.groups()
+        samples[(name, tuple(sorted(LABEL.findall(labels or ""))))] = float(value)
+    return samples
+
+
+def value(samples, name, **labels):
+    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+@pytest.fixture
+def handlers(tmp_path):
+    root = tmp_path / "handlers"
+    write_gateway(root, "metered", "/metered", {
+        "save": ('DB.notes.create{data = {text = BODY.text}} SOCKET.reply("saved", BODY) return true', {"ack": "result"}),
+        "fail": ('THROW.notFound("nothing here")', {"ack": "result"}),
+    })
+    return root
+
+
+def test_metrics_need_the_admin_token_unless_public(start_server, tmp_path, handlers):
+    server = serve(start_server, tmp_path, handlers, "--admin-token", TOKEN)
+    assert requests.get(server.url + "/metrics", timeout=TIMEOUT).status_code == 401
+    wrong = {"Authorization": "Bearer " + "x" * len(TOKEN)}
+    refused = requests.get(server.url + "/metrics", headers=wrong, timeout=TIMEOUT)
+    assert refused.status_code == 401 and refused.json()["error"]["code"] == "UNAUTHORIZED"
+    assert value(scrape(server, {"Authorization": f"Bearer {TOKEN}"}), "gatewayd_config_revision") >= 1
+
+
+def test_public_metrics_and_no_metrics(start_server, tmp_path, handlers):
+    public = serve(start_server, tmp_path, handlers, "--admin-token", TOKEN, "--metrics-public")
+    assert value(scrape(public, headers={}), "process_resident_memory_bytes") > 0
+    off = serve(start_server, tmp_path, handlers, "--admin-token", TOKEN, "--no-metrics")
+    assert requests.get(off.url + "/metrics", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=TIMEOUT).status_code == 404
+
+
+def test_real_clients_move_the_counters(start_server, tmp_path, handlers):
+    server = serve(start_server, tmp_path, handlers)
+    before = scrape(server)
+    websocket = Client(server, ["/metered"], transports=("websocket",))
+    polling = Client(server, ["/metered"], transports=("polling",))
+    try:
+        assert websocket.call("save", {"text": "a"}, namespace="/metered") is True
+        assert polling.call("save", {"text": "b"}, namespace="/metered") is True
+        failed = websocket.call("fail", {}, namespace="/metered")
+        assert failed["error"]["code"] == "NOT_FOUND"
+        unknown = websocket.call("nobodyHandlesThis", {}, namespace="/metered")
+        assert unknown["error"]["code"] == "NO_HANDLER"
+        samples = scrape(server)
+        assert value(samples, "gatewayd_connections", gateway="/metered", transport="websocket") == 1
+        assert value(samples, "gatewayd_connections", gateway="/metered", transport="polling") == 1
+        assert value(samples, "gatewayd_connections_total", gateway="/metered") == 2
+        assert value(samples, "gatewayd_events_total", gateway="/metered", event="save", outcome="ok") == 2
+        assert value(samples, "gatewayd_events_total", gateway="/metered", event="fail", outcome="NOT_FOUND") == 1
+        assert value(samples, "gatewayd_events_total", gateway="/metered", event="_unknown", outcome="NO_HANDLER") == 1
+        assert value(samples, "gatewayd_handler_duration_seconds_count", gateway="/metered", kind="event") == 3
+        assert value(samples, "gatewayd_queue_wait_seconds_count") - value(before, "gatewayd_queue_wait_seconds_count") == 3
+        assert value(samples, "gatewayd_emits_total", target="reply") == 2
+        assert value(samples, "gatewayd_db_queries_total", op="create") == 2
+        for direction in ("in", "out"):
+            assert value(samples, "gatewayd_packets_total", direction=direction) > value(before, "gatewayd_packets_total", direction=direction)
+            assert value(samples, "gatewayd_bytes_total", direction=direction) > value(before, "gatewayd_bytes_total", direction=direction)
+        assert value(samples, "gatewayd_lua_memory_bytes") > 0
+    finally:
+        websocket.close()
+        polling.close()
+    assert wait_until(lambda: value(scrape(server), "gatewayd_connections", gateway="/metered", transport="websocket") == 0,
+                      timeout=TIMEOUT)
+    samples = scrape(server)
+    assert value(samples, "gatewayd_connections", gateway="/metered", transport="polling") == 0
+    assert value(samples, "gatewayd_disconnections_total", gateway="/metered", reason="client namespace disconnect") == 2
