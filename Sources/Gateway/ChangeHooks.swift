@@ -82,7 +82,7 @@ struct ChangeHooks: Sendable {
         let pool = pool, push = push, logger = logger, backlog = backlog
         let limits = settings.limits(timeoutMilliseconds: ConfigRules.defaultTimeoutMs)
         let job = JobQueue.Job(
-            gateway: gateway, kind: .hook,
+            gateway: gateway, kind: .hook, name: "\(change.collection).\(change.action.rawValue)",
             start: { finished in
                 pool.submit(script, context: context, socket: HookSocket(push: push), services: services, limits: limits) { outcome in
                     backlog.finish()

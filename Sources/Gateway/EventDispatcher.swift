@@ -50,14 +50,16 @@ final class EventDispatcher: Sendable {
         let requestId = RequestID.make()
         let mode = handler.ack
         let job = JobQueue.Job(
-            gateway: connection.path, kind: handler.kind,
+            gateway: connection.path, kind: handler.kind, name: event.name,
             start: { [self] finished in
+                let began = GatewayMetrics.now
                 pool.submit(
                     handler.script, context: connection.context(for: handler.script, event: event.name, args: event.args, requestId: requestId),
                     socket: connection.live, services: services.forRun(user: connection.user),
                     limits: settings.limits(timeoutMilliseconds: handler.timeoutMs)
                 ) { [self] outcome in
-                    deliver(outcome, of: event, requestId: requestId, mode: mode, on: connection, metricName: handler.metricName)
+                    deliver(outcome, of: event, requestId: requestId, mode: mode, on: connection, metricName: handler.metricName,
+                            began: began)
                     if let request = connection.live.takeDisconnectRequest() {
                         connection.socket.disconnect(close: request == .connection)
                     }
@@ -95,7 +97,7 @@ final class EventDispatcher: Sendable {
         let pool = pool, logger = logger, limits = settings.limits(timeoutMilliseconds: gateway.record.connectionTimeoutMs)
         let services = services.forRun(user: connection.user)
         let job = JobQueue.Job(
-            gateway: connection.path, kind: .disconnect,
+            gateway: connection.path, kind: .disconnect, name: "disconnect",
             start: { finished in
                 pool.submit(
                     script, context: connection.context(for: script, event: "disconnect", args: [.string(reason.rawValue)]),
@@ -128,22 +130,29 @@ final class EventDispatcher: Sendable {
         }
     }
 
-    /// Sends the outcome the way the event's ack mode says, and counts it under `metricName`. `code` overrides the
+    /// Sends the outcome the way the event's ack mode says, counts it under `metricName`, and logs it (a failure at
+    /// info, with its code; a success at debug) with the run's time since `began` when it ran. `code` overrides the
     /// failure's own code.
     private func deliver(
         _ outcome: HandlerOutcome, of event: SocketEvent, requestId: String, mode: AckMode,
-        on connection: GatewayConnection, metricName: String, code: String? = nil
+        on connection: GatewayConnection, metricName: String, began: UInt64? = nil, code: String? = nil
     ) {
+        let outcomeCode: String
         switch outcome {
-        case .success:
-            GatewayMetrics.shared.event(gateway: connection.path, event: metricName, outcome: "ok")
-            logger.debug("handler succeeded", metadata: ["gateway": "\(connection.path)", "event": "\(event.name)", "requestId": "\(requestId)"])
-        case .failure(let failure):
-            GatewayMetrics.shared.event(gateway: connection.path, event: metricName, outcome: code ?? failure.code.rawValue)
-            logger.info("handler failed", metadata: [
-                "gateway": "\(connection.path)", "event": "\(event.name)", "requestId": "\(requestId)",
-                "code": "\(code ?? failure.code.rawValue)", "message": "\(failure.message)",
-            ])
+        case .success: outcomeCode = "ok"
+        case .failure(let failure): outcomeCode = code ?? failure.code.rawValue
+        }
+        GatewayMetrics.shared.event(gateway: connection.path, event: metricName, outcome: outcomeCode)
+        let level: Logger.Level = outcomeCode == "ok" ? .debug : .info
+        if logger.logLevel <= level {
+            var fields: Logger.Metadata = [
+                "requestId": "\(requestId)", "gateway": "\(connection.path)", "event": "\(event.name)",
+                "socket": "\(connection.socket.id)", "outcome": "\(outcomeCode)",
+            ]
+            if let userId = HandlerUser.id(of: connection.user) { fields["user"] = "\(userId)" }
+            if let began { fields["durationMs"] = "\(Double((GatewayMetrics.now &- began) / 1_000) / 1_000)" }
+            if case .failure(let failure) = outcome { fields["message"] = "\(failure.message)" }
+            logger.log(level: level, outcomeCode == "ok" ? "handler succeeded" : "handler failed", metadata: fields)
         }
         switch (mode, outcome) {
         case (.result, .success(let values, _)) where event.ack != nil:

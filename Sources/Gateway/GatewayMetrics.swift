@@ -50,9 +50,12 @@ final class GatewayMetrics: Sendable {
         counter("gatewayd_events_total", ["gateway": gateway, "event": event, "outcome": outcome]).increment()
     }
 
-    func handlerRan(gateway: String, kind: HandlerKind, since start: UInt64) {
-        timer("gatewayd_handler_duration_seconds", ["gateway": gateway, "kind": kind.rawValue])
-            .recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds &- start))
+    /// Records a run that started at `start` (``now``); how long it took, in nanoseconds.
+    @discardableResult
+    func handlerRan(gateway: String, kind: HandlerKind, since start: UInt64) -> UInt64 {
+        let elapsed = DispatchTime.now().uptimeNanoseconds &- start
+        timer("gatewayd_handler_duration_seconds", ["gateway": gateway, "kind": kind.rawValue]).recordNanoseconds(Int64(elapsed))
+        return elapsed
     }
 
     /// A job started `since` (its submission's `DispatchTime` nanoseconds) after it was queued.

@@ -51,7 +51,8 @@ public final class GatewayRuntime: Service, Sendable {
         self.authenticator = authenticator
         self.settings = settings
         self.logger = logger
-        self.queue = JobQueue(capacity: settings.queueSize, maxPendingPerLane: settings.maxPendingPerSocket)
+        self.queue = JobQueue(capacity: settings.queueSize, maxPendingPerLane: settings.maxPendingPerSocket,
+                              slowRun: settings.slowHandler, logger: logger)
         self.hooks = ChangeHooks(
             gateways: gateways, queue: queue, pool: pool, push: ServerPush(gateways: gateways),
             store: store.collections, auth: authenticator, settings: settings, logger: logger,
@@ -231,7 +232,7 @@ public final class GatewayRuntime: Service, Sendable {
         let capacity = queue.capacity
         let result: Result<HandlerOutcome, ConnectionRefusal> = await withCheckedContinuation { continuation in
             let job = JobQueue.Job(
-                gateway: connection.path, kind: .connection,
+                gateway: connection.path, kind: .connection, name: "connection",
                 start: { finished in
                     pool.submit(
                         script, context: connection.context(for: script, event: "connection", args: []), socket: connection.live,

@@ -17,12 +17,14 @@ public struct GatewaySettings: Sendable {
     public var authExpiryGrace: Duration
     /// How long signed-in users' `ws:result` / `ws:error` payloads are kept for `ws:results` (zero: not kept).
     public var resultRetention: Duration
+    /// A handler run longer than this is logged as a warning (`slow handler`).
+    public var slowHandler: Duration
 
     public init(
         queueSize: Int = 1000, maxPendingPerSocket: Int = 100,
         shutdownGrace: Duration = .seconds(10), reloadInterval: Duration? = .milliseconds(500),
         socketDataBytes: Int = HandlerLimits.defaultSocketDataBytes, authExpiryGrace: Duration = .zero,
-        resultRetention: Duration = .seconds(60)
+        resultRetention: Duration = .seconds(60), slowHandler: Duration = .seconds(1)
     ) {
         self.queueSize = queueSize
         self.maxPendingPerSocket = maxPendingPerSocket
@@ -31,6 +33,7 @@ public struct GatewaySettings: Sendable {
         self.socketDataBytes = socketDataBytes
         self.authExpiryGrace = authExpiryGrace
         self.resultRetention = resultRetention
+        self.slowHandler = slowHandler
     }
 
     /// The limits of a handler run of `timeoutMs`.

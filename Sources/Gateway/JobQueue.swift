@@ -1,4 +1,5 @@
 import DequeModule
+import Logging
 import Synchronization
 
 /// The bounded queue every handler run goes through — a socket's connection handler, its events, its disconnect
@@ -13,12 +14,14 @@ import Synchronization
 /// next job there, so an event's run costs no hop through the cooperative pool.
 ///
 /// Every job is measured: its wait in the queue (`gatewayd_queue_wait_seconds`) and its run, from start to finished
-/// (`gatewayd_handler_duration_seconds`, by gateway and kind).
+/// (`gatewayd_handler_duration_seconds`, by gateway and kind); a run longer than `slowRun` is logged as a warning.
 final class JobQueue: Sendable {
     struct Job: Sendable {
-        /// The gateway whose handler runs, and what for: the labels of the job's run time.
+        /// The gateway whose handler runs, what for, and what it is called in logs (the event, `connection`, the
+        /// hooked collection…): the labels of the job's run time.
         var gateway: String
         var kind: GatewayMetrics.HandlerKind
+        var name: String
         /// Starts the job; it calls `finished` once when done, from any thread (or before returning).
         var start: @Sendable (_ finished: @escaping @Sendable () -> Void) -> Void
         /// Called instead of `start` when the queue gives the job up (shutdown past its grace period).
@@ -26,10 +29,11 @@ final class JobQueue: Sendable {
         /// When it was accepted (``GatewayMetrics/now``).
         fileprivate var submitted: UInt64 = 0
 
-        init(gateway: String, kind: GatewayMetrics.HandlerKind, start: @escaping @Sendable (_ finished: @escaping @Sendable () -> Void) -> Void,
-             abandon: @escaping @Sendable () -> Void) {
+        init(gateway: String, kind: GatewayMetrics.HandlerKind, name: String,
+             start: @escaping @Sendable (_ finished: @escaping @Sendable () -> Void) -> Void, abandon: @escaping @Sendable () -> Void) {
             self.gateway = gateway
             self.kind = kind
+            self.name = name
             self.start = start
             self.abandon = abandon
         }
@@ -70,11 +74,16 @@ final class JobQueue: Sendable {
 
     let capacity: Int
     let maxPendingPerLane: Int
+    /// Runs longer than this are logged.
+    let slowRun: Duration
+    private let logger: Logger
     private let state = Mutex(State())
 
-    init(capacity: Int, maxPendingPerLane: Int) {
+    init(capacity: Int, maxPendingPerLane: Int, slowRun: Duration = .seconds(1), logger: Logger = Logger(label: "gatewayd.gateway")) {
         self.capacity = max(1, capacity)
         self.maxPendingPerLane = max(1, maxPendingPerLane)
+        self.slowRun = slowRun
+        self.logger = logger
     }
 
     var pendingCount: Int { state.withLock { $0.pending } }
@@ -116,12 +125,19 @@ final class JobQueue: Sendable {
     private func run(_ first: Job, lane laneID: String) {
         var job: Job? = first
         let metrics = GatewayMetrics.shared
+        let slowNanoseconds = UInt64(slowRun / .nanoseconds(1))
         while let current = job {
             let progress = JobProgress()
             metrics.queueWaited(since: current.submitted)
             let began = GatewayMetrics.now
-            current.start {
-                metrics.handlerRan(gateway: current.gateway, kind: current.kind, since: began)
+            current.start { [logger] in
+                let elapsed = metrics.handlerRan(gateway: current.gateway, kind: current.kind, since: began)
+                if elapsed > slowNanoseconds {
+                    logger.warning("slow handler", metadata: [
+                        "gateway": "\(current.gateway)", "kind": "\(current.kind.rawValue)", "name": "\(current.name)",
+                        "durationMs": "\(elapsed / 1_000_000)", "lane": "\(laneID)",
+                    ])
+                }
                 // Finished while `start` was still running: the loop below goes on with the lane.
                 guard progress.finish() else { return }
                 if let next = self.state.withLock({ $0.next(in: laneID, finished: 1) }) { self.run(next, lane: laneID) }

@@ -9,17 +9,21 @@ struct CommonOptions: ParsableArguments {
         help: "SQLite database file, created if missing, or a postgres://user:password@host:port/database URL for PostgreSQL (env GATEWAYD_DB).")
     var databasePath: String = EnvironmentDefault.value("GATEWAYD_DB", "gatewayd.sqlite")
 
-    @Option(help: "trace, debug, info, notice, warning, error or critical; logs go to stderr (env GATEWAYD_LOG_LEVEL).")
-    var logLevel: Logger.Level = EnvironmentDefault.value("GATEWAYD_LOG_LEVEL", .info)
+    @Option(help: "trace, debug, info, notice, warning, error or critical, for every module or per module: 'info,gateway=debug,socketio=warning'; logs go to stderr (env GATEWAYD_LOG_LEVEL).")
+    var logLevel: LogLevels = EnvironmentDefault.value("GATEWAYD_LOG_LEVEL", LogLevels(.info))
 
-    /// Sends logs to stderr (stdout carries the readiness line and command output) at `logLevel`.
-    /// Call once, first thing in `run()`.
+    @Option(help: "text, or json for one JSON object a line (env GATEWAYD_LOG_FORMAT).")
+    var logFormat: LogFormat = EnvironmentDefault.value("GATEWAYD_LOG_FORMAT", .text)
+
+    /// Sends logs to stderr (stdout carries the readiness line and command output) in `logFormat`, at each module's
+    /// `logLevel`. Call once, first thing in `run()`.
     func bootstrapLogging() -> Logger {
-        let level = logLevel
+        let levels = logLevel, format = logFormat
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            switch format {
+            case .text: ModuleFilteredLogHandler(StreamLogHandler.standardError(label: label), levels: levels)
+            case .json: ModuleFilteredLogHandler(JSONLogHandler(label: label), levels: levels)
+            }
         }
         return Logger(label: "gatewayd")
     }

@@ -27,7 +27,6 @@ struct DaemonConfiguration: Sendable {
     /// Queue size, per-socket pending limit and shutdown grace of the gateway runtime.
     var gateway: GatewaySettings
     var socketIO: SocketIOOptions
-    var logLevel: Logger.Level
     /// This node's place in a cluster: set when the database is one several nodes share.
     var cluster: ClusterSettings?
     /// `GET /metrics` answers anyone, not only who may use the admin API.

@@ -71,10 +71,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Milliseconds signed-in users' ws:result / ws:error payloads are kept for ws:results; 0 keeps none (env GATEWAYD_RESULT_RETENTION).")
     var resultRetention: Int = EnvironmentDefault.value("GATEWAYD_RESULT_RETENTION", 60_000)
 
+    @Option(help: "Milliseconds past which a handler run is logged as a 'slow handler' warning (env GATEWAYD_SLOW_HANDLER_MS).")
+    var slowHandlerMs: Int = EnvironmentDefault.value("GATEWAYD_SLOW_HANDLER_MS", 1000)
+
     @Flag(inversion: .prefixedNo, help: "Serve Prometheus metrics at GET /metrics (env GATEWAYD_METRICS=true|false).")
-    var metrics: Bool = EnvironmentDefault.value("GATEWAYD_METRICS", true)
+    var metrics: Bool = EnvironmentDefault.flag("GATEWAYD_METRICS", true)
     @Flag(inversion: .prefixedNo, help: "Let anyone read GET /metrics, not only who may use the admin API (env GATEWAYD_METRICS_PUBLIC=true|false).")
-    var metricsPublic: Bool = EnvironmentDefault.value("GATEWAYD_METRICS_PUBLIC", false)
+    var metricsPublic: Bool = EnvironmentDefault.flag("GATEWAYD_METRICS_PUBLIC", false)
 
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
@@ -93,6 +96,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard maxOutboundBuffer > 0 else { throw ValidationError("--max-outbound-buffer must be positive") }
         guard recoveryBuffer > 0 else { throw ValidationError("--recovery-buffer must be positive") }
         guard resultRetention >= 0 else { throw ValidationError("--result-retention must not be negative") }
+        guard slowHandlerMs >= 0 else { throw ValidationError("--slow-handler-ms must not be negative") }
         for path in path where !path.hasPrefix("/") { throw ValidationError("--path must start with '/', got '\(path)'") }
         _ = try cluster
     }
@@ -120,7 +124,7 @@ struct ServeCommand: AsyncParsableCommand {
         var gateway = GatewaySettings(
             queueSize: queueSize, maxPendingPerSocket: maxPendingPerSocket, shutdownGrace: .milliseconds(shutdownGrace),
             socketDataBytes: socketDataLimit, authExpiryGrace: .milliseconds(authExpiryGrace),
-            resultRetention: .milliseconds(resultRetention))
+            resultRetention: .milliseconds(resultRetention), slowHandler: .milliseconds(slowHandlerMs))
         // A cluster's database says when the config changed.
         if cluster != nil { gateway.reloadInterval = nil }
         var socketIO = SocketIOOptions()
@@ -147,6 +151,6 @@ struct ServeCommand: AsyncParsableCommand {
             jwtSecret: jwt.resolved,
             workers: workers,
             gateway: gateway,
-            socketIO: socketIO, logLevel: common.logLevel, cluster: cluster, metricsPublic: metricsPublic)
+            socketIO: socketIO, cluster: cluster, metricsPublic: metricsPublic)
     }
 }

@@ -37,7 +37,7 @@ import Testing
     /// A job that finishes inside `start`, or, behind a `gate`, when the test opens it.
     private func job(_ log: Log, _ name: String, gate: Gate? = nil, abandon: @escaping @Sendable () -> Void = {}) -> JobQueue.Job {
         JobQueue.Job(
-            gateway: "/test", kind: .event,
+            gateway: "/test", kind: .event, name: name,
             start: { finished in
                 let finish: @Sendable () -> Void = {
                     log.add(name)
