@@ -126,6 +126,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--connect-rate", type=float,
                    help="new connections per second while connecting (default: the generator's own, 2000/s); "
                         "it bounds idle's connect time from below")
+    p.add_argument("--gatewayd-arg", action="append", default=[], metavar="ARG",
+                   help="an extra argument for gatewayd serve, repeatable (--gatewayd-arg=--no-metrics)")
     p.add_argument("--recovery", action="store_true",
                    help="gatewayd's /bench gateway with connection state recovery on (set through the admin API): "
                         "what recovery costs, against a run without")
@@ -227,8 +229,10 @@ class Server:
         return self.process.poll() is None
 
 
-def start_server(name: str, workdir: Path, bin_dir: Path, node_bundle: Path | None = None) -> Server:
-    return launch(name, server_command(name, workdir, bin_dir, node_bundle), workdir, workdir / f"{name}.log")
+def start_server(name: str, workdir: Path, bin_dir: Path, node_bundle: Path | None = None,
+                 gatewayd_args: list[str] = ()) -> Server:
+    extra = list(gatewayd_args) if name == "gatewayd" else []
+    return launch(name, server_command(name, workdir, bin_dir, node_bundle) + extra, workdir, workdir / f"{name}.log")
 
 
 def admin(server: Server, method: str, path: str, body: dict | None = None) -> dict:
@@ -471,7 +475,7 @@ def bench_scenario(name: str, scenario: str, args: argparse.Namespace, results: 
     if not runs:
         return []
     records = []
-    server = start_server(name, workdir, args.bin_dir, args.node_socketio)
+    server = start_server(name, workdir, args.bin_dir, args.node_socketio, args.gatewayd_arg)
     try:
         if name == "gatewayd" and args.recovery:  # off by default: a build from before recovery runs too
             set_bench_recovery(server, True)

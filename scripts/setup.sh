@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing gatewayd needs and is missing: Lua 5.4 and SQLite headers from
 # Debian, and (with --test-clients) the clients the end-to-end tests drive the daemon with: python-socketio 5.x and
-# 4.6.1, Playwright with Debian's chromium, Node and the official JavaScript client's bundle, and nginx (the round-robin
-# balancer of the cluster tests).
+# 4.6.1, Playwright with Debian's chromium, Node and the official JavaScript client's bundle, nginx (the round-robin
+# balancer of the cluster tests) and systemd's `systemd-analyze` (the check of the service unit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +16,7 @@ if [ "${1:-}" = "--test-clients" ]; then
   command -v unzip >/dev/null 2>&1 || need_apt+=(unzip)
   command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
   command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_apt+=(nginx)
+  command -v systemd-analyze >/dev/null 2>&1 || need_apt+=(systemd)  # checks deploy/gatewayd.service
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   sudo_cmd=""
