@@ -27,10 +27,12 @@ fi
 
 if [ "${1:-}" = "--test-clients" ]; then
   # Today's clients: python-socketio 5.x (Engine.IO v4 / Socket.IO v5).
-  if [ ! -x .venv-v5/bin/pytest ] || ! .venv-v5/bin/python -c 'import socketio, aiohttp, websocket, requests, playwright, pytest_timeout' 2>/dev/null; then
+  if [ ! -x .venv-v5/bin/pytest ] || ! .venv-v5/bin/python -c 'import socketio, aiohttp, websocket, requests, playwright, pytest_timeout, schemathesis' 2>/dev/null; then
     python3 -m venv .venv-v5
-    # Playwright drives Debian's chromium (executable_path); it downloads no browser of its own.
-    .venv-v5/bin/pip install -q 'python-socketio[client,asyncio-client]>=5.11,<6' requests websocket-client aiohttp pytest pytest-timeout playwright
+    # Playwright drives Debian's chromium (executable_path); it downloads no browser of its own. schemathesis runs
+    # the admin API's OpenAPI contract against the live daemon.
+    .venv-v5/bin/pip install -q 'python-socketio[client,asyncio-client]>=5.11,<6' requests websocket-client aiohttp pytest pytest-timeout playwright \
+      'schemathesis>=4,<5'
   fi
   # socket.io 2.x-era clients: python-socketio 4.6.1 + python-engineio 3.14.2 (Engine.IO v3 / Socket.IO v4).
   if [ ! -x .venv-v4/bin/pytest ] || ! .venv-v4/bin/python -c 'import socketio, websocket, requests, pytest_timeout' 2>/dev/null; then

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import Persistence
 
 /// The admin HTTP API: gateway, event and collection CRUD, handler test runs, `GET /healthz` and `GET /metrics`,
@@ -64,6 +65,10 @@ public struct AdminAPI: Sendable {
         installCollectionRoutes(on: admin)
         if let pusher { installEmitRoute(on: admin, pusher: pusher) }
         installClusterRoute(on: admin)
+        admin.get("openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                     body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+        }
         admin.post("test/run") { request, _ in
             JSONResponse(try await runner.run(decode(TestRunRequest.self, from: request)))
         }
