@@ -77,18 +77,16 @@ enum OpenAPIDocument {
       "format": "int64"
      },
      "path": {
-      "type": "string",
-      "pattern": "^/[^\\s?#]{0,199}$",
-      "description": "The Socket.IO namespace, `/` and a name."
+      "$ref": "#/components/schemas/GatewayFields/properties/path"
      },
      "enabled": {
-      "type": "boolean"
+      "$ref": "#/components/schemas/GatewayFields/properties/enabled"
      },
      "requireAuth": {
-      "type": "boolean"
+      "$ref": "#/components/schemas/GatewayFields/properties/requireAuth"
      },
      "description": {
-      "type": "string"
+      "$ref": "#/components/schemas/GatewayFields/properties/description"
      },
      "connectionScript": {
       "type": [
@@ -109,43 +107,16 @@ enum OpenAPIDocument {
       ]
      },
      "hooks": {
-      "type": "object",
-      "additionalProperties": {
-       "type": "string"
-      },
-      "description": "Change hooks: collection name → Lua script."
+      "$ref": "#/components/schemas/GatewayFields/properties/hooks"
      },
      "connectionTimeoutMs": {
-      "type": "integer",
-      "minimum": 1,
-      "maximum": 300000
+      "$ref": "#/components/schemas/GatewayFields/properties/connectionTimeoutMs"
      },
      "defaultAck": {
-      "type": "string",
-      "enum": [
-       "queued",
-       "result",
-       "callback"
-      ],
-      "description": "How the event is answered: `queued` (acked at once, outcome as `ws:result`/`ws:error`), `result` (the ack carries the outcome), `callback` (error-first ack)."
+      "$ref": "#/components/schemas/GatewayFields/properties/defaultAck"
      },
      "recovery": {
-      "type": "object",
-      "additionalProperties": false,
-      "description": "Connection state recovery (socket.io-client ≥ 4.6).",
-      "properties": {
-       "enabled": {
-        "type": "boolean"
-       },
-       "maxDisconnectionMs": {
-        "type": "integer",
-        "minimum": 1000,
-        "maximum": 86400000
-       },
-       "skipConnectionHandler": {
-        "type": "boolean"
-       }
-      },
+      "$ref": "#/components/schemas/Recovery",
       "required": [
        "enabled",
        "maxDisconnectionMs",
@@ -180,11 +151,8 @@ enum OpenAPIDocument {
      }
     }
    },
-   "GatewayCreate": {
+   "GatewayFields": {
     "type": "object",
-    "required": [
-     "path"
-    ],
     "properties": {
      "path": {
       "type": "string",
@@ -231,109 +199,39 @@ enum OpenAPIDocument {
       "maximum": 300000
      },
      "defaultAck": {
-      "type": "string",
-      "enum": [
-       "queued",
-       "result",
-       "callback"
-      ],
-      "description": "How the event is answered: `queued` (acked at once, outcome as `ws:result`/`ws:error`), `result` (the ack carries the outcome), `callback` (error-first ack)."
+      "$ref": "#/components/schemas/Ack"
      },
      "recovery": {
-      "type": "object",
-      "additionalProperties": false,
-      "description": "Connection state recovery (socket.io-client ≥ 4.6).",
-      "properties": {
-       "enabled": {
-        "type": "boolean"
-       },
-       "maxDisconnectionMs": {
-        "type": "integer",
-        "minimum": 1000,
-        "maximum": 86400000
-       },
-       "skipConnectionHandler": {
-        "type": "boolean"
-       }
-      }
+      "$ref": "#/components/schemas/Recovery"
      }
     }
    },
-   "GatewayPatch": {
+   "Recovery": {
     "type": "object",
+    "additionalProperties": false,
+    "description": "Connection state recovery (socket.io-client ≥ 4.6).",
     "properties": {
-     "path": {
-      "type": "string",
-      "pattern": "^/[^\\s?#]{0,199}$",
-      "description": "The Socket.IO namespace, `/` and a name."
-     },
      "enabled": {
       "type": "boolean"
      },
-     "requireAuth": {
-      "type": "boolean"
-     },
-     "description": {
-      "type": "string"
-     },
-     "connectionScript": {
-      "type": [
-       "string",
-       "null"
-      ]
-     },
-     "disconnectScript": {
-      "type": [
-       "string",
-       "null"
-      ]
-     },
-     "fallbackScript": {
-      "type": [
-       "string",
-       "null"
-      ]
-     },
-     "hooks": {
-      "type": "object",
-      "additionalProperties": {
-       "type": "string"
-      },
-      "description": "Change hooks: collection name → Lua script."
-     },
-     "connectionTimeoutMs": {
+     "maxDisconnectionMs": {
       "type": "integer",
-      "minimum": 1,
-      "maximum": 300000
+      "minimum": 1000,
+      "maximum": 86400000
      },
-     "defaultAck": {
-      "type": "string",
-      "enum": [
-       "queued",
-       "result",
-       "callback"
-      ],
-      "description": "How the event is answered: `queued` (acked at once, outcome as `ws:result`/`ws:error`), `result` (the ack carries the outcome), `callback` (error-first ack)."
-     },
-     "recovery": {
-      "type": "object",
-      "additionalProperties": false,
-      "description": "Connection state recovery (socket.io-client ≥ 4.6).",
-      "properties": {
-       "enabled": {
-        "type": "boolean"
-       },
-       "maxDisconnectionMs": {
-        "type": "integer",
-        "minimum": 1000,
-        "maximum": 86400000
-       },
-       "skipConnectionHandler": {
-        "type": "boolean"
-       }
-      }
+     "skipConnectionHandler": {
+      "type": "boolean"
      }
-    },
+    }
+   },
+   "GatewayCreate": {
+    "$ref": "#/components/schemas/GatewayFields",
+    "required": [
+     "path"
+    ]
+   },
+   "GatewayPatch": {
+    "$ref": "#/components/schemas/GatewayFields",
     "description": "The fields to change; a script set to null is removed; `recovery` is merged."
    },
    "Event": {
@@ -361,33 +259,22 @@ enum OpenAPIDocument {
       "format": "int64"
      },
      "eventName": {
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 200
+      "$ref": "#/components/schemas/EventFields/properties/eventName"
      },
      "script": {
-      "type": "string",
-      "description": "The Lua handler."
+      "$ref": "#/components/schemas/EventFields/properties/script"
      },
      "enabled": {
-      "type": "boolean"
+      "$ref": "#/components/schemas/EventFields/properties/enabled"
      },
      "timeoutMs": {
-      "type": "integer",
-      "minimum": 1,
-      "maximum": 300000
+      "$ref": "#/components/schemas/EventFields/properties/timeoutMs"
      },
      "ack": {
-      "type": "string",
-      "enum": [
-       "queued",
-       "result",
-       "callback"
-      ],
-      "description": "How the event is answered: `queued` (acked at once, outcome as `ws:result`/`ws:error`), `result` (the ack carries the outcome), `callback` (error-first ack)."
+      "$ref": "#/components/schemas/EventFields/properties/ack"
      },
      "description": {
-      "type": "string"
+      "$ref": "#/components/schemas/EventFields/properties/description"
      },
      "version": {
       "type": "integer",
@@ -403,12 +290,17 @@ enum OpenAPIDocument {
      }
     }
    },
-   "EventCreate": {
-    "type": "object",
-    "required": [
-     "eventName",
-     "script"
+   "Ack": {
+    "type": "string",
+    "enum": [
+     "queued",
+     "result",
+     "callback"
     ],
+    "description": "How the event is answered: `queued` (acked at once, outcome as `ws:result`/`ws:error`), `result` (the ack carries the outcome), `callback` (error-first ack)."
+   },
+   "EventFields": {
+    "type": "object",
     "properties": {
      "eventName": {
       "type": "string",
@@ -428,52 +320,22 @@ enum OpenAPIDocument {
       "maximum": 300000
      },
      "ack": {
-      "type": "string",
-      "enum": [
-       "queued",
-       "result",
-       "callback"
-      ],
-      "description": "How the event is answered: `queued` (acked at once, outcome as `ws:result`/`ws:error`), `result` (the ack carries the outcome), `callback` (error-first ack)."
+      "$ref": "#/components/schemas/Ack"
      },
      "description": {
       "type": "string"
      }
     }
    },
+   "EventCreate": {
+    "$ref": "#/components/schemas/EventFields",
+    "required": [
+     "eventName",
+     "script"
+    ]
+   },
    "EventPatch": {
-    "type": "object",
-    "properties": {
-     "eventName": {
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 200
-     },
-     "script": {
-      "type": "string",
-      "description": "The Lua handler."
-     },
-     "enabled": {
-      "type": "boolean"
-     },
-     "timeoutMs": {
-      "type": "integer",
-      "minimum": 1,
-      "maximum": 300000
-     },
-     "ack": {
-      "type": "string",
-      "enum": [
-       "queued",
-       "result",
-       "callback"
-      ],
-      "description": "How the event is answered: `queued` (acked at once, outcome as `ws:result`/`ws:error`), `result` (the ack carries the outcome), `callback` (error-first ack)."
-     },
-     "description": {
-      "type": "string"
-     }
-    }
+    "$ref": "#/components/schemas/EventFields"
    },
    "Item": {
     "type": "object",
@@ -721,6 +583,58 @@ enum OpenAPIDocument {
      }
     }
    }
+  },
+  "parameters": {
+   "GatewayId": {
+    "name": "id",
+    "in": "path",
+    "required": true,
+    "schema": {
+     "type": "integer",
+     "format": "int64"
+    },
+    "description": "The gateway's id."
+   },
+   "EventName": {
+    "name": "eventName",
+    "in": "path",
+    "required": true,
+    "schema": {
+     "type": "string"
+    },
+    "description": "The event's name."
+   },
+   "CollectionName": {
+    "name": "name",
+    "in": "path",
+    "required": true,
+    "schema": {
+     "type": "string",
+     "pattern": "^[A-Za-z_][A-Za-z0-9_-]{0,62}$"
+    },
+    "description": "The collection's name."
+   },
+   "ItemId": {
+    "name": "id",
+    "in": "path",
+    "required": true,
+    "schema": {
+     "type": "string"
+    },
+    "description": "The item's id."
+   }
+  },
+  "responses": {
+   "Error": {
+    "description": "An error: `{error: {code, message, field?, line?}}` with the HTTP status of its code (400 `INVALID_JSON`/`BAD_REQUEST`, 401 `UNAUTHORIZED`, 403 `FORBIDDEN`, 404 `NOT_FOUND`, 409 `CONFLICT`, 413 `PAYLOAD_TOO_LARGE`, 422 `VALIDATION_ERROR`/`SCRIPT_SYNTAX_ERROR`, 503 `SERVICE_UNAVAILABLE`).",
+    "content": {
+     "application/json": {
+      "schema": {
+       "$ref": "#/components/schemas/Error"
+      }
+     }
+    }
+   }
   }
  },
  "paths": {
@@ -773,14 +687,7 @@ enum OpenAPIDocument {
       }
      },
      "default": {
-      "description": "An error: `{error: {code, message, field?, line?}}` with the HTTP status of its code (400 `INVALID_JSON`/`BAD_REQUEST`, 401 `UNAUTHORIZED`, 403 `FORBIDDEN`, 404 `NOT_FOUND`, 409 `CONFLICT`, 413 `PAYLOAD_TOO_LARGE`, 422 `VALIDATION_ERROR`/`SCRIPT_SYNTAX_ERROR`, 503 `SERVICE_UNAVAILABLE`).",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Error"
      }
     }
    }
@@ -803,14 +710,7 @@ enum OpenAPIDocument {
       }
      },
      "default": {
-      "description": "An error: `{error: {code, message, field?, line?}}` with the HTTP status of its code (400 `INVALID_JSON`/`BAD_REQUEST`, 401 `UNAUTHORIZED`, 403 `FORBIDDEN`, 404 `NOT_FOUND`, 409 `CONFLICT`, 413 `PAYLOAD_TOO_LARGE`, 422 `VALIDATION_ERROR`/`SCRIPT_SYNTAX_ERROR`, 503 `SERVICE_UNAVAILABLE`).",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Error"
      }
     }
    }
@@ -844,14 +744,7 @@ enum OpenAPIDocument {
       }
      },
      "default": {
-      "description": "An error: `{error: {code, message, field?, line?}}` with the HTTP status of its code (400 `INVALID_JSON`/`BAD_REQUEST`, 401 `UNAUTHORIZED`, 403 `FORBIDDEN`, 404 `NOT_FOUND`, 409 `CONFLICT`, 413 `PAYLOAD_TOO_LARGE`, 422 `VALIDATION_ERROR`/`SCRIPT_SYNTAX_ERROR`, 503 `SERVICE_UNAVAILABLE`).",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Error"
      }
     }
    },
@@ -872,14 +765,7 @@ enum OpenAPIDocument {
       }
      },
      "default": {
-      "description": "An error: `{error: {code, message, field?, line?}}` with the HTTP status of its code (400 `INVALID_JSON`/`BAD_REQUEST`, 401 `UNAUTHORIZED`, 403 `FORBIDDEN`, 404 `NOT_FOUND`, 409 `CONFLICT`, 413 `PAYLOAD_TOO_LARGE`, 422 `VALIDATION_ERROR`/`SCRIPT_SYNTAX_ERROR`, 503 `SERVICE_UNAVAILABLE`).",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Error"
      }
     },
     "requestBody": {
@@ -912,26 +798,12 @@ enum OpenAPIDocument {
       }
      },
      "default": {
-      "description": "An error: `{error: {code, message, field?, line?}}` with the HTTP status of its code (400 `INVALID_JSON`/`BAD_REQUEST`, 401 `UNAUTHORIZED`, 403 `FORBIDDEN`, 404 `NOT_FOUND`, 409 `CONFLICT`, 413 `PAYLOAD_TOO_LARGE`, 422 `VALIDATION_ERROR`/`SCRIPT_SYNTAX_ERROR`, 503 `SERVICE_UNAVAILABLE`).",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Error"
      }
     },
     "parameters": [
      {
-      "name": "id",
-      "in": "path",
-      "required": true,
-      "schema": {
-       "type": "integer",
-       "format": "int64"
-      },
-      "description": "The gateway's id."
+      "$ref": "#/components/parameters/GatewayId"
      }
     ]
    },
@@ -952,14 +824,7 @@ enum OpenAPIDocument {
       }
      },
      "default": {
-      "description": "An error: `{error: {code, message, field?, line?}}` with the HTTP status of its code (400 `INVALID_JSON`/`BAD_REQUEST`, 401 `UNAUTHORIZED`, 403 `FORBIDDEN`, 404 `NOT_FOUND`, 409 `CONFLICT`, 413 `PAYLOAD_TOO_LARGE`, 422 `VALIDATION_ERROR`/`SCRIPT_SYNTAX_ERROR`, 503 `SERVICE_UNAVAILABLE`).",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Error"
      }
     },
     "requestBody": {
@@ -974,14 +839,7 @@ enum OpenAPIDocument {
     },
     "parameters": [
      {
-      "name": "id",
-      "in": "path",
-      "required": true,
-      "schema": {
-       "type": "integer",
-       "format": "int64"
-      },
-      "description": "The gateway's id."
+      "$ref": "#/components/parameters/GatewayId"
      }
     ]
    },
@@ -995,26 +853,12 @@ enum OpenAPIDocument {
       "description": "Deleted."
      },
      "default": {
-      "description": "An error: `{error: {code, message, field?, line?}}` with the HTTP status of its code (400 `INVALID_JSON`/`BAD_REQUEST`, 401 `UNAUTHORIZED`, 403 `FORBIDDEN`, 404 `NOT_FOUND`, 409 `CONFLICT`, 413 `PAYLOAD_TOO_LARGE`, 422 `VALIDATION_ERROR`/`SCRIPT_SYNTAX_ERROR`, 503 `SERVICE_UNAVAILABLE`).",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Error"
      }
     },
     "parameters": [
      {
-      "name": "id",
-      "in": "path",
-      "required": true,
-      "schema": {
-       "type": "integer",
-       "format": "int64"
-      },
-      "description": "The gateway's id."
+      "$ref": "#/components/parameters/GatewayId"
      }
     ]
    }
@@ -1048,26 +892,12 @@ enum OpenAPIDocument {
       }
      },
      "default": {
-      "description": "An error: `{error: {code, message, field?, line?}}` with the HTTP status of its code (400 `INVALID_JSON`/`BAD_REQUEST`, 401 `UNAUTHORIZED`, 403 `FORBIDDEN`, 404 `NOT_FOUND`, 409 `CONFLICT`, 413 `PAYLOAD_TOO_LARGE`, 422 `VALIDATION_ERROR`/`SCRIPT_SYNTAX_ERROR`, 503 `SERVICE_UNAVAILABLE`).",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Error"
      }
     },
     "parameters": [
      {
-      "name": "id",
-      "in": "path",
-      "required": true,
-      "schema": {
-       "type": "integer",
-       "format": "int64"
-      },
-      "description": "The gateway's id."
+      "$ref": "#/components/parameters/GatewayId"
      }
     ]
    },
@@ -1088,14 +918,7 @@ enum OpenAPIDocument {
       }
      },
      "default": {
-      "description": "An error: `{error: {code, message, field?, line?}}` with the HTTP status of its code (400 `INVALID_JSON`/`BAD_REQUEST`, 401 `UNAUTHORIZED`, 403 `FORBIDDEN`, 404 `NOT_FOUND`, 409 `CONFLICT`, 413 `PAYLOAD_TOO_LARGE`, 422 `VALIDATION_ERROR`/`SCRIPT_SYNTAX_ERROR`, 503 `SERVICE_UNAVAILABLE`).",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Error"
      }
     },
     "requestBody": {
@@ -1110,14 +933,7 @@ enum OpenAPIDocument {
     },
     "parameters": [
      {
-      "name": "id",
-      "in": "path",
-      "required": true,
-      "schema": {
-       "type": "integer",
-       "format": "int64"
-      },
-      "description": "The gateway's id."
+      "$ref": "#/components/parameters/GatewayId"
      }
     ]
    }
@@ -1140,35 +956,15 @@ enum OpenAPIDocument {
       }
      },
      "default": {
-      "description": "An error: `{error: {code, message, field?, line?}}` with the HTTP status of its code (400 `INVALID_JSON`/`BAD_REQUEST`, 401 `UNAUTHORIZED`, 403 `FORBIDDEN`, 404 `NOT_FOUND`, 409 `CONFLICT`, 413 `PAYLOAD_TOO_LARGE`, 422 `VALIDATION_ERROR`/`SCRIPT_SYNTAX_ERROR`, 503 `SERVICE_UNAVAILABLE`).",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Error"
      }
     },
     "parameters": [
      {
-      "name": "id",
-      "in": "path",
-      "required": true,
-      "schema": {
-       "type": "integer",
-       "format": "int64"
-      },
-      "description": "The gateway's id."
+      "$ref": "#/components/parameters/GatewayId"
      },
      {
-      "name": "eventName",
-      "in": "path",
-      "required": true,
-      "schema": {
-       "type": "string"
-      },
-      "description": "The event's name."
+      "$ref": "#/components/parameters/EventName"
      }
     ]
    },
@@ -1189,14 +985,7 @@ enum OpenAPIDocument {
       }
      },
      "default": {
-      "description": "An error: `{error: {code, message, field?, line?}}` with the HTTP status of its code (400 `INVALID_JSON`/`BAD_REQUEST`, 401 `UNAUTHORIZED`, 403 `FORBIDDEN`, 404 `NOT_FOUND`, 409 `CONFLICT`, 413 `PAYLOAD_TOO_LARGE`, 422 `VALIDATION_ERROR`/`SCRIPT_SYNTAX_ERROR`, 503 `SERVICE_UNAVAILABLE`).",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Error"
      }
     },
     "requestBody": {
@@ -1211,23 +1000,10 @@ enum OpenAPIDocument {
     },
     "parameters": [
      {
-      "name": "id",
-      "in": "path",
-      "required": true,
-      "schema": {
-       "type": "integer",
-       "format": "int64"
-      },
-      "description": "The gateway's id."
+      "$ref": "#/components/parameters/GatewayId"
      },
      {
-      "name": "eventName",
-      "in": "path",
-      "required": true,
-      "schema": {
-       "type": "string"
-      },
-      "description": "The event's name."
+      "$ref": "#/components/parameters/EventName"
      }
     ]
    },
@@ -1241,35 +1017,15 @@ enum OpenAPIDocument {
       "description": "Deleted."
      },
      "default": {
-      "description": "An error: `{error: {code, message, field?, line?}}` with the HTTP status of its code (400 `INVALID_JSON`/`BAD_REQUEST`, 401 `UNAUTHORIZED`, 403 `FORBIDDEN`, 404 `NOT_FOUND`, 409 `CONFLICT`, 413 `PAYLOAD_TOO_LARGE`, 422 `VALIDATION_ERROR`/`SCRIPT_SYNTAX_ERROR`, 503 `SERVICE_UNAVAILABLE`).",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Error"
      }
     },
     "parameters": [
      {
-      "name": "id",
-      "in": "path",
-      "required": true,
-      "schema": {
-       "type": "integer",
-       "format": "int64"
-      },
-      "description": "The gateway's id."
+      "$ref": "#/components/parameters/GatewayId"
      },
      {
-      "name": "eventName",
-      "in": "path",
-      "required": true,
-      "schema": {
-       "type": "string"
-      },
-      "description": "The event's name."
+      "$ref": "#/components/parameters/EventName"
      }
     ]
    }
@@ -1319,14 +1075,7 @@ enum OpenAPIDocument {
       }
      },
      "default": {
-      "description": "An error: `{error: {code, message, field?, line?}}` with the HTTP status of its code (400 `INVALID_JSON`/`BAD_REQUEST`, 401 `UNAUTHORIZED`, 403 `FORBIDDEN`, 404 `NOT_FOUND`, 409 `CONFLICT`, 413 `PAYLOAD_TOO_LARGE`, 422 `VALIDATION_ERROR`/`SCRIPT_SYNTAX_ERROR`, 503 `SERVICE_UNAVAILABLE`).",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Error"
      }
     }
    }
@@ -1342,26 +1091,12 @@ enum OpenAPIDocument {
       "description": "Dropped."
      },
      "default": {
-      "description": "An error: `{error: {code, message, field?, line?}}` with the HTTP status of its code (400 `INVALID_JSON`/`BAD_REQUEST`, 401 `UNAUTHORIZED`, 403 `FORBIDDEN`, 404 `NOT_FOUND`, 409 `CONFLICT`, 413 `PAYLOAD_TOO_LARGE`, 422 `VALIDATION_ERROR`/`SCRIPT_SYNTAX_ERROR`, 503 `SERVICE_UNAVAILABLE`).",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Error"
      }
     },
     "parameters": [
      {
-      "name": "name",
-      "in": "path",
-      "required": true,
-      "schema": {
-       "type": "string",
-       "pattern": "^[A-Za-z_][A-Za-z0-9_-]{0,62}$"
-      },
-      "description": "The collection's name."
+      "$ref": "#/components/parameters/CollectionName"
      }
     ]
    }
@@ -1407,26 +1142,12 @@ enum OpenAPIDocument {
       }
      },
      "default": {
-      "description": "An error: `{error: {code, message, field?, line?}}` with the HTTP status of its code (400 `INVALID_JSON`/`BAD_REQUEST`, 401 `UNAUTHORIZED`, 403 `FORBIDDEN`, 404 `NOT_FOUND`, 409 `CONFLICT`, 413 `PAYLOAD_TOO_LARGE`, 422 `VALIDATION_ERROR`/`SCRIPT_SYNTAX_ERROR`, 503 `SERVICE_UNAVAILABLE`).",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Error"
      }
     },
     "parameters": [
      {
-      "name": "name",
-      "in": "path",
-      "required": true,
-      "schema": {
-       "type": "string",
-       "pattern": "^[A-Za-z_][A-Za-z0-9_-]{0,62}$"
-      },
-      "description": "The collection's name."
+      "$ref": "#/components/parameters/CollectionName"
      },
      {
       "name": "filter",
@@ -1492,14 +1213,7 @@ enum OpenAPIDocument {
       }
      },
      "default": {
-      "description": "An error: `{error: {code, message, field?, line?}}` with the HTTP status of its code (400 `INVALID_JSON`/`BAD_REQUEST`, 401 `UNAUTHORIZED`, 403 `FORBIDDEN`, 404 `NOT_FOUND`, 409 `CONFLICT`, 413 `PAYLOAD_TOO_LARGE`, 422 `VALIDATION_ERROR`/`SCRIPT_SYNTAX_ERROR`, 503 `SERVICE_UNAVAILABLE`).",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Error"
      }
     },
     "requestBody": {
@@ -1514,14 +1228,7 @@ enum OpenAPIDocument {
     },
     "parameters": [
      {
-      "name": "name",
-      "in": "path",
-      "required": true,
-      "schema": {
-       "type": "string",
-       "pattern": "^[A-Za-z_][A-Za-z0-9_-]{0,62}$"
-      },
-      "description": "The collection's name."
+      "$ref": "#/components/parameters/CollectionName"
      }
     ]
    }
@@ -1544,35 +1251,15 @@ enum OpenAPIDocument {
       }
      },
      "default": {
-      "description": "An error: `{error: {code, message, field?, line?}}` with the HTTP status of its code (400 `INVALID_JSON`/`BAD_REQUEST`, 401 `UNAUTHORIZED`, 403 `FORBIDDEN`, 404 `NOT_FOUND`, 409 `CONFLICT`, 413 `PAYLOAD_TOO_LARGE`, 422 `VALIDATION_ERROR`/`SCRIPT_SYNTAX_ERROR`, 503 `SERVICE_UNAVAILABLE`).",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Error"
      }
     },
     "parameters": [
      {
-      "name": "name",
-      "in": "path",
-      "required": true,
-      "schema": {
-       "type": "string",
-       "pattern": "^[A-Za-z_][A-Za-z0-9_-]{0,62}$"
-      },
-      "description": "The collection's name."
+      "$ref": "#/components/parameters/CollectionName"
      },
      {
-      "name": "id",
-      "in": "path",
-      "required": true,
-      "schema": {
-       "type": "string"
-      },
-      "description": "The item's id."
+      "$ref": "#/components/parameters/ItemId"
      }
     ]
    },
@@ -1593,14 +1280,7 @@ enum OpenAPIDocument {
       }
      },
      "default": {
-      "description": "An error: `{error: {code, message, field?, line?}}` with the HTTP status of its code (400 `INVALID_JSON`/`BAD_REQUEST`, 401 `UNAUTHORIZED`, 403 `FORBIDDEN`, 404 `NOT_FOUND`, 409 `CONFLICT`, 413 `PAYLOAD_TOO_LARGE`, 422 `VALIDATION_ERROR`/`SCRIPT_SYNTAX_ERROR`, 503 `SERVICE_UNAVAILABLE`).",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Error"
      }
     },
     "requestBody": {
@@ -1615,23 +1295,10 @@ enum OpenAPIDocument {
     },
     "parameters": [
      {
-      "name": "name",
-      "in": "path",
-      "required": true,
-      "schema": {
-       "type": "string",
-       "pattern": "^[A-Za-z_][A-Za-z0-9_-]{0,62}$"
-      },
-      "description": "The collection's name."
+      "$ref": "#/components/parameters/CollectionName"
      },
      {
-      "name": "id",
-      "in": "path",
-      "required": true,
-      "schema": {
-       "type": "string"
-      },
-      "description": "The item's id."
+      "$ref": "#/components/parameters/ItemId"
      }
     ]
    },
@@ -1652,14 +1319,7 @@ enum OpenAPIDocument {
       }
      },
      "default": {
-      "description": "An error: `{error: {code, message, field?, line?}}` with the HTTP status of its code (400 `INVALID_JSON`/`BAD_REQUEST`, 401 `UNAUTHORIZED`, 403 `FORBIDDEN`, 404 `NOT_FOUND`, 409 `CONFLICT`, 413 `PAYLOAD_TOO_LARGE`, 422 `VALIDATION_ERROR`/`SCRIPT_SYNTAX_ERROR`, 503 `SERVICE_UNAVAILABLE`).",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Error"
      }
     },
     "requestBody": {
@@ -1674,23 +1334,10 @@ enum OpenAPIDocument {
     },
     "parameters": [
      {
-      "name": "name",
-      "in": "path",
-      "required": true,
-      "schema": {
-       "type": "string",
-       "pattern": "^[A-Za-z_][A-Za-z0-9_-]{0,62}$"
-      },
-      "description": "The collection's name."
+      "$ref": "#/components/parameters/CollectionName"
      },
      {
-      "name": "id",
-      "in": "path",
-      "required": true,
-      "schema": {
-       "type": "string"
-      },
-      "description": "The item's id."
+      "$ref": "#/components/parameters/ItemId"
      }
     ]
    },
@@ -1711,35 +1358,15 @@ enum OpenAPIDocument {
       }
      },
      "default": {
-      "description": "An error: `{error: {code, message, field?, line?}}` with the HTTP status of its code (400 `INVALID_JSON`/`BAD_REQUEST`, 401 `UNAUTHORIZED`, 403 `FORBIDDEN`, 404 `NOT_FOUND`, 409 `CONFLICT`, 413 `PAYLOAD_TOO_LARGE`, 422 `VALIDATION_ERROR`/`SCRIPT_SYNTAX_ERROR`, 503 `SERVICE_UNAVAILABLE`).",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Error"
      }
     },
     "parameters": [
      {
-      "name": "name",
-      "in": "path",
-      "required": true,
-      "schema": {
-       "type": "string",
-       "pattern": "^[A-Za-z_][A-Za-z0-9_-]{0,62}$"
-      },
-      "description": "The collection's name."
+      "$ref": "#/components/parameters/CollectionName"
      },
      {
-      "name": "id",
-      "in": "path",
-      "required": true,
-      "schema": {
-       "type": "string"
-      },
-      "description": "The item's id."
+      "$ref": "#/components/parameters/ItemId"
      }
     ]
    }
@@ -1770,14 +1397,7 @@ enum OpenAPIDocument {
       }
      },
      "default": {
-      "description": "An error: `{error: {code, message, field?, line?}}` with the HTTP status of its code (400 `INVALID_JSON`/`BAD_REQUEST`, 401 `UNAUTHORIZED`, 403 `FORBIDDEN`, 404 `NOT_FOUND`, 409 `CONFLICT`, 413 `PAYLOAD_TOO_LARGE`, 422 `VALIDATION_ERROR`/`SCRIPT_SYNTAX_ERROR`, 503 `SERVICE_UNAVAILABLE`).",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Error"
      }
     },
     "requestBody": {
@@ -1810,14 +1430,7 @@ enum OpenAPIDocument {
       }
      },
      "default": {
-      "description": "An error: `{error: {code, message, field?, line?}}` with the HTTP status of its code (400 `INVALID_JSON`/`BAD_REQUEST`, 401 `UNAUTHORIZED`, 403 `FORBIDDEN`, 404 `NOT_FOUND`, 409 `CONFLICT`, 413 `PAYLOAD_TOO_LARGE`, 422 `VALIDATION_ERROR`/`SCRIPT_SYNTAX_ERROR`, 503 `SERVICE_UNAVAILABLE`).",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Error"
      }
     }
    }
@@ -1840,14 +1453,7 @@ enum OpenAPIDocument {
       }
      },
      "default": {
-      "description": "An error: `{error: {code, message, field?, line?}}` with the HTTP status of its code (400 `INVALID_JSON`/`BAD_REQUEST`, 401 `UNAUTHORIZED`, 403 `FORBIDDEN`, 404 `NOT_FOUND`, 409 `CONFLICT`, 413 `PAYLOAD_TOO_LARGE`, 422 `VALIDATION_ERROR`/`SCRIPT_SYNTAX_ERROR`, 503 `SERVICE_UNAVAILABLE`).",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      }
+      "$ref": "#/components/responses/Error"
      }
     },
     "requestBody": {
