@@ -2,12 +2,13 @@
 unless `--metrics-public`, off with `--no-metrics`. Real python-socketio clients over WebSocket and polling move the
 counters: connections by gateway and transport, events by outcome (an unconfigured event under `_unknown`), handler
 run times, emits, `DB` calls, packets and bytes, disconnections by reason."""
+import json
 import re
 
 import pytest
 import requests
 
-from conftest import wait_until
+from conftest import ROOT, wait_until
 from gateway_support import TIMEOUT, Client, serve, write_gateway
 
 TOKEN = "metrics-admin-token-0123456789"
@@ -102,3 +103,26 @@ def test_real_clients_move_the_counters(start_server, tmp_path, handlers):
     samples = scrape(server)
     assert value(samples, "gatewayd_connections", gateway="/metered", transport="websocket") == 0
     assert value(samples, "gatewayd_connections", gateway="/metered", transport="polling") == 0
+
+
+def test_the_grafana_dashboard_reads_documented_metrics_that_the_daemon_serves(start_server, tmp_path, handlers):
+    """deploy/grafana-dashboard.json queries only metrics docs/metrics.md documents; those a single node serves once a
+    client has sent an event are in its scrape under those names."""
+    dashboard = json.loads((ROOT / "deploy" / "grafana-dashboard.json").read_text())
+    queried = {name for panel in dashboard["panels"] for target in panel["targets"]
+               for name in re.findall(r"\b((?:gatewayd|process)_[a-z_]+)\b", target["expr"])}
+    documented = set(re.findall(r"`((?:gatewayd|process)_[a-z_]+)`", (ROOT / "docs" / "metrics.md").read_text()))
+    histograms = {name.removesuffix("_bucket") for name in queried if name.endswith("_bucket")}
+    assert {name.removesuffix("_bucket") for name in queried} <= documented, queried - documented
+    server = serve(start_server, tmp_path, handlers)
+    client = Client(server, ["/metered"])
+    try:
+        assert client.call("save", {"text": "a"}, namespace="/metered") is True
+    finally:
+        client.close()
+    scraped = {name for name, _ in scrape(server)}
+    # Not on one quiet node: the cluster's, and what only overload makes (slow clients closed, recovery evictions).
+    special = {"gatewayd_cluster_messages_total", "gatewayd_cluster_request_timeouts_total",
+               "gatewayd_outbound_closed_total", "gatewayd_recovery_evictions_total"}
+    served = {name.removesuffix("_bucket") if name.removesuffix("_bucket") in histograms else name for name in scraped}
+    assert {name.removesuffix("_bucket") for name in queried} - special <= served

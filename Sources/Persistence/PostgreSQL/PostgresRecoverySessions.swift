@@ -13,7 +13,7 @@ final class PostgresRecoverySessions: RecoverySessionTable {
 
     func keep(namespace: String, pid: String, disconnection: String, state: String, retention: Duration) async throws {
         let milliseconds = Int64(retention / .milliseconds(1))
-        try await pool.offload { connection in
+        _ = try await pool.offload { connection in
             try connection.query("""
                 INSERT INTO recovery_sessions (namespace, pid, disconnection, session, expires_at)
                 VALUES (\(namespace), \(pid), \(disconnection), \(state),
