@@ -214,8 +214,9 @@ def test_the_callers_gatewayd_variables_do_not_reach_the_daemon(start_server, tm
 
 
 def documented_settings():
-    """{option: environment variable} of README's settings table (`--sync` / `--no-sync` share one variable)."""
-    readme = (ROOT / "README.md").read_text()
+    """{option: environment variable} of the settings table in docs/configuration.md (`--sync` / `--no-sync` share
+    one variable)."""
+    readme = (ROOT / "docs" / "configuration.md").read_text()
     section = readme.split("## Running gatewayd: settings, commands, admin API", 1)[1].split("\n## ", 1)[0]
     lines = section.splitlines()
     header = lines.index("| Option | Environment | Default | Meaning |")
@@ -254,7 +255,7 @@ def test_serve_help_shows_exactly_the_documented_settings_with_their_environment
     blocks = help_blocks(result.stdout)
     shown = set(blocks) - {"--help", "--version"}  # the argument parser's own flags, not settings
     assert sorted(set(settings) - shown) == [], "documented but not in serve --help"
-    assert sorted(shown - set(settings)) == [], "in serve --help but not in README's settings table"
+    assert sorted(shown - set(settings)) == [], "in serve --help but not in docs/configuration.md's settings table"
     for option, environment in settings.items():
         assert re.search(rf"\b{environment}\b", blocks[option]), (option, environment, blocks[option])
 

@@ -1,4 +1,4 @@
-"""Behaviour README documents for the running daemon — `/healthz`, test-run bounds, serving without a JWT secret,
+"""Behaviour the docs document for the running daemon — `/healthz`, test-run bounds, serving without a JWT secret,
 shutdown, handler limits, disabled events, live reload after `handlers sync` from another process, and tokens in
 headers and cookies over WebSocket — each checked against a live `gatewayd serve`."""
 import signal

@@ -1,5 +1,5 @@
 """Deploying gatewayd as a daemon (issue 24): the systemd unit passes `systemd-analyze verify` and carries the
-hardening it promises, `deploy/gatewayd.env` lists every setting the README documents (and nothing else), the
+hardening it promises, `deploy/gatewayd.env` lists every setting docs/configuration.md documents (and nothing else), the
 Dockerfile runs as a non-root user with a health check on `/healthz`, and `--version` answers."""
 import re
 import shutil
@@ -12,8 +12,8 @@ ENV_FILE = ROOT / "deploy" / "gatewayd.env"
 
 
 def documented_variables():
-    """The environment variables of the README's settings table."""
-    return set(re.findall(r"^\| `--[^|]*\| `(GATEWAYD_[A-Z_]+)`", (ROOT / "README.md").read_text(), re.MULTILINE))
+    """The environment variables of the settings table in docs/configuration.md."""
+    return set(re.findall(r"^\| `--[^|]*\| `(GATEWAYD_[A-Z_]+)`", (ROOT / "docs" / "configuration.md").read_text(), re.MULTILINE))
 
 
 def test_the_unit_verifies_with_its_hardening(tmp_path):

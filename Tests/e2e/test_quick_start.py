@@ -1,8 +1,12 @@
-"""The README's first five minutes: `scripts/run.sh` exactly as the README runs it (only the port and the database file
-moved, through the environment, so the test cannot collide with a developer's daemon), then the README's own curl —
-read out of the README — whose answer must be the one the README shows, then a Socket.IO client on `/chat`."""
+"""The README's first five minutes: `scripts/run.sh` exactly as the README runs it (only the port, the database file and
+the handlers folder moved, through the environment, so the test cannot collide with a developer's daemon or change the
+repository's handlers), then the README's own curl — read out of the README — whose answer must be the one the README
+shows, a Socket.IO client on `/chat`, then the README's tour: its Python client, its new handler loaded with
+`handlers sync` and tested with its curl, and its metrics query."""
 import json
+import os
 import re
+import shutil
 import subprocess
 
 import socketio
@@ -35,8 +39,10 @@ def without_request_ids(value):
 def test_run_sh_then_the_readme_curl_then_a_client(start_server, tmp_path):
     first = readme_block("sh", "scripts/run.sh")
     assert first.splitlines()[0].split("#")[0].strip() == "scripts/run.sh"
-    server = start_server([ROOT / "scripts" / "run.sh"], cwd=tmp_path, ready_timeout=900,
-                          env={"GATEWAYD_PORT": "0", "GATEWAYD_DB": str(tmp_path / "gatewayd.sqlite")})
+    handlers = tmp_path / "handlers"
+    shutil.copytree(ROOT / "handlers", handlers)
+    moved = {"GATEWAYD_DB": str(tmp_path / "gatewayd.sqlite"), "GATEWAYD_HANDLERS": str(handlers)}
+    server = start_server([ROOT / "scripts" / "run.sh"], cwd=tmp_path, ready_timeout=900, env={"GATEWAYD_PORT": "0", **moved})
     assert any("admin API has no token" in line and "127.0.0.1" in line for line in server.errors), \
         "run.sh says at start that the admin API answers this machine without a token"
 
@@ -59,3 +65,35 @@ def test_run_sh_then_the_readme_curl_then_a_client(start_server, tmp_path):
         assert results[0]["result"]["text"] == "hi"
     finally:
         client.disconnect()
+
+    # The tour. Its Python client prints the ack, then the result.
+    snippet = readme_block("python", "socketio.Client()").replace("127.0.0.1:3000", f"127.0.0.1:{server.port}")
+    ran = subprocess.run([ROOT / ".venv-v5" / "bin" / "python", "-c", snippet], capture_output=True, text=True, timeout=TIMEOUT)
+    assert ran.returncode == 0, ran.stderr
+    printed = ran.stdout.splitlines()
+    assert printed[0].startswith("ack: {") and "'accepted': True" in printed[0], printed
+    assert printed[1].startswith("result: {") and "'text': 'hi'" in printed[1], printed
+
+    # Its handler, saved where it says, loaded by its sync command (run from the repository, as the README does).
+    lua = readme_block("lua", "shout")
+    (handlers / "chat" / "events" / "shout.lua").write_text(lua)
+    sync = readme_block("sh", "handlers sync").strip()
+    synced = subprocess.run(["bash", "-c", sync], cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT,
+                            env={**os.environ, **moved})
+    assert synced.returncode == 0, synced.stderr
+
+    # Its curl, once the daemon serves the synced handler (within ~0.5 s), answers what the README shows.
+    test_run = readme_block("sh", '"eventName": "shout"').replace("127.0.0.1:3000", f"127.0.0.1:{server.port}")
+
+    def shout():
+        answer = json.loads(subprocess.run(["bash", "-c", test_run], capture_output=True, text=True, timeout=TIMEOUT).stdout)
+        return answer if answer.get("success") else None
+
+    answer = wait_until(shout, timeout=TIMEOUT)
+    assert answer == json.loads(readme_block("json", '"HELLO!"'))
+
+    # Its metrics query shows the events of the client above.
+    metrics = re.search(r"`(curl -s http://127\.0\.0\.1:3000/metrics[^`]*)`", README).group(1)
+    counted = subprocess.run(["bash", "-c", metrics.replace("127.0.0.1:3000", f"127.0.0.1:{server.port}")],
+                             capture_output=True, text=True, timeout=TIMEOUT)
+    assert 'gatewayd_events_total{gateway="/chat",event="message",outcome="ok"} 2' in counted.stdout, counted.stdout

@@ -1,4 +1,4 @@
-"""The settings table of README ("Running gatewayd: settings, commands, admin API"), each checked against a running
+"""The settings table of docs/configuration.md, each checked against a running
 `gatewayd serve`: what the option (or its `GATEWAYD_*` variable) is documented to change is seen from outside."""
 import select
 import time
