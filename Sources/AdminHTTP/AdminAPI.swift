@@ -18,6 +18,8 @@ public struct AdminAPI: Sendable {
     let maxRequestBytes: Int
     /// Serves `POST /admin/emit` when set.
     let pusher: (any ServerPushing)?
+    /// Serves the live socket routes when set.
+    let sockets: (any SocketAdministering)?
     /// The cluster this node serves in, if any.
     let cluster: AdminCluster?
     /// Serves `GET /metrics` when set.
@@ -30,7 +32,8 @@ public struct AdminAPI: Sendable {
 
     public init(
         store: any ConfigStore, runner: TestRunner, access: AdminAccess, version: String,
-        maxRequestBytes: Int = 4 << 20, pusher: (any ServerPushing)? = nil, cluster: AdminCluster? = nil,
+        maxRequestBytes: Int = 4 << 20, pusher: (any ServerPushing)? = nil, sockets: (any SocketAdministering)? = nil,
+        cluster: AdminCluster? = nil,
         metrics: AdminMetrics? = nil,
         onCommit: @escaping @Sendable ([CollectionChange]) -> Void = { _ in },
         onConfigChange: @escaping @Sendable () async -> Void = {},
@@ -44,6 +47,7 @@ public struct AdminAPI: Sendable {
         self.version = version
         self.maxRequestBytes = maxRequestBytes
         self.pusher = pusher
+        self.sockets = sockets
         self.cluster = cluster
         self.metrics = metrics
         self.logger = logger
@@ -64,6 +68,7 @@ public struct AdminAPI: Sendable {
         installEventRoutes(on: admin)
         installCollectionRoutes(on: admin)
         if let pusher { installEmitRoute(on: admin, pusher: pusher) }
+        if let sockets { installSocketRoutes(on: admin, sockets: sockets) }
         installClusterRoute(on: admin)
         admin.get("openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],

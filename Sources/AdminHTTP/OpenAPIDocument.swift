@@ -541,6 +541,42 @@ enum OpenAPIDocument {
      }
     }
    },
+   "Socket": {
+    "type": "object",
+    "required": [
+     "id",
+     "transport",
+     "rooms",
+     "connectedAt"
+    ],
+    "properties": {
+     "id": {
+      "type": "string"
+     },
+     "user": {
+      "type": [
+       "string",
+       "null"
+      ],
+      "description": "The signed-in user's id; absent while anonymous."
+     },
+     "transport": {
+      "type": "string",
+      "description": "`polling` or `websocket`."
+     },
+     "rooms": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      },
+      "description": "The rooms it joined."
+     },
+     "connectedAt": {
+      "type": "string",
+      "format": "date-time"
+     }
+    }
+   },
    "Cluster": {
     "type": "object",
     "required": [
@@ -622,6 +658,15 @@ enum OpenAPIDocument {
      "type": "string"
     },
     "description": "The item's id."
+   },
+   "SocketId": {
+    "name": "socketId",
+    "in": "path",
+    "required": true,
+    "schema": {
+     "type": "string"
+    },
+    "description": "The socket's id."
    }
   },
   "responses": {
@@ -1026,6 +1071,69 @@ enum OpenAPIDocument {
      },
      {
       "$ref": "#/components/parameters/EventName"
+     }
+    ]
+   }
+  },
+  "/admin/gateways/{id}/sockets": {
+   "get": {
+    "summary": "The sockets connected to a gateway, on every node",
+    "tags": [
+     "sockets"
+    ],
+    "responses": {
+     "200": {
+      "description": "Its live sockets, oldest first.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "required": [
+          "sockets"
+         ],
+         "properties": {
+          "sockets": {
+           "type": "array",
+           "items": {
+            "$ref": "#/components/schemas/Socket"
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "default": {
+      "$ref": "#/components/responses/Error"
+     }
+    },
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/GatewayId"
+     }
+    ]
+   }
+  },
+  "/admin/gateways/{id}/sockets/{socketId}/disconnect": {
+   "post": {
+    "summary": "Disconnect a socket, wherever it is (its client hears a server disconnect)",
+    "tags": [
+     "sockets"
+    ],
+    "responses": {
+     "204": {
+      "description": "Disconnected."
+     },
+     "default": {
+      "$ref": "#/components/responses/Error"
+     }
+    },
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/GatewayId"
+     },
+     {
+      "$ref": "#/components/parameters/SocketId"
      }
     ]
    }

@@ -314,3 +314,20 @@ extension GatewayRuntime {
             configRevision: loadedRevision.withLock { $0 }, recoveryEvictions: server.sessions.evictions))
     }
 }
+
+extension GatewayRuntime {
+    /// The sockets connected to the gateway at `path`, on every node; nil when this node does not serve it.
+    public func sockets(at path: String) async throws -> [SocketSnapshot]? {
+        guard let namespace = gateways.namespace(at: path) else { return nil }
+        return try await namespace.all.fetchSockets()
+    }
+
+    /// Disconnects the socket `id` of the gateway at `path` wherever it is (`server namespace disconnect`); false when
+    /// the gateway has none.
+    public func disconnect(socket id: String, at path: String) async throws -> Bool {
+        guard let namespace = gateways.namespace(at: path),
+              try await !namespace.adapter.sockets(BroadcastOptions(rooms: [id])).isEmpty else { return false }
+        namespace.to(id).disconnectSockets()
+        return true
+    }
+}

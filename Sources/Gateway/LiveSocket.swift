@@ -56,16 +56,15 @@ final class LiveSocket: HandlerSocket {
     func storeData(_ data: JSONValue?) {
         state.withLock { state in
             state.data = data
-            keepForRecovery(state)
+            mirror(state)
         }
     }
 
-    // MARK: Recovery
+    // MARK: The socket's data
 
-    /// With recovery on, the socket's `data` (what its session keeps, on this node or in a cluster's database) holds
-    /// the user and `SOCKET.data`, so that a recovered socket gets both back.
-    private func keepForRecovery(_ state: State) {
-        guard socket.pid != nil else { return }
+    /// The socket's `data` holds the user and `SOCKET.data`: what every node sees of it (the admin API's socket list,
+    /// through `fetchSockets`), and what its session keeps with recovery on, so that a recovered socket gets both back.
+    private func mirror(_ state: State) {
         socket.data = .object(["user": state.user ?? .null, "data": state.data ?? .null])
     }
 
@@ -82,7 +81,7 @@ final class LiveSocket: HandlerSocket {
         let heldBack = state.withLock { state in
             state.admitted = true
             rebind(&state, from: nil)
-            keepForRecovery(state)
+            mirror(state)
             defer { state.heldBack = [] }
             return state.heldBack
         }
@@ -208,7 +207,7 @@ final class LiveSocket: HandlerSocket {
             let old = state.user
             state.user = user
             if state.admitted { rebind(&state, from: old) }
-            keepForRecovery(state)
+            mirror(state)
         }
     }
 

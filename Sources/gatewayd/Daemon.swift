@@ -130,6 +130,7 @@ struct Daemon {
                 }),
             access: configuration.adminAccess, version: Gatewayd.version,
             pusher: GatewayPushBridge(push: context.gateway.push),
+            sockets: GatewaySocketsBridge(runtime: context.gateway),
             cluster: context.cluster.map { AdminCluster(node: $0.settings.node.rawValue, backplane: $0.backplane) },
             metrics: metrics.map { [gateway = context.gateway] metrics in
                 AdminMetrics(isPublic: configuration.metricsPublic) { metrics.render(sampling: gateway) }

@@ -51,7 +51,8 @@ import Testing
         p.s3.socket.data = ["name": "three"]
         let snapshots = try await cluster.namespace(0).to("red").fetchSockets()
         #expect(Set(snapshots.map(\.id)) == [p.s1.id, p.s2.id, p.s3.id, p.s6.id])
-        let three = SocketSnapshot(id: p.s3.id, handshake: p.s3.socket.handshake, rooms: [p.s3.id, "red"], data: ["name": "three"])
+        let three = SocketSnapshot(id: p.s3.id, handshake: p.s3.socket.handshake, rooms: [p.s3.id, "red"], data: ["name": "three"],
+                                   transport: p.s3.socket.transport)
         #expect(snapshots.first { $0.id == p.s3.id } == three)
         #expect(try await cluster.namespace(2).all.local.fetchSockets().map(\.id).sorted() == [p.s5.id, p.s6.id].sorted())
     }

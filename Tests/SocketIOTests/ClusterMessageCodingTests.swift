@@ -10,7 +10,7 @@ import Testing
         handshake: Handshake(
             headers: ["host": "example.org"], query: ["EIO": "4"], auth: ["token": "t"], address: "10.0.0.1",
             issued: 1_700_000_000_000, url: "/socket.io/?EIO=4"),
-        rooms: ["s1", "red"], data: ["score": 1.5, "tags": ["x"]])
+        rooms: ["s1", "red"], data: ["score": 1.5, "tags": ["x"]], transport: "websocket")
     private static let packet = SocketIOPacketEncoder.encode(SocketIOPacket(.event, namespace: "/chat", data: ["file", .binary([1, 2, 3])]))
 
     static let bodies: [ClusterMessage.Body] = [

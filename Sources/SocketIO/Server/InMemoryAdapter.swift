@@ -179,7 +179,10 @@ public final class InMemoryAdapter: Adapter {
             }
         }
         // Read outside this lock: a socket's data is behind its own.
-        return found.map { SocketSnapshot(id: $0.socket.id, handshake: $0.socket.handshake, rooms: $0.rooms, data: $0.socket.data) }
+        return found.map {
+            SocketSnapshot(id: $0.socket.id, handshake: $0.socket.handshake, rooms: $0.rooms, data: $0.socket.data,
+                           transport: $0.socket.transport)
+        }
     }
 
     private func selected(_ options: BroadcastOptions) -> [Socket] {

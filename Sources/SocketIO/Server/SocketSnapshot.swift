@@ -10,11 +10,14 @@ public struct SocketSnapshot: Sendable, Equatable {
     public var rooms: Set<String>
     /// ``Socket/data``.
     public var data: JSONValue
+    /// ``Socket/transport`` (`polling`, `websocket`); empty from a node that does not say.
+    public var transport: String
 
-    public init(id: String, handshake: Handshake, rooms: Set<String>, data: JSONValue) {
+    public init(id: String, handshake: Handshake, rooms: Set<String>, data: JSONValue, transport: String = "") {
         self.id = id
         self.handshake = handshake
         self.rooms = rooms
         self.data = data
+        self.transport = transport
     }
 }

@@ -198,7 +198,7 @@ extension SocketSnapshot {
                 "auth": handshake.auth, "address": .string(handshake.address), "issued": .int(handshake.issued),
                 "url": .string(handshake.url),
             ],
-            "rooms": .strings(rooms), "data": data,
+            "rooms": .strings(rooms), "data": data, "transport": .string(transport),
         ]
     }
 
@@ -211,7 +211,8 @@ extension SocketSnapshot {
                 headers: try handshake.stringDictionary("headers"), query: try handshake.stringDictionary("query"),
                 auth: handshake["auth"] ?? .null, address: try handshake.string("address"),
                 issued: try handshake.int("issued"), url: try handshake.string("url")),
-            rooms: Set(try socket.strings("rooms")), data: socket["data"] ?? .null)
+            rooms: Set(try socket.strings("rooms")), data: socket["data"] ?? .null,
+            transport: try socket.optionalString("transport") ?? "")
     }
 }
 
