@@ -55,6 +55,7 @@ public struct AdminAPI: Sendable {
 
     public func install<Context: RemoteAddressRequestContext>(on router: some RouterMethods<Context>) {
         router.get("healthz") { _, _ in await health() }
+        WebConsole.install(on: router)
         if let metrics {
             let errors = AdminErrorMiddleware<Context>(logger: logger)
             let scrape = metrics.isPublic ? router.group("metrics").add(middleware: errors)

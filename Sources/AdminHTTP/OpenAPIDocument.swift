@@ -737,6 +737,78 @@ enum OpenAPIDocument {
     }
    }
   },
+  "/admin/ui": {
+   "get": {
+    "summary": "The web console's page (no token: the page asks for it)",
+    "tags": [
+     "console"
+    ],
+    "responses": {
+     "200": {
+      "description": "The console.",
+      "content": {
+       "text/html": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "default": {
+      "$ref": "#/components/responses/Error"
+     }
+    },
+    "security": []
+   }
+  },
+  "/admin/ui/console.css": {
+   "get": {
+    "summary": "The web console's styles",
+    "tags": [
+     "console"
+    ],
+    "responses": {
+     "200": {
+      "description": "CSS.",
+      "content": {
+       "text/css": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "default": {
+      "$ref": "#/components/responses/Error"
+     }
+    },
+    "security": []
+   }
+  },
+  "/admin/ui/console.js": {
+   "get": {
+    "summary": "The web console's script",
+    "tags": [
+     "console"
+    ],
+    "responses": {
+     "200": {
+      "description": "JavaScript.",
+      "content": {
+       "text/javascript": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "default": {
+      "$ref": "#/components/responses/Error"
+     }
+    },
+    "security": []
+   }
+  },
   "/admin/openapi.json": {
    "get": {
     "summary": "This document",

@@ -15,8 +15,10 @@ import Testing
     @Test(.timeLimit(.minutes(1))) func aPollPastTheHeartbeatDeadlineFindsTheSessionClosed() async throws {
         let loop = EmbeddedEventLoop()
         var options = EngineIOOptions()
-        options.pingInterval = .milliseconds(1)
-        options.pingTimeout = .milliseconds(1)
+        // Long enough that the first poll comes before the deadline even on a loaded machine (CI measured 2 ms as too
+        // short), short enough to wait out.
+        options.pingInterval = .milliseconds(250)
+        options.pingTimeout = .milliseconds(250)
         // v3: the client's own ping is due within pingInterval + pingTimeout of the handshake.
         let session = EngineSession(
             id: "sid", version: .v3, transport: nil,
@@ -25,8 +27,9 @@ import Testing
         let started = NIODeadline.now()
         session.start(upgrades: []) { Silent() }
         #expect(await session.poll() != .refused(.unknownSession), "the open packet, while the heartbeat runs")
-        // Bounded: the deadline is 2 ms after the handshake on the real clock.
-        while NIODeadline.now() < started + .milliseconds(3) {}
+        // Past the deadline, 500 ms after the handshake on the real clock (the loop's own clock never moves).
+        let remaining = started + .milliseconds(510) - NIODeadline.now()
+        if remaining > .zero { try await Task.sleep(nanoseconds: UInt64(remaining.nanoseconds)) }
         #expect(await session.poll() == .refused(.unknownSession))
     }
 }

@@ -1,0 +1,104 @@
+/// The console's page: its layout, no script or style inline (the Content-Security-Policy forbids them).
+enum ConsolePage {
+    static let text = #"""
+<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>gatewayd console</title>
+<link rel="stylesheet" href="/admin/ui/console.css">
+<script src="/admin/ui/console.js" defer></script>
+</head>
+<body>
+<header class="bar">
+  <span class="brand">gatewayd</span>
+  <nav id="nav" hidden>
+    <button type="button" data-view="gateways" class="tab">Gateways</button>
+    <button type="button" id="signOut" class="quiet">Sign out</button>
+  </nav>
+</header>
+<main>
+  <section id="signIn" class="card narrow">
+    <h1>Sign in</h1>
+    <p class="hint">The daemon's admin token (<code>--admin-token</code>). It stays in this tab's session storage.</p>
+    <form id="signInForm">
+      <label for="token">Admin token</label>
+      <input id="token" type="password" autocomplete="current-password" required>
+      <button type="submit" class="primary">Sign in</button>
+      <p id="signInError" class="error" role="alert"></p>
+    </form>
+  </section>
+
+  <section id="gateways" hidden>
+    <div class="row head">
+      <h1>Gateways</h1>
+      <form id="newGateway" class="inline">
+        <input id="newPath" placeholder="/path" aria-label="New gateway path" required>
+        <button type="submit" class="primary">Create</button>
+      </form>
+    </div>
+    <p id="gatewaysError" class="error" role="alert"></p>
+    <table class="list">
+      <thead><tr><th>Path</th><th>Enabled</th><th class="num">Sockets</th><th>Description</th></tr></thead>
+      <tbody id="gatewayRows"></tbody>
+    </table>
+  </section>
+
+  <section id="gateway" hidden>
+    <div class="row head">
+      <h1 id="gatewayTitle"></h1>
+      <div class="actions">
+        <button type="button" id="toggleGateway"></button>
+        <button type="button" id="deleteGateway" class="danger">Delete</button>
+      </div>
+    </div>
+    <p id="gatewayError" class="error" role="alert"></p>
+    <div class="columns">
+      <div class="card">
+        <h2>Events</h2>
+        <ul id="eventList" class="picks"></ul>
+        <form id="newEvent" class="inline">
+          <input id="newEventName" placeholder="event name" aria-label="New event name" required>
+          <button type="submit">Add</button>
+        </form>
+      </div>
+      <div class="card grow" id="editorCard" hidden>
+        <div class="row">
+          <h2 id="editorTitle"></h2>
+          <button type="button" id="saveEvent" class="primary">Save</button>
+        </div>
+        <div class="editor">
+          <pre id="gutter" aria-hidden="true"></pre>
+          <textarea id="script" spellcheck="false" aria-label="Handler script"></textarea>
+        </div>
+        <p id="editorStatus" class="status" role="status"></p>
+        <h2>Test run</h2>
+        <div class="grid2">
+          <label>Payload (JSON, BODY)<textarea id="payload" class="small" spellcheck="false">{}</textarea></label>
+          <label>User (JSON claims, or empty)<textarea id="user" class="small" spellcheck="false"></textarea></label>
+          <label>SOCKET.data (JSON, or empty)<textarea id="socketData" class="small" spellcheck="false"></textarea></label>
+          <label class="check"><input type="checkbox" id="commit"> Keep DB writes</label>
+        </div>
+        <button type="button" id="runTest">Run</button>
+        <div id="testOutput" class="output" hidden>
+          <h3>Result</h3><pre id="testResult"></pre>
+          <h3>Logs</h3><pre id="testLogs"></pre>
+          <h3>Emitted</h3><pre id="testEmitted"></pre>
+          <h3>Writes</h3><pre id="testWrites"></pre>
+        </div>
+      </div>
+    </div>
+    <div class="card">
+      <div class="row"><h2>Live sockets</h2><span id="socketCount" class="badge"></span></div>
+      <table class="list">
+        <thead><tr><th>Id</th><th>User</th><th>Transport</th><th>Rooms</th><th>Connected</th><th class="act"></th></tr></thead>
+        <tbody id="socketRows"></tbody>
+      </table>
+    </div>
+  </section>
+</main>
+</body>
+</html>
+"""#
+}

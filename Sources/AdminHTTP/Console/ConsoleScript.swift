@@ -1,0 +1,307 @@
+/// The console's script: the admin API in a page. Everything the daemon returns is rendered as text, never as markup.
+enum ConsoleScript {
+    static let text = #"""
+// gatewayd's web console: the admin API in a page. Everything the daemon returns is rendered as text (textContent),
+// never as markup; the token stays in this tab's sessionStorage.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const state = { gateway: null, event: null, timer: null };
+
+function token() { return sessionStorage.getItem("gatewayd.token"); }
+
+async function api(method, path, body) {
+  const headers = { Authorization: `Bearer ${token()}` };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await response.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!response.ok) {
+    const error = new Error(data && data.error ? data.error.message : `HTTP ${response.status}`);
+    error.status = response.status;
+    error.detail = data && data.error ? data.error : {};
+    throw error;
+  }
+  return data;
+}
+
+function cell(row, text, className) {
+  const td = document.createElement("td");
+  td.textContent = text;
+  if (className) td.className = className;
+  row.appendChild(td);
+  return td;
+}
+
+function show(view) {
+  for (const id of ["signIn", "gateways", "gateway"]) $(id).hidden = id !== view;
+  $("nav").hidden = view === "signIn";
+}
+
+function stopPolling() {
+  if (state.timer) clearInterval(state.timer);
+  state.timer = null;
+}
+
+function poll(refresh) {
+  stopPolling();
+  refresh();
+  state.timer = setInterval(refresh, 2000);
+}
+
+// Sign in
+
+async function signIn(event) {
+  event.preventDefault();
+  sessionStorage.setItem("gatewayd.token", $("token").value);
+  try {
+    await api("GET", "/admin/gateways");
+    $("token").value = "";
+    $("signInError").textContent = "";
+    location.hash = "#/gateways";
+    route();
+  } catch (error) {
+    sessionStorage.removeItem("gatewayd.token");
+    $("signInError").textContent = error.status === 401 ? "That token is not the admin token." : error.message;
+  }
+}
+
+function signOut() {
+  stopPolling();
+  sessionStorage.removeItem("gatewayd.token");
+  location.hash = "";
+  route();
+}
+
+// Gateways
+
+async function refreshGateways() {
+  try {
+    const { gateways } = await api("GET", "/admin/gateways");
+    const counts = await Promise.all(gateways.map((g) =>
+      g.enabled ? api("GET", `/admin/gateways/${g.id}/sockets`).then((r) => r.sockets.length, () => "–") : 0));
+    const rows = $("gatewayRows");
+    rows.replaceChildren();
+    gateways.forEach((gateway, index) => {
+      const row = document.createElement("tr");
+      row.className = "link";
+      row.dataset.id = gateway.id;
+      cell(row, gateway.path).classList.add("mono");
+      cell(row, gateway.enabled ? "yes" : "no");
+      cell(row, String(counts[index]), "num");
+      cell(row, gateway.description);
+      row.addEventListener("click", () => { location.hash = `#/gateways/${gateway.id}`; });
+      rows.appendChild(row);
+    });
+    $("gatewaysError").textContent = "";
+  } catch (error) {
+    $("gatewaysError").textContent = error.message;
+  }
+}
+
+async function createGateway(event) {
+  event.preventDefault();
+  try {
+    const created = await api("POST", "/admin/gateways", { path: $("newPath").value });
+    $("newPath").value = "";
+    location.hash = `#/gateways/${created.id}`;
+  } catch (error) {
+    $("gatewaysError").textContent = error.detail.field ? `${error.detail.field}: ${error.message}` : error.message;
+  }
+}
+
+// One gateway
+
+async function openGateway(id) {
+  try {
+    state.gateway = await api("GET", `/admin/gateways/${id}`);
+  } catch (error) {
+    $("gatewayError").textContent = error.message;
+    return;
+  }
+  state.event = null;
+  $("gatewayTitle").textContent = state.gateway.path;
+  $("toggleGateway").textContent = state.gateway.enabled ? "Disable" : "Enable";
+  $("editorCard").hidden = true;
+  $("gatewayError").textContent = "";
+  await refreshEvents();
+  poll(refreshSockets);
+}
+
+async function refreshEvents() {
+  const { events } = await api("GET", `/admin/gateways/${state.gateway.id}/events`);
+  const list = $("eventList");
+  list.replaceChildren();
+  for (const event of events) {
+    const item = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = event.eventName;
+    button.setAttribute("aria-current", String(state.event && state.event.eventName === event.eventName));
+    button.addEventListener("click", () => openEvent(event));
+    item.appendChild(button);
+    list.appendChild(item);
+  }
+}
+
+function openEvent(event) {
+  state.event = event;
+  $("editorCard").hidden = false;
+  $("editorTitle").textContent = event.eventName;
+  $("script").value = event.script;
+  $("editorStatus").textContent = "";
+  $("editorStatus").className = "status";
+  $("testOutput").hidden = true;
+  numberLines();
+  refreshEvents();
+}
+
+function numberLines(badLine) {
+  const count = $("script").value.split("\n").length;
+  const gutter = $("gutter");
+  gutter.replaceChildren();
+  for (let line = 1; line <= count; line++) {
+    const number = document.createElement("span");
+    number.textContent = String(line);
+    if (line === badLine) number.className = "bad";
+    gutter.appendChild(number);
+    gutter.appendChild(document.createTextNode("\n"));
+  }
+  gutter.scrollTop = $("script").scrollTop;
+}
+
+async function saveEvent() {
+  const status = $("editorStatus");
+  try {
+    state.event = await api("PATCH", `/admin/gateways/${state.gateway.id}/events/${encodeURIComponent(state.event.eventName)}`,
+      { script: $("script").value });
+    status.textContent = `Saved (version ${state.event.version}).`;
+    status.className = "status ok";
+    numberLines();
+  } catch (error) {
+    const line = error.detail.line;
+    status.textContent = line ? `Line ${line}: ${error.message}` : error.message;
+    status.className = "status bad";
+    numberLines(line);
+  }
+}
+
+async function addEvent(event) {
+  event.preventDefault();
+  try {
+    const created = await api("POST", `/admin/gateways/${state.gateway.id}/events`,
+      { eventName: $("newEventName").value, script: "return BODY\n" });
+    $("newEventName").value = "";
+    openEvent(created);
+  } catch (error) {
+    $("gatewayError").textContent = error.detail.field ? `${error.detail.field}: ${error.message}` : error.message;
+  }
+}
+
+function jsonField(id) {
+  const text = $(id).value.trim();
+  return text === "" ? undefined : JSON.parse(text);
+}
+
+async function runTest() {
+  const output = $("testOutput");
+  let request;
+  try {
+    request = {
+      kind: "websocket_event", gatewayId: state.gateway.id, eventName: state.event.eventName, script: $("script").value,
+      payload: jsonField("payload"), user: jsonField("user"), socketData: jsonField("socketData"), commit: $("commit").checked,
+    };
+  } catch (error) {
+    $("editorStatus").textContent = `Not JSON: ${error.message}`;
+    $("editorStatus").className = "status bad";
+    return;
+  }
+  try {
+    const report = await api("POST", "/admin/test/run", request);
+    $("testResult").textContent = JSON.stringify(report.success ? report.result : report.error, null, 2);
+    $("testLogs").textContent = report.logs.map((line) => JSON.stringify(line)).join("\n");
+    $("testEmitted").textContent = report.emitted.map((e) => `${e.method} ${JSON.stringify(e.args)}`).join("\n");
+    $("testWrites").textContent = report.writes.map((w) => `${w.action} ${w.collection} ${w.id || ""}`).join("\n");
+    output.hidden = false;
+    $("editorStatus").textContent = report.success ? "Test run succeeded." : `Test run failed: ${report.error.code}`;
+    $("editorStatus").className = report.success ? "status ok" : "status bad";
+  } catch (error) {
+    $("editorStatus").textContent = error.message;
+    $("editorStatus").className = "status bad";
+  }
+}
+
+async function toggleGateway() {
+  state.gateway = await api("PATCH", `/admin/gateways/${state.gateway.id}`, { enabled: !state.gateway.enabled });
+  $("toggleGateway").textContent = state.gateway.enabled ? "Disable" : "Enable";
+}
+
+async function deleteGateway() {
+  if (!confirm(`Delete ${state.gateway.path} and its events?`)) return;
+  await api("DELETE", `/admin/gateways/${state.gateway.id}`);
+  location.hash = "#/gateways";
+}
+
+async function refreshSockets() {
+  if (!state.gateway) return;
+  try {
+    const { sockets } = await api("GET", `/admin/gateways/${state.gateway.id}/sockets`);
+    $("socketCount").textContent = `${sockets.length} connected`;
+    const rows = $("socketRows");
+    rows.replaceChildren();
+    for (const socket of sockets) {
+      const row = document.createElement("tr");
+      row.dataset.id = socket.id;
+      cell(row, socket.id);
+      cell(row, socket.user || "—");
+      cell(row, socket.transport);
+      cell(row, socket.rooms.join(", "));
+      cell(row, new Date(socket.connectedAt).toLocaleTimeString());
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = "Disconnect";
+      button.className = "danger";
+      button.addEventListener("click", async () => {
+        await api("POST", `/admin/gateways/${state.gateway.id}/sockets/${encodeURIComponent(socket.id)}/disconnect`);
+        refreshSockets();
+      });
+      cell(row, "").appendChild(button);
+      rows.appendChild(row);
+    }
+  } catch (error) {
+    $("gatewayError").textContent = error.message;
+  }
+}
+
+// Routing: #/gateways, #/gateways/{id}
+
+function route() {
+  stopPolling();
+  if (!token()) return show("signIn");
+  const match = location.hash.match(/^#\/gateways\/(\d+)$/);
+  if (match) {
+    show("gateway");
+    openGateway(match[1]);
+  } else {
+    show("gateways");
+    poll(refreshGateways);
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("signInForm").addEventListener("submit", signIn);
+  $("signOut").addEventListener("click", signOut);
+  document.querySelector('[data-view="gateways"]').addEventListener("click", () => { location.hash = "#/gateways"; });
+  $("newGateway").addEventListener("submit", createGateway);
+  $("newEvent").addEventListener("submit", addEvent);
+  $("saveEvent").addEventListener("click", saveEvent);
+  $("runTest").addEventListener("click", runTest);
+  $("toggleGateway").addEventListener("click", toggleGateway);
+  $("deleteGateway").addEventListener("click", deleteGateway);
+  $("script").addEventListener("input", () => numberLines());
+  $("script").addEventListener("scroll", () => { $("gutter").scrollTop = $("script").scrollTop; });
+  window.addEventListener("hashchange", route);
+  route();
+});
+"""#
+}

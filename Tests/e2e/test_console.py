@@ -1,0 +1,115 @@
+"""The web console at `/admin/ui/` (issue 24), in headless Chromium (Debian's, through Playwright): signing in with the
+admin token (a wrong one of the same length is refused), creating a gateway and an event handler, a syntax error shown
+at its line, fixed and saved, a test run, a python-socketio client appearing live and disconnected from the console.
+Hostile names (markup as a gateway path and an event name) are shown as text, no script runs, and the page logs no
+Content-Security-Policy violation or error. Screenshots of both pages at 1280×800 and 390×844 go to `E2E_SCREENSHOTS`
+(default: the test's tmp folder)."""
+import os
+import pathlib
+
+import pytest
+import socketio
+
+from browser_support import browser  # noqa: F401 - the fixture
+from conftest import ROOT, wait_until
+from gateway_support import TIMEOUT, serve
+
+TOKEN = "console-admin-token-0123456789abcdef"
+HOSTILE_PATH = "/<img/src=x/onerror=window.__xss=1>"
+HOSTILE_EVENT = "<script>window.__xss=2</script>"
+STEP = 15_000  # ms a step may take before the test fails: a bound on a hang, not a measure
+
+
+@pytest.fixture
+def page(browser, start_server, tmp_path):  # noqa: F811
+    server = serve(start_server, tmp_path, ROOT / "handlers", "--admin-token", TOKEN)
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(STEP)
+    problems = []
+    page.on("console", lambda message: problems.append(message.text) if message.type in ("error", "warning") else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("dialog", lambda dialog: dialog.accept())
+    try:
+        yield server, page, problems
+    finally:
+        context.close()
+
+
+def shoot(page, name):
+    folder = pathlib.Path(os.environ.get("E2E_SCREENSHOTS") or page.context.tmp_folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for width, height in ((1280, 800), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.screenshot(path=str(folder / f"{name}-{width}x{height}.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+
+def test_the_console_end_to_end(page, tmp_path):
+    server, page, problems = page
+    page.context.tmp_folder = tmp_path / "screenshots"
+    page.goto(server.url + "/admin/ui/")
+
+    # Sign in: a wrong token of the right length is refused, the right one opens the gateway list.
+    page.fill("#token", "x" * len(TOKEN))
+    page.click("#signInForm button")
+    page.wait_for_selector("#signInError:has-text('not the admin token')")
+    page.fill("#token", TOKEN)
+    page.click("#signInForm button")
+    page.wait_for_selector("#gatewayRows tr:has-text('/chat')")
+    assert page.evaluate("sessionStorage.getItem('gatewayd.token')") == TOKEN
+
+    # A hostile gateway path is text in the list, not markup.
+    page.fill("#newPath", HOSTILE_PATH)
+    page.click("#newGateway button")
+    # (Selectors, not page functions: the console's CSP refuses eval, Playwright's included.)
+    page.wait_for_selector(f"#gatewayTitle:text-is('{HOSTILE_PATH}')")
+    page.click("[data-view=gateways]")
+    page.wait_for_selector(f"#gatewayRows td:text-is('{HOSTILE_PATH}')")
+    shoot(page, "gateways")
+
+    # A gateway of its own, an event, a syntax error at its line, the fix.
+    page.fill("#newPath", "/console")
+    page.click("#newGateway button")
+    page.wait_for_selector("#gatewayTitle:text-is('/console')")
+    for name in (HOSTILE_EVENT, "shout"):
+        page.fill("#newEventName", name)
+        page.click("#newEvent button")
+        page.wait_for_selector(f"#eventList button:text-is('{name}')")
+    page.wait_for_selector("#editorTitle:text-is('shout')")
+    for script, outcome in (("local text = BODY\nreturn string.upper(text\n", ".bad"),
+                            ("local text = BODY\nreturn string.upper(text)\n", ".ok:has-text('Saved')")):
+        page.fill("#script", script)
+        page.click("#saveEvent")
+        page.wait_for_selector("#editorStatus" + outcome)
+        if outcome == ".bad":
+            assert page.text_content("#editorStatus").startswith("Line 3:"), page.text_content("#editorStatus")
+            assert page.text_content("#gutter .bad") == "3"
+
+    # A test run of it.
+    page.fill("#payload", '"hello"')
+    page.click("#runTest")
+    page.wait_for_selector("#editorStatus.ok:has-text('Test run succeeded')")
+    assert page.text_content("#testResult") == '"HELLO"'
+
+    # A client connects: it appears in the live list; the console disconnects it.
+    client = socketio.Client(reconnection=False)
+    gone = []
+    client.on("disconnect", lambda *args: gone.append(args), namespace="/console")
+    try:
+        client.connect(server.url, namespaces=["/console"], transports=["websocket"], wait_timeout=TIMEOUT)
+        sid = client.get_sid("/console")
+        page.wait_for_selector(f"#socketRows tr[data-id='{sid}']")
+        assert page.text_content(f"#socketRows tr[data-id='{sid}'] td:nth-child(3)") == "websocket"
+        shoot(page, "gateway")
+        page.click(f"#socketRows tr[data-id='{sid}'] button")
+        assert wait_until(lambda: gone, timeout=TIMEOUT), "the console's disconnect reached the client"
+        page.wait_for_selector(f"#socketRows tr[data-id='{sid}']", state="detached")
+    finally:
+        client.disconnect()
+
+    # No hostile name ran as script, and the page logged nothing but the refusals the test asked for (401, 422) and
+    # the favicon it does not have: no CSP violation, no script error.
+    assert page.evaluate("window.__xss") is None
+    assert [problem for problem in problems if not problem.startswith("Failed to load resource")] == []
+    assert len(problems) <= 3, problems
