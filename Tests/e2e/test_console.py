@@ -1,6 +1,7 @@
 """The web console at `/admin/ui/` (issue 24), in headless Chromium (Debian's, through Playwright): signing in with the
 admin token (a wrong one of the same length is refused), creating a gateway and an event handler, a syntax error shown
-at its line, fixed and saved, a test run, a python-socketio client appearing live and disconnected from the console.
+at its line, fixed and saved, a test run, a python-socketio client appearing live, its events counted by outcome, and
+disconnected from the console; a collection browsed, filtered and an item edited.
 Hostile names (markup as a gateway path and an event name) are shown as text, no script runs, and the page logs no
 Content-Security-Policy violation or error. Screenshots of both pages at 1280×800 and 390×844 go to `E2E_SCREENSHOTS`
 (default: the test's tmp folder)."""
@@ -8,6 +9,7 @@ import os
 import pathlib
 
 import pytest
+import requests
 import socketio
 
 from browser_support import browser  # noqa: F401 - the fixture
@@ -101,6 +103,11 @@ def test_the_console_end_to_end(page, tmp_path):
         sid = client.get_sid("/console")
         page.wait_for_selector(f"#socketRows tr[data-id='{sid}']")
         assert page.text_content(f"#socketRows tr[data-id='{sid}'] td:nth-child(3)") == "websocket"
+        # Its events, counted by outcome from the daemon's metrics: two that succeed, one no handler serves.
+        for event, data in (("shout", "a"), ("shout", "b"), ("nobodyHandlesThis", None)):
+            client.call(event, data, namespace="/console", timeout=TIMEOUT)
+        page.wait_for_selector("#outcomeRows tr[data-outcome='ok'] td:nth-child(2):text-is('2')")
+        page.wait_for_selector("#outcomeRows tr[data-outcome='NO_HANDLER'] td:nth-child(2):text-is('1')")
         shoot(page, "gateway")
         page.click(f"#socketRows tr[data-id='{sid}'] button")
         assert wait_until(lambda: gone, timeout=TIMEOUT), "the console's disconnect reached the client"
@@ -108,8 +115,32 @@ def test_the_console_end_to_end(page, tmp_path):
     finally:
         client.disconnect()
 
-    # No hostile name ran as script, and the page logged nothing but the refusals the test asked for (401, 422) and
-    # the favicon it does not have: no CSP violation, no script error.
+    # A collection: browsed, filtered, an item edited (with a hostile field value, shown as text).
+    for text in ("<img src=x onerror=window.__xss=3>", "second"):
+        created = requests.post(server.url + "/admin/collections/notes/items", json={"text": text},
+                                headers={"Authorization": f"Bearer {TOKEN}"}, timeout=TIMEOUT)
+        assert created.status_code == 201, created.text
+    page.click("[data-view=collections]")
+    page.click("#collectionList button[data-name='notes']")
+    page.wait_for_selector("#itemTotal:text-is('2 items')")
+    page.fill("#filter", '{"text": "second"}')
+    page.click("#filterForm button")
+    page.wait_for_selector("#itemTotal:text-is('1 item')")
+    item_id = page.get_attribute("#itemRows tr", "data-id")
+    page.click("#itemRows tr")
+    page.fill("#itemJson", '{"text": "edited", "done": true}')
+    page.click("#saveItem")
+    page.wait_for_selector("#itemStatus.ok:has-text('Saved')")
+    stored = requests.get(f"{server.url}/admin/collections/notes/items/{item_id}",
+                          headers={"Authorization": f"Bearer {TOKEN}"}, timeout=TIMEOUT).json()
+    assert stored["text"] == "edited" and stored["done"] is True
+    page.fill("#filter", "")
+    page.click("#filterForm button")
+    page.wait_for_selector("#itemTotal:text-is('2 items')")
+    shoot(page, "collections")
+
+    # No hostile name or value ran as script, and the page logged nothing but the refusals the test asked for (401,
+    # 422) and the favicon it does not have: no CSP violation, no script error.
     assert page.evaluate("window.__xss") is None
     assert [problem for problem in problems if not problem.startswith("Failed to load resource")] == []
     assert len(problems) <= 3, problems

@@ -15,6 +15,7 @@ enum ConsolePage {
   <span class="brand">gatewayd</span>
   <nav id="nav" hidden>
     <button type="button" data-view="gateways" class="tab">Gateways</button>
+    <button type="button" data-view="collections" class="tab">Collections</button>
     <button type="button" id="signOut" class="quiet">Sign out</button>
   </nav>
 </header>
@@ -90,11 +91,45 @@ enum ConsolePage {
       </div>
     </div>
     <div class="card">
+      <div class="row"><h2>Events</h2><span id="eventRate" class="badge"></span></div>
+      <table class="list">
+        <thead><tr><th>Outcome</th><th class="num">Since start</th><th class="num">Last 2 s</th></tr></thead>
+        <tbody id="outcomeRows"></tbody>
+      </table>
+    </div>
+    <div class="card">
       <div class="row"><h2>Live sockets</h2><span id="socketCount" class="badge"></span></div>
       <table class="list">
         <thead><tr><th>Id</th><th>User</th><th>Transport</th><th>Rooms</th><th>Connected</th><th class="act"></th></tr></thead>
         <tbody id="socketRows"></tbody>
       </table>
+    </div>
+  </section>
+
+  <section id="collections" hidden>
+    <div class="row head"><h1>Collections</h1></div>
+    <p id="collectionsError" class="error" role="alert"></p>
+    <div class="columns">
+      <div class="card">
+        <ul id="collectionList" class="picks"></ul>
+      </div>
+      <div class="card grow" id="itemsCard" hidden>
+        <div class="row"><h2 id="collectionTitle"></h2><span id="itemTotal" class="badge"></span></div>
+        <form id="filterForm" class="inline">
+          <input id="filter" placeholder='filter, e.g. {"status": "open"}' aria-label="Filter (JSON)" spellcheck="false">
+          <button type="submit">Filter</button>
+        </form>
+        <table class="list">
+          <thead><tr><th>Id</th><th>Fields</th></tr></thead>
+          <tbody id="itemRows"></tbody>
+        </table>
+        <div id="itemEditor" hidden>
+          <h3 id="itemTitle"></h3>
+          <textarea id="itemJson" class="tall" spellcheck="false" aria-label="Item (JSON)"></textarea>
+          <button type="button" id="saveItem" class="primary">Save item</button>
+          <p id="itemStatus" class="status" role="status"></p>
+        </div>
+      </div>
     </div>
   </section>
 </main>

@@ -6,7 +6,7 @@ enum ConsoleScript {
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const state = { gateway: null, event: null, timer: null };
+const state = { gateway: null, event: null, timer: null, outcomes: null, collection: null, item: null };
 
 function token() { return sessionStorage.getItem("gatewayd.token"); }
 
@@ -34,7 +34,7 @@ function cell(row, text, className) {
 }
 
 function show(view) {
-  for (const id of ["signIn", "gateways", "gateway"]) $(id).hidden = id !== view;
+  for (const id of ["signIn", "gateways", "gateway", "collections"]) $(id).hidden = id !== view;
   $("nav").hidden = view === "signIn";
 }
 
@@ -125,20 +125,69 @@ async function openGateway(id) {
   $("editorCard").hidden = true;
   $("gatewayError").textContent = "";
   await refreshEvents();
-  poll(refreshSockets);
+  state.outcomes = null;
+  poll(() => { refreshSockets(); refreshOutcomes(); });
+}
+
+// The gateway's events by outcome, from the Prometheus counters: totals, and what the last refresh added.
+async function refreshOutcomes() {
+  if (!state.gateway) return;
+  const response = await fetch("/metrics", { headers: { Authorization: `Bearer ${token()}` } });
+  if (!response.ok) {
+    $("eventRate").textContent = response.status === 404 ? "metrics are off (--no-metrics)" : `metrics: HTTP ${response.status}`;
+    return;
+  }
+  const totals = new Map();
+  for (const line of (await response.text()).split("\n")) {
+    if (!line.startsWith("gatewayd_events_total{")) continue;
+    const labels = Object.fromEntries([...line.matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
+    if (labels.gateway !== state.gateway.path) continue;
+    const count = Number(line.slice(line.lastIndexOf(" ") + 1));
+    totals.set(labels.outcome, (totals.get(labels.outcome) || 0) + count);
+  }
+  const previous = state.outcomes;
+  state.outcomes = totals;
+  const recent = (outcome) => (previous ? totals.get(outcome) - (previous.get(outcome) || 0) : 0);
+  const all = [...totals.values()].reduce((a, b) => a + b, 0);
+  const allRecent = [...totals.keys()].reduce((sum, outcome) => sum + recent(outcome), 0);
+  $("eventRate").textContent = `${(allRecent / 2).toFixed(1)} events/s`;
+  const rows = $("outcomeRows");
+  rows.replaceChildren();
+  for (const outcome of [...totals.keys()].sort((a, b) => (a === "ok" ? -1 : b === "ok" ? 1 : a.localeCompare(b)))) {
+    const row = document.createElement("tr");
+    row.dataset.outcome = outcome;
+    cell(row, outcome);
+    cell(row, String(totals.get(outcome)), "num");
+    cell(row, String(recent(outcome)), "num");
+    rows.appendChild(row);
+  }
+  if (all === 0) {
+    const row = document.createElement("tr");
+    cell(row, "no events yet");
+    rows.appendChild(row);
+  }
 }
 
 async function refreshEvents() {
   const { events } = await api("GET", `/admin/gateways/${state.gateway.id}/events`);
-  const list = $("eventList");
+  picks("eventList", events.map((event) => ({
+    label: event.eventName, name: event.eventName, current: Boolean(state.event && state.event.eventName === event.eventName),
+    open: () => openEvent(event),
+  })));
+}
+
+// A list of buttons that open something: `entries` of {label, name, current, open}.
+function picks(listId, entries) {
+  const list = $(listId);
   list.replaceChildren();
-  for (const event of events) {
+  for (const entry of entries) {
     const item = document.createElement("li");
     const button = document.createElement("button");
     button.type = "button";
-    button.textContent = event.eventName;
-    button.setAttribute("aria-current", String(state.event && state.event.eventName === event.eventName));
-    button.addEventListener("click", () => openEvent(event));
+    button.textContent = entry.label;
+    button.dataset.name = entry.name;
+    button.setAttribute("aria-current", String(entry.current));
+    button.addEventListener("click", entry.open);
     item.appendChild(button);
     list.appendChild(item);
   }
@@ -273,11 +322,93 @@ async function refreshSockets() {
   }
 }
 
-// Routing: #/gateways, #/gateways/{id}
+// Collections
+
+async function openCollections() {
+  try {
+    const { collections } = await api("GET", "/admin/collections");
+    picks("collectionList", collections.map((collection) => ({
+      label: `${collection.name} (${collection.count})`, name: collection.name, current: state.collection === collection.name,
+      open: () => openCollection(collection.name),
+    })));
+    $("collectionsError").textContent = "";
+  } catch (error) {
+    $("collectionsError").textContent = error.message;
+  }
+}
+
+async function openCollection(name, event) {
+  if (event) event.preventDefault();
+  state.collection = name;
+  state.item = null;
+  $("itemsCard").hidden = false;
+  $("itemEditor").hidden = true;
+  $("collectionTitle").textContent = name;
+  const filter = $("filter").value.trim();
+  const query = filter ? `?limit=100&filter=${encodeURIComponent(filter)}` : "?limit=100";
+  try {
+    const { data, meta } = await api("GET", `/admin/collections/${encodeURIComponent(name)}/items${query}`);
+    $("itemTotal").textContent = `${meta.total} item${meta.total === 1 ? "" : "s"}`;
+    const rows = $("itemRows");
+    rows.replaceChildren();
+    for (const item of data) {
+      const row = document.createElement("tr");
+      row.className = "link";
+      row.dataset.id = item.id;
+      cell(row, item.id);
+      const { id, ...fields } = item;
+      cell(row, JSON.stringify(fields));
+      row.addEventListener("click", () => openItem(item));
+      rows.appendChild(row);
+    }
+    $("collectionsError").textContent = "";
+  } catch (error) {
+    $("collectionsError").textContent = error.detail.field ? `${error.detail.field}: ${error.message}` : error.message;
+  }
+  openCollections();
+}
+
+function openItem(item) {
+  state.item = item;
+  $("itemEditor").hidden = false;
+  $("itemTitle").textContent = item.id;
+  $("itemJson").value = JSON.stringify(item, null, 2);
+  $("itemStatus").textContent = "";
+  $("itemStatus").className = "status";
+}
+
+async function saveItem() {
+  const status = $("itemStatus");
+  let item;
+  try {
+    item = JSON.parse($("itemJson").value);
+  } catch (error) {
+    status.textContent = `Not JSON: ${error.message}`;
+    status.className = "status bad";
+    return;
+  }
+  try {
+    const saved = await api("PUT", `/admin/collections/${encodeURIComponent(state.collection)}/items/${encodeURIComponent(state.item.id)}`, item);
+    await openCollection(state.collection);
+    openItem(saved);
+    $("itemStatus").textContent = "Saved.";
+    $("itemStatus").className = "status ok";
+  } catch (error) {
+    status.textContent = error.detail.field ? `${error.detail.field}: ${error.message}` : error.message;
+    status.className = "status bad";
+  }
+}
+
+// Routing: #/gateways, #/gateways/{id}, #/collections
 
 function route() {
   stopPolling();
   if (!token()) return show("signIn");
+  if (location.hash === "#/collections") {
+    show("collections");
+    openCollections();
+    return;
+  }
   const match = location.hash.match(/^#\/gateways\/(\d+)$/);
   if (match) {
     show("gateway");
@@ -292,6 +423,9 @@ document.addEventListener("DOMContentLoaded", () => {
   $("signInForm").addEventListener("submit", signIn);
   $("signOut").addEventListener("click", signOut);
   document.querySelector('[data-view="gateways"]').addEventListener("click", () => { location.hash = "#/gateways"; });
+  document.querySelector('[data-view="collections"]').addEventListener("click", () => { location.hash = "#/collections"; });
+  $("filterForm").addEventListener("submit", (event) => openCollection(state.collection, event));
+  $("saveItem").addEventListener("click", saveItem);
   $("newGateway").addEventListener("submit", createGateway);
   $("newEvent").addEventListener("submit", addEvent);
   $("saveEvent").addEventListener("click", saveEvent);

@@ -25,6 +25,8 @@ input, textarea { font: inherit; width: 100%; padding: .45rem .55rem; border: 1p
   background: #fff; color: var(--ink); }
 textarea { font-family: var(--mono); font-size: .85rem; }
 textarea.small { height: 4.5rem; resize: vertical; }
+textarea.tall { height: 12rem; resize: vertical; margin-bottom: .5rem; }
+#filterForm { margin-bottom: .6rem; }
 .check { display: flex; align-items: center; gap: .4rem; } .check input { width: auto; }
 button { font: inherit; padding: .45rem .85rem; border-radius: 6px; border: 1px solid var(--line); background: #fff;
   color: var(--ink); cursor: pointer; white-space: nowrap; }
@@ -48,6 +50,7 @@ table.list { width: 100%; border-collapse: collapse; background: var(--card); ta
 .picks button { width: 100%; text-align: left; border-color: transparent; font-family: var(--mono); font-size: .9rem;
   overflow: hidden; text-overflow: ellipsis; }
 .list th:last-child:empty, .list .act { width: 8.5rem; }
+#socketRows td:last-child { overflow: visible; }
 .picks button[aria-current="true"] { background: #e8edfd; border-color: #c9d4fa; }
 .badge { font-size: .8rem; color: var(--muted); font-variant-numeric: tabular-nums; min-width: 5ch; text-align: right; }
 .editor { display: grid; grid-template-columns: auto 1fr; border: 1px solid var(--line); border-radius: 6px;
