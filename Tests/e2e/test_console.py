@@ -7,6 +7,7 @@ Content-Security-Policy violation or error. Screenshots of both pages at 1280×8
 (default: the test's tmp folder)."""
 import os
 import pathlib
+import re
 
 import pytest
 import requests
@@ -74,6 +75,19 @@ def test_the_console_end_to_end(page, tmp_path):
     page.fill("#newPath", "/console")
     page.click("#newGateway button")
     page.wait_for_selector("#gatewayTitle:text-is('/console')")
+    # Its settings: a connection handler that does not compile is refused at its line; the description saves.
+    page.click("#settings summary")
+    page.fill("#description", "Console test gateway")
+    page.fill("#connectionScript", "SOCKET.reply(\"welcome\"\n")
+    page.click("#settingsForm button[type=submit]")
+    page.wait_for_selector("#settingsStatus.bad")
+    assert page.text_content("#settingsStatus").startswith("connectionScript, line "), page.text_content("#settingsStatus")
+    page.fill("#connectionScript", "")
+    page.click("#settingsForm button[type=submit]")
+    page.wait_for_selector("#settingsStatus.ok:has-text('Saved')")
+    gateways = requests.get(server.url + "/admin/gateways", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=TIMEOUT).json()
+    assert [g["description"] for g in gateways["gateways"] if g["path"] == "/console"] == ["Console test gateway"]
+
     for name in (HOSTILE_EVENT, "shout"):
         page.fill("#newEventName", name)
         page.click("#newEvent button")
@@ -98,6 +112,8 @@ def test_the_console_end_to_end(page, tmp_path):
     client = socketio.Client(reconnection=False)
     gone = []
     client.on("disconnect", lambda *args: gone.append(args), namespace="/console")
+    poked = []
+    client.on("poke", lambda *args: poked.append(args), namespace="/console")
     try:
         client.connect(server.url, namespaces=["/console"], transports=["websocket"], wait_timeout=TIMEOUT)
         sid = client.get_sid("/console")
@@ -108,12 +124,24 @@ def test_the_console_end_to_end(page, tmp_path):
             client.call(event, data, namespace="/console", timeout=TIMEOUT)
         page.wait_for_selector("#outcomeRows tr[data-outcome='ok'] td:nth-child(2):text-is('2')")
         page.wait_for_selector("#outcomeRows tr[data-outcome='NO_HANDLER'] td:nth-child(2):text-is('1')")
+        # Emit to it from its row.
+        page.click(f"#socketRows tr[data-id='{sid}'] button.emit")
+        page.fill("#emitEvent", "poke")
+        page.fill("#emitArgs", '["hi", 2]')
+        page.click("#emitForm button")
+        page.wait_for_selector("#emitStatus.ok:has-text('1 socket reached')")
+        assert wait_until(lambda: poked, timeout=TIMEOUT) and poked[0] == ("hi", 2)
         shoot(page, "gateway")
-        page.click(f"#socketRows tr[data-id='{sid}'] button")
+        page.click(f"#socketRows tr[data-id='{sid}'] button.danger")
         assert wait_until(lambda: gone, timeout=TIMEOUT), "the console's disconnect reached the client"
         page.wait_for_selector(f"#socketRows tr[data-id='{sid}']", state="detached")
     finally:
         client.disconnect()
+
+    # The hostile event's handler deleted (the page asks first; the test accepts).
+    page.click(f"#eventList button:text-is('{HOSTILE_EVENT}')")
+    page.click("#deleteEvent")
+    page.wait_for_selector(f"#eventList button:text-is('{HOSTILE_EVENT}')", state="detached")
 
     # A collection: browsed, filtered, an item edited (with a hostile field value, shown as text).
     for text in ("<img src=x onerror=window.__xss=3>", "second"):
@@ -139,8 +167,9 @@ def test_the_console_end_to_end(page, tmp_path):
     page.wait_for_selector("#itemTotal:text-is('2 items')")
     shoot(page, "collections")
 
-    # No hostile name or value ran as script, and the page logged nothing but the refusals the test asked for (401,
-    # 422) and the favicon it does not have: no CSP violation, no script error.
+    # No hostile name or value ran as script, and the page logged nothing but the refusals the test asked for (the
+    # wrong token's 401, the two syntax errors' 422) and the favicon it does not have: no CSP violation, no script error.
     assert page.evaluate("window.__xss") is None
     assert [problem for problem in problems if not problem.startswith("Failed to load resource")] == []
-    assert len(problems) <= 3, problems
+    statuses = [re.search(r"status of (\d+)", problem).group(1) for problem in problems]
+    assert statuses.count("401") == 1 and statuses.count("422") == 2 and set(statuses) <= {"401", "404", "422"}, problems

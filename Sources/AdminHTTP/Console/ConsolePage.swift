@@ -55,6 +55,21 @@ enum ConsolePage {
       </div>
     </div>
     <p id="gatewayError" class="error" role="alert"></p>
+    <details class="card" id="settings">
+      <summary>Settings</summary>
+      <form id="settingsForm">
+        <div class="grid2">
+          <label>Description<input id="description"></label>
+          <label>Connection timeout (ms)<input id="connectionTimeoutMs" type="number" min="1"></label>
+          <label class="check"><input type="checkbox" id="requireAuth"> Require a signed-in user (JWT)</label>
+          <label class="check"><input type="checkbox" id="recoveryEnabled"> Connection state recovery</label>
+        </div>
+        <label>Connection handler (connection.lua; empty: none)<textarea id="connectionScript" class="small" spellcheck="false"></textarea></label>
+        <label>Disconnect handler (disconnect.lua; empty: none)<textarea id="disconnectScript" class="small" spellcheck="false"></textarea></label>
+        <button type="submit" class="primary">Save settings</button>
+        <p id="settingsStatus" class="status" role="status"></p>
+      </form>
+    </details>
     <div class="columns">
       <div class="card">
         <h2>Events</h2>
@@ -67,7 +82,10 @@ enum ConsolePage {
       <div class="card grow" id="editorCard" hidden>
         <div class="row">
           <h2 id="editorTitle"></h2>
-          <button type="button" id="saveEvent" class="primary">Save</button>
+          <div class="actions">
+            <button type="button" id="deleteEvent" class="danger">Delete</button>
+            <button type="button" id="saveEvent" class="primary">Save</button>
+          </div>
         </div>
         <div class="editor">
           <pre id="gutter" aria-hidden="true"></pre>
@@ -99,8 +117,14 @@ enum ConsolePage {
     </div>
     <div class="card">
       <div class="row"><h2>Live sockets</h2><span id="socketCount" class="badge"></span></div>
-      <table class="list">
-        <thead><tr><th>Id</th><th>User</th><th>Transport</th><th>Rooms</th><th>Connected</th><th class="act"></th></tr></thead>
+      <form id="emitForm" class="inline" hidden>
+        <input id="emitEvent" placeholder="event" aria-label="Event to emit" required>
+        <input id="emitArgs" placeholder='args (JSON array), e.g. ["hi"]' aria-label="Arguments (JSON array)" spellcheck="false">
+        <button type="submit">Emit</button>
+      </form>
+      <p id="emitStatus" class="status" role="status"></p>
+      <table class="list" id="socketTable">
+        <thead><tr><th>Id</th><th>User</th><th>Transport</th><th>Rooms</th><th>Connected</th><th class="act2"></th></tr></thead>
         <tbody id="socketRows"></tbody>
       </table>
     </div>

@@ -6,7 +6,7 @@ enum ConsoleScript {
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const state = { gateway: null, event: null, timer: null, outcomes: null, collection: null, item: null };
+const state = { gateway: null, event: null, timer: null, outcomes: null, collection: null, item: null, emitTo: null };
 
 function token() { return sessionStorage.getItem("gatewayd.token"); }
 
@@ -120,6 +120,10 @@ async function openGateway(id) {
     return;
   }
   state.event = null;
+  state.emitTo = null;
+  $("emitForm").hidden = true;
+  $("emitStatus").textContent = "";
+  fillSettings();
   $("gatewayTitle").textContent = state.gateway.path;
   $("toggleGateway").textContent = state.gateway.enabled ? "Disable" : "Enable";
   $("editorCard").hidden = true;
@@ -280,6 +284,68 @@ async function runTest() {
   }
 }
 
+function fillSettings() {
+  const gateway = state.gateway;
+  $("description").value = gateway.description;
+  $("connectionTimeoutMs").value = gateway.connectionTimeoutMs;
+  $("requireAuth").checked = gateway.requireAuth;
+  $("recoveryEnabled").checked = gateway.recovery.enabled;
+  $("connectionScript").value = gateway.connectionScript || "";
+  $("disconnectScript").value = gateway.disconnectScript || "";
+  $("settingsStatus").textContent = "";
+}
+
+async function saveSettings(event) {
+  event.preventDefault();
+  const script = (id) => ($(id).value.trim() === "" ? null : $(id).value);
+  const status = $("settingsStatus");
+  try {
+    state.gateway = await api("PATCH", `/admin/gateways/${state.gateway.id}`, {
+      description: $("description").value, connectionTimeoutMs: Number($("connectionTimeoutMs").value),
+      requireAuth: $("requireAuth").checked, recovery: { enabled: $("recoveryEnabled").checked },
+      connectionScript: script("connectionScript"), disconnectScript: script("disconnectScript"),
+    });
+    fillSettings();
+    status.textContent = `Saved (version ${state.gateway.version}).`;
+    status.className = "status ok";
+  } catch (error) {
+    const where = [error.detail.field, error.detail.line && `line ${error.detail.line}`].filter(Boolean).join(", ");
+    status.textContent = where ? `${where}: ${error.message}` : error.message;
+    status.className = "status bad";
+  }
+}
+
+async function deleteEvent() {
+  if (!confirm(`Delete the handler of ${state.event.eventName}?`)) return;
+  await api("DELETE", `/admin/gateways/${state.gateway.id}/events/${encodeURIComponent(state.event.eventName)}`);
+  state.event = null;
+  $("editorCard").hidden = true;
+  refreshEvents();
+}
+
+// Emits to the socket picked in the list, through `POST /admin/emit` to the room named by its id.
+async function emitToSocket(event) {
+  event.preventDefault();
+  const status = $("emitStatus");
+  let args;
+  try {
+    args = $("emitArgs").value.trim() === "" ? [] : JSON.parse($("emitArgs").value);
+    if (!Array.isArray(args)) throw new Error("the arguments must be a JSON array");
+  } catch (error) {
+    status.textContent = error.message;
+    status.className = "status bad";
+    return;
+  }
+  try {
+    const { delivered } = await api("POST", "/admin/emit", { target: { room: state.emitTo }, event: $("emitEvent").value, args });
+    status.textContent = `Emitted to ${state.emitTo}: ${delivered} socket${delivered === 1 ? "" : "s"} reached.`;
+    status.className = delivered ? "status ok" : "status bad";
+  } catch (error) {
+    status.textContent = error.detail.field ? `${error.detail.field}: ${error.message}` : error.message;
+    status.className = "status bad";
+  }
+}
+
 async function toggleGateway() {
   state.gateway = await api("PATCH", `/admin/gateways/${state.gateway.id}`, { enabled: !state.gateway.enabled });
   $("toggleGateway").textContent = state.gateway.enabled ? "Disable" : "Enable";
@@ -306,6 +372,18 @@ async function refreshSockets() {
       cell(row, socket.transport);
       cell(row, socket.rooms.join(", "));
       cell(row, new Date(socket.connectedAt).toLocaleTimeString());
+      const actions = cell(row, "");
+      const emit = document.createElement("button");
+      emit.type = "button";
+      emit.textContent = "Emit to";
+      emit.className = "emit";
+      emit.addEventListener("click", () => {
+        state.emitTo = socket.id;
+        $("emitForm").hidden = false;
+        $("emitStatus").textContent = `Emit to ${socket.id}:`;
+        $("emitStatus").className = "status";
+        $("emitEvent").focus();
+      });
       const button = document.createElement("button");
       button.type = "button";
       button.textContent = "Disconnect";
@@ -314,7 +392,7 @@ async function refreshSockets() {
         await api("POST", `/admin/gateways/${state.gateway.id}/sockets/${encodeURIComponent(socket.id)}/disconnect`);
         refreshSockets();
       });
-      cell(row, "").appendChild(button);
+      actions.append(emit, button);
       rows.appendChild(row);
     }
   } catch (error) {
@@ -431,6 +509,9 @@ document.addEventListener("DOMContentLoaded", () => {
   $("saveEvent").addEventListener("click", saveEvent);
   $("runTest").addEventListener("click", runTest);
   $("toggleGateway").addEventListener("click", toggleGateway);
+  $("settingsForm").addEventListener("submit", saveSettings);
+  $("deleteEvent").addEventListener("click", deleteEvent);
+  $("emitForm").addEventListener("submit", emitToSocket);
   $("deleteGateway").addEventListener("click", deleteGateway);
   $("script").addEventListener("input", () => numberLines());
   $("script").addEventListener("scroll", () => { $("gutter").scrollTop = $("script").scrollTop; });

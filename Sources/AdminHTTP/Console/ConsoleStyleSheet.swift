@@ -49,8 +49,12 @@ table.list { width: 100%; border-collapse: collapse; background: var(--card); ta
 .picks { list-style: none; margin: 0 0 .6rem; padding: 0; }
 .picks button { width: 100%; text-align: left; border-color: transparent; font-family: var(--mono); font-size: .9rem;
   overflow: hidden; text-overflow: ellipsis; }
-.list th:last-child:empty, .list .act { width: 8.5rem; }
-#socketRows td:last-child { overflow: visible; }
+.list .act2 { width: 14rem; }
+#socketRows td:last-child { overflow: visible; text-align: right; }
+#socketRows td:last-child button + button { margin-left: .4rem; }
+details.card > summary { cursor: pointer; font-weight: 600; }
+#settingsForm { display: grid; gap: .6rem; margin-top: .8rem; }
+#emitForm { margin-bottom: .4rem; } #emitForm #emitEvent { max-width: 12rem; }
 .picks button[aria-current="true"] { background: #e8edfd; border-color: #c9d4fa; }
 .badge { font-size: .8rem; color: var(--muted); font-variant-numeric: tabular-nums; min-width: 5ch; text-align: right; }
 .editor { display: grid; grid-template-columns: auto 1fr; border: 1px solid var(--line); border-radius: 6px;
@@ -66,8 +70,15 @@ table.list { width: 100%; border-collapse: collapse; background: var(--card); ta
 .actions { display: flex; gap: .5rem; }
 @media (max-width: 720px) {
   main { padding: .75rem; }
+  .bar { padding: .5rem .75rem; }
+  .bar button { padding: .35rem .55rem; font-size: .85rem; }
   .columns, .grid2 { grid-template-columns: 1fr; }
-  .list th:nth-child(4), .list td:nth-child(4), #socketRows td:nth-child(5), .card .list th:nth-child(5) { display: none; }
+  .list th:nth-child(4), .list td:nth-child(4) { display: none; }
+  /* Sockets: the id and the actions. */
+  #socketTable th:nth-child(-n+5):not(:first-child), #socketTable td:nth-child(-n+5):not(:first-child) { display: none; }
+  #emitForm { flex-wrap: wrap; } #emitForm #emitEvent { max-width: none; }
+  .list .act2 { width: 12.5rem; }
+  #socketRows button { padding: .35rem .5rem; font-size: .85rem; }
 }
 """#
 }
