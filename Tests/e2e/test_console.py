@@ -82,11 +82,13 @@ def test_the_console_end_to_end(page, tmp_path):
     page.click("#settingsForm button[type=submit]")
     page.wait_for_selector("#settingsStatus.bad")
     assert page.text_content("#settingsStatus").startswith("connectionScript, line "), page.text_content("#settingsStatus")
-    page.fill("#connectionScript", "")
+    page.fill("#connectionScript", 'SOCKET.reply("welcome", {gateway = GATEWAY})\n')
+    page.fill("#hooks", '{"notes": "LOGS(\\"note\\", EVENT)"}')
     page.click("#settingsForm button[type=submit]")
     page.wait_for_selector("#settingsStatus.ok:has-text('Saved')")
     gateways = requests.get(server.url + "/admin/gateways", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=TIMEOUT).json()
-    assert [g["description"] for g in gateways["gateways"] if g["path"] == "/console"] == ["Console test gateway"]
+    [saved] = [g for g in gateways["gateways"] if g["path"] == "/console"]
+    assert saved["description"] == "Console test gateway" and saved["hooks"] == {"notes": 'LOGS("note", EVENT)'}
 
     for name in (HOSTILE_EVENT, "shout"):
         page.fill("#newEventName", name)
@@ -107,6 +109,12 @@ def test_the_console_end_to_end(page, tmp_path):
     page.click("#runTest")
     page.wait_for_selector("#editorStatus.ok:has-text('Test run succeeded')")
     assert page.text_content("#testResult") == '"HELLO"'
+    # And the gateway's connection handler, saved above.
+    page.select_option("#kind", "websocket_connection")
+    page.click("#runTest")
+    page.wait_for_selector("#testEmitted:has-text('welcome')")
+    assert '"gateway":"/console"' in page.text_content("#testEmitted")
+    page.select_option("#kind", "websocket_event")
 
     # A client connects: it appears in the live list; the console disconnects it.
     client = socketio.Client(reconnection=False)

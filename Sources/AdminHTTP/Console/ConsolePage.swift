@@ -66,6 +66,8 @@ enum ConsolePage {
         </div>
         <label>Connection handler (connection.lua; empty: none)<textarea id="connectionScript" class="small" spellcheck="false"></textarea></label>
         <label>Disconnect handler (disconnect.lua; empty: none)<textarea id="disconnectScript" class="small" spellcheck="false"></textarea></label>
+        <label>Fallback handler, for events without their own (fallback.lua; empty: none)<textarea id="fallbackScript" class="small" spellcheck="false"></textarea></label>
+        <label>Change hooks (JSON: collection → script)<textarea id="hooks" class="small" spellcheck="false"></textarea></label>
         <button type="submit" class="primary">Save settings</button>
         <p id="settingsStatus" class="status" role="status"></p>
       </form>
@@ -94,6 +96,11 @@ enum ConsolePage {
         <p id="editorStatus" class="status" role="status"></p>
         <h2>Test run</h2>
         <div class="grid2">
+          <label>Run<select id="kind">
+            <option value="websocket_event">this event's handler</option>
+            <option value="websocket_connection">the gateway's connection handler</option>
+          </select></label>
+          <span></span>
           <label>Payload (JSON, BODY)<textarea id="payload" class="small" spellcheck="false">{}</textarea></label>
           <label>User (JSON claims, or empty)<textarea id="user" class="small" spellcheck="false"></textarea></label>
           <label>SOCKET.data (JSON, or empty)<textarea id="socketData" class="small" spellcheck="false"></textarea></label>

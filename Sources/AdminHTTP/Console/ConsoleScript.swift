@@ -260,10 +260,10 @@ async function runTest() {
   const output = $("testOutput");
   let request;
   try {
-    request = {
-      kind: "websocket_event", gatewayId: state.gateway.id, eventName: state.event.eventName, script: $("script").value,
-      payload: jsonField("payload"), user: jsonField("user"), socketData: jsonField("socketData"), commit: $("commit").checked,
-    };
+    const kind = $("kind").value;
+    request = { kind, gatewayId: state.gateway.id, user: jsonField("user"), socketData: jsonField("socketData"), commit: $("commit").checked };
+    // An event run takes the editor's script (saved or not) and the payload; a connection run, the stored handler.
+    if (kind === "websocket_event") Object.assign(request, { eventName: state.event.eventName, script: $("script").value, payload: jsonField("payload") });
   } catch (error) {
     $("editorStatus").textContent = `Not JSON: ${error.message}`;
     $("editorStatus").className = "status bad";
@@ -292,6 +292,8 @@ function fillSettings() {
   $("recoveryEnabled").checked = gateway.recovery.enabled;
   $("connectionScript").value = gateway.connectionScript || "";
   $("disconnectScript").value = gateway.disconnectScript || "";
+  $("fallbackScript").value = gateway.fallbackScript || "";
+  $("hooks").value = JSON.stringify(gateway.hooks, null, 2);
   $("settingsStatus").textContent = "";
 }
 
@@ -299,8 +301,17 @@ async function saveSettings(event) {
   event.preventDefault();
   const script = (id) => ($(id).value.trim() === "" ? null : $(id).value);
   const status = $("settingsStatus");
+  let hooks;
+  try {
+    hooks = $("hooks").value.trim() === "" ? {} : JSON.parse($("hooks").value);
+  } catch (error) {
+    status.textContent = `hooks: not JSON: ${error.message}`;
+    status.className = "status bad";
+    return;
+  }
   try {
     state.gateway = await api("PATCH", `/admin/gateways/${state.gateway.id}`, {
+      fallbackScript: script("fallbackScript"), hooks,
       description: $("description").value, connectionTimeoutMs: Number($("connectionTimeoutMs").value),
       requireAuth: $("requireAuth").checked, recovery: { enabled: $("recoveryEnabled").checked },
       connectionScript: script("connectionScript"), disconnectScript: script("disconnectScript"),

@@ -21,7 +21,7 @@ h1 { font-size: 1.4rem; margin: 0; } h2 { font-size: 1.05rem; margin: 0 0 .6rem;
 .columns { display: grid; grid-template-columns: minmax(200px, 260px) 1fr; gap: 1rem; align-items: start; }
 .grid2 { display: grid; grid-template-columns: 1fr 1fr; gap: .6rem; margin-bottom: .6rem; }
 label { display: block; font-size: .85rem; color: var(--muted); }
-input, textarea { font: inherit; width: 100%; padding: .45rem .55rem; border: 1px solid var(--line); border-radius: 6px;
+input, textarea, select { font: inherit; width: 100%; padding: .45rem .55rem; border: 1px solid var(--line); border-radius: 6px;
   background: #fff; color: var(--ink); }
 textarea { font-family: var(--mono); font-size: .85rem; }
 textarea.small { height: 4.5rem; resize: vertical; }
