@@ -72,11 +72,13 @@ def test_the_console_end_to_end(page, tmp_path):
     shoot(page, "gateways")
 
     # A gateway of its own, an event, a syntax error at its line, the fix.
-    page.fill("#newPath", "/console")
+    page.fill("#newPath", "/console-draft")
     page.click("#newGateway button")
-    page.wait_for_selector("#gatewayTitle:text-is('/console')")
-    # Its settings: a connection handler that does not compile is refused at its line; the description saves.
+    page.wait_for_selector("#gatewayTitle:text-is('/console-draft')")
+    # Its settings: renamed from /console-draft; a connection handler that does not compile is refused at its line;
+    # the rest saves.
     page.click("#settings summary")
+    page.fill("#path", "/console")
     page.fill("#description", "Console test gateway")
     page.fill("#connectionScript", "SOCKET.reply(\"welcome\"\n")
     page.click("#settingsForm button[type=submit]")
@@ -86,6 +88,7 @@ def test_the_console_end_to_end(page, tmp_path):
     page.fill("#hooks", '{"notes": "LOGS(\\"note\\", EVENT)"}')
     page.click("#settingsForm button[type=submit]")
     page.wait_for_selector("#settingsStatus.ok:has-text('Saved')")
+    page.wait_for_selector("#gatewayTitle:text-is('/console')")
     gateways = requests.get(server.url + "/admin/gateways", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=TIMEOUT).json()
     [saved] = [g for g in gateways["gateways"] if g["path"] == "/console"]
     assert saved["description"] == "Console test gateway" and saved["hooks"] == {"notes": 'LOGS("note", EVENT)'}

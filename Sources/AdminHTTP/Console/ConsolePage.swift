@@ -59,6 +59,7 @@ enum ConsolePage {
       <summary>Settings</summary>
       <form id="settingsForm">
         <div class="grid2">
+          <label>Path<input id="path" spellcheck="false"></label>
           <label>Description<input id="description"></label>
           <label>Connection timeout (ms)<input id="connectionTimeoutMs" type="number" min="1"></label>
           <label class="check"><input type="checkbox" id="requireAuth"> Require a signed-in user (JWT)</label>

@@ -286,6 +286,7 @@ async function runTest() {
 
 function fillSettings() {
   const gateway = state.gateway;
+  $("path").value = gateway.path;
   $("description").value = gateway.description;
   $("connectionTimeoutMs").value = gateway.connectionTimeoutMs;
   $("requireAuth").checked = gateway.requireAuth;
@@ -311,12 +312,13 @@ async function saveSettings(event) {
   }
   try {
     state.gateway = await api("PATCH", `/admin/gateways/${state.gateway.id}`, {
-      fallbackScript: script("fallbackScript"), hooks,
+      path: $("path").value, fallbackScript: script("fallbackScript"), hooks,
       description: $("description").value, connectionTimeoutMs: Number($("connectionTimeoutMs").value),
       requireAuth: $("requireAuth").checked, recovery: { enabled: $("recoveryEnabled").checked },
       connectionScript: script("connectionScript"), disconnectScript: script("disconnectScript"),
     });
     fillSettings();
+    $("gatewayTitle").textContent = state.gateway.path;
     status.textContent = `Saved (version ${state.gateway.version}).`;
     status.className = "status ok";
   } catch (error) {
