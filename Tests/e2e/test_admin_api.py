@@ -161,8 +161,21 @@ def test_the_route_listing_holds_every_known_admin_route():
     assert ("GET", "/healthz") in listed
 
 
+# The web console's files: static, the same for everyone (the page asks for the token and sends it with its calls).
+CONSOLE_FILES = {"/admin/ui", "/admin/ui/console.css", "/admin/ui/console.js"}
+
+
+def test_the_console_files_are_the_only_admin_routes_without_the_token_and_hold_no_data(admin):
+    public = {path for method, path in registered_routes() if path.startswith("/admin/ui")}
+    assert public == CONSOLE_FILES
+    for path in sorted(public):
+        anonymous = requests.get(admin.base + path, timeout=TIMEOUT)
+        assert anonymous.status_code == 200, path
+        assert anonymous.content == admin.get(path).content, f"{path} is the same with the token and without"
+
+
 def test_every_admin_route_requires_the_token(admin):
-    routes = [(method, path) for method, path in registered_routes() if path.startswith("/admin/")]
+    routes = [(method, path) for method, path in registered_routes() if path.startswith("/admin/") and path not in CONSOLE_FILES]
     assert {(method, shape(path)) for method, path in routes} >= KNOWN_ADMIN_ROUTES
     refusing = {
         "no token": {},
