@@ -23,9 +23,29 @@ final class GatewayMetrics: Sendable {
     /// The `event` label of an event no handler of its own serves.
     static let unknownEvent = "_unknown"
 
+    /// A metric's name and the names of its labels (at most three).
+    fileprivate struct Metric: Sendable {
+        var label: String
+        var labelNames: [String] = []
+
+        static let connectionsTotal = Metric(label: "gatewayd_connections_total", labelNames: ["gateway"])
+        static let disconnections = Metric(label: "gatewayd_disconnections_total", labelNames: ["gateway", "reason"])
+        static let events = Metric(label: "gatewayd_events_total", labelNames: ["gateway", "event", "outcome"])
+        static let handlerDuration = Metric(label: "gatewayd_handler_duration_seconds", labelNames: ["gateway", "kind"])
+        static let emits = Metric(label: "gatewayd_emits_total", labelNames: ["target"])
+        static let dbQueries = Metric(label: "gatewayd_db_queries_total", labelNames: ["op"])
+        static let connections = Metric(label: "gatewayd_connections", labelNames: ["gateway", "transport"])
+        static let queueDepth = Metric(label: "gatewayd_queue_depth")
+        static let luaMemory = Metric(label: "gatewayd_lua_memory_bytes")
+        static let configRevision = Metric(label: "gatewayd_config_revision")
+        static let recoveryEvictions = Metric(label: "gatewayd_recovery_evictions_total")
+    }
+
+    /// One label set of a metric: its label values in a fixed tuple, so that a lookup on the event path allocates
+    /// nothing.
     private struct Key: Hashable {
         var label: String
-        var values: [String]
+        var first: String, second: String, third: String
     }
 
     private let counters = Mutex<[Key: CoreMetrics.Counter]>([:])
@@ -34,27 +54,28 @@ final class GatewayMetrics: Sendable {
     /// The gateways of every sample so far, so that one gone reads 0.
     fileprivate let sampled = Mutex<Set<String>>([])
     /// The evictions counted so far (the store counts them itself).
-    fileprivate let recoveryEvictions = Mutex(0)
+    fileprivate let recoveryEvictionsCounted = Mutex(0)
     private let queueWait = CoreMetrics.Timer(label: "gatewayd_queue_wait_seconds")
 
     func connected(gateway: String) {
-        counter("gatewayd_connections_total", ["gateway": gateway]).increment()
+        counter(.connectionsTotal, gateway).increment()
     }
 
     func disconnected(gateway: String, reason: String) {
-        counter("gatewayd_disconnections_total", ["gateway": gateway, "reason": reason]).increment()
+        counter(.disconnections, gateway, reason).increment()
     }
 
     /// An event answered: `outcome` is `ok` or its error code.
     func event(gateway: String, event: String, outcome: String) {
-        counter("gatewayd_events_total", ["gateway": gateway, "event": event, "outcome": outcome]).increment()
+        counter(.events, gateway, event, outcome).increment()
     }
 
     /// Records a run that started at `start` (``now``); how long it took, in nanoseconds.
     @discardableResult
     func handlerRan(gateway: String, kind: HandlerKind, since start: UInt64) -> UInt64 {
         let elapsed = DispatchTime.now().uptimeNanoseconds &- start
-        timer("gatewayd_handler_duration_seconds", ["gateway": gateway, "kind": kind.rawValue]).recordNanoseconds(Int64(elapsed))
+        Self.cached(in: timers, .handlerDuration, gateway, kind.rawValue) { CoreMetrics.Timer(label: $0, dimensions: $1) }
+            .recordNanoseconds(Int64(elapsed))
         return elapsed
     }
 
@@ -64,37 +85,34 @@ final class GatewayMetrics: Sendable {
     }
 
     func emitted(_ target: EmitTarget) {
-        counter("gatewayd_emits_total", ["target": target.rawValue]).increment()
+        counter(.emits, target.rawValue).increment()
     }
 
     /// A `DB` call of a handler (`op` the action: `find`, `create`, …).
     func dbQuery(_ op: String) {
-        counter("gatewayd_db_queries_total", ["op": op]).increment()
+        counter(.dbQueries, op).increment()
     }
 
     /// Now, as the timers take it.
     static var now: UInt64 { DispatchTime.now().uptimeNanoseconds }
 
-    fileprivate func counter(_ label: String, _ dimensions: KeyValuePairs<String, String>) -> CoreMetrics.Counter {
-        Self.cached(in: counters, label, dimensions, make: CoreMetrics.Counter.init(label:dimensions:))
+    fileprivate func counter(_ metric: Metric, _ first: String = "", _ second: String = "", _ third: String = "") -> CoreMetrics.Counter {
+        Self.cached(in: counters, metric, first, second, third, make: CoreMetrics.Counter.init(label:dimensions:))
     }
 
-    private func timer(_ label: String, _ dimensions: KeyValuePairs<String, String>) -> CoreMetrics.Timer {
-        Self.cached(in: timers, label, dimensions) { CoreMetrics.Timer(label: $0, dimensions: $1) }
+    fileprivate func gauge(_ metric: Metric, _ first: String = "", _ second: String = "") -> CoreMetrics.Gauge {
+        Self.cached(in: gauges, metric, first, second) { CoreMetrics.Gauge(label: $0, dimensions: $1) }
     }
 
-    fileprivate func gauge(_ label: String, _ dimensions: KeyValuePairs<String, String>) -> CoreMetrics.Gauge {
-        Self.cached(in: gauges, label, dimensions) { CoreMetrics.Gauge(label: $0, dimensions: $1) }
-    }
-
+    /// The handle of `metric` with these label values (in the order of its label names), made on first use.
     private static func cached<Handle: Sendable>(
-        in cache: borrowing Mutex<[Key: Handle]>, _ label: String, _ dimensions: KeyValuePairs<String, String>,
-        make: (String, [(String, String)]) -> Handle
+        in cache: borrowing Mutex<[Key: Handle]>, _ metric: Metric, _ first: String = "", _ second: String = "",
+        _ third: String = "", make: (String, [(String, String)]) -> Handle
     ) -> Handle {
-        let key = Key(label: label, values: dimensions.map(\.value))
+        let key = Key(label: metric.label, first: first, second: second, third: third)
         return cache.withLock { cache in
             if let made = cache[key] { return made }
-            let made = make(label, dimensions.map { ($0.key, $0.value) })
+            let made = make(metric.label, Array(zip(metric.labelNames, [first, second, third])))
             cache[key] = made
             return made
         }
@@ -122,17 +140,17 @@ extension GatewayMetrics {
         }
         for gateway in gateways {
             for transport in transports {
-                gauge("gatewayd_connections", ["gateway": gateway, "transport": transport])
+                gauge(.connections, gateway, transport)
                     .record(sample.connections[gateway]?[transport] ?? 0)
             }
         }
-        gauge("gatewayd_queue_depth", [:]).record(sample.queueDepth)
-        gauge("gatewayd_lua_memory_bytes", [:]).record(sample.luaMemoryBytes)
-        if let revision = sample.configRevision { gauge("gatewayd_config_revision", [:]).record(revision) }
-        let evicted = recoveryEvictions.withLock { counted in
+        gauge(.queueDepth).record(sample.queueDepth)
+        gauge(.luaMemory).record(sample.luaMemoryBytes)
+        if let revision = sample.configRevision { gauge(.configRevision).record(revision) }
+        let evicted = recoveryEvictionsCounted.withLock { counted in
             defer { counted = max(counted, sample.recoveryEvictions) }
             return sample.recoveryEvictions - counted
         }
-        if evicted > 0 { counter("gatewayd_recovery_evictions_total", [:]).increment(by: evicted) }
+        if evicted > 0 { counter(.recoveryEvictions).increment(by: evicted) }
     }
 }

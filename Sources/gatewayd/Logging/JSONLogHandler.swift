@@ -11,12 +11,8 @@ struct JSONLogHandler: LogHandler {
     var logLevel: Logger.Level = .info
     var metadata: Logger.Metadata = [:]
     var metadataProvider: Logger.MetadataProvider?
-    /// Where lines go: stderr, or a test's collector.
-    let write: @Sendable ([UInt8]) -> Void
-
-    init(label: String, write: @escaping @Sendable ([UInt8]) -> Void = JSONLogHandler.standardError) {
+    init(label: String) {
         self.label = label
-        self.write = write
     }
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -41,7 +37,7 @@ struct JSONLogHandler: LogHandler {
             append(key, Self.json(fields[key]!), to: &line)
         }
         line.append(contentsOf: Array("}\n".utf8))
-        write(line)
+        Self.writeToStandardError(line)
     }
 
     private func append(_ key: String, _ value: JSONValue, to line: inout [UInt8], first: Bool = false) {
@@ -72,7 +68,7 @@ struct JSONLogHandler: LogHandler {
     }
 
     /// One `write(2)` a line, so that lines from several threads do not mix.
-    @Sendable static func standardError(_ line: [UInt8]) {
+    private static func writeToStandardError(_ line: [UInt8]) {
         line.withUnsafeBytes { bytes in _ = Foundation.write(STDERR_FILENO, bytes.baseAddress, bytes.count) }
     }
 }
