@@ -1,4 +1,4 @@
-.PHONY: run test build bench release
+.PHONY: run test build bench bench-cost release
 
 run:
 	scripts/run.sh
@@ -12,6 +12,11 @@ build:
 bench:
 	[ -x .venv-v5/bin/python ] || bash scripts/setup.sh --test-clients
 	.venv-v5/bin/python bench/run.py $(BENCH_ARGS)
+
+# Cost per unit in instructions (callgrind), Node's socket.io beside it when its bundle is given.
+bench-cost:
+	[ -x .venv-v5/bin/python ] || bash scripts/setup.sh --test-clients
+	.venv-v5/bin/python bench/cost.py $(BENCH_ARGS)
 
 # One binary for a server: the Swift runtime linked in, so it needs only glibc, liblua5.4 and libsqlite3.
 release:

@@ -2,7 +2,8 @@
 # Installs what building and testing gatewayd needs and is missing: Lua 5.4 and SQLite headers from
 # Debian, and (with --test-clients) the clients the end-to-end tests drive the daemon with: python-socketio 5.x and
 # 4.6.1, Playwright with Debian's chromium, Node and the official JavaScript client's bundle, nginx (the round-robin
-# balancer of the cluster tests) and systemd's `systemd-analyze` (the check of the service unit).
+# balancer of the cluster tests), systemd's `systemd-analyze` (the check of the service unit) and valgrind (whose
+# callgrind counts make bench-cost's instructions).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +18,7 @@ if [ "${1:-}" = "--test-clients" ]; then
   command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
   command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_apt+=(nginx)
   command -v systemd-analyze >/dev/null 2>&1 || need_apt+=(systemd)  # checks deploy/gatewayd.service
+  command -v valgrind >/dev/null 2>&1 || need_apt+=(valgrind)  # make bench-cost counts instructions with callgrind
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   sudo_cmd=""

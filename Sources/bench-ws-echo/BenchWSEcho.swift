@@ -1,16 +1,30 @@
 import ArgumentParser
 import Foundation
 import Hummingbird
-import HummingbirdWebSocket
+import HummingbirdCore
 import Logging
 import ServiceLifecycle
 
-/// Raw WebSocket echo on the same Hummingbird stack as gatewayd: the ceiling for the echo-ack benchmark.
-///
-/// Upgrades a WebSocket request on any path and writes every message back unchanged (text as text,
-/// binary as binary). No Engine.IO, no Socket.IO, no Lua. Prints `LISTENING <port>` once it accepts
-/// connections and stops on SIGTERM or SIGINT.
+/// The process's entry point: synchronous, like gatewayd's (an `async` main parks the main thread in
+/// `dispatch_main`, which valgrind 3.19 cannot run), so `make bench-cost` can count this baseline's instructions.
 @main
+enum BenchWSEchoEntryPoint {
+    static func main() {
+        let finished = DispatchSemaphore(value: 0)
+        Task.detached {
+            await BenchWSEcho.main()
+            finished.signal()
+        }
+        finished.wait()
+    }
+}
+
+/// Raw WebSocket echo on the pipeline gatewayd's WebSockets use: the ceiling for the echo-ack benchmark.
+///
+/// Hummingbird's HTTP/1 server, NIO's WebSocket upgrader decided from the request head, then a frame aggregator and
+/// one handler (``EchoWebSocketHandler``) that writes every message back unchanged and flushes once per read batch.
+/// No Engine.IO, no Socket.IO, no Lua. Prints `LISTENING <port>` once it accepts connections and stops on SIGTERM
+/// or SIGINT.
 struct BenchWSEcho: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-ws-echo",
@@ -24,29 +38,12 @@ struct BenchWSEcho: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "bench-ws-echo")
         logger.logLevel = .error
-
-        // The upgrade is decided from the request head in the server channel, for every request carrying
-        // `Upgrade: websocket` whatever its path, as gatewayd wires it (not through a WebSocket router, whose
-        // request-context box keeps every connection's context alive in hummingbird-websocket 2.8.1).
         let router = Router()
         router.get("/health") { _, _ in "ok" }
         let maxSize = maxFrameSize
         let app = Application(
             router: router,
-            server: .http1WebSocketUpgrade(configuration: .init(ws: .init(maxFrameSize: maxSize, autoPing: .disabled))) { _, _, _ in
-                .upgrade([:]) { inbound, outbound, _ in
-                    // On SIGTERM/SIGINT the loop is cancelled, so open connections do not hold the shutdown.
-                    try? await cancelWhenGracefulShutdown {
-                        for try await message in inbound.messages(maxSize: maxSize) {
-                            switch message {
-                            case .text(let text): try await outbound.write(.text(text))
-                            case .binary(let buffer): try await outbound.write(.binary(buffer))
-                            }
-                        }
-                    }
-                    // Errors (the peer went away, a message too large) just end the connection.
-                }
-            },
+            server: HTTPServerBuilder { responder in EchoHTTPChannel(maxFrameSize: maxSize, responder: responder) },
             configuration: .init(address: .hostname(host, port: port), serverName: "bench-ws-echo"),
             onServerRunning: { channel in
                 // Unbuffered, so the benchmark runner reading the pipe sees it at once.

@@ -209,6 +209,7 @@ final class BenchConnection: ChannelInboundHandler {
     func sendLoadEvent() {
         guard run.isSending else { return }
         if role == .publisher, !run.mayPublish(self) { return }
+        guard run.takeFromBudget() else { return }
         inFlight += 1
         switch run.plan.scenario {
         case .echoAck: sendEvent(name: "echo", body: run.payloadBody)

@@ -43,6 +43,8 @@ final class BenchRun: @unchecked Sendable {
     private var settlement: Settlement
     /// Shared by every shard in fan-out, set when the load starts; nil in the other scenarios.
     private var flowControl: FanoutFlowControl?
+    /// A fixed workload (`--events`): what is left to send, nil while the load runs for a time.
+    private var budget: FixedWorkload?
 
     init(plan: BenchPlan, eventLoop: EventLoop, shard: Int) {
         self.plan = plan
@@ -167,6 +169,27 @@ final class BenchRun: @unchecked Sendable {
         connections.filter { $0.role == .worker || $0.role == .publisher }.forEach { $0.startLoad() }
     }
 
+    /// Sends exactly `events` events (publishes in fan-out) over the workers; completes when each has completed.
+    func runFixed(_ events: Int, flowControl: FanoutFlowControl?) -> EventLoopFuture<Void> {
+        eventLoop.assertInEventLoop()
+        let finished = eventLoop.makePromise(of: Void.self)
+        guard events > 0 else {
+            finished.succeed()
+            return finished.futureResult
+        }
+        budget = FixedWorkload(unsent: events, outstanding: events, finished: finished)
+        startLoad(flowControl: flowControl)
+        return finished.futureResult
+    }
+
+    /// Whether one more event may be sent: always while the load runs for a time.
+    func takeFromBudget() -> Bool {
+        guard budget != nil else { return true }
+        guard budget!.unsent > 0 else { return false }
+        budget!.unsent -= 1
+        return true
+    }
+
     /// Whether a publisher may send now; if not, it is resumed once deliveries catch up.
     func mayPublish(_ publisher: BenchConnection) -> Bool {
         flowControl?.mayPublish(publisher, shard: shard) ?? true
@@ -206,6 +229,14 @@ final class BenchRun: @unchecked Sendable {
 
     func recordCompletion() {
         if isRecording { completions += 1 }
+        guard budget != nil else { return }
+        budget!.outstanding -= 1
+        if budget!.outstanding == 0 {
+            isSending = false
+            let finished = budget!.finished
+            budget = nil
+            finished.succeed()
+        }
     }
 
     func recordDelivery(nanoseconds: UInt64, target: Int) {
@@ -259,4 +290,13 @@ final class BenchRun: @unchecked Sendable {
         let closing = connections.compactMap { $0.close() }
         return EventLoopFuture.andAllComplete(closing, on: eventLoop)
     }
+}
+
+/// A fixed number of events in flight through a run (`--events`, `--warmup-events`).
+struct FixedWorkload {
+    /// Events not sent yet.
+    var unsent: Int
+    /// Events not completed yet.
+    var outstanding: Int
+    let finished: EventLoopPromise<Void>
 }

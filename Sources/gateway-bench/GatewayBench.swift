@@ -66,6 +66,24 @@ struct GatewayBench: AsyncParsableCommand {
     @Option(help: "Seconds of load before measuring.")
     var warmup = 2.0
 
+    @Option(help: ArgumentHelp(
+        "A fixed workload instead of a time: exactly this many events (publishes in fan-out), measured from the "
+            + "first send until each has completed (in fan-out, until every delivery arrived); one thread, closed loop.",
+        valueName: "count"))
+    var events: Int?
+
+    @Option(help: "With --events: events sent (and completed) before the measured ones.")
+    var warmupEvents = 0
+
+    @Option(help: ArgumentHelp(
+        "A shell command run just before the measured load starts (churn: before the measured churn), and waited for.",
+        valueName: "command"))
+    var beforeMeasure: String?
+
+    @Option(help: ArgumentHelp(
+        "A shell command run just after the measured load completed, and waited for.", valueName: "command"))
+    var afterMeasure: String?
+
     @Option(help: "JWT sent as the CONNECT auth token.")
     var token: String?
 
@@ -109,6 +127,12 @@ struct GatewayBench: AsyncParsableCommand {
             throw ValidationError("--protocol raw-ws only runs the echo-ack, idle and churn scenarios")
         }
         if let churnWarmup, churnWarmup < 0 { throw ValidationError("--churn-warmup must not be negative") }
+        if let events {
+            guard events > 0, warmupEvents >= 0 else { throw ValidationError("--events must be positive, --warmup-events not negative") }
+            guard threads == 1, rate == nil, [.echoAck, .pipeline, .fanout].contains(scenario) else {
+                throw ValidationError("--events runs echo-ack, pipeline or fanout on one thread in a closed loop (no --rate)")
+            }
+        }
     }
 
     func run() async throws {
@@ -122,7 +146,16 @@ struct GatewayBench: AsyncParsableCommand {
         let connectStart = NIODeadline.now()
         try await run.connectAll(within: .seconds(Int64(Double(plan.totalConnections) / connectRate * 3) + 30))
         let connectSeconds = Double((NIODeadline.now() - connectStart).nanoseconds) / 1e9
-        if try await run.connectedCount() > 0 {
+        if try await run.connectedCount() > 0, let events {
+            if scenario == .fanout { try await run.joinSubscribers() }
+            let bound = TimeAmount.minutes(30)
+            try await run.runFixed(warmupEvents, within: bound)
+            if scenario == .fanout { _ = try await run.settle() }
+            try runHook(beforeMeasure)
+            try await run.beginRecording()
+            cpuBefore = readCPU()
+            try await run.runFixed(events, within: bound)
+        } else if try await run.connectedCount() > 0 {
             if scenario == .fanout { try await run.joinSubscribers() }
             try await run.startLoad()
             try await Task.sleep(for: .seconds(warmup))
@@ -130,14 +163,18 @@ struct GatewayBench: AsyncParsableCommand {
             cpuBefore = readCPU()
             try await Task.sleep(for: .seconds(duration))
         }
+        // A fixed fan-out workload is measured until its deliveries have arrived.
+        let fixedSettlement = events != nil && scenario == .fanout && cpuBefore != nil ? try await run.settle() : nil
         let measured = try await run.endRecording()
         let cpu = cpuBefore.map { readCPU().since($0) }
+        if cpuBefore != nil { try runHook(afterMeasure) }
         // Read once per pid: the sum and the parts agree.
         let rssAfterByPid = serverPid.reduce(into: [Int32: Int]()) { $0[$1] = ProcessMemory.residentKilobytes(pid: $1) }
         let rssAfter = rssAfterByPid.isEmpty ? nil : rssAfterByPid.values.reduce(0, +)
         let rssByPid = serverPid.count > 1 ? rssAfterByPid.reduce(into: [String: Int]()) { $0["\($1.key)"] = $1.value } : nil
         // Fan-out: once the load has stopped, what was owed arrives (or is lost).
-        let settlement = scenario == .fanout && measured.connected > 0 ? try await run.settle() : nil
+        var settlement = fixedSettlement
+        if settlement == nil, scenario == .fanout, measured.connected > 0 { settlement = try await run.settle() }
         try? await run.closeAll()
         try await group.shutdownGracefully()
 
@@ -161,9 +198,11 @@ struct GatewayBench: AsyncParsableCommand {
         let warmedUp = try await loop.submit { run.completed }.get()
         let rssBefore = ProcessMemory.residentKilobytes(pids: serverPid)
         let cpuBefore = ProcessCPU.seconds(pids: serverPid)
+        try runHook(beforeMeasure)
         let start = NIODeadline.now()
         try await loop.flatSubmit { run.churn(connections) }.bounded(by: bound, on: loop, phase: "churning").get()
         let seconds = Double((NIODeadline.now() - start).nanoseconds) / 1e9
+        try runHook(afterMeasure)
         let rssAfter = ProcessMemory.residentKilobytes(pids: serverPid)
         let cpu = cpuBefore.flatMap { before in ProcessCPU.seconds(pids: serverPid).map { $0 - before } }
         let (completed, errors) = try await loop.submit { (run.completed - warmedUp, run.errors) }.get()
@@ -180,6 +219,19 @@ struct GatewayBench: AsyncParsableCommand {
         print(report.jsonLine())
         FileHandle.standardError.write(Data((report.summary() + "\n").utf8))
         if completed == 0 { throw ExitCode.failure }
+    }
+
+    /// Runs a `--before-measure` / `--after-measure` command through the shell and waits for it; a failure stops the run.
+    private func runHook(_ command: String?) throws {
+        guard let command else { return }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw ValidationError("\(command) exited with \(process.terminationStatus)")
+        }
     }
 
     /// CPU time so far of the servers (each), the database's process tree and this generator.

@@ -26,12 +26,24 @@ struct ShardedRun: Sendable {
 
     /// Starts the load on every shard; in fan-out, with one flow control over the subscribers of all of them.
     func startLoad() async throws {
-        var flowControl: FanoutFlowControl?
-        if plan.scenario == .fanout {
-            let joined = try await onEveryShard { $0.joinedSubscribers }.reduce(0, +)
-            flowControl = FanoutFlowControl(subscribers: joined, inFlight: plan.inFlight, loops: shards.map(\.eventLoop))
-        }
+        let flowControl = try await makeFlowControl()
         _ = try await onEveryShard { [flowControl] in $0.startLoad(flowControl: flowControl) }
+    }
+
+    /// A fixed workload: exactly `events` events (publishes in fan-out) on the one shard; returns once each has
+    /// completed. `--events` runs on one thread, so the count is the shard's.
+    func runFixed(_ events: Int, within bound: TimeAmount) async throws {
+        precondition(shards.count == 1, "a fixed workload runs on one shard")
+        let flowControl = try await makeFlowControl()
+        try await onEveryShard(phase: "running \(events) events", within: bound) { [flowControl] in
+            $0.runFixed(events, flowControl: flowControl)
+        }
+    }
+
+    private func makeFlowControl() async throws -> FanoutFlowControl? {
+        guard plan.scenario == .fanout else { return nil }
+        let joined = try await onEveryShard { $0.joinedSubscribers }.reduce(0, +)
+        return FanoutFlowControl(subscribers: joined, inFlight: plan.inFlight, loops: shards.map(\.eventLoop))
     }
 
     func beginRecording() async throws {

@@ -160,3 +160,47 @@ def test_churn_reports_what_closed_connections_leave_behind(start_server, tmp_pa
     assert report["throughput"] > 0
     assert report["server_rss_kb"] > 0 and report["server_rss_kb_before"] > 0
     assert_rss_per_connection(report, 300)
+
+
+def test_fixed_workload_sends_exactly_its_events_between_the_hooks(start_server, tmp_path):
+    server = serve(start_server, tmp_path, ROOT / "bench" / "handlers")
+    marks = tmp_path / "marks"
+    code, report = run_bench(server, "--scenario", "echo-ack", "--connections", 3, "--in-flight", 4,
+                             "--events", 50, "--warmup-events", 7,
+                             "--before-measure", f"echo before >> {marks}", "--after-measure", f"echo after >> {marks}")
+    assert code == 0, report
+    # Exactly the measured events, none of the warm-up's, each acked once.
+    assert report["events"] == 50 and report["ack"]["count"] == 50 and report["errors"] == 0, report
+    assert marks.read_text().split() == ["before", "after"]
+
+
+def test_fixed_fanout_waits_for_every_delivery(start_server, tmp_path):
+    server = serve(start_server, tmp_path, ROOT / "bench" / "handlers")
+    code, report = run_bench(server, "--scenario", "fanout", "--connections", 5, "--publishers", 1,
+                             "--in-flight", 1, "--events", 3, "--warmup-events", 1)
+    assert code == 0, report
+    assert report["events"] == 3 and report["deliveries"] == 15, report
+
+
+def test_fixed_workload_refuses_an_open_loop():
+    completed = subprocess.run([GENERATOR, "--events", "10", "--rate", "5"], capture_output=True, text=True, timeout=30)
+    assert completed.returncode != 0 and "--events" in completed.stderr
+
+
+def test_bench_cost_counts_instructions_under_callgrind(tmp_path):
+    """make bench-cost's runner on a hundredth of its echo workload (100 acks) against gatewayd and the plain
+    WebSocket echo, from the test build: every figure comes from a callgrind dump of the measured events."""
+    completed = subprocess.run(
+        [ROOT / ".venv-v5" / "bin" / "python", ROOT / "bench" / "cost.py", "--no-build", "--bin-dir", BIN_DIR,
+         "--servers", "gatewayd,raw-ws", "--workloads", "echo-ack", "--scale", "0.01"],
+        capture_output=True, text=True, timeout=600)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    records = [json.loads(line) for line in completed.stderr.splitlines() if line.startswith("{")]
+    assert {(r["server"], r["workload"]) for r in records} == {("gatewayd", "echo-ack"), ("raw-ws", "echo-ack")}
+    for record in records:
+        assert record["units"] == record["events"] == 100 and "failed" not in record, record
+        assert record["instructions"] > 0 and record["allocations_per_unit"] > 0, record
+    by_server = {r["server"]: r for r in records}
+    # Socket.IO, a Lua handler and the ack on top of the bare echo cost more than the echo alone.
+    assert by_server["gatewayd"]["instructions_per_unit"] > by_server["raw-ws"]["instructions_per_unit"]
+    assert "| echo-ack (per ack) |" in completed.stdout
