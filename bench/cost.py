@@ -17,6 +17,7 @@ Workloads (the default sizes; --scale multiplies them):
   echo-ack   10,000 `echo` events acked with their argument (50 connections x 8 in flight)
   pipeline   10,000 `work` events: the accepted-ack, the handler's reply and its ws:result (50 x 8)
   fanout     one broadcast to a 10,000-socket room: cost per delivery
+  echo-ack-upgraded, fanout-upgraded   the same, every socket handshaking over long-polling and then upgrading
   churn      1,000 connects and disconnects (Engine.IO handshake, Socket.IO CONNECT, close), 8 at a time
 raw-ws (bench-ws-echo, the plain WebSocket echo on gatewayd's pipeline) runs echo-ack only: the floor under it.
 
@@ -64,6 +65,12 @@ def workloads(scale: float) -> list[Workload]:
         Workload("fanout", "fanout", n(10_000),
                  ["--connections", str(n(10_000)), "--publishers", "1", "--in-flight", "1", "--events", "1",
                   "--warmup-events", "1", "--room", "fan", "--connect-rate", "500"]),
+        Workload("echo-ack-upgraded", "echo-ack", n(10_000),
+                 ["--connections", "50", "--in-flight", "8", "--events", str(n(10_000)), "--warmup-events", str(n(2_000)),
+                  "--transport", "polling-upgrade"]),
+        Workload("fanout-upgraded", "fanout", n(10_000),
+                 ["--connections", str(n(10_000)), "--publishers", "1", "--in-flight", "1", "--events", "1",
+                  "--warmup-events", "1", "--room", "fan", "--connect-rate", "500", "--transport", "polling-upgrade"]),
         Workload("churn", "churn", n(1_000),
                  ["--connections", str(n(1_000)), "--churn-warmup", str(n(100)), "--in-flight", "8"]),
     ]
@@ -73,7 +80,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--servers", default="gatewayd,raw-ws,node-socketio",
                         help="comma-separated, of: " + ", ".join(SERVERS) + " (node-socketio needs its bundle)")
-    parser.add_argument("--workloads", default="echo-ack,pipeline,fanout,churn")
+    parser.add_argument("--workloads", default="echo-ack,pipeline,fanout,echo-ack-upgraded,fanout-upgraded,churn")
     parser.add_argument("--scale", type=float, default=1.0, help="multiplies every workload's size")
     parser.add_argument("--node-socketio", type=Path, default=os.environ.get("GATEWAYD_BENCH_NODE_SOCKETIO"),
                         help="socket.io-4.8.1.cjs (also GATEWAYD_BENCH_NODE_SOCKETIO); without it Node is left out")
@@ -175,7 +182,8 @@ def table(records: list[dict], servers: list[str]) -> str:
     lines = ["| workload (unit) | " + " | ".join(f"{s}: instructions / allocations" for s in servers)
              + (" | gatewayd / Node |" if {"gatewayd", "node-socketio"} <= set(servers) else " |"),
              "|---" * (len(servers) + 1 + ({"gatewayd", "node-socketio"} <= set(servers))) + "|"]
-    units = {"echo-ack": "ack", "pipeline": "event", "fanout": "delivery", "churn": "connection"}
+    units = {"echo-ack": "ack", "pipeline": "event", "fanout": "delivery", "churn": "connection",
+             "echo-ack-upgraded": "ack", "fanout-upgraded": "delivery"}
     for workload in dict.fromkeys(r["workload"] for r in records):
         cells = []
         for server in servers:
@@ -210,7 +218,7 @@ def main(argv: list[str]) -> int:
         for name in args.servers:
             chosen = [w for w in workloads(args.scale) if w.name in args.workloads]
             if name == "raw-ws":
-                chosen = [w for w in chosen if w.name == "echo-ack"]
+                chosen = [w for w in chosen if w.name == "echo-ack"]  # its ceiling; it has no polling
             for workload in chosen:
                 # A server afresh for each workload, so none inherits another's connections or garbage.
                 workdir = Path(tmp) / name / workload.name

@@ -22,7 +22,10 @@ Scenarios (see --help for every default):
   echo-ack  closed loop, N connections x K in flight, `echo` acked with its argument; all three servers
   pipeline  `work`: a closed loop finds the peak throughput P, then an open loop at P/2 measures ack and
             ws:result latency at half peak, and one at --pipeline-common-rate at the same load for every server
+  chat      --chat-connections (5,000) each sending `work` at --chat-rate (2/s), an open loop: CPU per event and
+            ws:result latency when every event travels alone
   fanout    subscribers join room `fan`, publishers `publish` to it: deliveries/s and delivery latency
+  upgrade   echo-ack and fanout with every socket upgraded from long-polling (the official clients' default)
   idle      connections opened and held: connect time and server RSS per connection
   churn     connections opened and closed one after another (after a warm-up tenth): connections/s and the
             server RSS each one leaves behind (nothing, for a server that does not leak)
@@ -68,7 +71,7 @@ RELEASE = ROOT / ".build-release" / "release"
 PYTHON = ROOT / ".venv-v5" / "bin" / "python"
 RESULTS = ROOT / "bench" / "results"
 SERVERS = ("gatewayd", "node-socketio", "python-socketio", "raw-ws")
-SCENARIOS = ("echo-ack", "pipeline", "fanout", "idle", "churn", "cluster-fanout", "flaky")
+SCENARIOS = ("echo-ack", "pipeline", "chat", "fanout", "upgrade", "idle", "churn", "cluster-fanout", "flaky")
 LISTEN_TIMEOUT_S = 60
 STOP_TIMEOUT_S = 10
 # The hard open-files limit of this machine is 20,000 per process: leave room for the rest of the fds.
@@ -99,6 +102,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--pipeline-common-rate", type=float, default=8000,
                    help="pipeline: events/s (over all connections) of the open loop every server runs at, so their "
                         "latencies compare at the same load (0: no such run)")
+    p.add_argument("--chat-connections", type=int, default=5_000,
+                   help="chat: connections, each sending --chat-rate `work` events/s (an open loop)")
+    p.add_argument("--chat-rate", type=float, default=2.0, help="chat: events/s per connection")
     p.add_argument("--fanout-connections", type=int, default=10_000, help="subscribers (gatewayd)")
     p.add_argument("--fanout-python-connections", type=int, default=2_000,
                    help="subscribers for python-socketio, which is far slower to fan out")
@@ -150,7 +156,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if args.quick:
         args.duration = max(1.0, args.duration / 5)
         args.warmup = max(0.5, args.warmup / 5)
-        for name in ("echo_connections", "pipeline_connections", "fanout_connections", "cluster_fanout_connections",
+        for name in ("echo_connections", "pipeline_connections", "chat_connections", "fanout_connections", "cluster_fanout_connections",
                      "fanout_python_connections", "idle_connections", "churn_connections", "churn_python_connections"):
             setattr(args, name, max(1, getattr(args, name) // 10))
         args.pipeline_common_rate /= 10
@@ -336,6 +342,7 @@ class Run:
     rate: float | None = None
     publishers: int | None = None
     protocol: str = "socketio"
+    transport: str = "websocket"
     warmup: float = 0.0
     payload: int | None = None  # bytes of padding; None: --payload
 
@@ -349,6 +356,7 @@ def generator_command(run: Run, server: Server | list[Server], args: argparse.Na
         str(args.generator),
         *[flag for node in servers for flag in ("--url", node.url)], "--namespace", "/bench",
         "--scenario", run.scenario, "--protocol", run.protocol,
+        *(["--transport", run.transport] if run.protocol == "socketio" and run.scenario != "churn" else []),
         "--connections", str(run.connections),
         "--payload", str(run.payload if run.payload is not None else args.payload),
         "--duration", fmt_seconds(args.duration),
@@ -451,10 +459,22 @@ def scenario_runs(server: str, scenario: str, args: argparse.Namespace) -> list[
             runs.append(Run("pipeline-common", "pipeline", args.pipeline_connections,
                             rate=args.pipeline_common_rate / args.pipeline_connections, warmup=args.warmup))
         return runs
+    if scenario == "chat":
+        # The shape of a real chat: many connections at a low rate each, so every event is a read, a hand-off and
+        # two writes of its own, with little to batch.
+        return [Run("chat", "pipeline", args.chat_connections, rate=args.chat_rate, warmup=args.warmup)]
     if scenario == "fanout":
         subscribers = args.fanout_python_connections if server == "python-socketio" else args.fanout_connections
         return [Run("fanout", "fanout", subscribers, in_flight=args.fanout_in_flight,
                     publishers=args.fanout_publishers, warmup=args.warmup)]
+    if scenario == "upgrade":
+        # echo-ack and fan-out again, every socket handshaking over long-polling and then upgrading, as the official
+        # clients do by default: what an upgraded session costs beside a direct WebSocket.
+        subscribers = args.fanout_python_connections if server == "python-socketio" else args.fanout_connections
+        return [Run("echo-ack-upgraded", "echo-ack", args.echo_connections, in_flight=args.echo_in_flight,
+                    transport="polling-upgrade", warmup=args.warmup),
+                Run("fanout-upgraded", "fanout", subscribers, in_flight=args.fanout_in_flight,
+                    publishers=args.fanout_publishers, transport="polling-upgrade", warmup=args.warmup)]
     raise ValueError(scenario)
 
 
@@ -924,6 +944,7 @@ ROWS = [
     Row("pipeline-peak", "pipeline closed loop: server CPU per event", cpu_per_unit, "µs", 2),
     *open_loop_rows("pipeline-half", "pipeline at P/2"),
     *open_loop_rows("pipeline-common", "pipeline at a common rate"),
+    *open_loop_rows("chat", "chat (many connections, a low rate each)"),
     # The generator's `connections` counts the publishers too.
     Row("fanout", "fanout: subscribers", lambda r: r.get("connections", 0) - (r.get("publishers") or 0),
         ratio=False),
@@ -932,6 +953,10 @@ ROWS = [
     Row("fanout", "fanout: delivery p99", latency("delivery", "p99_us"), "µs"),
     Row("fanout", "fanout: server CPU per delivery", cpu_per_unit, "µs", 2),
     Row("fanout", "fanout: errors", lambda r: r.get("errors"), ratio=False),
+    Row("echo-ack-upgraded", "echo-ack, upgraded from polling: acks/s", lambda r: r.get("throughput"), "/s"),
+    Row("echo-ack-upgraded", "echo-ack, upgraded from polling: server CPU per ack", cpu_per_unit, "µs", 2),
+    Row("fanout-upgraded", "fanout, upgraded from polling: deliveries/s", lambda r: r.get("deliveries_per_s"), "/s"),
+    Row("fanout-upgraded", "fanout, upgraded from polling: server CPU per delivery", cpu_per_unit, "µs", 2),
     Row("idle", "idle: connected", lambda r: r.get("connected", r.get("connections")), ratio=False),
     Row("idle", "idle: connect time", lambda r: r.get("connect_time_s"), "s", 2),
     Row("idle", "idle: server RSS", lambda r: r.get("server_rss_kb"), "KiB"),

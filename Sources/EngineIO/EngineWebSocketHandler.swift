@@ -103,18 +103,31 @@ final class EngineWebSocketHandler: ChannelDuplexHandler {
     /// `unmaskedData` and then `String(buffer:)` would make two (text frames are most of what clients send).
     static func decodeTextFrame(_ frame: WebSocketFrame) throws(EngineDecodingError) -> EnginePacket {
         let data = frame.data
-        let mask = frame.maskKey
         let count = data.readableBytes
-        func unmasked(_ byte: UInt8, at index: Int) -> UInt8 { mask.map { byte ^ $0[index % 4] } ?? byte }
-        guard let first = data.getInteger(at: data.readerIndex, as: UInt8.self).map({ unmasked($0, at: 0) }),
+        // The mask's four bytes as one little-endian word, and as two for eight bytes at a time.
+        let mask32 = frame.maskKey.map { key in (0..<4).reduce(UInt32(0)) { $0 | UInt32(key[$1]) << (8 * $1) } } ?? 0
+        guard let masked = data.getInteger(at: data.readerIndex, as: UInt8.self), case let first = masked ^ UInt8(truncatingIfNeeded: mask32),
               first >= UInt8(ascii: "0"), let kind = EnginePacket.Kind(rawValue: first - UInt8(ascii: "0"))
         else { throw .invalidPacketType }
         guard count > 1 else { return EnginePacket(kind) }
+        // The payload starts at the frame's second byte, whose mask byte is the key's second.
+        let shifted = mask32 >> 8 | mask32 << 24
+        let mask64 = UInt64(shifted) | UInt64(shifted) << 32
         let text = data.withUnsafeReadableBytes { bytes in
             // Invalid UTF-8 is repaired, as `String(buffer:)` does.
             String(unsafeUninitializedCapacity: count - 1) { payload in
-                for index in 1..<count { payload[index - 1] = unmasked(bytes[index], at: index) }
-                return count - 1
+                let source = bytes.baseAddress! + 1, length = count - 1
+                var index = 0
+                while index + 8 <= length {
+                    let word = (source + index).loadUnaligned(as: UInt64.self)
+                    UnsafeMutableRawPointer(payload.baseAddress! + index).storeBytes(of: word ^ mask64, as: UInt64.self)
+                    index += 8
+                }
+                while index < length {
+                    payload[index] = source.load(fromByteOffset: index, as: UInt8.self) ^ UInt8(truncatingIfNeeded: mask64 >> (8 * UInt64(index & 3)))
+                    index += 1
+                }
+                return length
             }
         }
         return EnginePacket(kind, .text(text))

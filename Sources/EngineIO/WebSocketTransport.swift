@@ -7,7 +7,8 @@ import Synchronization
 ///
 /// Frames are pre-framed bytes (``OutboundPackets``), written as they are. Sent on the connection's own loop with nothing
 /// waiting, they are written at once and flushed by the loop's ``ChannelFlusher`` when the loop's turn ends; from any
-/// other thread, everything queued before the loop gets to it is written with a single flush. Either way a broadcast
+/// other thread, everything queued before the loop gets to it is written with a single flush, by a task the flusher
+/// shares between every connection of the loop that has frames waiting. Either way a broadcast
 /// or a burst of replies costs one `writev` per connection, not one per frame. The close frame goes out last, after
 /// every frame queued before `close`; ``EngineWebSocketHandler`` then finishes the close handshake.
 ///
@@ -156,12 +157,12 @@ final class WebSocketTransport: EngineTransport {
             defer { pending.flushScheduled = true }
             return !pending.flushScheduled
         }
-        if needsFlush { channel.eventLoop.execute { self.flush() } }
+        if needsFlush { flusher.writeQueued(of: self) }
     }
 
-    /// On the event loop: writes what is queued (unless the channel is not writable: then it waits for
-    /// ``channelBecameWritable()``), then the close frame if one was asked for, and flushes once.
-    private func flush() {
+    /// On the event loop, from the flusher: writes what is queued (unless the channel is not writable: then it waits
+    /// for ``channelBecameWritable()``), then the close frame if one was asked for, and flushes once.
+    func writeQueued() {
         let writable = channel.isWritable
         let (frames, closeCode, disconnects) = pending.withLock { pending -> ([ByteBuffer], WebSocketErrorCode?, Bool) in
             defer { pending.flushScheduled = false }

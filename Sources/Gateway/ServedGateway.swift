@@ -5,8 +5,9 @@ import ScriptSandbox
 /// One enabled gateway as the runtime serves it: its stored settings and its compiled scripts.
 ///
 /// Immutable; a reload builds a new one and swaps it in, so an event always runs the scripts of one
-/// consistent state of the store (the newest when it was dispatched).
-struct ServedGateway: Sendable {
+/// consistent state of the store (the newest when it was dispatched). A class: every event looks its gateway up, and
+/// a reference is one retain where a copy of the struct retained each of its fields.
+final class ServedGateway: Sendable {
     struct Event: Sendable {
         var record: EventRecord
         var script: CompiledScript
@@ -23,15 +24,15 @@ struct ServedGateway: Sendable {
         var metricName: String
     }
 
-    var record: GatewayRecord
-    var connectionScript: CompiledScript?
-    var disconnectScript: CompiledScript?
+    let record: GatewayRecord
+    let connectionScript: CompiledScript?
+    let disconnectScript: CompiledScript?
     /// Runs for events that have no handler of its own, in the gateway's `defaultAck` mode.
-    var fallbackScript: CompiledScript?
+    let fallbackScript: CompiledScript?
     /// Enabled events by name.
-    var events: [String: Event]
+    let events: [String: Event]
     /// Change hooks by collection name.
-    var hooks: [String: CompiledScript]
+    let hooks: [String: CompiledScript]
 
     var path: String { record.path }
 

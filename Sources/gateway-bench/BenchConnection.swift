@@ -36,11 +36,15 @@ final class BenchConnection: ChannelInboundHandler {
     private var earlyResults: [String: UInt64] = [:]
     private(set) var inFlight = 0
     private var rateTimer: RepeatedTask?
+    /// Upgrading a polling session: the WebSocket probes (`2probe`), and once answered (`3probe`) upgrades (`5`) and
+    /// connects the namespace.
+    private var upgrading: Bool
 
-    init(role: Role, run: BenchRun, target: Int) {
+    init(role: Role, run: BenchRun, target: Int, upgrading: Bool = false) {
         self.role = role
         self.run = run
         self.target = target
+        self.upgrading = upgrading
     }
 
     /// Events sent whose ack has not arrived.
@@ -51,6 +55,7 @@ final class BenchConnection: ChannelInboundHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         if run.plan.wireProtocol == .rawWebSocket { becomeReady() }
+        if upgrading { send(text: "2probe") }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -94,6 +99,15 @@ final class BenchConnection: ChannelInboundHandler {
         case UInt8(ascii: "2"):
             send(text: "3")
         case UInt8(ascii: "0"):
+            send(text: run.plan.connectPacket)
+        case UInt8(ascii: "3") where upgrading:
+            guard scanner.hasPrefix("3probe") else {
+                run.recordError("upgrade_refused")
+                context?.close(promise: nil)
+                return
+            }
+            upgrading = false
+            send(text: "5")
             send(text: run.plan.connectPacket)
         case UInt8(ascii: "4"):
             scanner.advance()

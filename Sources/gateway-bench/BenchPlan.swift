@@ -22,6 +22,15 @@ enum WireProtocol: String, CaseIterable, Sendable {
     case rawWebSocket = "raw-ws"
 }
 
+/// How a Socket.IO connection reaches its WebSocket.
+enum Transport: String, CaseIterable, Sendable {
+    /// Straight to `transport=websocket` (what clients configured with `transports: ["websocket"]` do).
+    case websocket
+    /// The official clients' default: the handshake over long-polling, then the WebSocket upgrade (`2probe`, `3probe`,
+    /// `5`), then the namespace CONNECT over the WebSocket.
+    case pollingUpgrade = "polling-upgrade"
+}
+
 /// One server the run connects to (a `--url`).
 struct BenchTarget: Sendable {
     var host: String
@@ -39,6 +48,9 @@ struct BenchPlan: Sendable {
     /// round-robin even over the shards.
     var firstIndex = 0
     var requestPath: String
+    /// The polling handshake's path (`…?EIO=4&transport=polling`), used with `Transport.pollingUpgrade`.
+    var pollingPath: String
+    var transport: Transport
     var namespace: String
     var token: String?
     var wireProtocol: WireProtocol

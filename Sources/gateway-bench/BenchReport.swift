@@ -5,6 +5,8 @@ struct BenchReport: Codable {
     var label: String
     var scenario: String
     var `protocol`: String
+    /// `websocket` or `polling-upgrade` (Socket.IO runs other than churn).
+    var transport: String? = nil
     var url: String
     var namespace: String
     var connections: Int

@@ -84,25 +84,53 @@ final class BenchRun: @unchecked Sendable {
         }
         let targetIndex = plan.target(ofConnection: index)
         let target = plan.targets[targetIndex]
-        let connection = BenchConnection(role: role, run: self, target: targetIndex)
+        let connection = BenchConnection(role: role, run: self, target: targetIndex, upgrading: plan.transport == .pollingUpgrade)
         connections.append(connection)
         connecting += 1
-        let boundConnection = NIOLoopBound(connection, eventLoop: eventLoop)
-        let host = "\(target.host):\(target.port)"
-        let path = plan.requestPath
-        var bootstrap = ClientBootstrap(group: eventLoop)
+        let bootstrap = makeBootstrap(index: index)
+        switch plan.transport {
+        case .websocket:
+            openWebSocket(connection, path: plan.requestPath, bootstrap: bootstrap)
+        case .pollingUpgrade:
+            let sessionID = eventLoop.makePromise(of: String.self)
+            let host = "\(target.host):\(target.port)"
+            let path = plan.pollingPath
+            bootstrap.channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(PollingHandshake(host: host, path: path, sessionID: sessionID))
+                }
+            }.connect(host: target.host, port: target.port).whenFailure { sessionID.fail($0) }
+            let boundConnection = NIOLoopBound(connection, eventLoop: eventLoop)
+            sessionID.futureResult.whenComplete { [self] outcome in
+                switch outcome {
+                case .success(let sid):
+                    openWebSocket(boundConnection.value, path: plan.requestPath + "&sid=" + sid, bootstrap: makeBootstrap(index: index))
+                case .failure(let error):
+                    recordError("polling handshake: \(error)")
+                    connectionSettled(ready: false)
+                }
+            }
+        }
+    }
+
+    private func makeBootstrap(index: Int) -> ClientBootstrap {
+        let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(.seconds(10))
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
-            .channelInitializer { [self] channel in
-                let handshake = WebSocketClientHandshake(host: host, path: path, onFailure: { self.recordError("\($0)") }) {
-                    try $0.addHandler(boundConnection.value)
-                }
-                return channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handshake) }
+        guard !plan.sourceAddresses.isEmpty else { return bootstrap }
+        return bootstrap.bind(to: plan.sourceAddresses[index % plan.sourceAddresses.count])
+    }
+
+    private func openWebSocket(_ connection: BenchConnection, path: String, bootstrap: ClientBootstrap) {
+        let target = plan.targets[connection.target]
+        let boundConnection = NIOLoopBound(connection, eventLoop: eventLoop)
+        let host = "\(target.host):\(target.port)"
+        bootstrap.channelInitializer { [self] channel in
+            let handshake = WebSocketClientHandshake(host: host, path: path, onFailure: { self.recordError("\($0)") }) {
+                try $0.addHandler(boundConnection.value)
             }
-        if !plan.sourceAddresses.isEmpty {
-            bootstrap = bootstrap.bind(to: plan.sourceAddresses[index % plan.sourceAddresses.count])
-        }
-        bootstrap.connect(host: target.host, port: target.port).whenComplete { [self] outcome in
+            return channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handshake) }
+        }.connect(host: target.host, port: target.port).whenComplete { [self] outcome in
             switch outcome {
             case .failure(let error):
                 recordError("connect: \(error)")

@@ -36,6 +36,9 @@ struct GatewayBench: AsyncParsableCommand {
     @Option(name: .customLong("protocol"), help: "socketio, or raw-ws against a plain WebSocket echo server.")
     var wireProtocol: WireProtocol = .socketIO
 
+    @Option(help: "websocket, or polling-upgrade: the handshake over long-polling, then the upgrade (the official clients' default).")
+    var transport: Transport = .websocket
+
     @Option(help: "Connections carrying the load (subscribers in fanout).")
     var connections = 50
 
@@ -125,6 +128,9 @@ struct GatewayBench: AsyncParsableCommand {
         if let rate, rate <= 0 { throw ValidationError("--rate must be positive") }
         if wireProtocol == .rawWebSocket, ![.echoAck, .idle, .churn].contains(scenario) {
             throw ValidationError("--protocol raw-ws only runs the echo-ack, idle and churn scenarios")
+        }
+        if transport == .pollingUpgrade, wireProtocol == .rawWebSocket || scenario == .churn {
+            throw ValidationError("--transport polling-upgrade is for Socket.IO scenarios other than churn")
         }
         if let churnWarmup, churnWarmup < 0 { throw ValidationError("--churn-warmup must not be negative") }
         if let events {
@@ -255,6 +261,7 @@ struct GatewayBench: AsyncParsableCommand {
         return BenchPlan(
             targets: targets,
             requestPath: (path.hasSuffix("/") ? path : path + "/") + "?EIO=4&transport=websocket",
+            pollingPath: (path.hasSuffix("/") ? path : path + "/") + "?EIO=4&transport=polling", transport: transport,
             namespace: namespace, token: token, wireProtocol: wireProtocol, scenario: scenario,
             connections: connections, publishers: scenario == .fanout ? publishers : 0, connectRate: connectRate,
             inFlight: inFlight, ratePerConnection: rate, payloadBytes: payload, room: room, sourceAddresses: addresses
@@ -272,7 +279,8 @@ struct GatewayBench: AsyncParsableCommand {
             nil
         }
         return BenchReport(
-            label: label, scenario: scenario.rawValue, protocol: wireProtocol.rawValue, url: url[0], namespace: namespace,
+            label: label, scenario: scenario.rawValue, protocol: wireProtocol.rawValue,
+            transport: wireProtocol == .socketIO ? transport.rawValue : nil, url: url[0], namespace: namespace,
             connections: scenario == .fanout ? connections + publishers : connections, connected: measured.connected,
             publishers: scenario == .fanout ? publishers : nil,
             in_flight: rate == nil ? inFlight : nil, rate_per_connection: rate, payload_bytes: payload,
@@ -291,6 +299,7 @@ struct GatewayBench: AsyncParsableCommand {
 
 extension Scenario: ExpressibleByArgument {}
 extension WireProtocol: ExpressibleByArgument {}
+extension Transport: ExpressibleByArgument {}
 
 /// CPU time read at one instant, in seconds; the difference of two is what a window cost.
 struct CPUReading {

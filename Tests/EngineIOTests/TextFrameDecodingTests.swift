@@ -19,6 +19,16 @@ import Testing
         #expect(try EngineWebSocketHandler.decodeTextFrame(frame(Array("3probe".utf8), mask: mask)) == EnginePacket(.pong, .text("probe")))
     }
 
+    /// The payload is unmasked eight bytes at a time, then byte by byte: every length up to past several words, with
+    /// the mask's phase following the frame's first byte.
+    @Test func unmasksEveryLengthAcrossWords() throws {
+        let mask = WebSocketMaskingKey([0x12, 0x9A, 0x00, 0xFF])
+        for length in 0...40 {
+            let text = String((0..<length).map { Character(UnicodeScalar(UInt8(0x21 + $0 * 7 % 90))) })
+            #expect(try EngineWebSocketHandler.decodeTextFrame(frame(Array(("4" + text).utf8), mask: mask)) == (length == 0 ? EnginePacket(.message) : .message(text)))
+        }
+    }
+
     @Test func badTypesAreRefused() {
         let mask = WebSocketMaskingKey([1, 2, 3, 4])
         for bad in ["7x", "/x", "x", ""] {

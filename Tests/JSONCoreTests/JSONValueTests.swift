@@ -23,6 +23,26 @@ import Testing
         #expect(JSONValue.double(.nan).serialized() == "null")
     }
 
+    /// The escape scan reads eight bytes at a time: every character that needs escaping is found at every position of a
+    /// word and of the tail, beside bytes that must not be mistaken for one (0x20, 0x7F, and UTF-8's bytes past 0x80).
+    @Test func escapesAtEveryPositionOfTheWordScan() throws {
+        let specials: [(Character, String)] = [("\"", "\\\""), ("\\", "\\\\"), ("\n", "\\n"), ("\u{01}", "\\u0001"), ("\u{1F}", "\\u001f")]
+        for length in 1...19 {
+            for position in 0..<length {
+                for (special, escaped) in specials {
+                    var plain = Array(repeating: Character("a"), count: length)
+                    plain[position] = special
+                    let text = String(plain)
+                    let expected = "\"" + text.map { $0 == special ? escaped : String($0) }.joined() + "\""
+                    #expect(JSONValue.string(text).serialized() == expected)
+                    #expect(try JSONValue(parsing: Array(expected.utf8)) == .string(text))
+                }
+            }
+            let harmless = String(repeating: " \u{7F}é😀", count: length)
+            #expect(JSONValue.string(harmless).serialized() == "\"" + harmless + "\"")
+        }
+    }
+
     @Test func roundTrips() throws {
         let value: JSONValue = ["text": "héllo 😀", "n": [1, 2.5, -3], "nested": ["deep": [[], [:]]]]
         #expect(try JSONValue(parsing: value.serialized()) == value)

@@ -7,10 +7,12 @@ E2E_GATEWAY_BENCH names another generator binary than `.build/debug/gateway-benc
 import json
 import os
 import subprocess
+
+import requests
 from pathlib import Path
 
 from conftest import BIN_DIR, ROOT
-from gateway_support import serve
+from gateway_support import admin, serve
 
 GENERATOR = Path(os.environ.get("E2E_GATEWAY_BENCH") or BIN_DIR / "gateway-bench")
 
@@ -204,3 +206,33 @@ def test_bench_cost_counts_instructions_under_callgrind(tmp_path):
     # Socket.IO, a Lua handler and the ack on top of the bare echo cost more than the echo alone.
     assert by_server["gatewayd"]["instructions_per_unit"] > by_server["raw-ws"]["instructions_per_unit"]
     assert "| echo-ack (per ack) |" in completed.stdout
+
+
+def test_polling_upgrade_sockets_are_upgraded_websockets(start_server, tmp_path):
+    """--transport polling-upgrade: every socket handshakes over long-polling and upgrades, as the official clients
+    do. The daemon's live sockets, read while the run holds them (the --before-measure hook), say websocket; and the
+    daemon received exactly two Engine.IO packets more per socket than from the same run straight over WebSocket:
+    the probe (`2probe`) and the upgrade (`5`). Pings are an hour apart, so no pong counts."""
+    server = serve(start_server, tmp_path, ROOT / "bench" / "handlers", "--ping-interval", 3_600_000)
+    gateway = next(g for g in admin(server, "GET", "/admin/gateways").json()["gateways"] if g["path"] == "/bench")
+    headers = " ".join(f"-H '{name}: {value}'" for name, value in server.admin_headers.items())
+
+    def packets_in():
+        metrics = requests.get(server.url + "/metrics", headers=server.admin_headers, timeout=10).text
+        # Absent until the first packet arrives.
+        return next((float(line.split()[-1]) for line in metrics.splitlines()
+                     if line.startswith('gatewayd_packets_total{direction="in"}')), 0.0)
+
+    received = {}
+    for transport in ("websocket", "polling-upgrade"):
+        listing = tmp_path / f"sockets-{transport}.json"
+        before = packets_in()
+        code, report = run_bench(server, "--scenario", "echo-ack", "--transport", transport, "--connections", 3,
+                                 "--in-flight", 2, "--events", 30, "--warmup-events", 3, "--before-measure",
+                                 f"curl -sf {headers} {server.url}/admin/gateways/{gateway['id']}/sockets > {listing}")
+        assert code == 0, report
+        assert report["transport"] == transport and report["events"] == 30 and report["errors"] == 0, report
+        sockets = json.loads(listing.read_text())["sockets"]
+        assert [s["transport"] for s in sockets] == ["websocket"] * 3
+        received[transport] = packets_in() - before
+    assert received["polling-upgrade"] - received["websocket"] == 2 * 3, received
