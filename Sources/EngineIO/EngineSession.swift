@@ -50,6 +50,13 @@ package final class EngineSession: Sendable {
     private let state: NIOLoopBoundBox<LoopState>
     /// Whether a WebSocket carries the session (from the start, or since its upgrade): readable from any thread.
     private let overWebSocket: Atomic<Bool>
+    /// The WebSocket a polling session upgraded to, once everything sent before the upgrade is queued on it, until
+    /// the session closes: what other threads then send goes straight to it (see `send(_:)`), and a broadcast is
+    /// delivered on its loop (`deliveryLoop`), so that neither hops through the session's loop.
+    private let upgradedWebSocket = Mutex<WebSocketTransport?>(nil)
+    /// Sends handed to the session's loop and not yet passed to its transport: while there are any, later sends
+    /// follow them there, so that what one thread sends arrives in the order it was sent.
+    private let sendsOnTheirWay = Atomic<Int>(0)
     private let onClose: @Sendable (EngineSession) -> Void
     /// The server's logger, shared: a session's own copy with its id in the metadata cost every connection 400 bytes.
     private let serverLogger: Logger
@@ -126,15 +133,62 @@ package final class EngineSession: Sendable {
         // In place without a closure: this is every packet's path, and a closure that may escape is an allocation.
         if eventLoop.inEventLoop {
             sendOnLoop(outbound, volatile: false)
+        } else if sendsOnTheirWay.load(ordering: .acquiring) == 0, let webSocket = upgradedWebSocket.withLock({ $0 }) {
+            // Upgraded: the state machine only passes packets on to the WebSocket, which takes them from any thread.
+            EngineMetrics.packetsOut.increment(by: outbound.frames.count)
+            EngineMetrics.bytesOut.increment(by: outbound.frameBytes)
+            webSocket.send(outbound)
         } else {
-            eventLoop.execute { self.sendOnLoop(outbound, volatile: false) }
+            sendOnTheirWay(outbound, volatile: false)
         }
+    }
+
+    /// Hands a send to the session's loop, counted in `sendsOnTheirWay` until it reaches the transport.
+    private func sendOnTheirWay(_ outbound: OutboundPackets, volatile: Bool) {
+        sendsOnTheirWay.wrappingAdd(1, ordering: .relaxed)
+        eventLoop.execute {
+            self.sendOnLoop(outbound, volatile: volatile)
+            self.sendsOnTheirWay.wrappingSubtract(1, ordering: .releasing)
+        }
+    }
+
+    /// Where packets for this session are cheapest to send from: its upgraded WebSocket's loop, else its own.
+    package var deliveryLoop: any EventLoop {
+        upgradedWebSocket.withLock { $0?.eventLoop } ?? eventLoop
+    }
+
+    /// A send will come from a task queued on a loop (a broadcast's batch, a recovery's replay): counted from now, so
+    /// that nothing sent later goes straight to the upgraded WebSocket ahead of it. Then `sendQueued` or
+    /// `queuedSendsDone` once.
+    package func expectQueuedSend() {
+        sendsOnTheirWay.wrappingAdd(1, ordering: .relaxed)
+    }
+
+    /// The send announced with `expectQueuedSend()`.
+    package func sendQueued(_ outbound: OutboundPackets, volatile: Bool) {
+        if eventLoop.inEventLoop {
+            sendOnLoop(outbound, volatile: volatile)
+            queuedSendsDone()
+        } else {
+            // No longer ahead of anything: what it waits for now is what was queued before it.
+            queuedSendsDone()
+            if volatile { sendVolatile(outbound) } else { send(outbound) }
+        }
+    }
+
+    /// On the session's loop, once what was announced with `expectQueuedSend()` has been sent there.
+    package func queuedSendsDone() {
+        sendsOnTheirWay.wrappingSubtract(1, ordering: .releasing)
     }
 
     /// Sends packets only if the client can take them now (socket.io's `volatile`): a WebSocket that is writable, or
     /// a poll that is waiting; otherwise they are dropped.
     package func sendVolatile(_ outbound: OutboundPackets) {
-        onLoop { self.sendOnLoop(outbound, volatile: true) }
+        if eventLoop.inEventLoop {
+            sendOnLoop(outbound, volatile: true)
+        } else {
+            sendOnTheirWay(outbound, volatile: true)
+        }
     }
 
     private func sendOnLoop(_ outbound: OutboundPackets, volatile: Bool) {
@@ -317,6 +371,7 @@ package final class EngineSession: Sendable {
             overWebSocket.store(true, ordering: .relaxed)
             cancelUpgradeTimers()
             webSocket.send(waiting)
+            if webSocket.eventLoop !== eventLoop { upgradedWebSocket.withLock { $0 = webSocket } }
             refuseAfterWrites(refusals)
         case .probe(.abandon(let webSocket, let waiting)):
             dropProbe(webSocket, refusing: waiting)
@@ -396,6 +451,7 @@ package final class EngineSession: Sendable {
 
     private func closeOnLoop(reason: EngineCloseReason, webSocketCode: WebSocketErrorCode, pollAnswer: EnginePacket) {
         guard let closed = state.value.machine.close(releasingPollWith: pollAnswer) else { return }
+        upgradedWebSocket.withLock { $0 = nil }
         let transport = closed.webSocket == nil ? PollRequest.name : WebSocketTransport.name
         serverLogger.debug("engine session closed", metadata: [
             "engine.sid": .string(id), "reason": .string(reason.rawValue), "transport": .string(transport.rawValue),

@@ -53,6 +53,9 @@ final class WebSocketTransport: EngineTransport {
         self.flusher = flusher
     }
 
+    /// The connection's event loop, where its frames are written.
+    var eventLoop: any EventLoop { channel.eventLoop }
+
     func send(_ packets: [EnginePacket]) {
         send(OutboundPackets(packets))
     }

@@ -44,6 +44,8 @@ final class Client: EngineSessionDelegate {
 
     /// Where the connection lives: what a broadcast groups its recipients by.
     var eventLoop: any EventLoop { session.eventLoop }
+    /// Where what is sent to this client is cheapest to send from (its session's upgraded WebSocket's loop).
+    var deliveryLoop: any EventLoop { session.deliveryLoop }
 
     /// Starts the connect timeout; protocol v4 clients are connected to `/` at once, as socket.io 2.x did (their first
     /// packets wait for it, as they would for a CONNECT they sent: python-socketio 4.x emits without waiting).
@@ -71,6 +73,16 @@ final class Client: EngineSessionDelegate {
         } else {
             session.send(outbound)
         }
+    }
+
+    /// A delivery from a task queued on a loop: `expectQueuedDelivery()` when it is queued, `deliverQueued` when it
+    /// runs (see ``EngineSession/expectQueuedSend()``).
+    func expectQueuedDelivery() {
+        session.expectQueuedSend()
+    }
+
+    func deliverQueued(_ outbound: OutboundPackets, volatile: Bool) {
+        session.sendQueued(outbound, volatile: volatile)
     }
 
     func forget(_ socket: Socket) {

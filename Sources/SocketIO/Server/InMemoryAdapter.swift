@@ -114,14 +114,20 @@ public final class InMemoryAdapter: Adapter {
         }
         var byLoop: [ObjectIdentifier: (loop: any EventLoop, clients: [Client])] = [:]
         for socket in recipients {
-            let loop = socket.client.eventLoop
+            let loop = socket.client.deliveryLoop
             byLoop[ObjectIdentifier(loop), default: (loop, [])].clients.append(socket.client)
         }
         // The caller's own loop is served in place and the others in their queue's order, as a single send would be:
         // what one thread sends to a connection arrives in the order it was sent.
+        // Queued, each delivery is announced to its session first: a session that upgraded to a WebSocket of another
+        // loop is delivered on that loop, and nothing sent later may overtake a batch still queued on the old one.
         for (loop, clients) in byLoop.values {
-            let deliver: @Sendable () -> Void = { for client in clients { client.deliver(encoded, volatile: volatile) } }
-            if loop.inEventLoop, !queued { deliver() } else { loop.execute(deliver) }
+            if loop.inEventLoop, !queued {
+                for client in clients { client.deliver(encoded, volatile: volatile) }
+            } else {
+                for client in clients { client.expectQueuedDelivery() }
+                loop.execute { for client in clients { client.deliverQueued(encoded, volatile: volatile) } }
+            }
         }
         return recipients.count
     }

@@ -132,9 +132,12 @@ public final class Namespace: Sendable {
             add(socket)
             adapter.addAll(socket, rooms: session.rooms)
             let client = socket.client
+            // Announced, so that nothing recorded later reaches an upgraded WebSocket from its own loop first.
+            client.expectQueuedDelivery()
             socket.client.eventLoop.execute {
                 client.send(connectAnswer)
                 for packet in missed { client.deliver(packet.outbound, volatile: false) }
+                client.session.queuedSendsDone()
             }
         }
     }
