@@ -61,14 +61,23 @@ final class JobQueue: Sendable {
         var accepting = true
 
         /// The lane's running job finished (`finished` of them): the next one to start, or nil when the lane is idle.
+        /// One lookup of the lane, changed in place (a lane's key is hashed on every event's path several times).
         mutating func next(in laneID: String, finished: Int) -> Job? {
             pending -= finished
-            guard var lane = lanes.removeValue(forKey: laneID) else { return nil }
-            lane.pending -= finished
-            let job = lane.waiting.popFirst()
-            lane.running = job != nil
-            if lane.pending > 0 || lane.running { lanes[laneID] = lane }
+            guard let index = lanes.index(forKey: laneID) else { return nil }
+            let (job, idle) = { (lane: inout Lane) -> (Job?, Bool) in
+                lane.pending -= finished
+                let job = lane.waiting.popFirst()
+                lane.running = job != nil
+                return (job, lane.pending == 0 && !lane.running)
+            }(&lanes.values[index])
+            if idle { lanes.remove(at: index) }
             return job
+        }
+
+        /// `body` on the lane of `laneID` (a new one if there is none), in place with one lookup.
+        mutating func withLane<Result>(_ laneID: String, _ body: (inout Lane) -> Result) -> Result {
+            body(&lanes[laneID, default: Lane()])
         }
     }
 
@@ -98,10 +107,15 @@ final class JobQueue: Sendable {
             if !bypassingLimits {
                 guard state.accepting else { return .closed }
                 guard state.pending < capacity else { return .queueFull }
-                guard state.lanes[laneID]?.pending ?? 0 < maxPendingPerLane else { return .laneFull }
             }
+            // A lane refused for being full already exists (its pending count is the limit): none is left behind.
+            let taken = state.withLane(laneID) { lane in
+                guard bypassingLimits || lane.pending < maxPendingPerLane else { return false }
+                lane.pending += 1
+                return true
+            }
+            guard taken else { return .laneFull }
             state.pending += 1
-            state.lanes[laneID, default: Lane()].pending += 1
             return .accepted
         }
         guard admission == .accepted else { return admission }
@@ -109,12 +123,14 @@ final class JobQueue: Sendable {
         whenAccepted()
         let startsLane: Bool = state.withLock { state in
             // The lane is still there: its pending count includes this job.
-            if state.lanes[laneID, default: Lane()].running {
-                state.lanes[laneID, default: Lane()].waiting.append(job)
-                return false
+            state.withLane(laneID) { lane in
+                if lane.running {
+                    lane.waiting.append(job)
+                    return false
+                }
+                lane.running = true
+                return true
             }
-            state.lanes[laneID, default: Lane()].running = true
-            return true
         }
         if startsLane { run(job, lane: laneID) }
         return .accepted

@@ -18,7 +18,7 @@ extension JSONValue {
         case .bool(let value):
             bytes.append(contentsOf: (value ? "true" : "false").utf8)
         case .int(let value):
-            bytes.append(contentsOf: String(value).utf8)
+            JSONValue.writeInteger(value, into: &bytes)
         case .double(let value):
             if value.isFinite {
                 bytes.append(contentsOf: value.description.utf8)
@@ -55,6 +55,21 @@ extension JSONValue {
             bytes.append(UInt8(ascii: "}"))
         case .binary(let data):
             JSONValue.writeString(Base64.encode(data), into: &bytes)
+        }
+    }
+
+    /// Appends the decimal digits of `value` (without making a `String` of it first).
+    static func writeInteger(_ value: Int, into bytes: inout [UInt8]) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var start = digits.count
+            repeat {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
         }
     }
 

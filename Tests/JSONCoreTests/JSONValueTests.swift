@@ -43,6 +43,12 @@ import Testing
         }
     }
 
+    @Test(arguments: [0, 7, -7, 10, -10, 1_234_567_890, Int.max, Int.min, Int.min + 1])
+    func writesIntegersAsSwiftPrintsThem(_ value: Int) {
+        #expect(JSONValue.int(value).serialized() == String(value))
+        #expect(JSONValue.array([.int(value), .int(value)]).serialized() == "[\(value),\(value)]")
+    }
+
     @Test func roundTrips() throws {
         let value: JSONValue = ["text": "héllo 😀", "n": [1, 2.5, -3], "nested": ["deep": [[], [:]]]]
         #expect(try JSONValue(parsing: value.serialized()) == value)
