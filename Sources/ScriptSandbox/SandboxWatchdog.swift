@@ -29,9 +29,7 @@ final class SandboxWatchdog: Sendable {
     private let wakeUp = DispatchSemaphore(value: 0)
 
     private init() {
-        let thread = Thread { [self] in self.watch() }
-        thread.name = "lua-watchdog"
-        thread.start()
+        startNamedThread("lua-watchdog") { [self] in self.watch() }
     }
 
     func register(_ sandbox: WatchedSandbox) {

@@ -40,11 +40,10 @@ public final class ScriptWorkerPool: Sendable {
         self.logger = logger
         self.memory = Mutex(Array(repeating: 0, count: max(1, workers)))
         for index in 0..<workerCount {
-            let thread = Thread { [self] in self.work(index, chunkCacheCapacity: chunkCacheCapacity) }
-            thread.name = "lua-worker-\(index)"
-            // Lua's C-stack limit (200 nested C calls) and the sandbox's conversions fit well within this.
-            thread.stackSize = 16 << 20
-            thread.start()
+            // Lua's C-stack limit (200 nested C calls) and the sandbox's conversions fit well within 16 MiB.
+            startNamedThread("lua-worker-\(index)", stackSize: 16 << 20) { [self] in
+                self.work(index, chunkCacheCapacity: chunkCacheCapacity)
+            }
         }
     }
 

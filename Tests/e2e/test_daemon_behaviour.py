@@ -1,16 +1,19 @@
 """Behaviour the docs document for the running daemon — `/healthz`, test-run bounds, serving without a JWT secret,
 shutdown, handler limits, disabled events, live reload after `handlers sync` from another process, and tokens in
 headers and cookies over WebSocket — each checked against a live `gatewayd serve`."""
+import os
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 import requests
 
-from conftest import database, db_execute, wait_until
+from conftest import ROOT, database, db_execute, wait_until
 from gateway_support import (
-    TIMEOUT, Client, admin, connect_refused, connect_when_served, gateway_id, make_jwt, user_token, write_gateway,
+    TIMEOUT, Client, admin, connect_refused, connect_when_served, gateway_id, make_jwt, serve, user_token,
+    write_gateway,
 )
 from live_support import GATEWAYD, daemon, logged
 
@@ -226,3 +229,12 @@ def test_a_token_in_a_header_or_cookie_is_taken_over_websocket(start_server, tmp
         client.close()
     refusal = connect_refused(server, "/private", transports=("websocket",), headers=carry(wrong))
     assert refusal["data"] == {"code": "AUTH_INVALID"}, refusal
+
+
+def test_the_sandbox_threads_carry_their_names_for_the_kernel(start_server, tmp_path):
+    """`top -H` and /proc name each Lua worker and the watchdog (Foundation's Thread.name alone does not reach the
+    kernel on Linux: they showed a libdispatch pool thread's name)."""
+    server = serve(start_server, tmp_path, ROOT / "handlers", "--workers", 3)
+    names = sorted(Path(f"/proc/{server.proc.pid}/task/{task}/comm").read_text().strip()
+                   for task in os.listdir(f"/proc/{server.proc.pid}/task"))
+    assert [name for name in names if name.startswith("lua-")] == ["lua-watchdog", "lua-worker-0", "lua-worker-1", "lua-worker-2"]

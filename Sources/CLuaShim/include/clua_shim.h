@@ -133,3 +133,6 @@ int clua_check_syntax(const char *source, size_t length, const char *chunkname, 
 void clua_check_deadline(lua_State *L);
 int clua_open_bounded_patterns(lua_State *L); /* replaces find/match/gmatch/gsub in the table on top */
 int clua_bounded_sort(lua_State *L);          /* table.sort */
+
+/* Names the calling thread for the kernel (15 characters at most; longer names are cut). */
+void clua_name_current_thread(const char *name);
