@@ -173,6 +173,13 @@ let package = Package(
             ]
         ),
 
+        /// The parsers under libFuzzer (`scripts/fuzz.sh TARGET SECONDS`, built with -DFUZZING); built plainly, it
+        /// replays corpus files through them.
+        .executableTarget(
+            name: "gatewayd-fuzz",
+            dependencies: ["EngineIO", "JSONCore", "SocketIO"]
+        ),
+
         /// Load generator for the benchmarks: Engine.IO v4 / Socket.IO v5 over WebSocket on SwiftNIO.
         .executableTarget(
             name: "gateway-bench",

@@ -80,14 +80,21 @@ func generate(output: URL, arguments: [String]) throws {
     try source.write(to: output, atomically: true, encoding: .utf8)
 }
 
-let arguments = CommandLine.arguments.dropFirst()
-guard let outputPath = arguments.first else {
-    FileHandle.standardError.write(Data("usage: EmbedMigrationsTool <output.swift> --<set> <migration.sql>...\n".utf8))
-    exit(2)
-}
-do {
-    try generate(output: URL(filePath: outputPath), arguments: Array(arguments.dropFirst()))
-} catch {
-    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-    exit(1)
+/// The entry point, an `@main` type rather than top-level code: SwiftPM builds every plugin's tool with the rest, and
+/// a fuzzing build (`scripts/fuzz.sh`) compiles executables as libraries.
+@main
+enum EmbedMigrationsTool {
+    static func main() {
+        let arguments = CommandLine.arguments.dropFirst()
+        guard let outputPath = arguments.first else {
+            FileHandle.standardError.write(Data("usage: EmbedMigrationsTool <output.swift> --<set> <migration.sql>...\n".utf8))
+            exit(2)
+        }
+        do {
+            try generate(output: URL(filePath: outputPath), arguments: Array(arguments.dropFirst()))
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            exit(1)
+        }
+    }
 }
