@@ -1,4 +1,4 @@
-.PHONY: run test build bench bench-cost release
+.PHONY: run test build bench bench-cost soak release
 
 run:
 	scripts/run.sh
@@ -17,6 +17,12 @@ bench:
 bench-cost:
 	[ -x .venv-v5/bin/python ] || bash scripts/setup.sh --test-clients
 	.venv-v5/bin/python bench/cost.py $(BENCH_ARGS)
+
+# Ten minutes of mixed traffic on a release build, then the checks (bench/soak.py; SOAK_ARGS to change its size).
+soak:
+	[ -x .venv-v5/bin/python ] || bash scripts/setup.sh --test-clients
+	swift build -c release --scratch-path .build-release --product gatewayd
+	.venv-v5/bin/python bench/soak.py --bin-dir .build-release/release --duration 600 --rss-window 300 $(SOAK_ARGS)
 
 # One binary for a server: the Swift runtime linked in, so it needs only glibc, liblua5.4 and libsqlite3.
 release:

@@ -197,6 +197,11 @@ def raise_fd_limit() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
+# One generator on one address sending as fast as the server answers: far past what the per-socket event rate and the
+# per-address connection limits allow a real client, which is what they are for.
+LOAD_GENERATOR_LIMITS = ["--max-events-per-second", "0", "--max-connections-per-ip", "0", "--max-connect-rate-per-ip", "0"]
+
+
 def server_command(name: str, workdir: Path, bin_dir: Path, node_bundle: Path | None = None) -> list[str]:
     if name == "gatewayd":
         return [
@@ -208,6 +213,7 @@ def server_command(name: str, workdir: Path, bin_dir: Path, node_bundle: Path | 
             # A closed loop of 50 x 8 (and fan-out publishers) must never be refused for queue space.
             "--queue-size", "100000",
             "--max-pending-per-socket", "1024",
+            *LOAD_GENERATOR_LIMITS,
         ]
     if name == "python-socketio":
         return [str(PYTHON), str(ROOT / "bench" / "python_baseline.py"), "--host", "127.0.0.1", "--port", "0"]
@@ -606,6 +612,7 @@ def start_nodes(ids: list[str], database: Postgres, workdir: Path, args: argpars
                 "--log-level", "warning",
                 "--queue-size", "100000",
                 "--max-pending-per-socket", "1024",
+                *LOAD_GENERATOR_LIMITS,
             ]
             nodes.append(launch("gatewayd", cmd, workdir, workdir / f"{node_id}.log", {"GATEWAYD_ADMIN_TOKEN": token}))
     except BaseException:

@@ -20,6 +20,9 @@ public struct EngineIOOptions: Sendable {
     public var maxOutboundBufferBytes: Int = 1 << 20
     public var transports: Set<Transport> = [.polling, .websocket]
     public var cors: CORSPolicy = .disabled
+    /// New sessions one client address may open a second (in bursts of as many); past it handshakes are answered
+    /// `429`. nil for no limit.
+    public var maxSessionsPerSecondPerAddress: Double?
     /// Whether protocol v3 (socket.io 2.x) clients are served alongside v4 ones.
     public var allowEIO3: Bool = true
     /// This node and the others, when several serve the same clients behind a load balancer: session ids then name

@@ -57,6 +57,9 @@ struct EngineIOPollingMiddleware<Context: RemoteAddressRequestContext>: RouterMi
         case .failure(let error):
             return EngineServer.errorResponse(error)
         case .success(let parameters):
+            if parameters.session == nil, let refusal = server.admitsNewSession(from: context.remoteAddress) {
+                return EngineServer.refusalResponse(refusal)
+            }
             return await server.handlePolling(
                 request, parameters: parameters,
                 handshake: HandshakeRequest(request: request, remoteAddress: context.remoteAddress)
@@ -70,6 +73,8 @@ extension EngineServer {
     enum WebSocketAdmission: Sendable {
         /// Not ours, or not valid: answered `400`.
         case refused
+        /// A new session over its address's limits: answered `429`.
+        case limited(AddressLimitRefusal)
         /// A second WebSocket for a session: accepted and closed at once, as the reference server does; browsers
         /// report a refused handshake less reliably than a close.
         case closedAtOnce
@@ -90,6 +95,7 @@ extension EngineServer {
             guard let sid = query["sid"], hasSession(sid) else { return .refused }
             return .closedAtOnce
         }
+        if parameters.session == nil, let refusal = admitsNewSession(from: channel.remoteAddress) { return .limited(refusal) }
         let webSocket = WebSocketTransport(
             channel: channel, version: parameters.version, limit: options.maxOutboundBufferBytes,
             flusher: flusher(for: channel.eventLoop))

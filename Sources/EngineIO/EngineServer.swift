@@ -18,6 +18,8 @@ package final class EngineServer: Sendable {
     let eventLoops: any EventLoopGroup
     /// One per event loop a WebSocket was served on.
     private let flushers = Mutex<[ObjectIdentifier: ChannelFlusher]>([:])
+    /// New sessions per client address; nil without a limit.
+    private let connectRate: AddressConnectRate?
 
     package init(
         options: EngineIOOptions, logger: Logger, eventLoops: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
@@ -27,6 +29,7 @@ package final class EngineServer: Sendable {
         self.logger = logger
         self.eventLoops = eventLoops
         self.makeDelegate = makeDelegate
+        self.connectRate = options.maxSessionsPerSecondPerAddress.map(AddressConnectRate.init)
     }
 
     var sessionCount: Int { sessions.withLock { $0.count } }
@@ -72,6 +75,26 @@ package final class EngineServer: Sendable {
         }
         guard method == .get else { return .failure(.badHandshakeMethod) }
         return .success(RequestParameters(version: version, transport: transport, session: nil, forceBase64: forceBase64))
+    }
+
+    /// Whether a handshake from `address` may open a session now; the refusal if not (logged once per episode).
+    func admitsNewSession(from address: SocketAddress?) -> AddressLimitRefusal? {
+        guard let connectRate, let address = address?.ipAddress else { return nil }
+        guard case .refused(let startsEpisode) = connectRate.admit(address, now: NIODeadline.now().uptimeNanoseconds) else {
+            return nil
+        }
+        if startsEpisode {
+            logger.warning("handshake refused: its address opens sessions too fast", metadata: [
+                "remote": "\(address)", "code": "CONNECT_RATE_LIMITED", "max_connect_rate_per_ip": "\(connectRate.rate)",
+            ])
+        }
+        return .connectRateLimited(perSecond: connectRate.rate)
+    }
+
+    static func refusalResponse(_ refusal: AddressLimitRefusal) -> Response {
+        var headers = HTTPFields(refusal.head.headerFields.filter { $0.name != .contentLength })
+        headers[.contentType] = "application/json"
+        return Response(status: .tooManyRequests, headers: headers, body: .init(byteBuffer: ByteBuffer(string: refusal.body)))
     }
 
     // MARK: Sessions

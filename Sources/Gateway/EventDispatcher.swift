@@ -37,11 +37,16 @@ final class EventDispatcher: Sendable {
 
     /// Called as the client's packets are routed, one event at a time in arrival order; returns at once.
     func dispatch(_ event: SocketEvent, on connection: GatewayConnection) {
+        let gateway = gateways.gateway(at: connection.path)
+        let verdict = connection.eventArrived()
+        guard verdict == .admit else {
+            let mode = gateway?.handler(for: event.name)?.ack ?? gateway?.record.defaultAck ?? .queued
+            return refuseOverBudget(event, verdict: verdict, mode: mode, on: connection)
+        }
         if event.name == GatewayReplies.resultsRequest {
             answerResultsRequest(event, on: connection)
             return
         }
-        let gateway = gateways.gateway(at: connection.path)
         guard let handler = gateway?.handler(for: event.name) else {
             refuse(event, mode: gateway?.record.defaultAck ?? .queued, on: connection, code: .noHandler,
                    message: "gateway '\(connection.path)' has no handler for event '\(event.name)'", metricName: GatewayMetrics.unknownEvent)
@@ -113,6 +118,32 @@ final class EventDispatcher: Sendable {
             },
             abandon: {})
         queue.submit(job, lane: connection.socket.id, bypassingLimits: true)
+    }
+
+    /// Answers an event past the socket's budget with `RATE_LIMITED`, and disconnects a socket that kept flooding. The
+    /// first refusal of a streak is logged, not every one: a flood must not become a flood of log lines.
+    private func refuseOverBudget(_ event: SocketEvent, verdict: EventRateLimit.Verdict, mode: AckMode, on connection: GatewayConnection) {
+        let policy = settings.eventRate
+        let rate = policy.eventsPerSecond.map { $0 == $0.rounded() ? "\(Int($0))" : "\($0)" } ?? "-"
+        let message: String
+        var metadata: Logger.Metadata = [
+            "gateway": "\(connection.path)", "socket": "\(connection.socket.id)", "code": "RATE_LIMITED",
+            "max_events_per_second": "\(rate)",
+        ]
+        switch verdict {
+        case .admit:
+            preconditionFailure("an admitted event is not refused")
+        case .refuse(let startsStreak):
+            message = "this connection sends more than \(rate) events per second (bursts of \(policy.burst)); slow down"
+            metadata["event_burst"] = "\(policy.burst)"
+            if startsStreak { logger.info("socket over its event rate: refusing events", metadata: metadata) }
+        case .disconnect:
+            message = "this connection kept sending \(Int(EventRateLimit.Policy.floodFactor)) times its event rate; disconnected"
+            metadata["flood_duration"] = "\(policy.floodDuration)"
+            logger.warning("socket disconnected for flooding", metadata: metadata)
+        }
+        refuse(event, mode: mode, on: connection, code: .rateLimited, message: message, metricName: GatewayMetrics.rateLimited)
+        if verdict == .disconnect { connection.socket.disconnect(close: true) }
     }
 
     private func refuse(_ event: SocketEvent, mode: AckMode, on connection: GatewayConnection, code: GatewayErrorCode, message: String,

@@ -14,11 +14,24 @@ final class GatewayConnection: Sendable {
     /// `HANDSHAKE` as handlers see it, built the first time a handler that can read it runs: most handlers never do,
     /// and an idle connection does not hold a second copy of its handshake.
     private let handshakeValue = Mutex<JSONValue?>(nil)
+    /// The socket's event budget; nil when events are not rate-limited.
+    private let rateLimit: Mutex<EventRateLimit?>
+    private let isRateLimited: Bool
 
-    init(socket: Socket, path: String, live: LiveSocket) {
+    init(socket: Socket, path: String, live: LiveSocket, eventRate: EventRateLimit.Policy) {
         self.socket = socket
         self.path = path
         self.live = live
+        let limit = EventRateLimit(policy: eventRate, now: GatewayMetrics.now)
+        self.isRateLimited = limit != nil
+        self.rateLimit = Mutex(limit)
+    }
+
+    /// Counts one event against the socket's budget.
+    func eventArrived() -> EventRateLimit.Verdict {
+        guard isRateLimited else { return .admit }
+        let now = GatewayMetrics.now
+        return rateLimit.withLock { $0?.arrival(at: now) ?? .admit }
     }
 
     /// The claims (with `id`) of the socket's user, or nil while it is anonymous.

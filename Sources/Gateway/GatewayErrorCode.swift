@@ -8,6 +8,8 @@ public enum GatewayErrorCode: String, Sendable, CaseIterable {
     case queueFull = "QUEUE_FULL"
     /// The socket has as many runs pending as one socket may.
     case tooManyRequests = "TOO_MANY_REQUESTS"
+    /// The socket sent events faster than its budget (`--max-events-per-second`, `--event-burst`).
+    case rateLimited = "RATE_LIMITED"
     /// The daemon is shutting down: the event was not accepted, or its run was abandoned past the grace period.
     case shuttingDown = "SHUTTING_DOWN"
     /// The gateway requires a token and the client sent none.
@@ -22,7 +24,7 @@ public enum GatewayErrorCode: String, Sendable, CaseIterable {
         switch self {
         case .noHandler: 404
         case .queueFull, .shuttingDown: 503
-        case .tooManyRequests: 429
+        case .tooManyRequests, .rateLimited: 429
         case .authRequired, .authInvalid, .authExpired: 401
         }
     }

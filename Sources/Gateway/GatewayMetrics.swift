@@ -22,6 +22,8 @@ final class GatewayMetrics: Sendable {
 
     /// The `event` label of an event no handler of its own serves.
     static let unknownEvent = "_unknown"
+    /// The `event` label of an event refused for the socket's rate, whatever its name.
+    static let rateLimited = "_rate_limited"
 
     /// A metric's name and the names of its labels (at most three).
     fileprivate struct Metric: Sendable {

@@ -200,7 +200,8 @@ public final class GatewayRuntime: Service, Sendable {
             socket: socket, path: path,
             live: LiveSocket(
                 socket: socket, user: user, gateways: gateways,
-                expiryGrace: settings.authExpiryGrace, logger: logger))
+                expiryGrace: settings.authExpiryGrace, logger: logger),
+            eventRate: settings.eventRate)
         if gateway.connectionScriptBroken {
             throw ConnectionRefusal(message: "the gateway's connection handler does not compile",
                                     data: ["code": .string(HandlerErrorCode.scriptError.rawValue)])
@@ -282,7 +283,8 @@ public final class GatewayRuntime: Service, Sendable {
             socket: socket, path: path,
             live: LiveSocket(
                 socket: socket, user: LiveSocket.recovered(from: socket.data).user, gateways: gateways,
-                expiryGrace: settings.authExpiryGrace, logger: logger))
+                expiryGrace: settings.authExpiryGrace, logger: logger),
+            eventRate: settings.eventRate)
     }
 
     /// Runs the disconnect handler after whatever the socket still has queued; for a socket that awaits its recovery,

@@ -19,12 +19,15 @@ public struct GatewaySettings: Sendable {
     public var resultRetention: Duration
     /// A handler run longer than this is logged as a warning (`slow handler`).
     public var slowHandler: Duration
+    /// Each socket's event budget: events past it are refused with `RATE_LIMITED`, a socket that floods is disconnected.
+    public var eventRate: EventRateLimit.Policy
 
     public init(
         queueSize: Int = 1000, maxPendingPerSocket: Int = 100,
         shutdownGrace: Duration = .seconds(10), reloadInterval: Duration? = .milliseconds(500),
         socketDataBytes: Int = HandlerLimits.defaultSocketDataBytes, authExpiryGrace: Duration = .zero,
-        resultRetention: Duration = .seconds(60), slowHandler: Duration = .seconds(1)
+        resultRetention: Duration = .seconds(60), slowHandler: Duration = .seconds(1),
+        eventRate: EventRateLimit.Policy = EventRateLimit.Policy()
     ) {
         self.queueSize = queueSize
         self.maxPendingPerSocket = maxPendingPerSocket
@@ -34,6 +37,7 @@ public struct GatewaySettings: Sendable {
         self.authExpiryGrace = authExpiryGrace
         self.resultRetention = resultRetention
         self.slowHandler = slowHandler
+        self.eventRate = eventRate
     }
 
     /// The limits of a handler run of `timeoutMs`.

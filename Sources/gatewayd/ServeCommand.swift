@@ -32,8 +32,14 @@ struct ServeCommand: AsyncParsableCommand {
     var headerTimeout: Int = EnvironmentDefault.value("GATEWAYD_HEADER_TIMEOUT", 10_000)
     @Option(help: "Milliseconds a keep-alive HTTP connection may wait for its next request before it is closed (env GATEWAYD_IDLE_TIMEOUT).")
     var idleTimeout: Int = EnvironmentDefault.value("GATEWAYD_IDLE_TIMEOUT", 60_000)
+    @Option(help: "Milliseconds a request body may take to arrive after its head before the connection is cut (env GATEWAYD_BODY_TIMEOUT).")
+    var bodyTimeout: Int = EnvironmentDefault.value("GATEWAYD_BODY_TIMEOUT", 30_000)
     @Option(help: "Open connections past which new ones wait in the listen backlog; 0 derives it from the open-files limit (env GATEWAYD_MAX_CONNECTIONS).")
     var maxConnections: Int = EnvironmentDefault.value("GATEWAYD_MAX_CONNECTIONS", 0)
+    @Option(help: "Open connections one client address may have; more are answered 429 TOO_MANY_CONNECTIONS; 0 for no limit (env GATEWAYD_MAX_CONNECTIONS_PER_IP).")
+    var maxConnectionsPerIp: Int = EnvironmentDefault.value("GATEWAYD_MAX_CONNECTIONS_PER_IP", 1000)
+    @Option(help: "New sessions one client address may open a second, in bursts of as many; more are answered 429 CONNECT_RATE_LIMITED; 0 for no limit (env GATEWAYD_MAX_CONNECT_RATE_PER_IP).")
+    var maxConnectRatePerIp: Double = EnvironmentDefault.value("GATEWAYD_MAX_CONNECT_RATE_PER_IP", 100)
     @OptionGroup var jwt: JWTOptions
     @OptionGroup var clusterOptions: ClusterOptions
     @Option(help: "Lua worker threads running handlers (env GATEWAYD_WORKERS).")
@@ -74,6 +80,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Milliseconds past which a handler run is logged as a 'slow handler' warning (env GATEWAYD_SLOW_HANDLER_MS).")
     var slowHandlerMs: Int = EnvironmentDefault.value("GATEWAYD_SLOW_HANDLER_MS", 1000)
 
+    @Option(help: "Events per second one socket may send on average; past it (and its burst) events are refused with RATE_LIMITED; 0 for no limit (env GATEWAYD_MAX_EVENTS_PER_SECOND).")
+    var maxEventsPerSecond: Double = EnvironmentDefault.value("GATEWAYD_MAX_EVENTS_PER_SECOND", 100)
+    @Option(help: "Events one socket may send at once above its rate (env GATEWAYD_EVENT_BURST).")
+    var eventBurst: Int = EnvironmentDefault.value("GATEWAYD_EVENT_BURST", 200)
+    @Option(help: "Milliseconds a socket may keep sending at 10 times --max-events-per-second before it is disconnected (env GATEWAYD_FLOOD_DISCONNECT_AFTER).")
+    var floodDisconnectAfter: Int = EnvironmentDefault.value("GATEWAYD_FLOOD_DISCONNECT_AFTER", 10_000)
+
     @Flag(inversion: .prefixedNo, help: "Serve Prometheus metrics at GET /metrics (env GATEWAYD_METRICS=true|false).")
     var metrics: Bool = EnvironmentDefault.flag("GATEWAYD_METRICS", true)
     @Flag(inversion: .prefixedNo, help: "Let anyone read GET /metrics, not only who may use the admin API (env GATEWAYD_METRICS_PUBLIC=true|false).")
@@ -90,6 +103,11 @@ struct ServeCommand: AsyncParsableCommand {
         guard headerTimeout > 0 else { throw ValidationError("--header-timeout must be positive") }
         guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be positive") }
         guard maxConnections >= 0 else { throw ValidationError("--max-connections must not be negative") }
+        guard bodyTimeout > 0 else { throw ValidationError("--body-timeout must be positive") }
+        guard maxConnectionsPerIp >= 0 else { throw ValidationError("--max-connections-per-ip must not be negative") }
+        guard maxConnectRatePerIp >= 0, maxConnectRatePerIp.isFinite else {
+            throw ValidationError("--max-connect-rate-per-ip must be a number, 0 or more")
+        }
         guard authExpiryGrace >= 0 else { throw ValidationError("--auth-expiry-grace must not be negative") }
         guard socketDataLimit > 0 else { throw ValidationError("--socket-data-limit must be positive") }
         guard maxPayload > 0 else { throw ValidationError("--max-payload must be positive") }
@@ -97,6 +115,11 @@ struct ServeCommand: AsyncParsableCommand {
         guard recoveryBuffer > 0 else { throw ValidationError("--recovery-buffer must be positive") }
         guard resultRetention >= 0 else { throw ValidationError("--result-retention must not be negative") }
         guard slowHandlerMs >= 0 else { throw ValidationError("--slow-handler-ms must not be negative") }
+        guard maxEventsPerSecond >= 0, maxEventsPerSecond.isFinite else {
+            throw ValidationError("--max-events-per-second must be a number, 0 or more")
+        }
+        guard eventBurst >= 1 else { throw ValidationError("--event-burst must be at least 1") }
+        guard floodDisconnectAfter > 0 else { throw ValidationError("--flood-disconnect-after must be positive") }
         for path in path where !path.hasPrefix("/") { throw ValidationError("--path must start with '/', got '\(path)'") }
         _ = try cluster
     }
@@ -124,7 +147,10 @@ struct ServeCommand: AsyncParsableCommand {
         var gateway = GatewaySettings(
             queueSize: queueSize, maxPendingPerSocket: maxPendingPerSocket, shutdownGrace: .milliseconds(shutdownGrace),
             socketDataBytes: socketDataLimit, authExpiryGrace: .milliseconds(authExpiryGrace),
-            resultRetention: .milliseconds(resultRetention), slowHandler: .milliseconds(slowHandlerMs))
+            resultRetention: .milliseconds(resultRetention), slowHandler: .milliseconds(slowHandlerMs),
+            eventRate: EventRateLimit.Policy(
+                eventsPerSecond: maxEventsPerSecond > 0 ? maxEventsPerSecond : nil, burst: eventBurst,
+                floodDuration: .milliseconds(floodDisconnectAfter)))
         // A cluster's database says when the config changed.
         if cluster != nil { gateway.reloadInterval = nil }
         var socketIO = SocketIOOptions()
@@ -133,6 +159,7 @@ struct ServeCommand: AsyncParsableCommand {
         socketIO.engine.pingTimeout = .milliseconds(pingTimeout)
         socketIO.engine.maxHttpBufferSize = maxPayload
         socketIO.engine.maxOutboundBufferBytes = maxOutboundBuffer
+        socketIO.engine.maxSessionsPerSecondPerAddress = maxConnectRatePerIp > 0 ? maxConnectRatePerIp : nil
         socketIO.connectTimeout = .milliseconds(connectTimeout)
         socketIO.recoveryBufferBytes = recoveryBuffer
         socketIO.engine.cors = switch corsOrigin {
@@ -146,8 +173,10 @@ struct ServeCommand: AsyncParsableCommand {
             adminAccess: AdminAccess(token: resolvedAdminToken, host: host, insecureLoopback: adminInsecureLoopback),
             http: HTTPLimits(
                 headerTimeout: .milliseconds(Int64(headerTimeout)), idleTimeout: .milliseconds(Int64(idleTimeout)),
+                bodyTimeout: .milliseconds(Int64(bodyTimeout)),
                 maxConnections: maxConnections > 0
-                    ? maxConnections : HTTPLimits.defaultMaxConnections(fileDescriptorLimit: fileDescriptorLimit)),
+                    ? maxConnections : HTTPLimits.defaultMaxConnections(fileDescriptorLimit: fileDescriptorLimit),
+                maxConnectionsPerAddress: maxConnectionsPerIp > 0 ? maxConnectionsPerIp : nil),
             jwtSecret: jwt.resolved,
             workers: workers,
             gateway: gateway,

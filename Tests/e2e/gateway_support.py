@@ -69,6 +69,21 @@ def node_environment(server):
     return {**os.environ, **({"E2E_ADMIN_TOKEN": server.admin_token} if server.admin_token else {})}
 
 
+def json_lines(server):
+    """Every stderr line, parsed: each must be a JSON object."""
+    lines = []
+    for line in list(server.errors):
+        record = json.loads(line)
+        assert isinstance(record, dict), line
+        lines.append(record)
+    return lines
+
+
+def logged(server, message):
+    """The records of a daemon started with `--log-format json` whose `msg` is `message`."""
+    return [record for record in json_lines(server) if record["msg"] == message]
+
+
 def gateway_id(server, path):
     gateways = admin(server, "GET", "/admin/gateways").json()["gateways"]
     return next(g["id"] for g in gateways if g["path"] == path)

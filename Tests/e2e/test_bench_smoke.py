@@ -8,13 +8,23 @@ import json
 import os
 import subprocess
 
+import sys
+
 import requests
 from pathlib import Path
 
 from conftest import BIN_DIR, ROOT
 from gateway_support import admin, serve
 
+sys.path.insert(0, str(ROOT / "bench"))
+from run import LOAD_GENERATOR_LIMITS  # noqa: E402 - bench/ is not a package
+
 GENERATOR = Path(os.environ.get("E2E_GATEWAY_BENCH") or BIN_DIR / "gateway-bench")
+
+
+def serve_bench(start_server, tmp_path, *extra):
+    """The daemon on the shipped bench handlers, as `make bench` runs it: a generator is no client to rate-limit."""
+    return serve(start_server, tmp_path, ROOT / "bench" / "handlers", *LOAD_GENERATOR_LIMITS, *extra)
 
 
 def run_bench(server, *options, timeout=60):
@@ -41,7 +51,7 @@ def assert_rss_per_connection(report, connections):
 
 
 def test_echo_ack_two_seconds(start_server, tmp_path):
-    server = serve(start_server, tmp_path, ROOT / "bench" / "handlers")
+    server = serve_bench(start_server, tmp_path)
     code, report = run_bench(server, "--scenario", "echo-ack", "--connections", 4, "--in-flight", 2,
                              "--duration", 2, "--warmup", 0.5, "--server-pid", server.proc.pid)
     assert code == 0
@@ -57,7 +67,7 @@ def test_echo_ack_two_seconds(start_server, tmp_path):
 
 
 def test_pipeline_measures_ack_and_ws_result(start_server, tmp_path):
-    server = serve(start_server, tmp_path, ROOT / "bench" / "handlers")
+    server = serve_bench(start_server, tmp_path)
     code, report = run_bench(server, "--scenario", "pipeline", "--connections", 3, "--rate", 20,
                              "--duration", 1.5, "--warmup", 0.5)
     assert code == 0 and report["errors"] == 0, report["error_kinds"]
@@ -69,7 +79,7 @@ def test_pipeline_measures_ack_and_ws_result(start_server, tmp_path):
 
 
 def test_fanout_delivers_to_every_subscriber(start_server, tmp_path):
-    server = serve(start_server, tmp_path, ROOT / "bench" / "handlers")
+    server = serve_bench(start_server, tmp_path)
     code, report = run_bench(server, "--scenario", "fanout", "--connections", 20, "--publishers", 1,
                              "--in-flight", 1, "--duration", 1.5, "--warmup", 0.5)
     assert code == 0 and report["errors"] == 0, report["error_kinds"]
@@ -87,7 +97,7 @@ def test_fanout_delivers_to_every_subscriber(start_server, tmp_path):
 
 
 def test_fanout_on_two_threads_shares_flow_control(start_server, tmp_path):
-    server = serve(start_server, tmp_path, ROOT / "bench" / "handlers")
+    server = serve_bench(start_server, tmp_path)
     code, report = run_bench(server, "--scenario", "fanout", "--connections", 20, "--publishers", 2,
                              "--in-flight", 1, "--duration", 1.5, "--warmup", 0.5, "--threads", 2)
     assert code == 0 and report["errors"] == 0, report["error_kinds"]
@@ -100,7 +110,7 @@ def test_fanout_on_two_threads_shares_flow_control(start_server, tmp_path):
 def test_fanout_over_two_urls_reports_each(start_server, tmp_path):
     """Two --url (the same server twice, as a cluster's nodes would be): subscribers round-robin over them across
     both shards, the publisher on the first, each URL's deliveries and latencies reported; two --server-pid summed."""
-    server = serve(start_server, tmp_path, ROOT / "bench" / "handlers")
+    server = serve_bench(start_server, tmp_path)
     other_pid = os.getpid()  # a second process to read: this test's own
     code, report = run_bench(server, "--url", server.url, "--scenario", "fanout", "--connections", 21,
                              "--publishers", 1, "--in-flight", 1, "--duration", 1.5, "--warmup", 0.5, "--threads", 2,
@@ -136,7 +146,7 @@ def test_threads_beyond_connections_are_refused():
 
 
 def test_idle_reports_server_memory(start_server, tmp_path):
-    server = serve(start_server, tmp_path, ROOT / "bench" / "handlers")
+    server = serve_bench(start_server, tmp_path)
     code, report = run_bench(server, "--scenario", "idle", "--connections", 200, "--duration", 1, "--warmup", 0,
                              "--server-pid", server.proc.pid)
     assert code == 0 and report["connected"] == 200 and report["errors"] == 0
@@ -145,7 +155,7 @@ def test_idle_reports_server_memory(start_server, tmp_path):
 
 
 def test_unknown_namespace_is_reported_not_hung(start_server, tmp_path):
-    server = serve(start_server, tmp_path, ROOT / "bench" / "handlers")
+    server = serve_bench(start_server, tmp_path)
     code, report = run_bench(server, "--namespace", "/missing", "--connections", 2, "--duration", 1, "--warmup", 0,
                              timeout=30)
     assert code != 0
@@ -153,7 +163,7 @@ def test_unknown_namespace_is_reported_not_hung(start_server, tmp_path):
 
 
 def test_churn_reports_what_closed_connections_leave_behind(start_server, tmp_path):
-    server = serve(start_server, tmp_path, ROOT / "bench" / "handlers")
+    server = serve_bench(start_server, tmp_path)
     code, report = run_bench(server, "--scenario", "churn", "--connections", 300, "--churn-warmup", 50,
                              "--in-flight", 8, "--server-pid", server.proc.pid)
     assert code == 0 and report["errors"] == 0, report["error_kinds"]
@@ -165,7 +175,7 @@ def test_churn_reports_what_closed_connections_leave_behind(start_server, tmp_pa
 
 
 def test_fixed_workload_sends_exactly_its_events_between_the_hooks(start_server, tmp_path):
-    server = serve(start_server, tmp_path, ROOT / "bench" / "handlers")
+    server = serve_bench(start_server, tmp_path)
     marks = tmp_path / "marks"
     code, report = run_bench(server, "--scenario", "echo-ack", "--connections", 3, "--in-flight", 4,
                              "--events", 50, "--warmup-events", 7,
@@ -177,7 +187,7 @@ def test_fixed_workload_sends_exactly_its_events_between_the_hooks(start_server,
 
 
 def test_fixed_fanout_waits_for_every_delivery(start_server, tmp_path):
-    server = serve(start_server, tmp_path, ROOT / "bench" / "handlers")
+    server = serve_bench(start_server, tmp_path)
     code, report = run_bench(server, "--scenario", "fanout", "--connections", 5, "--publishers", 1,
                              "--in-flight", 1, "--events", 3, "--warmup-events", 1)
     assert code == 0, report
@@ -213,7 +223,7 @@ def test_polling_upgrade_sockets_are_upgraded_websockets(start_server, tmp_path)
     do. The daemon's live sockets, read while the run holds them (the --before-measure hook), say websocket; and the
     daemon received exactly two Engine.IO packets more per socket than from the same run straight over WebSocket:
     the probe (`2probe`) and the upgrade (`5`). Pings are an hour apart, so no pong counts."""
-    server = serve(start_server, tmp_path, ROOT / "bench" / "handlers", "--ping-interval", 3_600_000)
+    server = serve_bench(start_server, tmp_path, "--ping-interval", 3_600_000)
     gateway = next(g for g in admin(server, "GET", "/admin/gateways").json()["gateways"] if g["path"] == "/bench")
     headers = " ".join(f"-H '{name}: {value}'" for name, value in server.admin_headers.items())
 

@@ -9,7 +9,7 @@ import time
 import requests
 import websocket
 
-from conftest import BIN_DIR, database
+from conftest import BIN_DIR, database, wait_until
 from live_support import read_http_response
 
 HEADER_TIMEOUT = 1.0
@@ -161,3 +161,54 @@ def test_running_out_of_file_descriptors_degrades_instead_of_spinning(start_serv
             assert time.monotonic() < deadline, "no new connection was served after the flood ended"
             time.sleep(0.2)
     assert any("connection limit reached" in line for line in server.errors), server.errors[-20:]
+
+
+BODY_TIMEOUT = 4.0  # s: past the idle timeout, which a trickled body would keep refreshing
+
+
+def test_a_trickled_request_body_is_cut_at_the_body_timeout_not_kept_alive_by_its_bytes(start_server, tmp_path):
+    server = serve(start_server, tmp_path, "--body-timeout", int(BODY_TIMEOUT * 1000))
+    sock = connect(server)
+    sock.sendall(b"POST /admin/test/run HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                 b"Content-Length: 100000\r\n\r\n{\"event\": \"")
+    assert_closed_at(sock, BODY_TIMEOUT, trickle=b"a")
+    record = wait_until(lambda: [line for line in server.errors if "request body not complete in time" in line])
+    assert record and "4000" in record[0], server.errors[-5:]
+
+
+def test_a_body_that_arrives_in_time_is_answered(start_server, tmp_path):
+    server = serve(start_server, tmp_path, "--body-timeout", int(BODY_TIMEOUT * 1000))
+    sock = connect(server)
+    body = b"{\"nothing\": 1}"
+    sock.sendall(b"POST /admin/test/run HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                 b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body[:5])
+    sock.sendall(body[5:])
+    status, answer = read_http_response(sock)
+    # Answered (a bad request names the missing field), not cut: the body arrived within its time.
+    assert status == b"HTTP/1.1 400 Bad Request", (status, answer)
+    # The keep-alive connection serves the next request too.
+    sock.sendall(HEALTHZ)
+    assert read_http_response(sock)[0] == b"HTTP/1.1 200 OK"
+
+
+def test_an_oversized_request_head_is_answered_431_and_a_malformed_one_400(start_server, tmp_path):
+    # Long timeouts: the answer comes from the parser's limit, at once, not from a clock.
+    server = serve(start_server, tmp_path, short_timeouts=False)
+    sock = connect(server)
+    # 70 KiB of headers pass; past the decoder's 80 KiB the request is refused.
+    sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * (70 * 1024) + b"\r\n\r\n")
+    assert read_http_response(sock)[0] == b"HTTP/1.1 200 OK"
+    for request, status in [
+        (b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * (200 * 1024) + b"\r\n\r\n",
+         b"HTTP/1.1 431 Request Header Fields Too Large"),
+        (b"GET\x00\x01 / HTTP/1.1\r\n\r\n", b"HTTP/1.1 400 Bad Request"),
+    ]:
+        sock = connect(server)
+        sock.sendall(request)
+        assert read_http_response(sock)[0] == status
+        try:
+            assert sock.recv(4096) == b""  # and closed
+        except ConnectionResetError:
+            pass  # closed with the rest of the head unread
+    # The daemon still serves everyone else.
+    assert requests.get(server.url + "/healthz", timeout=10).status_code == 200

@@ -6,21 +6,7 @@ import os
 import subprocess
 
 from conftest import BIN_DIR, wait_until
-from gateway_support import TIMEOUT, Client, serve, write_gateway
-
-
-def json_lines(server):
-    """Every stderr line, parsed: each must be a JSON object."""
-    lines = []
-    for line in list(server.errors):
-        record = json.loads(line)
-        assert isinstance(record, dict), line
-        lines.append(record)
-    return lines
-
-
-def logged(server, message):
-    return [record for record in json_lines(server) if record["msg"] == message]
+from gateway_support import TIMEOUT, Client, json_lines, logged, serve, write_gateway
 
 
 def gateway(tmp_path):

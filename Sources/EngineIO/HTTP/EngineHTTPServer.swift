@@ -4,10 +4,11 @@ import HummingbirdCore
 extension HTTPServerBuilder {
     /// HTTP/1 for the application's router, with `engine`'s WebSocket upgrade, under `limits`.
     package static func engineIO(_ engine: EngineServer, limits: HTTPLimits) -> HTTPServerBuilder {
-        HTTPServerBuilder { responder in
+        let addressCap = limits.maxConnectionsPerAddress.map(AddressConnectionCap.init)
+        return HTTPServerBuilder { responder in
             LimitedHTTPChannel(
-                base: EngineHTTPChannel(engine: engine, idleTimeout: limits.idleTimeout, responder: responder),
-                headerTimeout: limits.headerTimeout)
+                base: EngineHTTPChannel(engine: engine, idleTimeout: limits.idleTimeout, addressCap: addressCap, responder: responder),
+                headerTimeout: limits.headerTimeout, bodyTimeout: limits.bodyTimeout)
         }
     }
 }

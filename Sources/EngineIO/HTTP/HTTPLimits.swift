@@ -11,15 +11,24 @@ public struct HTTPLimits: Sendable {
     public var headerTimeout: TimeAmount
     /// How long a keep-alive connection with no request in flight stays open.
     public var idleTimeout: TimeAmount
+    /// How long a request body may take to arrive, from its head: a body trickled in a byte at a time is cut here.
+    public var bodyTimeout: TimeAmount
+    /// Open connections one client address may have; past it new ones are answered `429`. nil for no cap.
+    public var maxConnectionsPerAddress: Int?
 
     /// Open connections past which no more are accepted (they wait in the listen backlog); nil for no cap. Keep it
     /// below the file-descriptor limit, see ``defaultMaxConnections(fileDescriptorLimit:)``.
     public var maxConnections: Int?
 
-    public init(headerTimeout: TimeAmount = .seconds(10), idleTimeout: TimeAmount = .seconds(60), maxConnections: Int? = nil) {
+    public init(
+        headerTimeout: TimeAmount = .seconds(10), idleTimeout: TimeAmount = .seconds(60), bodyTimeout: TimeAmount = .seconds(30),
+        maxConnections: Int? = nil, maxConnectionsPerAddress: Int? = nil
+    ) {
         self.headerTimeout = headerTimeout
         self.idleTimeout = idleTimeout
+        self.bodyTimeout = bodyTimeout
         self.maxConnections = maxConnections
+        self.maxConnectionsPerAddress = maxConnectionsPerAddress
     }
 
     /// The connection cap that leaves a tenth of the descriptors (32 to 256) to everything else the process opens:

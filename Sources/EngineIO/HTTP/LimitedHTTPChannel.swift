@@ -2,7 +2,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 
-/// A server child channel with ``HTTPLimits``' request-head timeout added to the pipeline `Base` sets up.
+/// A server child channel with ``HTTPLimits``' request head and body timeouts added to the pipeline `Base` sets up.
 ///
 /// `Base` is ``EngineHTTPChannel``; its idle handling (``HTTPLimits/idleTimeout``) closes keep-alive connections that
 /// have no request in flight.
@@ -11,10 +11,11 @@ struct LimitedHTTPChannel<Base: ServerChildChannel>: ServerChildChannel {
 
     let base: Base
     let headerTimeout: TimeAmount
+    let bodyTimeout: TimeAmount
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         base.setup(channel: channel, logger: logger).flatMapThrowing { value in
-            try RequestHeadTimeout.install(on: channel, timeout: headerTimeout, logger: logger)
+            try RequestTimeouts.install(on: channel, headTimeout: headerTimeout, bodyTimeout: bodyTimeout, logger: logger)
             return value
         }
     }

@@ -1,0 +1,2 @@
+SOCKET.leave(BODY.room)
+return SOCKET.rooms()

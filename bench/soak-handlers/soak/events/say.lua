@@ -1,0 +1,2 @@
+SOCKET.broadcastToRoom(BODY.room, "said", BODY)
+return true
