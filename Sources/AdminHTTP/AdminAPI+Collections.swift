@@ -120,6 +120,7 @@ extension AdminError {
         case .conflict: .conflict
         case .payloadTooLarge: .contentTooLarge
         case .deadlineExceeded: .gatewayTimeout
+        case .storageFull: .init(code: 507, reasonPhrase: "Insufficient Storage")
         case .storage: .internalServerError
         }
         self.init(status: status, code: error.code.rawValue, message: error.message)

@@ -56,6 +56,8 @@ public struct AdminError: Error, Sendable, Equatable, HTTPResponseError {
             self.init(status: .conflict, code: "CONFLICT", message: message, field: field)
         case .gatewayNotFound, .eventNotFound:
             self = .notFound(error.message)
+        case .storageFull(let message):
+            self.init(status: .init(code: 507, reasonPhrase: "Insufficient Storage"), code: "STORAGE_FULL", message: message)
         }
     }
 

@@ -128,6 +128,7 @@ public final class CollectionData: HandlerData, @unchecked Sendable {
         case .conflict: .conflict
         case .payloadTooLarge: .payloadTooLarge
         case .deadlineExceeded: .scriptTimeout
+        case .storageFull: .serviceUnavailable
         case .storage: .internalError
         }
         return HandlerFailure(code: code, message: error.message)

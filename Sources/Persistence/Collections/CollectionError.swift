@@ -7,7 +7,9 @@ public struct CollectionError: Error, Sendable, Equatable, CustomStringConvertib
         case conflict = "CONFLICT"
         case payloadTooLarge = "PAYLOAD_TOO_LARGE"
         case deadlineExceeded = "DEADLINE_EXCEEDED"
-        /// The database failed for a reason the request did not cause (disk full, a lock held too long, …).
+        /// The database has no room left to write (disk full): reads still work, and writes will once space is freed.
+        case storageFull = "STORAGE_FULL"
+        /// The database failed for a reason the request did not cause (a lock held too long, I/O, …).
         case storage = "STORAGE_ERROR"
     }
 

@@ -9,6 +9,8 @@ public enum ConfigStoreError: Error, Sendable, Equatable, CustomStringConvertibl
     case conflict(field: String, message: String)
     case gatewayNotFound(id: Int64)
     case eventNotFound(gatewayId: Int64, eventName: String)
+    /// The database has no room left to write (disk full); nothing was changed.
+    case storageFull(message: String)
 
     public var code: String {
         switch self {
@@ -16,19 +18,20 @@ public enum ConfigStoreError: Error, Sendable, Equatable, CustomStringConvertibl
         case .conflict: "conflict"
         case .gatewayNotFound: "gateway_not_found"
         case .eventNotFound: "event_not_found"
+        case .storageFull: "storage_full"
         }
     }
 
     public var field: String? {
         switch self {
         case .invalid(let field, _), .conflict(let field, _): field
-        case .gatewayNotFound, .eventNotFound: nil
+        case .gatewayNotFound, .eventNotFound, .storageFull: nil
         }
     }
 
     public var message: String {
         switch self {
-        case .invalid(_, let message), .conflict(_, let message): message
+        case .invalid(_, let message), .conflict(_, let message), .storageFull(let message): message
         case .gatewayNotFound(let id): "no gateway with id \(id)"
         case .eventNotFound(let gatewayId, let eventName): "gateway \(gatewayId) has no event named '\(eventName)'"
         }

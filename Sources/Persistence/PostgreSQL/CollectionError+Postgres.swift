@@ -11,6 +11,8 @@ extension CollectionError {
             self = .interrupted
         case PostgresStorageError.inFailedTransaction where deadline.map(CollectionDeadline.hasPassed) == true:
             self = .interrupted
+        case PostgresStorageError.diskFull:
+            self.init(.storageFull, "the database is out of space: \(error.description)")
         default:
             self.init(.storage, error.description)
         }

@@ -36,11 +36,15 @@ final class PostgresConfigStore: TransactionalConfigStore {
     }
 
     func write<T: Sendable>(_ body: @escaping @Sendable (PostgresConfigTransaction) throws -> T) async throws -> T {
-        try await pool.offload { session in
-            try session.transaction(deadline: nil) {
-                try session.query("SELECT 1 FROM config_revision WHERE id = 1 FOR UPDATE")
-                return try body(PostgresConfigTransaction(session: session))
+        do {
+            return try await pool.offload { session in
+                try session.transaction(deadline: nil) {
+                    try session.query("SELECT 1 FROM config_revision WHERE id = 1 FOR UPDATE")
+                    return try body(PostgresConfigTransaction(session: session))
+                }
             }
+        } catch let error as PostgresStorageError where error.sqlState == PostgresStorageError.diskFull {
+            throw ConfigStoreError.storageFull(message: "the database is out of space: \(error.description)")
         }
     }
 

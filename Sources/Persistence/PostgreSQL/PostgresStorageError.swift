@@ -12,6 +12,8 @@ public struct PostgresStorageError: Error, Sendable, CustomStringConvertible {
     static let queryCanceled = "57014"
     /// SQLSTATE of any statement after one failed in the same transaction.
     static let inFailedTransaction = "25P02"
+    /// SQLSTATE of a write the server had no disk space for.
+    static let diskFull = "53100"
 
     init(sqlState: String? = nil, _ description: String) {
         self.sqlState = sqlState

@@ -57,7 +57,11 @@ final class SQLiteConfigStore: TransactionalConfigStore {
     }
 
     func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConfigTransaction) throws -> T) async throws -> T {
-        try await database.write { db in try body(SQLiteConfigTransaction(db: db)) }
+        do {
+            return try await database.write { db in try body(SQLiteConfigTransaction(db: db)) }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+            throw ConfigStoreError.storageFull(message: "the database is out of space: \(error.message ?? "disk full")")
+        }
     }
 
     func appliedMigrations() async throws -> [String] {
