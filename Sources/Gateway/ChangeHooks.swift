@@ -83,8 +83,11 @@ struct ChangeHooks: Sendable {
         let limits = settings.limits(timeoutMilliseconds: ConfigRules.defaultTimeoutMs)
         let job = JobQueue.Job(
             gateway: gateway, kind: .hook, name: "\(change.collection).\(change.action.rawValue)",
-            start: { finished in
-                pool.submit(script, context: context, socket: HookSocket(push: push), services: services, limits: limits) { outcome in
+            start: { run in
+                pool.submit(
+                    script, context: context, socket: HookSocket(push: push), services: services, limits: limits,
+                    abandoned: run.abandoned
+                ) { outcome in
                     backlog.finish()
                     if case .failure(let failure) = outcome {
                         logger.warning("change hook failed", metadata: [
@@ -92,7 +95,7 @@ struct ChangeHooks: Sendable {
                             "code": "\(failure.code.rawValue)", "message": "\(failure.message)",
                         ])
                     }
-                    finished()
+                    run.finished()
                 }
             },
             abandon: {

@@ -56,19 +56,19 @@ final class EventDispatcher: Sendable {
         let mode = handler.ack
         let job = JobQueue.Job(
             gateway: connection.path, kind: handler.kind, name: event.name,
-            start: { [self] finished in
+            start: { [self] run in
                 let began = GatewayMetrics.now
                 pool.submit(
                     handler.script, context: connection.context(for: handler.script, event: event.name, args: event.args, requestId: requestId),
                     socket: connection.live, services: services.forRun(user: connection.user),
-                    limits: settings.limits(timeoutMilliseconds: handler.timeoutMs)
+                    limits: settings.limits(timeoutMilliseconds: handler.timeoutMs), abandoned: run.abandoned
                 ) { [self] outcome in
                     deliver(outcome, of: event, requestId: requestId, mode: mode, on: connection, metricName: handler.metricName,
                             began: began)
                     if let request = connection.live.takeDisconnectRequest() {
                         connection.socket.disconnect(close: request == .connection)
                     }
-                    finished()
+                    run.finished()
                 }
             },
             abandon: { [self] in
@@ -103,17 +103,17 @@ final class EventDispatcher: Sendable {
         let services = services.forRun(user: connection.user)
         let job = JobQueue.Job(
             gateway: connection.path, kind: .disconnect, name: "disconnect",
-            start: { finished in
+            start: { run in
                 pool.submit(
                     script, context: connection.context(for: script, event: "disconnect", args: [.string(reason.rawValue)]),
-                    socket: connection.live, services: services, limits: limits
+                    socket: connection.live, services: services, limits: limits, abandoned: run.abandoned
                 ) { outcome in
                     if case .failure(let failure) = outcome {
                         logger.info("disconnect handler failed", metadata: [
                             "gateway": "\(connection.path)", "code": "\(failure.code.rawValue)", "message": "\(failure.message)",
                         ])
                     }
-                    finished()
+                    run.finished()
                 }
             },
             abandon: {})

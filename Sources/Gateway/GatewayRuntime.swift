@@ -124,7 +124,7 @@ public final class GatewayRuntime: Service, Sendable {
         logger.info("shutting down: finishing queued handlers", metadata: [
             "pending": "\(pending)", "grace": "\(settings.shutdownGrace)",
         ])
-        await queue.drain(grace: settings.shutdownGrace)
+        await queue.drain(grace: settings.shutdownGrace, whenGraceEnds: { pool.withdrawQueued() })
         await server.closeAllConnections()
         // In a cluster the sockets leaving now are kept for their clients to recover through another node.
         await server.sessions.flush()
@@ -234,13 +234,13 @@ public final class GatewayRuntime: Service, Sendable {
         let result: Result<HandlerOutcome, ConnectionRefusal> = await withCheckedContinuation { continuation in
             let job = JobQueue.Job(
                 gateway: connection.path, kind: .connection, name: "connection",
-                start: { finished in
+                start: { run in
                     pool.submit(
                         script, context: connection.context(for: script, event: "connection", args: []), socket: connection.live,
-                        services: services, limits: limits
+                        services: services, limits: limits, abandoned: run.abandoned
                     ) { outcome in
                         continuation.resume(returning: .success(outcome))
-                        finished()
+                        run.finished()
                     }
                 },
                 abandon: {

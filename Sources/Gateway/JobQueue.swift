@@ -22,15 +22,16 @@ final class JobQueue: Sendable {
         var gateway: String
         var kind: GatewayMetrics.HandlerKind
         var name: String
-        /// Starts the job; it calls `finished` once when done, from any thread (or before returning).
-        var start: @Sendable (_ finished: @escaping @Sendable () -> Void) -> Void
+        /// Starts the job; it calls the run's `finished` once when done, from any thread (or before returning), or
+        /// its `abandoned` if what it started is given up before it ran.
+        var start: @Sendable (_ run: JobRun) -> Void
         /// Called instead of `start` when the queue gives the job up (shutdown past its grace period).
         var abandon: @Sendable () -> Void
         /// When it was accepted (``GatewayMetrics/now``).
         fileprivate var submitted: UInt64 = 0
 
         init(gateway: String, kind: GatewayMetrics.HandlerKind, name: String,
-             start: @escaping @Sendable (_ finished: @escaping @Sendable () -> Void) -> Void, abandon: @escaping @Sendable () -> Void) {
+             start: @escaping @Sendable (_ run: JobRun) -> Void, abandon: @escaping @Sendable () -> Void) {
             self.gateway = gateway
             self.kind = kind
             self.name = name
@@ -146,7 +147,7 @@ final class JobQueue: Sendable {
             let progress = JobProgress()
             metrics.queueWaited(since: current.submitted)
             let began = GatewayMetrics.now
-            current.start { [logger] in
+            current.start(JobRun(abandon: current.abandon) { [logger] in
                 let elapsed = metrics.handlerRan(gateway: current.gateway, kind: current.kind, since: began)
                 if elapsed > slowNanoseconds {
                     logger.warning("slow handler", metadata: [
@@ -157,15 +158,17 @@ final class JobQueue: Sendable {
                 // Finished while `start` was still running: the loop below goes on with the lane.
                 guard progress.finish() else { return }
                 if let next = self.state.withLock({ $0.next(in: laneID, finished: 1) }) { self.run(next, lane: laneID) }
-            }
+            })
             guard progress.leaveStart() else { return }
             job = state.withLock { $0.next(in: laneID, finished: 1) }
         }
     }
 
     /// Stops accepting jobs and waits for the pending ones. Jobs still waiting when `grace` has passed are
-    /// abandoned; the ones running then are waited for (each is bounded by its handler's time limit).
-    func drain(grace: Duration, pollInterval: Duration = .milliseconds(10)) async {
+    /// abandoned, and `whenGraceEnds` gives up what started jobs handed on and has not begun (the worker pool's
+    /// queue: one job per lane may wait there); the ones running then are waited for (each is bounded by its
+    /// handler's time limit).
+    func drain(grace: Duration, pollInterval: Duration = .milliseconds(10), whenGraceEnds: () -> Void = {}) async {
         state.withLock { $0.accepting = false }
         await waitUntilIdle(until: .now + grace, pollInterval: pollInterval)
         let abandoned: [Job] = state.withLock { state in
@@ -179,6 +182,7 @@ final class JobQueue: Sendable {
             return jobs
         }
         for job in abandoned { job.abandon() }
+        whenGraceEnds()
         await waitUntilIdle(until: .now + Self.runningJobsBound, pollInterval: pollInterval)
     }
 
@@ -189,6 +193,23 @@ final class JobQueue: Sendable {
         while pendingCount > 0, ContinuousClock.now < deadline, !Task.isCancelled {
             try? await Task.sleep(for: pollInterval)
         }
+    }
+}
+
+/// What a started job is handed: `finished` once it has run, or `abandoned()` (the job's `abandon`, then
+/// `finished`) if what it handed on is given up before it ran.
+struct JobRun: Sendable {
+    let abandon: @Sendable () -> Void
+    let finished: @Sendable () -> Void
+
+    init(abandon: @escaping @Sendable () -> Void, finished: @escaping @Sendable () -> Void) {
+        self.abandon = abandon
+        self.finished = finished
+    }
+
+    @Sendable func abandoned() {
+        abandon()
+        finished()
     }
 }
 

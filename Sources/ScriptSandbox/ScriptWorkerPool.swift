@@ -20,6 +20,12 @@ public final class ScriptWorkerPool: Sendable {
         var services: HandlerServices
         var limits: HandlerLimits
         var completion: @Sendable (HandlerOutcome) -> Void
+        var abandoned: (@Sendable () -> Void)?
+
+        /// Gives the job up before it ran: its `abandoned`, or a failure to its completion without one.
+        func withdraw() {
+            if let abandoned { abandoned() } else { completion(ScriptWorkerPool.shutDownOutcome) }
+        }
     }
 
     private struct Queue {
@@ -63,17 +69,20 @@ public final class ScriptWorkerPool: Sendable {
         }
     }
 
-    /// Queues `script` for a worker thread; `completion` gets its outcome there (or, once the pool is shut down, at
-    /// once on the caller's thread).
+    /// Queues `script` for a worker thread; `completion` gets its outcome there. A job given up before it ran (the
+    /// pool shut down, or ``withdrawQueued()``) gets `abandoned` instead, when given, or a failure to `completion`.
     public func submit(
         _ script: CompiledScript,
         context: HandlerContext,
         socket: any HandlerSocket,
         services: HandlerServices = HandlerServices(),
         limits: HandlerLimits = HandlerLimits(),
+        abandoned: (@Sendable () -> Void)? = nil,
         completion: @escaping @Sendable (HandlerOutcome) -> Void
     ) {
-        let job = Job(script: script, context: context, socket: socket, services: services, limits: limits, completion: completion)
+        let job = Job(
+            script: script, context: context, socket: socket, services: services, limits: limits, completion: completion,
+            abandoned: abandoned)
         let accepted = queue.withLock { queue in
             guard !queue.closed else { return false }
             queue.jobs.append(job)
@@ -82,23 +91,33 @@ public final class ScriptWorkerPool: Sendable {
         if accepted {
             available.signal()
         } else {
-            completion(Self.shutDownOutcome)
+            job.withdraw()
         }
+    }
+
+    /// Gives up every job no worker has taken yet (at the end of shutdown's grace period); the pool goes on taking new
+    /// ones.
+    public func withdrawQueued() {
+        let withdrawn: Deque<Job> = queue.withLock { queue in
+            defer { queue.jobs.removeAll() }
+            return queue.jobs
+        }
+        for job in withdrawn { job.withdraw() }
     }
 
     /// Stops the workers once they finish their current job; queued and later jobs fail with
     /// `SERVICE_UNAVAILABLE`.
     public func shutdown() {
-        let abandoned: [Job] = queue.withLock { queue in
+        let abandoned: Deque<Job> = queue.withLock { queue in
             queue.closed = true
             defer { queue.jobs.removeAll() }
-            return Array(queue.jobs)
+            return queue.jobs
         }
-        for job in abandoned { job.completion(Self.shutDownOutcome) }
+        for job in abandoned { job.withdraw() }
         for _ in 0..<workerCount { available.signal() }
     }
 
-    private static let shutDownOutcome = HandlerOutcome.failure(
+    fileprivate static let shutDownOutcome = HandlerOutcome.failure(
         HandlerFailure(code: .serviceUnavailable, message: "the script workers are shut down"))
 
     private func work(_ index: Int, chunkCacheCapacity: Int) {
@@ -111,7 +130,12 @@ public final class ScriptWorkerPool: Sendable {
         }
         while true {
             available.wait()
-            guard let job = queue.withLock({ $0.jobs.popFirst() }) else { return }
+            // A wake-up with nothing queued is a withdrawn job's, or shutdown's once the queue is closed.
+            let (next, closed) = queue.withLock { ($0.jobs.popFirst(), $0.closed) }
+            guard let job = next else {
+                if closed { return }
+                continue
+            }
             let outcome = sandbox?.run(
                 job.script, context: job.context, socket: job.socket, services: job.services, limits: job.limits)
                 ?? .failure(HandlerFailure(code: .serviceUnavailable, message: "the Lua sandbox could not be opened"))

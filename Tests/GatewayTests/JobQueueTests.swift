@@ -38,10 +38,10 @@ import Testing
     private func job(_ log: Log, _ name: String, gate: Gate? = nil, abandon: @escaping @Sendable () -> Void = {}) -> JobQueue.Job {
         JobQueue.Job(
             gateway: "/test", kind: .event, name: name,
-            start: { finished in
+            start: { run in
                 let finish: @Sendable () -> Void = {
                     log.add(name)
-                    finished()
+                    run.finished()
                 }
                 if let gate { gate.hold(finish) } else { finish() }
             },

@@ -55,6 +55,39 @@ import Testing
         #expect(Harness.values(await stuck) == ["released"])
     }
 
+    /// At the end of shutdown's grace period: what no worker has taken is given up (`abandoned`, not run), what runs
+    /// finishes, and the pool goes on taking jobs.
+    @Test(.timeLimit(.minutes(2)))
+    func withdrawingGivesUpOnlyTheJobsNoWorkerTook() async throws {
+        let pool = ScriptWorkerPool(workers: 1)
+        defer { pool.shutdown() }
+        let held = try Harness.compile("SOCKET.roomSize('gate') return 'released'")
+        let quick = try Harness.compile("return 'quick'")
+        let gate = GatedSocket()
+        let log = Mutex<[String]>([])
+        let stuck = Mutex<HandlerOutcome?>(nil)
+        pool.submit(held, context: Harness.context, socket: gate, abandoned: { log.withLock { $0.append("held abandoned") } }) { outcome in
+            stuck.withLock { $0 = outcome }
+        }
+        for _ in 0..<10_000 where !gate.entered.load(ordering: .acquiring) {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let entered = gate.entered.load(ordering: .acquiring)
+        #expect(entered)
+        for index in 0..<3 {
+            pool.submit(quick, context: Harness.context, socket: RecordingSocket(),
+                        abandoned: { log.withLock { $0.append("quick \(index) abandoned") } }) { _ in
+                log.withLock { $0.append("quick \(index) ran") }
+            }
+        }
+        pool.withdrawQueued()
+        #expect(log.withLock { $0 } == ["quick 0 abandoned", "quick 1 abandoned", "quick 2 abandoned"])
+        gate.open()
+        #expect(Harness.values(await pool.run(quick, context: Harness.context, socket: RecordingSocket())) == ["quick"])
+        let released = stuck.withLock { $0 }.flatMap { Harness.values($0) }
+        #expect(released == ["released"])
+    }
+
     @Test func workersRecoverAfterLimits() async throws {
         let pool = ScriptWorkerPool(workers: 1)
         defer { pool.shutdown() }
