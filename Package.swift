@@ -177,7 +177,10 @@ let package = Package(
         /// replays corpus files through them.
         .executableTarget(
             name: "gatewayd-fuzz",
-            dependencies: ["EngineIO", "JSONCore", "SocketIO"]
+            dependencies: [
+                "EngineIO", "JSONCore", "SocketIO", "Gateway", "Persistence",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
 
         /// Load generator for the benchmarks: Engine.IO v4 / Socket.IO v5 over WebSocket on SwiftNIO.

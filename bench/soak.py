@@ -6,7 +6,7 @@ Each client signs in (a JWT of its own user), joins a room and sends, at `--rate
 (queued: ack at once, then `ws:result`), `calc` (result mode: the sum in the ack), `say` (a room broadcast), `notify`
 (`emitToUser` to another client's user), and now and then leaves and joins its room again. `--reconnects` clients a
 second disconnect and connect again (each first waits for its own results). `--slow-readers` raw WebSocket clients
-join a busy room and never read. Then it checks:
+join a busy room and never read. `--idle-connections` more sockets, held by gateway-bench, stay connected and quiet. Then it checks:
 
 - every requestId answered exactly once (`ws:result` or `ws:error` for `work`, the ack for `calc`);
 - no client disconnected without asking to;
@@ -205,6 +205,13 @@ def proc_figures(pid: int) -> tuple[int, int]:
 async def soak(args, url: str, pid: int) -> dict:
     ledger = Ledger()
     rss_baseline, fd_baseline = proc_figures(pid)
+    holder = None
+    if args.idle_connections:
+        # Signed-in sockets that stay connected and quiet the whole time, from the load generator.
+        holder = subprocess.Popen(
+            [str(args.bin_dir / "gateway-bench"), "--url", url, "--namespace", "/soak", "--scenario", "idle",
+             "--connections", str(args.idle_connections), "--connect-rate", "1000", "--duration", str(args.duration + 120),
+             "--token", token("idle")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     clients = [SoakClient(i, url, ledger, args.clients, "polling" if i % 10 == 9 else "websocket")
                for i in range(args.clients)]
     for start in range(0, len(clients), 50):
@@ -268,6 +275,9 @@ async def soak(args, url: str, pid: int) -> dict:
     stop_slow.set()
     for thread in slow_threads:
         thread.join(timeout=30)
+    if holder:
+        holder.terminate()
+        holder.wait(timeout=60)
     fd_deadline = time.monotonic() + 60
     while proc_figures(pid)[1] > fd_baseline and time.monotonic() < fd_deadline:
         await asyncio.sleep(0.2)
@@ -276,7 +286,7 @@ async def soak(args, url: str, pid: int) -> dict:
     duplicates = sum(1 for count in ledger.answers.values() if count > 1)
     report = {
         "duration_s": args.duration, "clients": args.clients, "rate_per_client": args.rate,
-        "reconnects_per_s": args.reconnects, "slow_readers": args.slow_readers,
+        "reconnects_per_s": args.reconnects, "slow_readers": args.slow_readers, "idle_connections": args.idle_connections,
         "events_sent": ledger.sent, "results_answered": len(ledger.answers), "unanswered": unanswered,
         "answered_twice": duplicates, "wrong_answers": ledger.wrong_answers, "refusals": ledger.refusals[:5],
         "room_messages": ledger.said, "user_messages": ledger.notified, "connects": ledger.connects,
@@ -328,6 +338,8 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=2.0, help="events a second per client")
     parser.add_argument("--reconnects", type=float, default=5.0, help="client reconnects a second")
     parser.add_argument("--slow-readers", type=int, default=3)
+    parser.add_argument("--idle-connections", type=int, default=0,
+                        help="signed-in sockets held open and quiet by gateway-bench (from --bin-dir) on top")
     parser.add_argument("--rss-window", type=float, default=0, help="seconds at the end whose RSS must stay within 5 %%")
     parser.add_argument("--serve-arg", action="append", default=[], help="an extra gatewayd serve argument")
     args = parser.parse_args()

@@ -31,10 +31,15 @@ backend_independent=(
   --ignore=Tests/e2e/test_sticky_free.py --ignore=Tests/e2e/test_cluster.py --ignore=Tests/e2e/test_cluster_outage.py
   --ignore=Tests/e2e/test_cluster_recovery.py
   --ignore=Tests/e2e/test_memory_churn.py
-  --ignore=Tests/e2e/test_http_limits.py --ignore=Tests/e2e/test_bench_smoke.py
+  --ignore=Tests/e2e/test_http_limits.py --ignore=Tests/e2e/test_abuse_limits.py --ignore=Tests/e2e/test_bench_smoke.py
   --ignore=Tests/e2e/eio3/test_socketio_eio3.py
 )
 E2E_POSTGRES_URL=$GATEWAYD_TEST_POSTGRES_URL \
   .venv-v5/bin/pytest -q -p no:cacheprovider Tests/e2e --ignore=Tests/e2e/eio3 "${backend_independent[@]}"
 E2E_POSTGRES_URL=$GATEWAYD_TEST_POSTGRES_URL \
   .venv-v4/bin/pytest -q -p no:cacheprovider Tests/e2e/eio3 "${backend_independent[@]}"
+
+# Every parser under libFuzzer with AddressSanitizer for 20 s (the long runs are scripts/fuzz.sh TARGET SECONDS).
+for target in json engineio-v4 engineio-v3 socketio jwt filter handlers; do
+  scripts/fuzz.sh "$target" 20 2>&1 | tail -n 12
+done

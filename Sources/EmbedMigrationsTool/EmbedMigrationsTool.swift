@@ -98,3 +98,11 @@ enum EmbedMigrationsTool {
         }
     }
 }
+
+#if FUZZING
+/// A fuzzing build (`scripts/fuzz.sh`) links libFuzzer's runtime into this tool too, once a fuzz target needs
+/// Persistence, whose migrations it embeds: the runtime refers to the fuzz entry, so the tool defines one, which
+/// nothing calls (the tool runs its own `main`).
+@_cdecl("LLVMFuzzerTestOneInput")
+func unusedFuzzEntry(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 { 0 }
+#endif

@@ -5,9 +5,9 @@ import JSONCore
 /// The daemon's JSON Web Token rules, in one place: HS256 with one secret, `exp` and `nbf` checked, nothing else
 /// accepted. The handshake and `AUTH.verify` read tokens here and `AUTH.sign` writes them, synchronously (a Lua
 /// worker thread waits on it), with swift-crypto's HMAC.
-struct HS256Token: Sendable {
+package struct HS256Token: Sendable {
     /// Why a token was refused.
-    enum Refusal: Error, Equatable {
+    package enum Refusal: Error, Equatable {
         case malformed
         case wrongAlgorithm
         case badSignature
@@ -29,12 +29,12 @@ struct HS256Token: Sendable {
 
     private let key: SymmetricKey
 
-    init(secret: String) {
+    package init(secret: String) {
         key = SymmetricKey(data: Array(secret.utf8))
     }
 
     /// The token's claims when its signature, algorithm and time claims hold at `now`.
-    func verify(_ token: String, now: Date = Date()) -> Result<[String: JSONValue], Refusal> {
+    package func verify(_ token: String, now: Date = Date()) -> Result<[String: JSONValue], Refusal> {
         let segments = token.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
         guard segments.count == 3, let header = Self.decode(segments[0])?.objectValue,
               let claims = Self.decode(segments[1])?.objectValue,
@@ -58,7 +58,7 @@ struct HS256Token: Sendable {
     }
 
     /// A token for `claims`, which must name a subject; `exp` (and `iat`, unless given) are set from `lifetime`.
-    func sign(_ claims: [String: JSONValue], lifetime seconds: Int, now: Date = Date()) -> Result<String, Refusal> {
+    package func sign(_ claims: [String: JSONValue], lifetime seconds: Int, now: Date = Date()) -> Result<String, Refusal> {
         var claims = claims
         guard let sub = claims["sub"] ?? claims["id"], sub.stringValue != nil || sub.intValue != nil else {
             return .failure(.noSubject)

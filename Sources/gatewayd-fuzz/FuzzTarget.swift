@@ -14,6 +14,12 @@ enum FuzzTarget: String, CaseIterable {
     case engineIOv3 = "engineio-v3"
     /// A Socket.IO packet: the text message, then its binary attachments, the parts separated by a 0 byte.
     case socketIO = "socketio"
+    /// The JWT path of the handshake and `AUTH`: a token as it comes, then a header and claims signed for real.
+    case jwt
+    /// The collection request parser and filter compiler, against SQLite.
+    case filter
+    /// The handlers-folder loader: `gateway.json`, an event's `.json` and `.lua`, a connection script, a hook.
+    case handlers
 
     func run(_ input: UnsafeRawBufferPointer) {
         switch self {
@@ -21,6 +27,9 @@ enum FuzzTarget: String, CaseIterable {
         case .engineIOv4: Self.engineIO(Array(input), version: .v4)
         case .engineIOv3: Self.engineIO(Array(input), version: .v3)
         case .socketIO: Self.socketIO(Array(input))
+        case .jwt: Self.jwt(Array(input))
+        case .filter: Self.filter(input)
+        case .handlers: Self.handlers(Array(input))
         }
     }
 

@@ -11,11 +11,10 @@ import subprocess
 import threading
 import time
 
-import requests
 import socketio
 
 from conftest import BIN_DIR, wait_until
-from gateway_support import TIMEOUT, serve, write_gateway
+from gateway_support import TIMEOUT, admin, serve, write_gateway
 
 IDLE = int(os.environ.get("E2E_DRILL_IDLE", "2000"))
 CLIENTS, EVENTS_EACH = 100, 10
@@ -26,7 +25,7 @@ SLOW = ('while not DB.gate.findOne{filter = {id = "open"}} do end\n'
 
 
 def connected(server):
-    text = requests.get(server.url + "/metrics", timeout=TIMEOUT).text
+    text = admin(server, "GET", "/metrics").text
     return sum(float(value) for value in re.findall(r'^gatewayd_connections\{[^}]*gateway="/drill"[^}]*\} (\S+)$', text, re.M))
 
 
@@ -75,7 +74,7 @@ def test_sigterm_with_thousands_of_sockets_answers_every_acked_event(start_serve
         signalled = time.monotonic()
         server.signal(signal.SIGTERM)
         # The gate opens within the grace period; the admin API still answers during it.
-        requests.post(server.url + "/admin/collections/gate/items", json={"id": "open"}, timeout=TIMEOUT)
+        admin(server, "POST", "/admin/collections/gate/items", {"id": "open"})
         assert server.wait(timeout=GRACE_MS / 1000 + 30) == 0
         exited = time.monotonic() - signalled
         done.set()

@@ -193,8 +193,15 @@ public struct HandlersFolder: Sendable, Equatable {
         return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
     }
 
+    /// Read through a `FileHandle`: `FileManager.contents(atPath:)` leaks a 4 KiB buffer for every empty file it reads
+    /// (FoundationEssentials in Swift 6.3; found by the `handlers` fuzz target), and a sync reads every file each time.
     static func readText(_ file: String) throws(HandlersFolderError) -> String {
-        guard let data = FileManager.default.contents(atPath: file) else {
+        let data: Data
+        do {
+            guard let handle = FileHandle(forReadingAtPath: file) else { throw CocoaError(.fileReadNoPermission) }
+            defer { try? handle.close() }
+            data = try handle.readToEnd() ?? Data()
+        } catch {
             throw HandlersFolderError(.unreadable, file: file, message: "cannot be read")
         }
         guard let text = String(validating: data, as: UTF8.self) else {
