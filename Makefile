@@ -22,6 +22,7 @@ bench-cost:
 soak:
 	[ -x .venv-v5/bin/python ] || bash scripts/setup.sh --test-clients
 	swift build -c release --scratch-path .build-release --product gatewayd
+	swift build -c release --scratch-path .build-release --product gateway-bench
 	.venv-v5/bin/python bench/soak.py --bin-dir .build-release/release --duration 600 --rss-window 300 $(SOAK_ARGS)
 
 # One binary for a server: the Swift runtime linked in, so it needs only glibc, liblua5.4 and libsqlite3.

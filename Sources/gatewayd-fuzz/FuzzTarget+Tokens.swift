@@ -35,8 +35,9 @@ extension FuzzTarget {
         guard case .success(let verified) = tokens.verify(signed) else {
             preconditionFailure("a token sign() made does not verify: \(signed)")
         }
+        // A number past a double's range is written as `null`, as everywhere in JSON here.
         for (key, value) in claims where !["sub", "id", "iat", "exp"].contains(key) {
-            precondition(verified[key] == value, "claim \(key) changed between sign and verify")
+            precondition(verified[key] == finite(value), "claim \(key) changed between sign and verify")
         }
     }
 

@@ -42,7 +42,7 @@ enum FuzzTarget: String, CaseIterable {
         precondition(again == finite(value), "JSON \(text) does not parse back to what it was written from")
     }
 
-    private static func finite(_ value: JSONValue) -> JSONValue {
+    static func finite(_ value: JSONValue) -> JSONValue {
         switch value {
         case .double(let number) where !number.isFinite: .null
         case .array(let items): .array(items.map(finite))
