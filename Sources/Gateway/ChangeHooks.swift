@@ -86,7 +86,7 @@ struct ChangeHooks: Sendable {
             start: { run in
                 pool.submit(
                     script, context: context, socket: HookSocket(push: push), services: services, limits: limits,
-                    abandoned: run.abandoned
+                    owner: run
                 ) { outcome in
                     backlog.finish()
                     if case .failure(let failure) = outcome {

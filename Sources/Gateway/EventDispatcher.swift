@@ -61,7 +61,7 @@ final class EventDispatcher: Sendable {
                 pool.submit(
                     handler.script, context: connection.context(for: handler.script, event: event.name, args: event.args, requestId: requestId),
                     socket: connection.live, services: services.forRun(user: connection.user),
-                    limits: settings.limits(timeoutMilliseconds: handler.timeoutMs), abandoned: run.abandoned
+                    limits: settings.limits(timeoutMilliseconds: handler.timeoutMs), owner: run
                 ) { [self] outcome in
                     deliver(outcome, of: event, requestId: requestId, mode: mode, on: connection, metricName: handler.metricName,
                             began: began)
@@ -106,7 +106,7 @@ final class EventDispatcher: Sendable {
             start: { run in
                 pool.submit(
                     script, context: connection.context(for: script, event: "disconnect", args: [.string(reason.rawValue)]),
-                    socket: connection.live, services: services, limits: limits, abandoned: run.abandoned
+                    socket: connection.live, services: services, limits: limits, owner: run
                 ) { outcome in
                     if case .failure(let failure) = outcome {
                         logger.info("disconnect handler failed", metadata: [

@@ -237,7 +237,7 @@ public final class GatewayRuntime: Service, Sendable {
                 start: { run in
                     pool.submit(
                         script, context: connection.context(for: script, event: "connection", args: []), socket: connection.live,
-                        services: services, limits: limits, abandoned: run.abandoned
+                        services: services, limits: limits, owner: run
                     ) { outcome in
                         continuation.resume(returning: .success(outcome))
                         run.finished()

@@ -1,5 +1,6 @@
 import DequeModule
 import Logging
+import ScriptSandbox
 import Synchronization
 
 /// The bounded queue every handler run goes through — a socket's connection handler, its events, its disconnect
@@ -22,8 +23,8 @@ final class JobQueue: Sendable {
         var gateway: String
         var kind: GatewayMetrics.HandlerKind
         var name: String
-        /// Starts the job; it calls the run's `finished` once when done, from any thread (or before returning), or
-        /// its `abandoned` if what it started is given up before it ran.
+        /// Starts the job; it calls the run's `finished` once when done, from any thread (or before returning); the
+        /// run is the owner of what it hands the worker pool, which tells it if that is given up before it ran.
         var start: @Sendable (_ run: JobRun) -> Void
         /// Called instead of `start` when the queue gives the job up (shutdown past its grace period).
         var abandon: @Sendable () -> Void
@@ -86,6 +87,7 @@ final class JobQueue: Sendable {
     let maxPendingPerLane: Int
     /// Runs longer than this are logged.
     let slowRun: Duration
+    private let slowRunNanoseconds: UInt64
     private let logger: Logger
     private let state = Mutex(State())
 
@@ -93,6 +95,7 @@ final class JobQueue: Sendable {
         self.capacity = max(1, capacity)
         self.maxPendingPerLane = max(1, maxPendingPerLane)
         self.slowRun = slowRun
+        self.slowRunNanoseconds = UInt64(slowRun / .nanoseconds(1))
         self.logger = logger
     }
 
@@ -138,30 +141,31 @@ final class JobQueue: Sendable {
     }
 
     /// Runs `job`, then the lane's next ones one after another until one finishes later than it started: its
-    /// `finished` carries on.
+    /// run's `finished` carries on (``laneGoesOn(_:)``).
     private func run(_ first: Job, lane laneID: String) {
         var job: Job? = first
-        let metrics = GatewayMetrics.shared
-        let slowNanoseconds = UInt64(slowRun / .nanoseconds(1))
         while let current = job {
-            let progress = JobProgress()
-            metrics.queueWaited(since: current.submitted)
-            let began = GatewayMetrics.now
-            current.start(JobRun(abandon: current.abandon) { [logger] in
-                let elapsed = metrics.handlerRan(gateway: current.gateway, kind: current.kind, since: began)
-                if elapsed > slowNanoseconds {
-                    logger.warning("slow handler", metadata: [
-                        "gateway": "\(current.gateway)", "kind": "\(current.kind.rawValue)", "name": "\(current.name)",
-                        "durationMs": "\(elapsed / 1_000_000)", "lane": "\(laneID)",
-                    ])
-                }
-                // Finished while `start` was still running: the loop below goes on with the lane.
-                guard progress.finish() else { return }
-                if let next = self.state.withLock({ $0.next(in: laneID, finished: 1) }) { self.run(next, lane: laneID) }
-            })
-            guard progress.leaveStart() else { return }
+            GatewayMetrics.shared.queueWaited(since: current.submitted)
+            let run = JobRun(current, lane: laneID, queue: self)
+            current.start(run)
+            guard run.leaveStart() else { return }
             job = state.withLock { $0.next(in: laneID, finished: 1) }
         }
+    }
+
+    /// A lane's job finished after its `start` had returned: the lane's next job starts here, on the finishing thread.
+    fileprivate func laneGoesOn(_ laneID: String) {
+        if let next = state.withLock({ $0.next(in: laneID, finished: 1) }) { run(next, lane: laneID) }
+    }
+
+    /// Measures a finished run, and logs it when it was slow.
+    fileprivate func ran(_ job: Job, lane laneID: String, since began: UInt64) {
+        let elapsed = GatewayMetrics.shared.handlerRan(gateway: job.gateway, kind: job.kind, since: began)
+        guard elapsed > slowRunNanoseconds else { return }
+        logger.warning("slow handler", metadata: [
+            "gateway": "\(job.gateway)", "kind": "\(job.kind.rawValue)", "name": "\(job.name)",
+            "durationMs": "\(elapsed / 1_000_000)", "lane": "\(laneID)",
+        ])
     }
 
     /// Stops accepting jobs and waits for the pending ones. Jobs still waiting when `grace` has passed are
@@ -196,36 +200,40 @@ final class JobQueue: Sendable {
     }
 }
 
-/// What a started job is handed: `finished` once it has run, or `abandoned()` (the job's `abandon`, then
-/// `finished`) if what it handed on is given up before it ran.
-struct JobRun: Sendable {
-    let abandon: @Sendable () -> Void
-    let finished: @Sendable () -> Void
+/// One started job, handed to its `start`: the job calls ``finished()`` once it has run, or the worker pool tells it the
+/// work it handed on was given up before it ran (``scriptJobWithdrawn()``: the job's `abandon`, then finished). It also
+/// knows where the job is — still inside `start`, finished inside it, or left running once `start` returned — so that
+/// whichever of `finished` and the end of `start` comes second goes on with the lane. One object per run, and no
+/// closure: this is on every event's path.
+final class JobRun: ScriptJobOwner {
+    private static let starting: UInt8 = 0, finishedEarly: UInt8 = 1, running: UInt8 = 2
+    private let job: JobQueue.Job
+    private let laneID: String
+    private let queue: JobQueue
+    private let began = GatewayMetrics.now
+    private let progress = Atomic<UInt8>(JobRun.starting)
 
-    init(abandon: @escaping @Sendable () -> Void, finished: @escaping @Sendable () -> Void) {
-        self.abandon = abandon
-        self.finished = finished
+    fileprivate init(_ job: JobQueue.Job, lane laneID: String, queue: JobQueue) {
+        self.job = job
+        self.laneID = laneID
+        self.queue = queue
     }
 
-    @Sendable func abandoned() {
-        abandon()
+    /// The job has run: it is measured, and the lane goes on (here, if `start` has returned already).
+    func finished() {
+        queue.ran(job, lane: laneID, since: began)
+        let finishedInsideStart = progress.compareExchange(
+            expected: Self.starting, desired: Self.finishedEarly, ordering: .acquiringAndReleasing).exchanged
+        if !finishedInsideStart { queue.laneGoesOn(laneID) }
+    }
+
+    func scriptJobWithdrawn() {
+        job.abandon()
         finished()
     }
-}
 
-/// Where a started job is: still inside `start`, finished inside it, or left running once `start` returned. Whichever
-/// of the job's `finished` and the end of `start` comes second goes on with the lane.
-private final class JobProgress: Sendable {
-    private static let starting: UInt8 = 0, finishedEarly: UInt8 = 1, running: UInt8 = 2
-    private let state = Atomic<UInt8>(JobProgress.starting)
-
-    /// The job finished; true when `start` had already returned.
-    func finish() -> Bool {
-        !state.compareExchange(expected: Self.starting, desired: Self.finishedEarly, ordering: .acquiringAndReleasing).exchanged
-    }
-
-    /// `start` returned; true when the job had already finished.
-    func leaveStart() -> Bool {
-        !state.compareExchange(expected: Self.starting, desired: Self.running, ordering: .acquiringAndReleasing).exchanged
+    /// `start` returned; true when the job had already finished (the caller goes on with the lane).
+    fileprivate func leaveStart() -> Bool {
+        !progress.compareExchange(expected: Self.starting, desired: Self.running, ordering: .acquiringAndReleasing).exchanged
     }
 }

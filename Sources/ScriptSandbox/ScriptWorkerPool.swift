@@ -20,11 +20,11 @@ public final class ScriptWorkerPool: Sendable {
         var services: HandlerServices
         var limits: HandlerLimits
         var completion: @Sendable (HandlerOutcome) -> Void
-        var abandoned: (@Sendable () -> Void)?
+        var owner: (any ScriptJobOwner)?
 
-        /// Gives the job up before it ran: its `abandoned`, or a failure to its completion without one.
+        /// Gives the job up before it ran: its owner is told, or its completion gets a failure without one.
         func withdraw() {
-            if let abandoned { abandoned() } else { completion(ScriptWorkerPool.shutDownOutcome) }
+            if let owner { owner.scriptJobWithdrawn() } else { completion(ScriptWorkerPool.shutDownOutcome) }
         }
     }
 
@@ -70,19 +70,19 @@ public final class ScriptWorkerPool: Sendable {
     }
 
     /// Queues `script` for a worker thread; `completion` gets its outcome there. A job given up before it ran (the
-    /// pool shut down, or ``withdrawQueued()``) gets `abandoned` instead, when given, or a failure to `completion`.
+    /// pool shut down, or ``withdrawQueued()``) tells its `owner` instead, when given, or gets a failure to `completion`.
     public func submit(
         _ script: CompiledScript,
         context: HandlerContext,
         socket: any HandlerSocket,
         services: HandlerServices = HandlerServices(),
         limits: HandlerLimits = HandlerLimits(),
-        abandoned: (@Sendable () -> Void)? = nil,
+        owner: (any ScriptJobOwner)? = nil,
         completion: @escaping @Sendable (HandlerOutcome) -> Void
     ) {
         let job = Job(
             script: script, context: context, socket: socket, services: services, limits: limits, completion: completion,
-            abandoned: abandoned)
+            owner: owner)
         let accepted = queue.withLock { queue in
             guard !queue.closed else { return false }
             queue.jobs.append(job)

@@ -43,11 +43,7 @@ import Testing
         let quick = try Harness.compile("return 'quick'")
         let gate = GatedSocket()
         async let stuck: HandlerOutcome = pool.run(held, context: Harness.context, socket: gate)
-        for _ in 0..<10_000 where !gate.entered.load(ordering: .acquiring) {
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        let entered = gate.entered.load(ordering: .acquiring)
-        #expect(entered)
+        #expect(try await gate.waitUntilEntered())
         for _ in 0..<20 {
             #expect(Harness.values(await pool.run(quick, context: Harness.context, socket: RecordingSocket())) == ["quick"])
         }
@@ -66,17 +62,13 @@ import Testing
         let gate = GatedSocket()
         let log = Mutex<[String]>([])
         let stuck = Mutex<HandlerOutcome?>(nil)
-        pool.submit(held, context: Harness.context, socket: gate, abandoned: { log.withLock { $0.append("held abandoned") } }) { outcome in
+        pool.submit(held, context: Harness.context, socket: gate, owner: Withdrawal { log.withLock { $0.append("held abandoned") } }) { outcome in
             stuck.withLock { $0 = outcome }
         }
-        for _ in 0..<10_000 where !gate.entered.load(ordering: .acquiring) {
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        let entered = gate.entered.load(ordering: .acquiring)
-        #expect(entered)
+        #expect(try await gate.waitUntilEntered())
         for index in 0..<3 {
             pool.submit(quick, context: Harness.context, socket: RecordingSocket(),
-                        abandoned: { log.withLock { $0.append("quick \(index) abandoned") } }) { _ in
+                        owner: Withdrawal { log.withLock { $0.append("quick \(index) abandoned") } }) { _ in
                 log.withLock { $0.append("quick \(index) ran") }
             }
         }
@@ -110,6 +102,13 @@ import Testing
     }
 }
 
+/// A job owner that records its job's withdrawal.
+private final class Withdrawal: ScriptJobOwner {
+    private let withdrawn: @Sendable () -> Void
+    init(_ withdrawn: @escaping @Sendable () -> Void) { self.withdrawn = withdrawn }
+    func scriptJobWithdrawn() { withdrawn() }
+}
+
 /// A socket whose `roomSize` holds the run that calls it until the test opens the gate (a worker kept busy for exactly
 /// as long as a test needs); everything else is a ``RecordingSocket``'s.
 final class GatedSocket: HandlerSocket {
@@ -118,6 +117,14 @@ final class GatedSocket: HandlerSocket {
     private let inner = RecordingSocket()
 
     func open() { gate.signal() }
+
+    /// Waits (a bounded poll) until a run has reached the gate; false if none did.
+    func waitUntilEntered() async throws -> Bool {
+        for _ in 0..<10_000 where !entered.load(ordering: .acquiring) {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return entered.load(ordering: .acquiring)
+    }
 
     func roomSize(room: String) -> Int {
         entered.store(true, ordering: .releasing)
