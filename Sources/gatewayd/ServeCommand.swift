@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import Gateway
 import Logging
+import NIOCore
 import ScriptSandbox
 import EngineIO
 import SocketIO
@@ -42,6 +43,8 @@ struct ServeCommand: AsyncParsableCommand {
     var maxConnectRatePerIp: Double = EnvironmentDefault.value("GATEWAYD_MAX_CONNECT_RATE_PER_IP", 100)
     @OptionGroup var jwt: JWTOptions
     @OptionGroup var clusterOptions: ClusterOptions
+    @Option(help: "Network event-loop threads serving connections (env GATEWAYD_EVENT_LOOPS).")
+    var eventLoops: Int = EnvironmentDefault.value("GATEWAYD_EVENT_LOOPS", ProcessInfo.processInfo.activeProcessorCount)
     @Option(help: "Lua worker threads running handlers (env GATEWAYD_WORKERS).")
     var workers: Int = EnvironmentDefault.value("GATEWAYD_WORKERS", ProcessInfo.processInfo.activeProcessorCount)
     @Option(help: "Handler runs that may wait for a worker before events are refused (env GATEWAYD_QUEUE_SIZE).")
@@ -94,6 +97,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard eventLoops >= 1 else { throw ValidationError("--event-loops must be at least 1") }
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
         guard queueSize >= 1 else { throw ValidationError("--queue-size must be at least 1") }
         guard maxPendingPerSocket >= 1 else { throw ValidationError("--max-pending-per-socket must be at least 1") }
@@ -125,6 +129,8 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Before anything starts NIO's shared event loops: their count is fixed when they are first used.
+        NIOSingletons.groupLoopCountSuggestion = eventLoops
         let logger = common.bootstrapLogging()
         let configuration = try configuration(fileDescriptorLimit: FileDescriptorLimit.raiseToHardLimit())
         let metrics = self.metrics ? DaemonMetrics.bootstrap() : nil

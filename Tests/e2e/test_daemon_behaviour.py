@@ -238,3 +238,20 @@ def test_the_sandbox_threads_carry_their_names_for_the_kernel(start_server, tmp_
     names = sorted(Path(f"/proc/{server.proc.pid}/task/{task}/comm").read_text().strip()
                    for task in os.listdir(f"/proc/{server.proc.pid}/task"))
     assert [name for name in names if name.startswith("lua-")] == ["lua-watchdog", "lua-worker-0", "lua-worker-1", "lua-worker-2"]
+
+
+@pytest.mark.parametrize("loops", [1, 3])
+def test_event_loops_sets_how_many_network_threads_serve(start_server, tmp_path, loops):
+    """`--event-loops N` starts N network threads (NIO names its shared loops NIO-SGLTN-…), whatever the CPU count,
+    and they serve: a client's event gets its result."""
+    handlers = tmp_path / "handlers"
+    write_gateway(handlers, "app", "/app", {"double": ("return BODY.n * 2", {"ack": "result"})})
+    server = daemon(start_server, tmp_path / "db.sqlite", "--event-loops", loops, handlers=handlers)
+    client = Client(server, ["/app"])
+    try:
+        assert client.call("double", {"n": loops}, namespace="/app") == 2 * loops
+    finally:
+        client.close()
+    names = [Path(f"/proc/{server.proc.pid}/task/{task}/comm").read_text().strip()
+             for task in os.listdir(f"/proc/{server.proc.pid}/task")]
+    assert len([name for name in names if name.startswith("NIO-SGLTN-")]) == loops, names
