@@ -178,7 +178,7 @@ let package = Package(
         .executableTarget(
             name: "gatewayd-fuzz",
             dependencies: [
-                "EngineIO", "JSONCore", "SocketIO", "Gateway", "Persistence",
+                "EngineIO", "JSONCore", "SocketIO", "Gateway", "Persistence", "AdminHTTP",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

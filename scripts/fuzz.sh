@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes one parser with libFuzzer for SECONDS: scripts/fuzz.sh TARGET SECONDS [libFuzzer options…]
-#   TARGET: json, engineio-v4, engineio-v3, socketio, jwt, filter, handlers (Sources/gatewayd-fuzz/FuzzTarget.swift says what each checks).
+#   TARGET: json, engineio-v4, engineio-v3, socketio, jwt, filter, handlers, admin (Sources/gatewayd-fuzz/FuzzTarget.swift says what each checks).
 # Builds gatewayd-fuzz with libFuzzer and AddressSanitizer (-sanitize=fuzzer,address) in .build-fuzz, starts from the seed corpus in
 # Tests/fuzz/corpus/TARGET and keeps what it learns in .build-fuzz/corpus/TARGET; a crash, a sanitizer report or an
 # input slower than 1 s stops it with the input saved as .build-fuzz/artifacts/TARGET-*. Exits non-zero then.

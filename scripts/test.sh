@@ -40,6 +40,6 @@ E2E_POSTGRES_URL=$GATEWAYD_TEST_POSTGRES_URL \
   .venv-v4/bin/pytest -q -p no:cacheprovider Tests/e2e/eio3 "${backend_independent[@]}"
 
 # Every parser under libFuzzer with AddressSanitizer for 20 s (the long runs are scripts/fuzz.sh TARGET SECONDS).
-for target in json engineio-v4 engineio-v3 socketio jwt filter handlers; do
+for target in json engineio-v4 engineio-v3 socketio jwt filter handlers admin; do
   scripts/fuzz.sh "$target" 20 2>&1 | tail -n 12
 done

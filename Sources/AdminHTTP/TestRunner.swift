@@ -47,24 +47,7 @@ public struct TestRunner: Sendable {
     /// Throws ``AdminError`` for a request that cannot run (400 `INVALID_TEST_KIND`, `MISSING_EVENT_NAME`,
     /// `GATEWAY_NOT_FOUND`, `MISSING_SCRIPT`; 422 `VALIDATION_ERROR`), or a storage error.
     public func run(_ request: TestRunRequest) async throws -> TestRunReport {
-        guard let kind = request.kind.flatMap(TestRunKind.init(rawValue:)) else {
-            throw Self.badRequest(
-                "INVALID_TEST_KIND", "kind must be \"websocket_event\" or \"websocket_connection\"", field: "kind")
-        }
-        let eventName = request.eventName ?? ""
-        if kind == .websocketEvent, eventName.isEmpty {
-            throw Self.badRequest("MISSING_EVENT_NAME", "eventName is required for a websocket_event test", field: "eventName")
-        }
-        let timeoutMs = request.timeoutMs ?? Self.defaultTimeoutMs
-        guard ConfigRules.timeoutRangeMs.contains(timeoutMs) else {
-            throw AdminError.validation(
-                field: "timeoutMs",
-                "must be between \(ConfigRules.timeoutRangeMs.lowerBound) and \(ConfigRules.timeoutRangeMs.upperBound) milliseconds")
-        }
-        let user = try Self.user(from: request.user?.value)
-        let handshake = try Self.handshake(over: request.handshake?.value)
-        let socketData = try Self.socketData(from: request.socketData?.value)
-
+        let (kind, eventName, timeoutMs, user, handshake, socketData) = try Self.checked(request)
         let gateway = try await findGateway(request)
         let (source, chunkName) = try await script(for: request, kind: kind, eventName: eventName, gateway: gateway)
         let compiled: CompiledScript
@@ -140,6 +123,28 @@ public struct TestRunner: Sendable {
     }
 
     /// `USER`: the claims object, with `id` taken from `sub` when absent. `null` means anonymous.
+    /// What the request asks for, each field checked, before anything is looked up.
+    static func checked(_ request: TestRunRequest) throws(AdminError) -> (
+        kind: TestRunKind, eventName: String, timeoutMs: Int, user: JSONValue?, handshake: JSONValue, socketData: JSONValue?
+    ) {
+        guard let kind = request.kind.flatMap(TestRunKind.init(rawValue:)) else {
+            throw Self.badRequest(
+                "INVALID_TEST_KIND", "kind must be \"websocket_event\" or \"websocket_connection\"", field: "kind")
+        }
+        let eventName = request.eventName ?? ""
+        if kind == .websocketEvent, eventName.isEmpty {
+            throw Self.badRequest("MISSING_EVENT_NAME", "eventName is required for a websocket_event test", field: "eventName")
+        }
+        let timeoutMs = request.timeoutMs ?? Self.defaultTimeoutMs
+        guard ConfigRules.timeoutRangeMs.contains(timeoutMs) else {
+            throw AdminError.validation(
+                field: "timeoutMs",
+                "must be between \(ConfigRules.timeoutRangeMs.lowerBound) and \(ConfigRules.timeoutRangeMs.upperBound) milliseconds")
+        }
+        return (kind, eventName, timeoutMs, try user(from: request.user?.value), try handshake(over: request.handshake?.value),
+                try socketData(from: request.socketData?.value))
+    }
+
     static func user(from value: JSONValue?) throws(AdminError) -> JSONValue? {
         guard let value, !value.isNull else { return nil }
         guard let claims = value.objectValue else { throw .validation(field: "user", "must be an object of claims") }

@@ -47,7 +47,12 @@ enum ReplayCorpus {
         var replayed = 0
         for path in arguments.dropFirst() {
             let url = URL(fileURLWithPath: path)
-            let files = (try? FileManager.default.contentsOfDirectory(at: url, includingPropertiesForKeys: nil)) ?? [url]
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+                FileHandle.standardError.write(Data("no such file or folder: \(path)\n".utf8))
+                exit(2)
+            }
+            let files = isFolder.boolValue ? try FileManager.default.contentsOfDirectory(at: url, includingPropertiesForKeys: nil) : [url]
             for file in files.sorted(by: { $0.path < $1.path }) {
                 try Data(contentsOf: file).withUnsafeBytes { target.run($0) }
                 replayed += 1

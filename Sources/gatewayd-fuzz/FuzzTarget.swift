@@ -20,6 +20,8 @@ enum FuzzTarget: String, CaseIterable {
     case filter
     /// The handlers-folder loader: `gateway.json`, an event's `.json` and `.lua`, a connection script, a hook.
     case handlers
+    /// The admin API's request bodies: gateways, events, test runs, emits, collection items.
+    case admin
 
     func run(_ input: UnsafeRawBufferPointer) {
         switch self {
@@ -30,6 +32,7 @@ enum FuzzTarget: String, CaseIterable {
         case .jwt: Self.jwt(Array(input))
         case .filter: Self.filter(input)
         case .handlers: Self.handlers(Array(input))
+        case .admin: Self.adminBody(Array(input))
         }
     }
 

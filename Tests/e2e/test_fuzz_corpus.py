@@ -21,4 +21,4 @@ def test_the_corpus_replays_cleanly(target):
 
 def test_an_unknown_target_is_refused_with_the_list():
     done = subprocess.run([BIN_DIR / "gatewayd-fuzz", "yaml"], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 2 and "json|engineio-v4|engineio-v3|socketio|jwt|filter|handlers" in done.stderr
+    assert done.returncode == 2 and "json|engineio-v4|engineio-v3|socketio|jwt|filter|handlers|admin" in done.stderr
