@@ -4,10 +4,12 @@ import NIOCore
 import NIOWebSocket
 import Synchronization
 
-/// What the layer above Engine.IO hears from a session, on the session's event loop.
+/// What the layer above Engine.IO hears from a session, on the session's event loop (an upgraded session's messages
+/// on its WebSocket's).
 package protocol EngineSessionDelegate: AnyObject, Sendable {
-    /// A message packet's payload, in arrival order; synchronous, so a session holds no task: a delegate with async
-    /// work queues it (see ``SerialTaskQueue``).
+    /// A message packet's payload, in arrival order, one at a time; synchronous, so a session holds no task: a
+    /// delegate with async work queues it (see ``SerialTaskQueue``). A session upgraded to a WebSocket on another
+    /// loop delivers its messages on that loop, the rest (the close) on its own.
     func engineSession(_ session: EngineSession, didReceive payload: EnginePacket.Payload)
     /// The session ended; called once.
     func engineSessionDidClose(_ session: EngineSession, reason: EngineCloseReason)
@@ -16,7 +18,8 @@ package protocol EngineSessionDelegate: AnyObject, Sendable {
 /// One Engine.IO session: runs its ``EngineSessionStateMachine``, its timers and its delegate on one event loop.
 ///
 /// The loop is fixed when the session is created: a WebSocket session's is its channel's; a polling session's is
-/// picked at the handshake, and a WebSocket that upgrades it hops to it. Every entry point may be called from any
+/// picked at the handshake, and a WebSocket that upgrades it hops to it, except for messages and sends once the
+/// upgrade is done (those take the WebSocket's loop). Every entry point may be called from any
 /// thread: it runs inline on the loop, or hops there once. One loop orders everything the session hears (a pong
 /// cannot overtake the ping's timeout being armed; a poll and the probe's frames are handled one after the other), and
 /// no lock guards its state.
@@ -50,13 +53,22 @@ package final class EngineSession: Sendable {
     private let state: NIOLoopBoundBox<LoopState>
     /// Whether a WebSocket carries the session (from the start, or since its upgrade): readable from any thread.
     private let overWebSocket: Atomic<Bool>
-    /// The WebSocket a polling session upgraded to, once everything sent before the upgrade is queued on it, until
-    /// the session closes: what other threads then send goes straight to it (see `send(_:)`), and a broadcast is
-    /// delivered on its loop (`deliveryLoop`), so that neither hops through the session's loop.
-    private let upgradedWebSocket = Mutex<WebSocketTransport?>(nil)
+    /// The WebSocket a polling session upgraded to (on another loop than the session's), once everything sent before
+    /// the upgrade is queued on it, until the session closes; and the delegate, which its messages go to. What other
+    /// threads then send goes straight to it (see `send(_:)`), a broadcast is delivered on its loop (`deliveryLoop`),
+    /// and the messages it reads go to the delegate there (see `receive(_:from:)`): none of them hops through the
+    /// session's loop.
+    private let upgraded = Mutex<Upgraded?>(nil)
+    private struct Upgraded {
+        let webSocket: WebSocketTransport
+        let delegate: any EngineSessionDelegate
+    }
     /// Sends handed to the session's loop and not yet passed to its transport: while there are any, later sends
     /// follow them there, so that what one thread sends arrives in the order it was sent.
     private let sendsOnTheirWay = Atomic<Int>(0)
+    /// Packets read from a WebSocket on another loop and handed to the session's, not yet handled there: while there
+    /// are any, the upgraded WebSocket's messages follow them there, so that they reach the delegate in order.
+    private let receivesOnTheirWay = Atomic<Int>(0)
     private let onClose: @Sendable (EngineSession) -> Void
     /// The server's logger, shared: a session's own copy with its id in the metadata cost every connection 400 bytes.
     private let serverLogger: Logger
@@ -133,7 +145,7 @@ package final class EngineSession: Sendable {
         // In place without a closure: this is every packet's path, and a closure that may escape is an allocation.
         if eventLoop.inEventLoop {
             sendOnLoop(outbound, volatile: false)
-        } else if sendsOnTheirWay.load(ordering: .acquiring) == 0, let webSocket = upgradedWebSocket.withLock({ $0 }) {
+        } else if sendsOnTheirWay.load(ordering: .acquiring) == 0, let webSocket = upgraded.withLock({ $0?.webSocket }) {
             // Upgraded: the state machine only passes packets on to the WebSocket, which takes them from any thread.
             EngineMetrics.packetsOut.increment(by: outbound.frames.count)
             EngineMetrics.bytesOut.increment(by: outbound.frameBytes)
@@ -154,7 +166,7 @@ package final class EngineSession: Sendable {
 
     /// Where packets for this session are cheapest to send from: its upgraded WebSocket's loop, else its own.
     package var deliveryLoop: any EventLoop {
-        upgradedWebSocket.withLock { $0?.eventLoop } ?? eventLoop
+        upgraded.withLock { $0?.webSocket.eventLoop } ?? eventLoop
     }
 
     /// A send will come from a task queued on a loop (a broadcast's batch, a recovery's replay): counted from now, so
@@ -268,11 +280,22 @@ package final class EngineSession: Sendable {
 
     /// A packet read from `webSocket`: the session's transport, a probe, or one that is no longer either.
     func receive(_ packet: EnginePacket, from webSocket: WebSocketTransport) {
-        // Always on the WebSocket's loop, which is the session's unless it is upgrading: in place, without a closure.
+        // Always on the WebSocket's loop, which is the session's unless it upgraded: in place, without a closure.
         if eventLoop.inEventLoop {
             receiveOnLoop(packet, from: .socket(webSocket))
+        } else if packet.kind == .message, receivesOnTheirWay.load(ordering: .acquiring) == 0,
+                  let delegate = upgraded.withLock({ $0?.webSocket === webSocket ? $0?.delegate : nil }) {
+            // The upgraded transport's message: the state machine would only pass it on (the delegate routes on
+            // whichever thread delivers).
+            EngineMetrics.packetsIn.increment()
+            EngineMetrics.bytesIn.increment(by: packet.payloadBytes)
+            delegate.engineSession(self, didReceive: packet.payload ?? .text(""))
         } else {
-            eventLoop.execute { self.receiveOnLoop(packet, from: .socket(webSocket)) }
+            receivesOnTheirWay.wrappingAdd(1, ordering: .relaxed)
+            eventLoop.execute {
+                self.receiveOnLoop(packet, from: .socket(webSocket))
+                self.receivesOnTheirWay.wrappingSubtract(1, ordering: .releasing)
+            }
         }
     }
 
@@ -371,7 +394,9 @@ package final class EngineSession: Sendable {
             overWebSocket.store(true, ordering: .relaxed)
             cancelUpgradeTimers()
             webSocket.send(waiting)
-            if webSocket.eventLoop !== eventLoop { upgradedWebSocket.withLock { $0 = webSocket } }
+            if webSocket.eventLoop !== eventLoop, let delegate = state.value.delegate {
+                upgraded.withLock { $0 = Upgraded(webSocket: webSocket, delegate: delegate) }
+            }
             refuseAfterWrites(refusals)
         case .probe(.abandon(let webSocket, let waiting)):
             dropProbe(webSocket, refusing: waiting)
@@ -451,7 +476,7 @@ package final class EngineSession: Sendable {
 
     private func closeOnLoop(reason: EngineCloseReason, webSocketCode: WebSocketErrorCode, pollAnswer: EnginePacket) {
         guard let closed = state.value.machine.close(releasingPollWith: pollAnswer) else { return }
-        upgradedWebSocket.withLock { $0 = nil }
+        upgraded.withLock { $0 = nil }
         let transport = closed.webSocket == nil ? PollRequest.name : WebSocketTransport.name
         serverLogger.debug("engine session closed", metadata: [
             "engine.sid": .string(id), "reason": .string(reason.rawValue), "transport": .string(transport.rawValue),
