@@ -1,4 +1,4 @@
-.PHONY: run test build bench bench-cost soak release
+.PHONY: run test build bench bench-cost soak cluster-soak release
 
 run:
 	scripts/run.sh
@@ -24,6 +24,13 @@ soak:
 	swift build -c release --scratch-path .build-release --product gatewayd
 	swift build -c release --scratch-path .build-release --product gateway-bench
 	.venv-v5/bin/python bench/soak.py --bin-dir .build-release/release --duration 600 --rss-window 300 $(SOAK_ARGS)
+
+# Ten minutes on 3 nodes and a throw-away PostgreSQL, node 2 SIGTERM'd then killed (bench/cluster_soak.py;
+# CLUSTER_SOAK_ARGS to change its size).
+cluster-soak:
+	[ -x .venv-v5/bin/python ] || bash scripts/setup.sh --test-clients
+	swift build -c release --scratch-path .build-release --product gatewayd
+	.venv-v5/bin/python bench/cluster_soak.py --bin-dir .build-release/release --duration 600 $(CLUSTER_SOAK_ARGS)
 
 # One binary for a server: the Swift runtime linked in, so it needs only glibc, liblua5.4 and libsqlite3.
 release:

@@ -70,8 +70,8 @@ final class LiveSocket: HandlerSocket {
 
     /// The user and `SOCKET.data` a recovered socket had, from its session.
     static func recovered(from data: JSONValue) -> (user: JSONValue?, data: JSONValue?) {
-        let user = data["user"].flatMap { $0.isNull ? nil : $0 }
-        let kept = data["data"].flatMap { $0.isNull ? nil : $0 }
+        let user = data["user"]?.nonNull
+        let kept = data["data"]?.nonNull
         return (user, kept)
     }
 

@@ -56,6 +56,13 @@ extension JSONValue {
         return false
     }
 
+    /// The value, or absent when it is JSON null. (Spelled out because `isNull ? nil : value` is a trap: with a
+    /// `JSONValue` on the other side, that `nil` is JSON null, not absent.)
+    public var nonNull: JSONValue? {
+        if case .null = self { return nil }
+        return self
+    }
+
     /// Whether this value or anything inside it is binary.
     public var containsBinary: Bool {
         switch self {

@@ -34,13 +34,16 @@ def nginx_binary():
 
 class RoundRobin:
     """nginx on loopback in front of `ports`, round-robin, no stickiness, in the foreground with a configuration of its
-    own in `directory`: `url`, and `access_log` (`upstream request`, one line per request)."""
+    own in `directory`: `url`, and `access_log` (`upstream request`, one line per request). `backups`: upstreams used
+    only when none of `ports` answers (each request tries `ports` first: none is ever marked down)."""
 
-    def __init__(self, directory, ports):
+    def __init__(self, directory, ports, backups=()):
         (port,) = free_ports(1)
         self.url = f"http://127.0.0.1:{port}"
         self.access_log = directory / "access.log"
-        upstreams = "".join(f"    server 127.0.0.1:{upstream};\n" for upstream in ports)
+        primary = " max_fails=0" if backups else ""
+        upstreams = "".join(f"    server 127.0.0.1:{upstream}{primary};\n" for upstream in ports)
+        upstreams += "".join(f"    server 127.0.0.1:{upstream} backup;\n" for upstream in backups)
         conf = directory / "nginx.conf"
         conf.write_text(f"""worker_processes 1;
 pid {directory}/nginx.pid;

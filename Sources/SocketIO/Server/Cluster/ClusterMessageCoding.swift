@@ -233,7 +233,7 @@ private struct WireObject {
         self.name = name
     }
 
-    subscript(key: String) -> JSONValue? { members[key].flatMap { $0.isNull ? nil : $0 } }
+    subscript(key: String) -> JSONValue? { members[key]?.nonNull }
 
     private func wrongType(_ key: String) -> ClusterMessageDecodingError {
         ClusterMessageDecodingError(description: "\(name).\(key) is missing or of the wrong type")

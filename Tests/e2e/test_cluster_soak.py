@@ -1,0 +1,36 @@
+"""The cluster soak's CI version: `bench/cluster_soak.py` for 45 s — 3 nodes on a throw-away PostgreSQL, 10 clients
+of the official socket.io-client (Node) on each, queued and result-mode events and numbered cluster broadcasts; node 2
+SIGTERM'd at 15 s (its clients, behind nginx, recover on the other nodes), started again, 10 more clients on it,
+killed (-9) at 30 s. The other nodes' clients lose nothing and see no disconnection; the SIGTERM'd node's clients
+recover everything they missed; a killed node's clients, which cannot recover, still get every number they do receive
+once and in order. The 10-minute run is in docs/hardening.md."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import BIN_DIR, ON_POSTGRES, ROOT
+
+pytestmark = pytest.mark.skipif(ON_POSTGRES, reason="the cluster soak starts a PostgreSQL of its own")
+
+
+def test_a_node_restarted_under_load_loses_the_others_nothing_and_its_clients_recover():
+    duration = float(os.environ.get("E2E_CLUSTER_SOAK_SECONDS", "45"))
+    completed = subprocess.run(
+        [sys.executable, ROOT / "bench" / "cluster_soak.py", "--bin-dir", BIN_DIR, "--duration", str(duration),
+         "--clients-per-node", "10"],
+        capture_output=True, text=True, timeout=duration + 400)
+    assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-3000:]
+    report = json.loads(completed.stdout)
+    nodes = report["nodes"]
+    assert report["failures"] == [], report
+    # The run did what it says: every group sent and was answered, the SIGTERM'd node's clients all recovered, and
+    # the kill found clients on the node.
+    for name, row in nodes.items():
+        assert row["clients"] == 10 and row["acked"] > 0 and row["answered_once"] == row["acked"] - row["unanswered"], (name, row)
+    assert nodes["n2"]["recovered"] == 10 and nodes["n2"]["disconnects"] == {"transport close": 10}, nodes["n2"]
+    killed = nodes["n2 (wave 1, connected after its restart)"]
+    assert killed["disconnects"].get("transport close") == 10, killed
+    assert report["published"] > duration * 10, report

@@ -1,0 +1,1 @@
+return ARGS[1] + ARGS[2]

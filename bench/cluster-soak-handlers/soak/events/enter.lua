@@ -1,0 +1,2 @@
+SOCKET.join(BODY.room)
+return true

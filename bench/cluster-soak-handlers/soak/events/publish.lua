@@ -1,0 +1,2 @@
+SOCKET.emitToRoom(BODY.room, "numbered", {n = BODY.n})
+return true

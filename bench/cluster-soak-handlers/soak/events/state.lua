@@ -1,0 +1,1 @@
+return {data = type(SOCKET.data), recovered = HANDSHAKE.recovered == true, raw = tostring(SOCKET.data)}

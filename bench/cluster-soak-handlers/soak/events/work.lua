@@ -1,0 +1,1 @@
+return {n = BODY.n, doubled = BODY.n * 2}
