@@ -15,11 +15,12 @@ import socketio
 
 from browser_support import browser  # noqa: F401 - the fixture
 from conftest import ROOT, wait_until
-from gateway_support import TIMEOUT, serve
+from gateway_support import TIMEOUT, make_jwt, serve
 
 TOKEN = "console-admin-token-0123456789abcdef"
 HOSTILE_PATH = "/<img/src=x/onerror=window.__xss=1>"
 HOSTILE_EVENT = "<script>window.__xss=2</script>"
+HOSTILE_USER = "<img src=x onerror=window.__xss=4>"
 STEP = 15_000  # ms a step may take before the test fails: a bound on a hang, not a measure
 
 
@@ -119,16 +120,19 @@ def test_the_console_end_to_end(page, tmp_path):
     assert '"gateway":"/console"' in page.text_content("#testEmitted")
     page.select_option("#kind", "websocket_event")
 
-    # A client connects: it appears in the live list; the console disconnects it.
+    # A client connects (its user id hostile): it appears in the live list, its user id as text; the console
+    # disconnects it.
     client = socketio.Client(reconnection=False)
     gone = []
     client.on("disconnect", lambda *args: gone.append(args), namespace="/console")
     poked = []
     client.on("poke", lambda *args: poked.append(args), namespace="/console")
     try:
-        client.connect(server.url, namespaces=["/console"], transports=["websocket"], wait_timeout=TIMEOUT)
+        client.connect(server.url, namespaces=["/console"], transports=["websocket"], wait_timeout=TIMEOUT,
+                       auth={"token": make_jwt({"sub": HOSTILE_USER})})
         sid = client.get_sid("/console")
         page.wait_for_selector(f"#socketRows tr[data-id='{sid}']")
+        assert page.text_content(f"#socketRows tr[data-id='{sid}'] td:nth-child(2)") == HOSTILE_USER
         assert page.text_content(f"#socketRows tr[data-id='{sid}'] td:nth-child(3)") == "websocket"
         # Its events, counted by outcome from the daemon's metrics: two that succeed, one no handler serves.
         for event, data in (("shout", "a"), ("shout", "b"), ("nobodyHandlesThis", None)):
