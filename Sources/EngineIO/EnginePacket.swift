@@ -10,6 +10,14 @@ public struct EnginePacket: Sendable, Equatable {
     public enum Payload: Sendable, Equatable {
         case text(String)
         case binary([UInt8])
+
+        /// Its size in bytes (UTF-8 for text).
+        public var byteCount: Int {
+            switch self {
+            case .text(let text): text.utf8.count
+            case .binary(let bytes): bytes.count
+            }
+        }
     }
 
     public var kind: Kind
@@ -24,13 +32,7 @@ public struct EnginePacket: Sendable, Equatable {
     public static func message(_ bytes: [UInt8]) -> EnginePacket { EnginePacket(.message, .binary(bytes)) }
 
     /// Bytes of payload, for buffer accounting.
-    var payloadBytes: Int {
-        switch payload {
-        case .text(let text): text.utf8.count
-        case .binary(let bytes): bytes.count
-        case nil: 0
-        }
-    }
+    var payloadBytes: Int { payload?.byteCount ?? 0 }
 
     public var isBinary: Bool {
         if case .binary = payload { return true }

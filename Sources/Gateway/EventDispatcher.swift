@@ -55,7 +55,7 @@ final class EventDispatcher: Sendable {
         let requestId = RequestID.make()
         let mode = handler.ack
         let job = JobQueue.Job(
-            gateway: connection.path, kind: handler.kind, name: event.name,
+            gateway: connection.path, kind: handler.kind, name: event.name, bytes: event.wireBytes,
             start: { [self] run in
                 let began = GatewayMetrics.now
                 pool.submit(
@@ -85,6 +85,8 @@ final class EventDispatcher: Sendable {
         case .queueFull:
             refuse(event, mode: mode, on: connection, code: .queueFull,
                    message: "the server's job queue is full (\(queue.capacity) pending runs); retry later", metricName: handler.metricName)
+        case .queueBytesFull:
+            refuse(event, mode: mode, on: connection, code: .queueFull, message: queue.bytesFullMessage, metricName: handler.metricName)
         case .laneFull:
             refuse(event, mode: mode, on: connection, code: .tooManyRequests,
                    message: "this connection has \(queue.maxPendingPerLane) events pending; wait for their results",

@@ -51,8 +51,8 @@ public final class GatewayRuntime: Service, Sendable {
         self.authenticator = authenticator
         self.settings = settings
         self.logger = logger
-        self.queue = JobQueue(capacity: settings.queueSize, maxPendingPerLane: settings.maxPendingPerSocket,
-                              slowRun: settings.slowHandler, logger: logger)
+        self.queue = JobQueue(capacity: settings.queueSize, maxPendingBytes: settings.maxQueuedBytes,
+                              maxPendingPerLane: settings.maxPendingPerSocket, slowRun: settings.slowHandler, logger: logger)
         self.hooks = ChangeHooks(
             gateways: gateways, queue: queue, pool: pool, push: ServerPush(gateways: gateways),
             store: store.collections, auth: authenticator, settings: settings, logger: logger,
@@ -252,6 +252,8 @@ public final class GatewayRuntime: Service, Sendable {
             case .queueFull:
                 continuation.resume(returning: .failure(GatewayAuthenticator.refusal(
                     .queueFull, "the server's job queue is full (\(capacity) pending runs); retry later")))
+            case .queueBytesFull:
+                continuation.resume(returning: .failure(GatewayAuthenticator.refusal(.queueFull, queue.bytesFullMessage)))
             case .laneFull:
                 continuation.resume(returning: .failure(GatewayAuthenticator.refusal(.tooManyRequests, "this connection has too many runs pending")))
             case .closed:

@@ -4,6 +4,8 @@ import ScriptSandbox
 public struct GatewaySettings: Sendable {
     /// Handler runs that may be pending (waiting or running) before events are refused with `QUEUE_FULL`.
     public var queueSize: Int
+    /// Bytes of event payloads (as they came) the pending runs may hold before events are refused with `QUEUE_FULL`.
+    public var maxQueuedBytes: Int
     /// Handler runs one socket may have pending before its events are refused with `TOO_MANY_REQUESTS`.
     public var maxPendingPerSocket: Int
     /// How long shutdown waits for queued handlers before abandoning the rest with `SHUTTING_DOWN`.
@@ -23,13 +25,14 @@ public struct GatewaySettings: Sendable {
     public var eventRate: EventRateLimit.Policy
 
     public init(
-        queueSize: Int = 1000, maxPendingPerSocket: Int = 100,
+        queueSize: Int = 1000, maxQueuedBytes: Int = GatewaySettings.defaultMaxQueuedBytes, maxPendingPerSocket: Int = 100,
         shutdownGrace: Duration = .seconds(10), reloadInterval: Duration? = .milliseconds(500),
         socketDataBytes: Int = HandlerLimits.defaultSocketDataBytes, authExpiryGrace: Duration = .zero,
         resultRetention: Duration = .seconds(60), slowHandler: Duration = .seconds(1),
         eventRate: EventRateLimit.Policy = EventRateLimit.Policy()
     ) {
         self.queueSize = queueSize
+        self.maxQueuedBytes = maxQueuedBytes
         self.maxPendingPerSocket = maxPendingPerSocket
         self.shutdownGrace = shutdownGrace
         self.reloadInterval = reloadInterval
@@ -39,6 +42,10 @@ public struct GatewaySettings: Sendable {
         self.slowHandler = slowHandler
         self.eventRate = eventRate
     }
+
+    /// 256 MiB: parsed, the arguments take a few times that, which is the queue's share of the memory budget
+    /// (docs/hardening.md).
+    public static let defaultMaxQueuedBytes = 256 << 20
 
     /// The limits of a handler run of `timeoutMs`.
     func limits(timeoutMilliseconds: Int) -> HandlerLimits {

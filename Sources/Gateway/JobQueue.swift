@@ -8,7 +8,9 @@ import Synchronization
 ///
 /// A lane runs its jobs one at a time in submission order, so a socket's events are handled in the order
 /// it sent them while other sockets proceed (the script worker pool bounds how many run at once). The queue
-/// refuses rather than grows: past `capacity` pending runs in total, or `maxPendingPerLane` for one socket,
+/// refuses rather than grows: past `capacity` pending runs in total, `maxPendingBytes` of their events' payloads
+/// together (what the queue's memory grows with: an event's parsed arguments take a few times its wire size), or
+/// `maxPendingPerLane` for one socket,
 /// ``submit(_:lane:whenAccepted:)`` says so and the caller answers the client.
 ///
 /// No task per lane: a job says when it has finished (on the worker thread that ran it), and that starts the lane's
@@ -28,14 +30,17 @@ final class JobQueue: Sendable {
         var start: @Sendable (_ run: JobRun) -> Void
         /// Called instead of `start` when the queue gives the job up (shutdown past its grace period).
         var abandon: @Sendable () -> Void
+        /// The size of what it holds (an event's payload as it came), counted against `maxPendingBytes`.
+        var bytes: Int
         /// When it was accepted (``GatewayMetrics/now``).
         fileprivate var submitted: UInt64 = 0
 
-        init(gateway: String, kind: GatewayMetrics.HandlerKind, name: String,
+        init(gateway: String, kind: GatewayMetrics.HandlerKind, name: String, bytes: Int = 0,
              start: @escaping @Sendable (_ run: JobRun) -> Void, abandon: @escaping @Sendable () -> Void) {
             self.gateway = gateway
             self.kind = kind
             self.name = name
+            self.bytes = bytes
             self.start = start
             self.abandon = abandon
         }
@@ -44,6 +49,8 @@ final class JobQueue: Sendable {
     enum Admission: Sendable, Equatable {
         case accepted
         case queueFull
+        /// The pending jobs hold `maxPendingBytes` of payload already.
+        case queueBytesFull
         case laneFull
         case closed
     }
@@ -58,17 +65,19 @@ final class JobQueue: Sendable {
     private struct State {
         /// Only lanes with pending jobs are kept.
         var lanes: [String: Lane] = [:]
-        /// Accepted and not finished (waiting or running), in all lanes.
+        /// Accepted and not finished (waiting or running), in all lanes, and the bytes they hold.
         var pending = 0
+        var pendingBytes = 0
         var accepting = true
 
-        /// The lane's running job finished (`finished` of them): the next one to start, or nil when the lane is idle.
+        /// The lane's running job, `finished`, is done: the next one to start, or nil when the lane is idle.
         /// One lookup of the lane, changed in place (a lane's key is hashed on every event's path several times).
-        mutating func next(in laneID: String, finished: Int) -> Job? {
-            pending -= finished
+        mutating func next(in laneID: String, after finished: Job) -> Job? {
+            pending -= 1
+            pendingBytes -= finished.bytes
             guard let index = lanes.index(forKey: laneID) else { return nil }
             let (job, idle) = { (lane: inout Lane) -> (Job?, Bool) in
-                lane.pending -= finished
+                lane.pending -= 1
                 let job = lane.waiting.popFirst()
                 lane.running = job != nil
                 return (job, lane.pending == 0 && !lane.running)
@@ -84,6 +93,7 @@ final class JobQueue: Sendable {
     }
 
     let capacity: Int
+    let maxPendingBytes: Int
     let maxPendingPerLane: Int
     /// Runs longer than this are logged.
     let slowRun: Duration
@@ -91,8 +101,10 @@ final class JobQueue: Sendable {
     private let logger: Logger
     private let state = Mutex(State())
 
-    init(capacity: Int, maxPendingPerLane: Int, slowRun: Duration = .seconds(1), logger: Logger = Logger(label: "gatewayd.gateway")) {
+    init(capacity: Int, maxPendingBytes: Int = .max, maxPendingPerLane: Int, slowRun: Duration = .seconds(1),
+         logger: Logger = Logger(label: "gatewayd.gateway")) {
         self.capacity = max(1, capacity)
+        self.maxPendingBytes = max(1, maxPendingBytes)
         self.maxPendingPerLane = max(1, maxPendingPerLane)
         self.slowRun = slowRun
         self.slowRunNanoseconds = UInt64(slowRun / .nanoseconds(1))
@@ -100,6 +112,11 @@ final class JobQueue: Sendable {
     }
 
     var pendingCount: Int { state.withLock { $0.pending } }
+
+    /// What a client refused with ``Admission/queueBytesFull`` is told.
+    var bytesFullMessage: String {
+        "the server's job queue holds its limit of \(maxPendingBytes) bytes of pending events; retry later"
+    }
 
     /// Queues `job` on `lane` unless a limit refuses it. `whenAccepted` runs before the job can start (so an
     /// acknowledgement it sends reaches the client before anything the job sends). `bypassingLimits` is for
@@ -111,6 +128,8 @@ final class JobQueue: Sendable {
             if !bypassingLimits {
                 guard state.accepting else { return .closed }
                 guard state.pending < capacity else { return .queueFull }
+                // One job is always let in, however large (the payload limit bounds it): the budget caps a backlog.
+                guard state.pending == 0 || state.pendingBytes + job.bytes <= maxPendingBytes else { return .queueBytesFull }
             }
             // A lane refused for being full already exists (its pending count is the limit): none is left behind.
             let taken = state.withLane(laneID) { lane in
@@ -120,6 +139,7 @@ final class JobQueue: Sendable {
             }
             guard taken else { return .laneFull }
             state.pending += 1
+            state.pendingBytes += job.bytes
             return .accepted
         }
         guard admission == .accepted else { return admission }
@@ -149,13 +169,13 @@ final class JobQueue: Sendable {
             let run = JobRun(current, lane: laneID, queue: self)
             current.start(run)
             guard run.leaveStart() else { return }
-            job = state.withLock { $0.next(in: laneID, finished: 1) }
+            job = state.withLock { $0.next(in: laneID, after: current) }
         }
     }
 
     /// A lane's job finished after its `start` had returned: the lane's next job starts here, on the finishing thread.
-    fileprivate func laneGoesOn(_ laneID: String) {
-        if let next = state.withLock({ $0.next(in: laneID, finished: 1) }) { run(next, lane: laneID) }
+    fileprivate func laneGoesOn(_ laneID: String, after finished: Job) {
+        if let next = state.withLock({ $0.next(in: laneID, after: finished) }) { run(next, lane: laneID) }
     }
 
     /// Measures a finished run, and logs it when it was slow.
@@ -182,6 +202,7 @@ final class JobQueue: Sendable {
                 state.lanes[laneID]?.waiting = []
                 state.lanes[laneID]?.pending -= lane.waiting.count
                 state.pending -= lane.waiting.count
+                state.pendingBytes -= lane.waiting.reduce(0) { $0 + $1.bytes }
             }
             return jobs
         }
@@ -224,7 +245,7 @@ final class JobRun: ScriptJobOwner {
         queue.ran(job, lane: laneID, since: began)
         let finishedInsideStart = progress.compareExchange(
             expected: Self.starting, desired: Self.finishedEarly, ordering: .acquiringAndReleasing).exchanged
-        if !finishedInsideStart { queue.laneGoesOn(laneID) }
+        if !finishedInsideStart { queue.laneGoesOn(laneID, after: job) }
     }
 
     func scriptJobWithdrawn() {

@@ -49,6 +49,8 @@ struct ServeCommand: AsyncParsableCommand {
     var workers: Int = EnvironmentDefault.value("GATEWAYD_WORKERS", ProcessInfo.processInfo.activeProcessorCount)
     @Option(help: "Handler runs that may wait for a worker before events are refused (env GATEWAYD_QUEUE_SIZE).")
     var queueSize: Int = EnvironmentDefault.value("GATEWAYD_QUEUE_SIZE", 1000)
+    @Option(help: "Bytes of event payloads the pending handler runs may hold before events are refused (env GATEWAYD_MAX_QUEUED_BYTES).")
+    var maxQueuedBytes: Int = EnvironmentDefault.value("GATEWAYD_MAX_QUEUED_BYTES", GatewaySettings.defaultMaxQueuedBytes)
     @Option(help: "Handler runs one connection may have pending before its events are refused (env GATEWAYD_MAX_PENDING_PER_SOCKET).")
     var maxPendingPerSocket: Int = EnvironmentDefault.value("GATEWAYD_MAX_PENDING_PER_SOCKET", 100)
     @Option(help: "Milliseconds shutdown waits for queued handlers before answering the rest SHUTTING_DOWN (env GATEWAYD_SHUTDOWN_GRACE).")
@@ -100,6 +102,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard eventLoops >= 1 else { throw ValidationError("--event-loops must be at least 1") }
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
         guard queueSize >= 1 else { throw ValidationError("--queue-size must be at least 1") }
+        guard maxQueuedBytes >= 1 else { throw ValidationError("--max-queued-bytes must be at least 1") }
         guard maxPendingPerSocket >= 1 else { throw ValidationError("--max-pending-per-socket must be at least 1") }
         guard shutdownGrace >= 0 else { throw ValidationError("--shutdown-grace must not be negative") }
         guard connectTimeout > 0 else { throw ValidationError("--connect-timeout must be positive") }
@@ -151,7 +154,7 @@ struct ServeCommand: AsyncParsableCommand {
     func configuration(fileDescriptorLimit: Int) throws -> DaemonConfiguration {
         let cluster = try cluster
         var gateway = GatewaySettings(
-            queueSize: queueSize, maxPendingPerSocket: maxPendingPerSocket, shutdownGrace: .milliseconds(shutdownGrace),
+            queueSize: queueSize, maxQueuedBytes: maxQueuedBytes, maxPendingPerSocket: maxPendingPerSocket, shutdownGrace: .milliseconds(shutdownGrace),
             socketDataBytes: socketDataLimit, authExpiryGrace: .milliseconds(authExpiryGrace),
             resultRetention: .milliseconds(resultRetention), slowHandler: .milliseconds(slowHandlerMs),
             eventRate: EventRateLimit.Policy(

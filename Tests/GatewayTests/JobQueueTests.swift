@@ -35,9 +35,9 @@ import Testing
     }
 
     /// A job that finishes inside `start`, or, behind a `gate`, when the test opens it.
-    private func job(_ log: Log, _ name: String, gate: Gate? = nil, abandon: @escaping @Sendable () -> Void = {}) -> JobQueue.Job {
+    private func job(_ log: Log, _ name: String, bytes: Int = 0, gate: Gate? = nil, abandon: @escaping @Sendable () -> Void = {}) -> JobQueue.Job {
         JobQueue.Job(
-            gateway: "/test", kind: .event, name: name,
+            gateway: "/test", kind: .event, name: name, bytes: bytes,
             start: { run in
                 let finish: @Sendable () -> Void = {
                     log.add(name)
@@ -107,6 +107,26 @@ import Testing
         await queue.drain(grace: Self.unreachedGrace)
         #expect(Set(log.all) == ["a1", "a2", "b1", "bypass"])
         #expect(queue.submit(job(log, "late"), lane: "d") == .closed)
+    }
+
+    /// The payload budget: what pending jobs hold, freed as they finish; one job always gets in, however large.
+    @Test func pendingBytesAreBudgeted() async {
+        let queue = JobQueue(capacity: 100, maxPendingBytes: 100, maxPendingPerLane: 100)
+        let log = Log()
+        let a1 = Gate(), b1 = Gate()
+        #expect(queue.submit(job(log, "a1", bytes: 60, gate: a1), lane: "a") == .accepted)
+        #expect(queue.submit(job(log, "a2", bytes: 30), lane: "a") == .accepted)
+        #expect(queue.submit(job(log, "b1", bytes: 20), lane: "b") == .queueBytesFull)
+        #expect(queue.submit(job(log, "b2", bytes: 10, gate: b1), lane: "b") == .accepted)
+        #expect(queue.submit(job(log, "c1", bytes: 1), lane: "c") == .queueBytesFull)
+        a1.open()  // a1 and a2 finish: 90 bytes freed
+        #expect(queue.submit(job(log, "c2", bytes: 90), lane: "c") == .accepted)
+        b1.open()
+        await queue.drain(grace: Self.unreachedGrace)
+        #expect(Set(log.all) == ["a1", "a2", "b2", "c2"])
+        let empty = JobQueue(capacity: 100, maxPendingBytes: 100, maxPendingPerLane: 100)
+        #expect(empty.submit(job(log, "huge", bytes: 1_000), lane: "a") == .accepted)
+        await empty.drain(grace: Self.unreachedGrace)
     }
 
     @Test func whenAcceptedRunsBeforeTheJob() async throws {

@@ -131,6 +131,42 @@ def test_during_shutdown_new_connections_and_events_get_shutting_down(start_serv
         other.close()
 
 
+# MARK: the queue's payload budget
+
+def test_events_past_the_queues_payload_budget_are_refused_until_it_drains(start_server, tmp_path):
+    """`--max-queued-bytes`: what pending runs hold together, counted as the events came; past it events are refused
+    with QUEUE_FULL (in either ack mode, from any socket), and accepted again once the queue has drained."""
+    handlers = tmp_path / "handlers"
+    held = HOLD.replace('id = "hold"', "id = BODY.id")
+    write_gateway(handlers, "app", "/app", {
+        "hold": (held, {"timeoutMs": 120000}),
+        "size": ("return #BODY.pad", {"ack": "result"}),
+    })
+    server = daemon(start_server, tmp_path / "db.sqlite", "--max-queued-bytes", 100_000, handlers=handlers)
+    holder = Client(server, ["/app"])
+    other = Client(server, ["/app"])
+    pad = "x" * 40_000
+    try:
+        # Two 40 kB events pend (the first held by the gate, the second behind it): 80 kB of the 100 kB.
+        assert holder.call("hold", {"pad": pad, "id": "first"}, namespace="/app")["accepted"] is True
+        assert holder.call("hold", {"pad": pad, "id": "second"}, namespace="/app")["accepted"] is True
+        assert wait_until(lambda: admin(server, "GET", "/admin/collections/started/items/first").status_code == 200,
+                          timeout=10), "the held handler never started"
+        refused = holder.call("hold", {"pad": pad, "id": "third"}, namespace="/app")
+        assert refused["accepted"] is False and refused["error"]["code"] == "QUEUE_FULL", refused
+        assert "100000 bytes" in refused["error"]["message"], refused
+        # The budget is the server's: another socket's result-mode event is refused too, and a small one fits.
+        assert other.call("size", {"pad": pad}, namespace="/app")["error"]["code"] == "QUEUE_FULL"
+        assert other.call("size", {"pad": "x" * 100}, namespace="/app") == 100
+        assert admin(server, "POST", "/admin/collections/gate/items", {"id": "open"}).status_code == 201
+        results = holder.got("ws:result", namespace="/app", count=2, timeout=30)
+        assert [result[0]["result"] for result in results] == ["released", "released"], results
+        assert other.call("size", {"pad": pad}, namespace="/app") == 40_000
+    finally:
+        holder.close()
+        other.close()
+
+
 # MARK: memory limit
 
 def test_a_live_event_over_the_memory_limit_fails_with_script_memory_limit(start_server, tmp_path):

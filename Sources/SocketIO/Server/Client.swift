@@ -25,6 +25,8 @@ final class Client: EngineSessionDelegate {
         /// The held-back packets are being routed: later ones still queue behind them.
         var isCatchingUp = false
         var heldBack: Deque<EnginePacket.Payload> = []
+        /// Bytes of the packet being decoded so far (its text, then its attachments).
+        var packetBytes = 0
     }
 
     /// Packets a client may send while it joins a namespace before it is judged a flood and disconnected: reading
@@ -123,20 +125,24 @@ final class Client: EngineSessionDelegate {
     }
 
     private func route(_ payload: EnginePacket.Payload) {
-        let decoded: Result<SocketIOPacket?, SocketIODecodingError> = state.withLock { state in
-            Result { () throws(SocketIODecodingError) in
+        let decoded: (Result<SocketIOPacket?, SocketIODecodingError>, bytes: Int) = state.withLock { state in
+            state.packetBytes += payload.byteCount
+            let result = Result { () throws(SocketIODecodingError) in
                 switch payload {
                 case .text(let text): try state.decoder.receive(text: text)
                 case .binary(let bytes): try state.decoder.receive(binary: bytes)
                 }
             }
+            guard case .success(.some) = result else { return (result, 0) }
+            defer { state.packetBytes = 0 }
+            return (result, state.packetBytes)
         }
-        switch decoded {
+        switch decoded.0 {
         case .failure(let error):
             session.logger.debug("invalid Socket.IO packet", metadata: ["error": "\(error)"])
             session.close(reason: .parseError)
         case .success(let packet?):
-            handle(packet)
+            handle(packet, bytes: decoded.bytes)
         case .success(nil):
             break
         }
@@ -171,7 +177,7 @@ final class Client: EngineSessionDelegate {
 
     // MARK: Packets
 
-    private func handle(_ packet: SocketIOPacket) {
+    private func handle(_ packet: SocketIOPacket, bytes: Int) {
         switch packet.kind {
         case .connect:
             beginConnect(to: packet.namespace, auth: packet.data)
@@ -189,7 +195,7 @@ final class Client: EngineSessionDelegate {
             default: return
             }
             let ack = packet.ackId.map { Acknowledgement(socket: socket, id: $0) }
-            socket.receive(SocketEvent(name: name, args: Array(items.dropFirst()), ack: ack))
+            socket.receive(SocketEvent(name: name, args: Array(items.dropFirst()), ack: ack, wireBytes: bytes))
         case .ack, .binaryAck:
             guard let socket = socket(for: packet.namespace), let id = packet.ackId else { return }
             socket.resolveAck(id, with: .success(packet.data?.arrayValue ?? []))

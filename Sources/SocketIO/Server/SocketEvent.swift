@@ -1,16 +1,19 @@
 import JSONCore
 import Synchronization
 
-/// An event a client emitted: its name, every argument, and the acknowledgement callback if it asked for one.
+/// An event a client emitted: its name, every argument, the acknowledgement callback if it asked for one, and its size
+/// as it came (the packet's text and binary attachments): what a queue holding it budgets for.
 public struct SocketEvent: Sendable {
     public var name: String
     public var args: [JSONValue]
     public var ack: Acknowledgement?
+    public var wireBytes: Int
 
-    public init(name: String, args: [JSONValue], ack: Acknowledgement?) {
+    public init(name: String, args: [JSONValue], ack: Acknowledgement?, wireBytes: Int = 0) {
         self.name = name
         self.args = args
         self.ack = ack
+        self.wireBytes = wireBytes
     }
 }
 
