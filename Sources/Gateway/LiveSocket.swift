@@ -64,7 +64,12 @@ final class LiveSocket: HandlerSocket {
 
     /// The socket's `data` holds the user and `SOCKET.data`: what every node sees of it (the admin API's socket list,
     /// through `fetchSockets`), and what its session keeps with recovery on, so that a recovered socket gets both back.
+    /// An anonymous socket without data keeps JSON null, which reads back the same: no object per idle connection.
     private func mirror(_ state: State) {
+        guard state.user != nil || state.data != nil else {
+            socket.data = .null
+            return
+        }
         socket.data = .object(["user": state.user ?? .null, "data": state.data ?? .null])
     }
 

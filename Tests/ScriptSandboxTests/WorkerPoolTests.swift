@@ -5,6 +5,10 @@ import Synchronization
 import Testing
 
 @Suite struct WorkerPoolTests {
+    /// A held run's time limit: far past what a loaded machine takes for the test's other runs (the default 5 s was
+    /// reached once, the quick runs taking that long beside other suites), so the test waits on its gate, not a clock.
+    static let heldLimits = HandlerLimits(timeout: .seconds(300))
+
     @Test func runsHandlersOnWorkers() async throws {
         let pool = ScriptWorkerPool(workers: 2)
         defer { pool.shutdown() }
@@ -42,7 +46,7 @@ import Testing
         let held = try Harness.compile("SOCKET.roomSize('gate') return 'released'")
         let quick = try Harness.compile("return 'quick'")
         let gate = GatedSocket()
-        async let stuck: HandlerOutcome = pool.run(held, context: Harness.context, socket: gate)
+        async let stuck: HandlerOutcome = pool.run(held, context: Harness.context, socket: gate, limits: Self.heldLimits)
         #expect(try await gate.waitUntilEntered())
         for _ in 0..<20 {
             #expect(Harness.values(await pool.run(quick, context: Harness.context, socket: RecordingSocket())) == ["quick"])
@@ -62,7 +66,7 @@ import Testing
         let gate = GatedSocket()
         let log = Mutex<[String]>([])
         let stuck = Mutex<HandlerOutcome?>(nil)
-        pool.submit(held, context: Harness.context, socket: gate, owner: Withdrawal { log.withLock { $0.append("held abandoned") } }) { outcome in
+        pool.submit(held, context: Harness.context, socket: gate, limits: Self.heldLimits, owner: Withdrawal { log.withLock { $0.append("held abandoned") } }) { outcome in
             stuck.withLock { $0 = outcome }
         }
         #expect(try await gate.waitUntilEntered())
