@@ -68,17 +68,18 @@ function client(node, index, wave = 0) {
   function tick() {
     if (!socket.connected || !joined) return;
     n += 1;
+    const sent = n; // the callbacks below may run after later ticks
     seen.sent += 1;
-    socket.timeout(ACK_BOUND_MS).emit("work", { n }, (error, ack) => {
+    socket.timeout(ACK_BOUND_MS).emit("work", { n: sent }, (error, ack) => {
       if (error) return void (seen.ackTimeouts += 1);
       if (ack && ack.requestId) {
         seen.acked += 1;
         seen.answers[ack.requestId] = seen.answers[ack.requestId] || 0;
       } else seen.refused.push(JSON.stringify(ack).slice(0, 200));
     });
-    socket.timeout(ACK_BOUND_MS).emit("calc", n, 2, (error, sum) => {
+    socket.timeout(ACK_BOUND_MS).emit("calc", sent, 2, (error, sum) => {
       if (error) seen.calcTimeouts += 1;
-      else if (sum !== n + 2) { seen.calcWrong += 1; seen.calcWrongExample = [n, sum]; }
+      else if (sum !== sent + 2) { seen.calcWrong += 1; seen.calcWrongExample = [sent, sum]; }
     });
   }
   let timer;
