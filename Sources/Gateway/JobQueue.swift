@@ -161,7 +161,7 @@ final class JobQueue: Sendable {
     }
 
     /// Runs `job`, then the lane's next ones one after another until one finishes later than it started: its
-    /// run's `finished` carries on (``laneGoesOn(_:)``).
+    /// run's `finished` carries on (``laneGoesOn(_:after:)``).
     private func run(_ first: Job, lane laneID: String) {
         var job: Job? = first
         while let current = job {
