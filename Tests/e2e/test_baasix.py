@@ -183,8 +183,15 @@ def test_notifications_as_the_document_creates_them(server, transport):
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
-def test_user_connected_and_disconnected(server, transport):
-    """`user.connected` / `user.disconnected` go to the user's own room `user:<id>`: that user's sockets only."""
+def test_user_connected_and_disconnected(start_server, tmp_path, transport):
+    """`user.connected` / `user.disconnected` go to the user's own room `user:<id>`: that user's sockets only.
+
+    python-engineio's polling client can drop its last packets when it disconnects: its write loop leaves once the
+    client is `disconnecting`, and a DISCONNECT and CLOSE queued while it was still in a POST (the tablet below
+    disconnects right after connecting) are never sent. The server then learns of the departure from the heartbeat,
+    kept short here so that it does within the wait; the handler under test runs either way."""
+    server = serve(start_server, tmp_path, ROOT / "examples" / "baasix", "--path", "/realtime",
+                   "--ping-interval", 2000, "--ping-timeout", 2000)
     with clients(server, transport) as connect:
         ann = connect(user_token("ann"))
         bob = connect(user_token("bob"))
@@ -203,8 +210,9 @@ def test_user_connected_and_disconnected(server, transport):
         ann_phone.close()
         (left,) = ann.got("user.disconnected")[0]
         assert (left["userId"], left["socketId"]) == ("ann", phone_sid)
-        # python-socketio leaves the namespace and closes the connection: which the server sees first varies.
-        assert left["reason"] in ("client namespace disconnect", "transport close")
+        # python-socketio leaves the namespace and closes the connection: which the server sees first varies (or neither
+        # reaches it, and the heartbeat ends the session).
+        assert left["reason"] in ("client namespace disconnect", "transport close", "ping timeout")
         assert left["timestamp"]
         bob_phone_sid = bob_phone.sid
         bob_phone.close()
