@@ -93,11 +93,13 @@ function client(node, index, wave = 0) {
 }
 
 const clients = [];
-// `back` on stderr once every first-wave client of the restarted node has connected again after its first
-// disconnection: the orchestrator starts that node again only then, so they come back on the other nodes.
+// `back` on stderr once every client of the restarted node's latest wave has connected again after its first
+// disconnection (the node's SIGTERM, then its kill): the orchestrator starts that node again only then, so they come
+// back on the other nodes.
 let reportedBack = false;
+let awayWave = 0;
 function reportBack() {
-  const away = clients.filter((c) => c.seen.node === config.waveNode && c.seen.wave === 0);
+  const away = clients.filter((c) => c.seen.node === config.waveNode && c.seen.wave === awayWave);
   if (reportedBack || !away.every((c) => c.seen.connects >= 2 && c.socket.connected)) return;
   reportedBack = true;
   process.stderr.write("back\n");
@@ -123,6 +125,8 @@ process.stdin.on("data", async (text) => {
     for (let i = 0; i < config.clientsPerNode; i += 1) wave.push(client(config.waveNode, clients.length + wave.length, waves));
     await Promise.all(wave.map((c) => c.ready));
     for (const c of wave) { clients.push(c); c.start(); }
+    awayWave = waves;
+    reportedBack = false;
     process.stderr.write("wave-ready\n");
   }
 });

@@ -8,12 +8,13 @@ struct BackplaneSessionTable: SharedSessionTable {
 
     func keep(_ session: SharedSessionRow, retention: Duration) async throws {
         try await table.keep(namespace: session.namespace, pid: session.pid, disconnection: session.disconnection,
-                             state: session.state, retention: retention)
+                             state: session.state, connectedOn: session.connectedOn, retention: retention)
     }
 
     func session(pid: String, in namespace: String) async throws -> SharedSessionRow? {
         try await table.session(pid: pid, in: namespace).map { row in
-            SharedSessionRow(namespace: namespace, pid: pid, disconnection: row.disconnection, state: row.state)
+            SharedSessionRow(namespace: namespace, pid: pid, disconnection: row.disconnection, state: row.state,
+                             connectedOn: row.connectedOn)
         }
     }
 

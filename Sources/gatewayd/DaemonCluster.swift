@@ -34,7 +34,7 @@ struct DaemonCluster: Sendable {
         options.engine.cluster = EngineCluster(node: settings.node, peers: RegistryPeerDirectory(registry: backplane.registry))
         let (node, transport) = (settings.node.rawValue, transport)
         let sessions = ClusterSessionStore(
-            maxBytes: options.recoveryBufferBytes, table: BackplaneSessionTable(table: backplane.recoverySessions), logger: logger)
+            maxBytes: options.recoveryBufferBytes, node: node, table: BackplaneSessionTable(table: backplane.recoverySessions), logger: logger)
         return SocketIOServer(options: options, logger: logger, makeAdapter: { namespace in
             ClusterAdapter(namespace: namespace, node: node, transport: transport, logger: logger)
         }, sessions: sessions)

@@ -133,7 +133,8 @@ import Testing
 
     @Test func aClusterStoreRecoversFromTheSharedTableOnce() async throws {
         let table = MemoryTable()
-        let one = ClusterSessionStore(maxBytes: 1 << 20, table: table), two = ClusterSessionStore(maxBytes: 1 << 20, table: table)
+        let one = ClusterSessionStore(maxBytes: 1 << 20, node: "n1", table: table)
+        let two = ClusterSessionStore(maxBytes: 1 << 20, node: "n2", table: table)
         let (_, origin) = one.record(Self.event(1), from: nil, options: BroadcastOptions(rooms: ["a"]), in: "/live", retention: Self.window)
         _ = two.record(Self.event(1), from: origin, options: BroadcastOptions(rooms: ["a"]), in: "/live", retention: Self.window)
         one.persist(Self.session("p", start: RecoveryPosition()), in: "/live", retention: Self.window)
@@ -143,13 +144,79 @@ import Testing
         #expect(await one.expire(pid: "p", disconnection: "d1", in: "/live") == false, "the window ends without the handler")
         #expect(await two.take(pid: "p", after: nil, in: "/live") == nil)
     }
+
+    /// A node tracks its connected socket's state as it changes; the client comes back through another node while the
+    /// first still has it connected (or died unseen): the other node knows it is connected elsewhere, and takes the
+    /// state as last tracked — rooms, data and all. The first node's own view: not elsewhere.
+    @Test func aConnectedSocketsTrackedStateIsRecoveredThroughAnotherNode() async throws {
+        let table = MemoryTable()
+        let one = ClusterSessionStore(maxBytes: 1 << 20, node: "n1", table: table)
+        let two = ClusterSessionStore(maxBytes: 1 << 20, node: "n2", table: table)
+        #expect(await two.isConnectedElsewhere(pid: "p", in: "/live") == false, "nothing tracked yet")
+        one.track(pid: "p", in: "/live", retention: Self.window) { Self.session("p", start: RecoveryPosition(), rooms: ["a", "r"]) }
+        await one.flush()
+        #expect(await one.isConnectedElsewhere(pid: "p", in: "/live") == false)
+        #expect(await two.isConnectedElsewhere(pid: "p", in: "/live"))
+        let taken = try #require(await two.take(pid: "p", after: nil, in: "/live"))
+        #expect(taken.rooms == ["a", "r"] && taken.data == ["kept": true])
+        #expect(await two.isConnectedElsewhere(pid: "p", in: "/live") == false, "taken once")
+        #expect(await two.take(pid: "p", after: nil, in: "/live") == nil)
+    }
+
+    /// A session's writes land in order: while the first is under way, a second is asked for and then a third, which
+    /// replaces the second; a socket that left for good drops its row; a state that is gone when written (the socket
+    /// left meanwhile) writes nothing.
+    @Test func aSessionsWritesLandInOrderTheLatestWinning() async throws {
+        let table = MemoryTable(holdingFirstWrite: true)
+        let store = ClusterSessionStore(maxBytes: 1 << 20, node: "n1", table: table)
+        let second = Self.session("p", start: RecoveryPosition(), rooms: ["a", "second"])
+        let third = Self.session("p", start: RecoveryPosition(), rooms: ["a", "third"])
+        store.track(pid: "p", in: "/live", retention: Self.window) { Self.session("p", start: RecoveryPosition()) }
+        store.track(pid: "p", in: "/live", retention: Self.window) { second }
+        store.persist(third, in: "/live", retention: Self.window)
+        table.openFirstWrite()
+        await store.flush()
+        #expect(table.written.map(\.connectedOn) == ["n1", nil], "the second write was replaced by the third")
+        #expect(try #require(await store.take(pid: "p", after: nil, in: "/live")).rooms == ["a", "third"])
+        store.track(pid: "q", in: "/live", retention: Self.window) { Self.session("q", start: RecoveryPosition()) }
+        store.forget(pid: "q", disconnection: "d1", in: "/live")
+        store.track(pid: "gone", in: "/live", retention: Self.window) { nil }
+        await store.flush()
+        #expect(await store.take(pid: "q", after: nil, in: "/live") == nil)
+        #expect(await store.take(pid: "gone", after: nil, in: "/live") == nil)
+        #expect(table.written.count == 3, "q's state was written once, gone's never")
+    }
 }
 
 /// A ``SharedSessionTable`` in memory, for the cluster store's tests.
+/// With `holdingFirstWrite`, its first write waits for ``openFirstWrite()``.
 private final class MemoryTable: SharedSessionTable {
     private let rows = Mutex<[String: SharedSessionRow]>([:])
+    private let writes = Mutex<[SharedSessionRow]>([])
+    private let gate: AsyncStream<Void>.Continuation?
+    private let held: AsyncStream<Void>?
+
+    init(holdingFirstWrite: Bool = false) {
+        if holdingFirstWrite {
+            let (stream, continuation) = AsyncStream<Void>.makeStream()
+            (held, gate) = (stream, continuation)
+        } else {
+            (held, gate) = (nil, nil)
+        }
+    }
+
+    /// Every row kept so far, in order.
+    var written: [SharedSessionRow] { writes.withLock { $0 } }
+
+    func openFirstWrite() {
+        gate?.finish()
+    }
 
     func keep(_ session: SharedSessionRow, retention: Duration) async throws {
+        if let held, writes.withLock({ $0.isEmpty }) {
+            for await _ in held {}
+        }
+        writes.withLock { $0.append(session) }
         rows.withLock { $0[session.namespace + " " + session.pid] = session }
     }
 

@@ -4,7 +4,8 @@ refuse new ones until told otherwise: for clients that must lose their connectio
 `url` is where clients connect, forwarded to `upstream_port` — or, from the first cut on, to `then_port` if given (a
 client that drops comes back through another node of a cluster); `control_url` takes `POST /cut` (reset every open connection), `POST /block`
 (reset new connections as they come) and `POST /unblock`, so that a client script can drive it mid-stream, a browser
-page too: its answers allow any origin (`Access-Control-Allow-Origin: *`, and a preflight is answered)."""
+page too: its answers allow any origin (`Access-Control-Allow-Origin: *`, and a preflight is answered). `actions`
+adds the test's own (`{"kill": callable}` is `POST /kill`), answered once the callable returns."""
 import http.server
 import socket
 import struct
@@ -12,13 +13,15 @@ import threading
 
 
 class CuttingProxy:
-    def __init__(self, upstream_port, then_port=None):
+    def __init__(self, upstream_port, then_port=None, actions=None):
         self.upstream = ("127.0.0.1", upstream_port)
         self.then = ("127.0.0.1", then_port) if then_port else None
         self.lock = threading.Lock()
         self.open = []
         self.blocked = False
         self.cuts = 0
+        self.actions = {"/cut": self.cut, "/block": self.block, "/unblock": self.unblock,
+                        **{f"/{name}": action for name, action in (actions or {}).items()}}
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
         self.control = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._control_handler())
@@ -33,10 +36,14 @@ class CuttingProxy:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 - http.server's naming
-                action = {"/cut": proxy.cut, "/block": proxy.block, "/unblock": proxy.unblock}.get(self.path)
+                action = proxy.actions.get(self.path)
+                failed = None
                 if action:
-                    action()
-                self.send_response(204 if action else 404)
+                    try:
+                        action()
+                    except Exception as error:  # noqa: BLE001 - answered, so that the client script fails with it
+                        failed = error
+                self.send_response(500 if failed else 204 if action else 404)
                 self._allow_any_origin()
                 self.end_headers()
 

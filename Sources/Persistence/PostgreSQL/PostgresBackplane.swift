@@ -6,7 +6,7 @@ import Synchronization
 /// the bus, the registry's news and the config trigger's.
 ///
 /// Heartbeats run every ``ClusterTiming/heartbeatInterval``; each also deletes the bus's old attachment rows and the
-/// recovery sessions that stopped nodes left behind. A
+/// recovery sessions that stopped nodes left behind, and starts the windows of the connected sockets of nodes gone. A
 /// heartbeat that fails is logged once per outage: the node keeps serving its own sockets meanwhile.
 final class PostgresBackplane: Backplane {
     let postgresBus: PostgresMessageBus
@@ -31,7 +31,10 @@ final class PostgresBackplane: Backplane {
         listener = try await PostgresListener(url: pool.url, logger: logger)
         postgresBus = PostgresMessageBus(sender: node, channels: channels, pool: pool, listener: listener, logger: logger)
         postgresRegistry = PostgresNodeRegistry(node: node, expiry: timing.nodeExpiry, channels: channels)
-        recoverySessions = PostgresRecoverySessions(pool: pool)
+        let sessions = PostgresRecoverySessions(pool: pool)
+        recoverySessions = sessions
+        // Before this node serves: its previous run's connected sockets are gone.
+        try await sessions.release(node: node)
         try await listener.listen(channels.registry) { [self] _ in await refreshRegistry() }
         listener.onReconnect { [self] in Task { await refreshRegistry() } }
     }
@@ -88,6 +91,7 @@ final class PostgresBackplane: Backplane {
                 try postgresRegistry.beat(session)
                 try PostgresMessageBus.purgeAttachments(olderThan: timing.attachmentRetention, on: session)
                 try PostgresRecoverySessions.purgeExpired(on: session)
+                try PostgresRecoverySessions.releaseStoppedNodes(on: session)
             }
             if failing { logger.notice("cluster heartbeats reach PostgreSQL again") }
             connected.store(true, ordering: .relaxed)

@@ -254,6 +254,7 @@ final class Client: EngineSessionDelegate {
             namespace.add(socket)
             send(answer)
         }
+        socket.track()
         await namespace.connectionHandler?(socket)
     }
 
@@ -274,10 +275,14 @@ final class Client: EngineSessionDelegate {
         if await namespace.releaseStale(pid) {
             session.logger.debug("a recovering client replaced its stale connection", metadata: ["nsp": .string(namespace.name)])
         }
-        if let kept = await namespace.sessions.take(pid: pid, after: offset, in: namespace.name) { return kept }
-        // Its old connection may be on another node of a cluster, which has not seen it fail yet.
-        guard await namespace.adapter.releaseSession(pid: pid) else { return nil }
-        session.logger.debug("a recovering client replaced its stale connection on another node", metadata: ["nsp": .string(namespace.name)])
+        // Its old connection may be on another node of a cluster, which has not seen it fail yet (it lets it go) or
+        // died unseen (it does not answer, and its state as last tracked is taken).
+        if await namespace.sessions.isConnectedElsewhere(pid: pid, in: namespace.name) {
+            let released = await namespace.adapter.releaseSession(pid: pid)
+            session.logger.debug("a recovering client's old connection is on another node", metadata: [
+                "nsp": .string(namespace.name), "released": "\(released)",
+            ])
+        }
         return await namespace.sessions.take(pid: pid, after: offset, in: namespace.name)
     }
 }

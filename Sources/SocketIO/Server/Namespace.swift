@@ -196,11 +196,14 @@ public final class Namespace: Sendable {
     /// cut half-open), so that connection is dead, and leaves now with `transport error` — its session kept, and
     /// written where the recovery reads it before this returns. Whether there was one.
     func releaseStale(_ pid: String) async -> Bool {
-        guard let stale = state.withLock({ $0.recoverable[pid] }) else { return false }
-        stale.didDisconnect(reason: .transportError)
-        stale.client.session.close(reason: .transportError)
+        let stale = state.withLock { $0.recoverable[pid] }
+        if let stale {
+            stale.didDisconnect(reason: .transportError)
+            stale.client.session.close(reason: .transportError)
+        }
+        // Either way, what its socket left (kept, or dropped for good) is written before the answer.
         await sessions.flush()
-        return true
+        return stale != nil
     }
 
     var connectionHandler: ConnectionHandler? { state.withLock { $0.connectionHandler } }

@@ -42,6 +42,9 @@ public final class Socket: Sendable {
     public let recovered: Bool
     /// The session log's head when the socket connected: where a client that got no packet resumes.
     let recoveryStart: RecoveryPosition
+    /// Names this connection's session in the store (with recovery on): its state tracked while it is connected, and
+    /// what it keeps when it leaves.
+    let disconnection: String
     private let state = Mutex(State())
 
     init(id: String, namespace: Namespace, handshake: Handshake, client: Client, recovering session: PersistedSession? = nil) {
@@ -53,6 +56,7 @@ public final class Socket: Sendable {
             self.pid = session.pid
             self.recovered = true
             self.recoveryStart = session.start
+            self.disconnection = SessionID.make()
             self.state.withLock { state in
                 state.data = session.data
                 state.joined = session.joined
@@ -62,6 +66,7 @@ public final class Socket: Sendable {
             self.pid = namespace.recovery == nil ? nil : SessionID.make()
             self.recovered = false
             self.recoveryStart = namespace.recovery == nil ? RecoveryPosition() : namespace.sessions.head(in: namespace.name)
+            self.disconnection = namespace.recovery == nil ? "" : SessionID.make()
         }
     }
 
@@ -71,7 +76,10 @@ public final class Socket: Sendable {
     /// ``Adapter/fetchSockets(_:)``.
     public var data: JSONValue {
         get { state.withLock { $0.data } }
-        set { state.withLock { $0.data = newValue } }
+        set {
+            state.withLock { $0.data = newValue }
+            track()
+        }
     }
 
     /// The Engine.IO session id of the connection carrying this socket.
@@ -194,11 +202,13 @@ public final class Socket: Sendable {
             state.withLock { state in if state.joined[room] == nil { state.joined[room] = head } }
         }
         namespace.adapter.addAll(self, rooms: [room])
+        track()
     }
 
     public func leave(_ room: String) {
         namespace.adapter.del(self, room: room)
         if pid != nil { state.withLock { _ = $0.joined.removeValue(forKey: room) } }
+        track()
     }
 
     /// The rooms this socket is in, its own id room included.
@@ -241,22 +251,41 @@ public final class Socket: Sendable {
         }
     }
 
-    /// Keeps the session of a socket that leaves for a recoverable reason, with its rooms as they are now; the name of
-    /// this disconnection, or nil.
-    private func persistIfRecoverable(_ reason: DisconnectReason) -> String? {
-        guard let pid, let recovery = namespace.recovery, isRecoverable(reason) else { return nil }
-        let joined = state.withLock { $0.joined }
-        let session = PersistedSession(
-            id: id, pid: pid, disconnection: SessionID.make(), rooms: rooms, joined: joined, data: data, start: recoveryStart)
-        namespace.sessions.persist(session, in: namespace.name, retention: recovery.maxDisconnection)
-        return session.disconnection
+    /// The session as it stands: what the store keeps of it.
+    private func session(pid: String) -> PersistedSession {
+        PersistedSession(id: id, pid: pid, disconnection: disconnection, rooms: rooms, joined: state.withLock { $0.joined },
+                         data: data, start: recoveryStart)
+    }
+
+    /// Has the store keep the connected socket's state, where it tracks connected sockets (a cluster's): on connecting
+    /// and when its rooms or data change.
+    func track() {
+        guard let pid, let recovery = namespace.recovery, namespace.sessions.tracksConnectedSockets else { return }
+        namespace.sessions.track(pid: pid, in: namespace.name, retention: recovery.maxDisconnection) { [weak self] in
+            guard let self, self.isConnected else { return nil }
+            return self.session(pid: pid)
+        }
+    }
+
+    /// Keeps the session of a socket that leaves for a recoverable reason, with its rooms as they are now, and drops
+    /// what is tracked of one that leaves for good; the name of the kept session's disconnection, or nil.
+    private func keepSession(leaving reason: DisconnectReason) -> String? {
+        guard let pid, let recovery = namespace.recovery else { return nil }
+        guard isRecoverable(reason) else {
+            if namespace.sessions.tracksConnectedSockets {
+                namespace.sessions.forget(pid: pid, disconnection: disconnection, in: namespace.name)
+            }
+            return nil
+        }
+        namespace.sessions.persist(session(pid: pid), in: namespace.name, retention: recovery.maxDisconnection)
+        return disconnection
     }
 
     // MARK: Leaving (the client)
 
     /// Detaches the socket once and runs its disconnect handlers.
     func didDisconnect(reason: DisconnectReason) {
-        let persisted = isConnected ? persistIfRecoverable(reason) : nil
+        let persisted = isConnected ? keepSession(leaving: reason) : nil
         let gone: (handlers: [DisconnectHandler], acks: [CheckedContinuation<[JSONValue], any Error>])? = state.withLock { state in
             guard state.isConnected else { return nil }
             state.isConnected = false

@@ -100,16 +100,24 @@ export async function recover(env) {
   await publishing;
   await env.admin("POST", "/admin/collections/gate/items", { id: "open" });
   await until(() => itemExists("done", "last"), "the last work event ran");
+  return comeBackAndLeave(env, { a, b, seen, first },
+    () => seen.room.length >= ROOM_MESSAGES && seen.results.length >= WORK_EVENTS);
+}
+
+/** A comes back (the proxy lets it through again) and gets what it missed (`arrived()` holds), answers `whoami`, sees
+ *  B's marker after everything (what arrived by then is all that will), and leaves through its gateway
+ *  (`SOCKET.disconnect`): the one disconnect handler run the tests expect for A, after which its node keeps nothing of
+ *  it. What the scenario resolves with. */
+async function comeBackAndLeave(env, { a, b, seen, first }, arrived) {
+  const { control, call, until } = tools(env);
   await control("unblock");
-  await next(a, "connect");
+  await env.next(a, "connect");
   const again = { id: a.id, recovered: a.recovered };
-  await until(() => seen.room.length >= ROOM_MESSAGES && seen.results.length >= WORK_EVENTS, "every missed packet arrived");
+  await until(arrived, "every missed packet arrived");
   const [whoami] = await call(a, "whoami").then((value) => [value]);
-  // A marker after everything: what arrived by then is all that will.
   await call(b, "publish", { n: "marker" });
   await until(() => seen.room.includes("marker"), "the marker");
-  // A leaves through its gateway (`SOCKET.disconnect`): the one disconnect handler run the test expects for A.
-  const left = next(a, "disconnect");
+  const left = env.next(a, "disconnect");
   await call(a, "leave");
   await left;
   b.close();
@@ -170,4 +178,26 @@ export async function lateJoin(env) {
   return { first, again, seen };
 }
 
-export const scenarios = { recover, expire, overflow, lateJoin };
+/** A's node dies unseen (`control("kill")`: the test kills it with SIGKILL and cuts A) while B, on another node,
+ *  publishes to A's room: nobody wrote A's session at the disconnection, yet A comes back through B's node with its
+ *  id, rooms, data and user, and every room message once and in order. */
+export async function nodeKilled(env) {
+  const { next } = env;
+  const { control, call, until, transports } = tools(env);
+  const { a, seen, first } = await connectA(env, transports);
+  seen.acks.push(await call(a, "join", "r"));
+  seen.acks.push(await call(a, "keep", { x: 1 }));
+  seen.acks.push(await call(a, "signIn", "ann"));
+  const b = await connectB(env);
+  for (let n = 0; n < ROOM_MESSAGES / 4; n++) await call(b, "publish", { n });
+  await until(() => seen.room.length === ROOM_MESSAGES / 4, "A's first room messages");
+  const gone = next(a, "disconnect");
+  await control("block");
+  const killed = await control("kill");
+  if (!killed.ok) throw new Error(`killing A's node failed: ${killed.status}`);
+  await gone;
+  for (let n = ROOM_MESSAGES / 4; n < ROOM_MESSAGES; n++) await call(b, "publish", { n });
+  return comeBackAndLeave(env, { a, b, seen, first }, () => seen.room.length >= ROOM_MESSAGES);
+}
+
+export const scenarios = { recover, expire, overflow, lateJoin, nodeKilled };

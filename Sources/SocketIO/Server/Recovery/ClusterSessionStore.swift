@@ -1,28 +1,33 @@
 import EngineIO
 import JSONCore
 import Logging
-import Synchronization
 
 /// The session store of a cluster's node: the packet log in memory (an ``InMemorySessionStore``, which records every
 /// node's recoverable packets as they reach this one, this node's own under an origin named at start), the sessions
 /// of disconnected sockets in a ``SharedSessionTable`` every node reads, so that a client recovers through whichever
 /// node it comes back to.
 ///
+/// The state of this node's connected sockets is in the table too (their rooms and data as they change, written in
+/// the background, a session's writes in order): a client whose node died unseen recovers through another all the
+/// same, once that node is asked to let it go and does not answer.
+///
 /// A client that comes back through another node may have had packets that have not reached this one yet: its
 /// recovery waits until they have, for ``catchUp`` at most, then connects it anew.
 public final class ClusterSessionStore: SessionStore {
     private let log: InMemorySessionStore
+    /// This node's id in the cluster: what the rows of its connected sockets name.
+    private let node: String
     private let table: any SharedSessionTable
     private let logger: Logger
     /// How long a recovery waits for the packets its client had to reach this node.
     let catchUp: Duration
-    /// Session writes under way, awaited by ``flush()``.
-    private let writes = Mutex<(next: Int, running: [Int: Task<Void, Never>])>((0, [:]))
+    private let writes = SessionWrites()
 
-    public init(maxBytes: Int, table: any SharedSessionTable, catchUp: Duration = .seconds(1),
+    public init(maxBytes: Int, node: String, table: any SharedSessionTable, catchUp: Duration = .seconds(1),
                 logger: Logger = Logger(label: "socketio.recovery")) {
         // A new origin every start: a restarted node's sequence numbers start again.
         log = InMemorySessionStore(maxBytes: maxBytes, origin: String(SessionID.make().prefix(8)), logger: logger)
+        self.node = node
         self.table = table
         self.catchUp = catchUp
         self.logger = logger
@@ -45,38 +50,60 @@ public final class ClusterSessionStore: SessionStore {
         log.missed(by: session, in: namespace)
     }
 
-    /// Written in the background (a socket leaves on its event loop); a failure is logged, and the client connects
-    /// anew when it comes back.
+    // MARK: Writing (in the background: sockets come and go on their event loops)
+
+    /// A failure is logged, and the client connects anew when it comes back.
     public func persist(_ session: PersistedSession, in namespace: String, retention: Duration) {
-        let row = SharedSessionRow(namespace: namespace, pid: session.pid, disconnection: session.disconnection,
-                                   state: session.sharedState.serialized())
-        writes.withLock { writes in
-            let id = writes.next
-            writes.next += 1
-            writes.running[id] = Task { [table, logger] in
-                do {
-                    try await table.keep(row, retention: retention)
-                } catch {
-                    logger.warning("keeping a session for recovery failed: its client connects anew", metadata: [
-                        "nsp": .string(namespace), "error": "\(error)",
-                    ])
-                }
-                _ = self.writes.withLock { $0.running.removeValue(forKey: id) }
-            }
+        let row = SharedSessionRow(session, in: namespace, connectedOn: nil)
+        write(to: namespace, pid: session.pid, "keeping a session for recovery failed: its client connects anew") { table in
+            try await table.keep(row, retention: retention)
         }
     }
 
-    public func take(pid: String, after position: RecoveryPosition?, in namespace: String) async -> PersistedSession? {
-        let row: SharedSessionRow?
-        do {
-            row = try await table.session(pid: pid, in: namespace)
-        } catch {
-            logger.warning("reading a session to recover failed: its client connects anew", metadata: [
-                "nsp": .string(namespace), "error": "\(error)",
-            ])
-            return nil
+    public var tracksConnectedSockets: Bool { true }
+
+    public func track(pid: String, in namespace: String, retention: Duration, state: @escaping @Sendable () -> PersistedSession?) {
+        write(to: namespace, pid: pid, "keeping a connected socket's state failed: its client may not recover if this node dies") {
+            [node] table in
+            guard let session = state() else { return }
+            try await table.keep(SharedSessionRow(session, in: namespace, connectedOn: node), retention: retention)
         }
-        guard let row, var session = PersistedSession(pid: pid, disconnection: row.disconnection, sharedState: row.state) else {
+    }
+
+    public func forget(pid: String, disconnection: String, in namespace: String) {
+        write(to: namespace, pid: pid, "dropping a connected socket's state failed: it expires with this node") { table in
+            _ = try await table.remove(pid: pid, disconnection: disconnection, in: namespace)
+        }
+    }
+
+    private func write(to namespace: String, pid: String, _ failure: Logger.Message,
+                       _ operation: @escaping @Sendable (any SharedSessionTable) async throws -> Void) {
+        writes.enqueue({ [table, logger] in
+            do {
+                try await operation(table)
+            } catch {
+                logger.warning(failure, metadata: ["nsp": .string(namespace), "error": "\(error)"])
+            }
+        }, for: SessionWrites.Key(namespace: namespace, pid: pid))
+    }
+
+    /// Waits for the session writes under way: at shutdown, so that the sockets leaving with the node are kept.
+    public func flush() async {
+        await writes.settled()
+    }
+
+    // MARK: Recovering
+
+    public func isConnectedElsewhere(pid: String, in namespace: String) async -> Bool {
+        await writes.settled(SessionWrites.Key(namespace: namespace, pid: pid))
+        guard let node = await read(pid: pid, in: namespace)?.connectedOn else { return false }
+        return node != self.node
+    }
+
+    public func take(pid: String, after position: RecoveryPosition?, in namespace: String) async -> PersistedSession? {
+        await writes.settled(SessionWrites.Key(namespace: namespace, pid: pid))
+        guard let row = await read(pid: pid, in: namespace),
+              var session = PersistedSession(pid: pid, disconnection: row.disconnection, sharedState: row.state) else {
             return nil
         }
         let resume = position ?? session.start
@@ -85,6 +112,17 @@ public final class ClusterSessionStore: SessionStore {
               await expire(pid: pid, disconnection: row.disconnection, in: namespace) else { return nil }
         session.resumeAfter = resume
         return session
+    }
+
+    private func read(pid: String, in namespace: String) async -> SharedSessionRow? {
+        do {
+            return try await table.session(pid: pid, in: namespace)
+        } catch {
+            logger.warning("reading a session to recover failed: its client connects anew", metadata: [
+                "nsp": .string(namespace), "error": "\(error)",
+            ])
+            return nil
+        }
     }
 
     public func expire(pid: String, disconnection: String, in namespace: String) async -> Bool {
@@ -109,16 +147,12 @@ public final class ClusterSessionStore: SessionStore {
         }
         return true
     }
-
-    /// Waits for the session writes under way: at shutdown, so that the sockets leaving with the node are kept.
-    public func flush() async {
-        while let running = writes.withLock({ $0.running.first?.value }) { await running.value }
-    }
 }
 
 /// The shared table a ``ClusterSessionStore`` keeps sessions in (gatewayd's is in PostgreSQL).
 public protocol SharedSessionTable: Sendable {
-    /// Keeps a session for `retention`, replacing what its `pid` had.
+    /// Keeps a session for `retention`, replacing what its `pid` had. A connected socket's (``SharedSessionRow/connectedOn``
+    /// set) never expires while its node lives; its window starts once the node is gone.
     func keep(_ session: SharedSessionRow, retention: Duration) async throws
     /// The session `pid` of `namespace`, unless its window ended.
     func session(pid: String, in namespace: String) async throws -> SharedSessionRow?
@@ -132,12 +166,20 @@ public struct SharedSessionRow: Sendable, Equatable {
     public var pid: String
     public var disconnection: String
     public var state: String
+    /// The node the socket is connected to; nil once it left (the row is its kept session).
+    public var connectedOn: String?
 
-    public init(namespace: String, pid: String, disconnection: String, state: String) {
+    public init(namespace: String, pid: String, disconnection: String, state: String, connectedOn: String?) {
         self.namespace = namespace
         self.pid = pid
         self.disconnection = disconnection
         self.state = state
+        self.connectedOn = connectedOn
+    }
+
+    init(_ session: PersistedSession, in namespace: String, connectedOn node: String?) {
+        self.init(namespace: namespace, pid: session.pid, disconnection: session.disconnection,
+                  state: session.sharedState.serialized(), connectedOn: node)
     }
 }
 

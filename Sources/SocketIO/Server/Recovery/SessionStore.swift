@@ -18,9 +18,21 @@ public protocol SessionStore: AnyObject, Sendable {
                 retention: Duration) -> (stamped: EncodedSocketIOPacket, origin: PacketOrigin)
     /// Keeps a disconnected socket's session until `retention` passes.
     func persist(_ session: PersistedSession, in namespace: String, retention: Duration)
+    /// Whether the store also keeps the state of connected sockets (``track(pid:in:retention:state:)``): a cluster's,
+    /// so that the client of a node that dies unseen recovers through another. Checked before building that state.
+    var tracksConnectedSockets: Bool { get }
+    /// Keeps the state of the connected socket `pid` as `state()` gives it when written (nil: it left meanwhile, and
+    /// what it left is written instead), in order with the socket's other writes, the latest winning.
+    func track(pid: String, in namespace: String, retention: Duration, state: @escaping @Sendable () -> PersistedSession?)
+    /// Drops the state tracked for the socket `pid`, which left under `disconnection` for a reason it does not
+    /// recover from.
+    func forget(pid: String, disconnection: String, in namespace: String)
+    /// Whether the session `pid` belongs to a socket another node still has connected, as far as this store knows:
+    /// that node is asked to let it go (or found gone) before ``take(pid:after:in:)``.
+    func isConnectedElsewhere(pid: String, in namespace: String) async -> Bool
     /// Removes and returns the session `pid` if it has not expired and every packet after `position` (the session's
-    /// start when nil) is still recorded; nil otherwise — the client connects anew, and a session whose packets are
-    /// gone stays until its window ends unrecovered.
+    /// start when nil) is still recorded — a tracked socket's too, whose node let it go or is gone; nil otherwise —
+    /// the client connects anew, and a session whose packets are gone stays until its window ends unrecovered.
     func take(pid: String, after position: RecoveryPosition?, in namespace: String) async -> PersistedSession?
     /// The packets after the session's ``PersistedSession/resumeAfter`` that its rooms would have received — a room's
     /// only from when the socket joined it — in the order this node recorded them.
@@ -32,6 +44,14 @@ public protocol SessionStore: AnyObject, Sendable {
     func flush() async
     /// Packets and sessions evicted for the memory budget since start.
     var evictions: Int { get }
+}
+
+extension SessionStore {
+    /// A store in this process knows its connected sockets already: it tracks nothing.
+    public var tracksConnectedSockets: Bool { false }
+    public func track(pid: String, in namespace: String, retention: Duration, state: @escaping @Sendable () -> PersistedSession?) {}
+    public func forget(pid: String, disconnection: String, in namespace: String) {}
+    public func isConnectedElsewhere(pid: String, in namespace: String) async -> Bool { false }
 }
 
 /// Which process published a recorded packet, and its number among that process's packets of the namespace.
