@@ -32,7 +32,6 @@ function client(node, index, wave = 0) {
   socket.on("connect", () => {
     seen.connects += 1;
     if (seen.connects === 1) return;
-    reportBack();
     if (socket.recovered) {
       seen.recovered += 1;
       // A recovered socket is whole: its handlers see SOCKET.data as a table, as before.
@@ -93,17 +92,6 @@ function client(node, index, wave = 0) {
 }
 
 const clients = [];
-// `back` on stderr once every client of the restarted node's latest wave has connected again after its first
-// disconnection (the node's SIGTERM, then its kill): the orchestrator starts that node again only then, so they come
-// back on the other nodes.
-let reportedBack = false;
-let awayWave = 0;
-function reportBack() {
-  const away = clients.filter((c) => c.seen.node === config.waveNode && c.seen.wave === awayWave);
-  if (reportedBack || !away.every((c) => c.seen.connects >= 2 && c.socket.connected)) return;
-  reportedBack = true;
-  process.stderr.write("back\n");
-}
 for (let node = 0; node < config.nodes.length; node += 1) {
   for (let i = 0; i < config.clientsPerNode; i += 1) clients.push(client(node, clients.length));
 }
@@ -125,8 +113,6 @@ process.stdin.on("data", async (text) => {
     for (let i = 0; i < config.clientsPerNode; i += 1) wave.push(client(config.waveNode, clients.length + wave.length, waves));
     await Promise.all(wave.map((c) => c.ready));
     for (const c of wave) { clients.push(c); c.start(); }
-    awayWave = waves;
-    reportedBack = false;
     process.stderr.write("wave-ready\n");
   }
 });

@@ -60,8 +60,10 @@ struct Daemon {
         if let cluster = context.cluster {
             try await cluster.backplane.onConfigChange { [gateway = context.gateway] in gateway.reloadSoon() }
         }
-        // Before the server listens, so the first clients find their gateways.
+        // Before the server listens, so the first clients find their gateways — and, in a cluster, the packets the
+        // other nodes logged before this one started, for clients that come back through it.
         try await context.gateway.load()
+        if context.cluster != nil { await context.socketIO.catchUpRecoveryLogs() }
 
         let group = ServiceGroup(configuration: .init(
             services: [makeApplication(context)] + services(context),

@@ -33,7 +33,20 @@ import Testing
         .response(requestID: "r4", answer: .serverSideEmit(nil)),
         .releaseSession(pid: "p1", requestID: "r5"),
         .response(requestID: "r5", answer: .released(true)),
+        .recoveryLog(requestID: "r6"),
+        .response(requestID: "r6", answer: .recoveryLog(Self.log)),
+        .response(requestID: "r6", answer: .recoveryLog(RecoveryLogSnapshot())),
     ]
+
+    /// A log of one recorded packet (with an attachment, stamped with its offset) and two origins.
+    private static var log: RecoveryLogSnapshot {
+        let (stamped, length) = packet.appending(argument: "n1~3.n2~7")
+        var options = BroadcastOptions(rooms: ["red"])
+        options.flags.recoverable = true
+        let entry = RecoveryLogSnapshot.Entry(origin: PacketOrigin(origin: "n1", sequence: 3), packet: stamped, stampLength: length,
+                                              options: options, remaining: .milliseconds(1_500))
+        return RecoveryLogSnapshot(entries: [entry], completeFrom: ["n1": 2, "n2": 1], head: RecoveryPosition(["n1": 3, "n2": 7]))
+    }
 
     @Test(arguments: bodies) func everyMessageArrivesAsItWasSent(_ body: ClusterMessage.Body) throws {
         let message = ClusterMessage(uid: "a", nsp: "/chat", body: body)
@@ -61,6 +74,9 @@ import Testing
         #"{"uid":"a","type":2}"#,
         #"{"uid":"a","nsp":"/","type":4,"data":{"opts":{"rooms":[1],"except":[]},"rooms":[]}}"#,
         #"{"uid":"a","nsp":"/","type":3,"data":{"opts":{"rooms":[],"except":[]},"packet":"2[]","attachments":[{"_placeholder":true,"num":1}]}}"#,
+        // A recovery log entry whose last bytes are not the offset its stamp says, one whose sequence is not a number.
+        #"{"uid":"a","nsp":"/","type":103,"data":{"requestId":"r","log":{"entries":[{"origin":"n1","seq":"1","packet":"2[\"a\"]","stamp":3,"opts":{"rooms":[],"except":[]},"ttl":5}],"complete":{},"head":""}}}"#,
+        #"{"uid":"a","nsp":"/","type":103,"data":{"requestId":"r","log":{"entries":[],"complete":{"n1":"x"},"head":""}}}"#,
     ])
     func malformedMessagesAreRefused(_ text: String) {
         #expect(throws: ClusterMessageDecodingError.self) {

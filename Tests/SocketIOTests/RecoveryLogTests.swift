@@ -145,6 +145,33 @@ import Testing
         #expect(await two.take(pid: "p", after: nil, in: "/live") == nil)
     }
 
+    /// Node 1 logged its packets 1–5; node 2 starts and hears 6 and 7 before it asks node 1 for its log. Once it took
+    /// the log in, it holds everything after 2 (a client that had 2 recovers there, each packet once, in order, with
+    /// node 1's offsets), and it keeps logging from its head on.
+    @Test func aStartingNodeTakesInWhatAnotherLogged() async throws {
+        let one = InMemorySessionStore(origin: "n1"), two = InMemorySessionStore(origin: "n2")
+        let options = BroadcastOptions(rooms: ["a"])
+        var offsets: [String] = []
+        for n in 1...7 {
+            let (stamped, origin) = one.record(Self.event(n), from: nil, options: options, in: "/live", retention: Self.window)
+            offsets.append(try Self.read([stamped])[0].offset)
+            if n >= 6 { _ = two.record(Self.event(n), from: origin, options: options, in: "/live", retention: Self.window) }
+        }
+        #expect(!two.holdsEverything(after: RecoveryPosition(["n1": 2]), in: "/live"), "before: it heard 6 and 7 only")
+        two.adopt(one.snapshot(of: "/live"), in: "/live", retention: Self.window)
+        #expect(two.holdsEverything(after: RecoveryPosition(["n1": 2]), in: "/live"))
+        two.persist(Self.session("p", start: RecoveryPosition()), in: "/live", retention: Self.window)
+        let taken = try #require(await two.take(pid: "p", after: RecoveryPosition(["n1": 2]), in: "/live"))
+        let missed = try Self.read(two.missed(by: taken, in: "/live"))
+        #expect(missed.map(\.n) == [3, 4, 5, 6, 7])
+        #expect(missed.prefix(3).map(\.offset) == Array(offsets[2..<5]), "node 1's offsets for what node 2 took in")
+        let (next, _) = two.record(Self.event(8), from: nil, options: options, in: "/live", retention: Self.window)
+        #expect(try Self.read([next])[0].offset == "n1~7.n2~1")
+        // A second snapshot adds nothing twice.
+        two.adopt(one.snapshot(of: "/live"), in: "/live", retention: Self.window)
+        #expect(two.snapshot(of: "/live").entries.count == 8)
+    }
+
     /// A node tracks its connected socket's state as it changes; the client comes back through another node while the
     /// first still has it connected (or died unseen): the other node knows it is connected elsewhere, and takes the
     /// state as last tracked — rooms, data and all. The first node's own view: not elsewhere.

@@ -171,6 +171,13 @@ class GatewaydCluster:
     def headers(self):
         return {"Authorization": f"Bearer {self.token}"}
 
+    def start_again(self, index):
+        """Starts node `index` (0-based) again as it was first started (same port, id and options), once it stopped;
+        returns when it serves."""
+        assert self.nodes[index].proc.poll() is not None, "the node still runs"
+        self.nodes[index] = ServerProcess(self.nodes[index].args)
+        return self.nodes[index]
+
     def node_named(self, node_id):
         return self.nodes[int(node_id.removeprefix("n")) - 1]
 

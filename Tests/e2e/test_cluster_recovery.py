@@ -3,8 +3,9 @@
 records every node's recoverable packets (room messages from node 2, A's results from node 1's job queue), each under
 its origin's sequence number, and A's offsets are positions naming both origins. A comes back to node 1 — or through
 node 2, which finds A's session in PostgreSQL — and has its id, rooms, data and user and every message and result
-exactly once, in order. And when A's node is killed (SIGKILL: nobody writes A's session as it drops), A recovers
-through the other node from the state its node kept of it while it was connected."""
+exactly once, in order. When A's node is killed (SIGKILL: nobody writes A's session as it drops), A recovers through
+the other node from the state its node kept of it while it was connected; when A's node restarts, A recovers on it
+what was sent before it started, from the other node's log that it took in as it started."""
 import json
 
 import pytest
@@ -86,3 +87,23 @@ def test_a_client_whose_node_is_killed_recovers_through_another(cluster, mode):
     # (B's when it closed): none is left behind.
     assert wait_until(lambda: _psql(cluster.postgres.url, "-c", "SELECT count(*) FROM recovery_sessions").strip() == "0",
                       timeout=TIMEOUT), _psql(cluster.postgres.url, "-c", "SELECT pid, node FROM recovery_sessions")
+
+
+@pytest.mark.parametrize("mode", ["polling", "websocket"])
+def test_a_client_back_on_its_restarted_node_recovers_what_was_sent_before_it_started(cluster, mode):
+    def stop():
+        assert cluster.nodes[0].stop() == 0
+
+    def start():
+        cluster.start_again(0)
+
+    proxy = CuttingProxy(cluster.nodes[0].port, actions={"stop": stop, "start": start})
+    try:
+        seen = run_in_node("nodeRestarted", cluster.nodes[1], proxy, mode)
+    finally:
+        proxy.stop()
+    assert seen["first"]["recovered"] is False
+    assert seen["again"] == {"id": seen["first"]["id"], "recovered": True}
+    assert seen["seen"]["room"] == list(range(200)) + ["marker"]
+    assert seen["whoami"] == {"id": seen["first"]["id"], "rooms": ["r"], "data": {"kept": {"x": 1}}, "user": "ann",
+                              "recovered": True}

@@ -61,4 +61,6 @@ public protocol Adapter: AnyObject, Sendable {
     /// go of a socket still connected under it (its connection died unseen), keeping its session for the recovery
     /// (``Namespace/releaseStale(_:)``); whether one did.
     func releaseSession(pid: String) async -> Bool
+    /// What the other nodes' packet logs of the namespace hold (one snapshot each), for this node as it starts.
+    func recoveryLogs() async -> [RecoveryLogSnapshot]
 }

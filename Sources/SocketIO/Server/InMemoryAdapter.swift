@@ -149,6 +149,9 @@ public final class InMemoryAdapter: Adapter {
     /// No other node to have it.
     public func releaseSession(pid: String) async -> Bool { false }
 
+    /// No other node to have logged anything.
+    public func recoveryLogs() async -> [RecoveryLogSnapshot] { [] }
+
     // MARK: Queries
 
     public func sockets(_ options: BroadcastOptions) async throws -> Set<String> {

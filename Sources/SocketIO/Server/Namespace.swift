@@ -144,6 +144,20 @@ public final class Namespace: Sendable {
 
     // MARK: Other nodes
 
+    /// What this node's log of the namespace holds, for another node that starts (empty with recovery off).
+    func recoveryLogSnapshot() -> RecoveryLogSnapshot {
+        recovery == nil ? RecoveryLogSnapshot() : sessions.snapshot(of: name)
+    }
+
+    /// Takes in what the other nodes' logs of the namespace hold (the fullest), as this node starts in a cluster: so
+    /// that a client that comes back through it recovers what was sent before it started. Under the recording lock.
+    func catchUpRecoveryLog() async {
+        guard recovery != nil else { return }
+        let snapshots = await adapter.recoveryLogs()
+        guard let recovery, let fullest = snapshots.max(by: { $0.entries.count < $1.entries.count }) else { return }
+        recording.withLock { _ in sessions.adopt(fullest, in: name, retention: recovery.maxDisconnection) }
+    }
+
     /// Sends an event to this namespace on the other nodes of a cluster (not to any socket), through the adapter.
     public func serverSideEmit(_ event: String, args: [JSONValue]) {
         adapter.serverSideEmit(event, args: args)

@@ -72,6 +72,16 @@ public final class SocketIOServer: Sendable {
         for namespace in namespaces.withLock({ Array($0.values) }) { namespace.adapter.close() }
     }
 
+    /// Has every namespace with recovery on take in what the other nodes' logs hold of it: once, as a cluster's node
+    /// starts, before it serves.
+    public func catchUpRecoveryLogs() async {
+        await withDiscardingTaskGroup { group in
+            for namespace in namespaces.withLock({ Array($0.values) }) {
+                group.addTask { await namespace.catchUpRecoveryLog() }
+            }
+        }
+    }
+
     func namespace(named name: String) -> Namespace? {
         namespaces.withLock { $0[name] }
     }

@@ -12,7 +12,10 @@ const WORK_EVENTS = 100;
 const TRANSPORTS = { polling: { transports: ["polling"] }, websocket: { transports: ["websocket"] }, upgrade: {} };
 
 function tools(env) {
-  const control = (action) => fetch(`${env.control}/${action}`, { method: "POST" });
+  const control = async (action) => {
+    const response = await fetch(`${env.control}/${action}`, { method: "POST" });
+    if (!response.ok) throw new Error(`the proxy's ${action} failed: ${response.status}`);
+  };
   const call = (socket, event, arg) => socket.timeout(env.bound).emitWithAck(event, arg);
   /** Resolves once `predicate()` holds, checking every 20 ms; fails past the bound. */
   async function until(predicate, what) {
@@ -193,11 +196,32 @@ export async function nodeKilled(env) {
   await until(() => seen.room.length === ROOM_MESSAGES / 4, "A's first room messages");
   const gone = next(a, "disconnect");
   await control("block");
-  const killed = await control("kill");
-  if (!killed.ok) throw new Error(`killing A's node failed: ${killed.status}`);
+  await control("kill");
   await gone;
   for (let n = ROOM_MESSAGES / 4; n < ROOM_MESSAGES; n++) await call(b, "publish", { n });
   return comeBackAndLeave(env, { a, b, seen, first }, () => seen.room.length >= ROOM_MESSAGES);
 }
 
-export const scenarios = { recover, expire, overflow, lateJoin, nodeKilled };
+/** A's node stops (`control("stop")`: SIGTERM, A's session kept as it leaves) while B, on another node, publishes to
+ *  A's room, and starts again (`control("start")`) with an empty log: it takes in the other node's as it starts, so A,
+ *  back on it, recovers every room message once and in order, those sent while it was down too. */
+export async function nodeRestarted(env) {
+  const { next } = env;
+  const { control, call, until, transports } = tools(env);
+  const { a, seen, first } = await connectA(env, transports);
+  seen.acks.push(await call(a, "join", "r"));
+  seen.acks.push(await call(a, "keep", { x: 1 }));
+  seen.acks.push(await call(a, "signIn", "ann"));
+  const b = await connectB(env);
+  for (let n = 0; n < ROOM_MESSAGES / 4; n++) await call(b, "publish", { n });
+  await until(() => seen.room.length === ROOM_MESSAGES / 4, "A's first room messages");
+  const gone = next(a, "disconnect");
+  await control("block");
+  await control("stop");
+  await gone;
+  for (let n = ROOM_MESSAGES / 4; n < ROOM_MESSAGES; n++) await call(b, "publish", { n });
+  await control("start");
+  return comeBackAndLeave(env, { a, b, seen, first }, () => seen.room.length >= ROOM_MESSAGES);
+}
+
+export const scenarios = { recover, expire, overflow, lateJoin, nodeKilled, nodeRestarted };

@@ -178,6 +178,24 @@ public final class ClusterAdapter: Adapter {
         return answers(outcome, .releaseSession).contains(.released(true))
     }
 
+    /// Once another node is known, or ``ClusterAdapterOptions/peerDiscovery`` passed without one (then there is
+    /// nobody to ask).
+    public func recoveryLogs() async -> [RecoveryLogSnapshot] {
+        let deadline = ContinuousClock.now + options.peerDiscovery
+        while nodes.isEmpty, ContinuousClock.now < deadline {
+            do {
+                try await Task.sleep(for: .milliseconds(20))
+            } catch {
+                return []
+            }
+        }
+        let outcome = await request(timeout: options.requestTimeout) { .recoveryLog(requestID: $0) }
+        return answers(outcome, .recoveryLog).compactMap { answer in
+            guard case .recoveryLog(let snapshot) = answer else { return nil }
+            return snapshot
+        }
+    }
+
     // MARK: Queries (every node)
 
     public func sockets(_ options: BroadcastOptions) async throws -> Set<String> {
@@ -324,6 +342,8 @@ public final class ClusterAdapter: Adapter {
                 let released = await namespace.releaseStale(pid)
                 self.respond(to: sender, requestID, .released(released))
             }
+        case .recoveryLog(let requestID):
+            respond(to: sender, requestID, .recoveryLog(namespace.recoveryLogSnapshot()))
         case .response(let requestID, let answer):
             state.withLock { $0.requests.receive(answer, for: requestID, from: sender) }?.resume()
         }

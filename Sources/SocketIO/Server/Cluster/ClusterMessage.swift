@@ -37,6 +37,9 @@ public struct ClusterMessage: Sendable, Equatable {
         /// (the old connection died unseen) lets it go, keeping its session, and answers whether it did
         /// (``ClusterAnswer/released(_:)``). gatewayd's own.
         case releaseSession(pid: String, requestID: String)
+        /// A node that starts asks for the namespace's packet log: every node answers with what its log holds
+        /// (``ClusterAnswer/recoveryLog(_:)``, empty when recovery is off there). gatewayd's own.
+        case recoveryLog(requestID: String)
         /// A node's answer to request `requestID` of the node it is sent to.
         case response(requestID: String, answer: ClusterAnswer)
 
@@ -52,7 +55,9 @@ public struct ClusterMessage: Sendable, Equatable {
             case .fetchSockets: .fetchSockets
             case .serverSideEmit: .serverSideEmit
             case .releaseSession: .releaseSession
+            case .recoveryLog: .recoveryLog
             case .response(_, .released): .releaseSessionResponse
+            case .response(_, .recoveryLog): .recoveryLogResponse
             case .response(_, .clientCount): .broadcastClientCount
             case .response(_, .socketSnapshots), .response(_, .socketIDs), .response(_, .socketCount): .fetchSocketsResponse
             case .response(_, .serverSideEmit): .serverSideEmitResponse
@@ -67,7 +72,7 @@ public enum ClusterMessageType: Int, Sendable, CustomStringConvertible {
     case initialHeartbeat = 1, heartbeat, broadcast, socketsJoin, socketsLeave, disconnectSockets, fetchSockets
     case fetchSocketsResponse, serverSideEmit, serverSideEmitResponse, broadcastClientCount
     case adapterClose = 13
-    case releaseSession = 100, releaseSessionResponse
+    case releaseSession = 100, releaseSessionResponse, recoveryLog, recoveryLogResponse
 
     /// socket.io's name, as in its logs: `FETCH_SOCKETS`.
     public var description: String {
@@ -86,6 +91,8 @@ public enum ClusterMessageType: Int, Sendable, CustomStringConvertible {
         case .adapterClose: "ADAPTER_CLOSE"
         case .releaseSession: "RELEASE_SESSION"
         case .releaseSessionResponse: "RELEASE_SESSION_RESPONSE"
+        case .recoveryLog: "RECOVERY_LOG"
+        case .recoveryLogResponse: "RECOVERY_LOG_RESPONSE"
         }
     }
 }
@@ -112,4 +119,6 @@ public enum ClusterAnswer: Sendable, Equatable {
     case serverSideEmit([JSONValue]?)
     /// Whether the node let go of the session a RELEASE_SESSION named (`RELEASE_SESSION_RESPONSE`).
     case released(Bool)
+    /// What the node's packet log of the namespace holds (`RECOVERY_LOG_RESPONSE`).
+    case recoveryLog(RecoveryLogSnapshot)
 }

@@ -92,6 +92,8 @@ extension ClusterMessage.Body {
             return data
         case .releaseSession(let pid, let requestID):
             return ["pid": .string(pid), "requestId": .string(requestID)]
+        case .recoveryLog(let requestID):
+            return ["requestId": .string(requestID)]
         case .response(let requestID, let answer):
             var data: [String: JSONValue] = ["requestId": .string(requestID)]
             switch answer {
@@ -101,6 +103,7 @@ extension ClusterMessage.Body {
             case .socketCount(let count): data["count"] = .int(count)
             case .serverSideEmit(let answer): data["packet"] = answer.map(JSONValue.array)
             case .released(let released): data["released"] = .bool(released)
+            case .recoveryLog(let snapshot): data["log"] = snapshot.json
             }
             return data
         }
@@ -174,6 +177,11 @@ extension ClusterMessage.Body {
         case .releaseSessionResponse:
             let data = try data()
             self = .response(requestID: try data.string("requestId"), answer: .released(try data.bool("released")))
+        case .recoveryLog:
+            self = .recoveryLog(requestID: try data().string("requestId"))
+        case .recoveryLogResponse:
+            let data = try data()
+            self = .response(requestID: try data.string("requestId"), answer: .recoveryLog(try RecoveryLogSnapshot(wire: data.object("log"))))
         }
     }
 }
@@ -185,6 +193,51 @@ extension BroadcastOptions {
         var wireFlags: [String: JSONValue] = ["volatile": .bool(flags.volatile)]
         if flags.recoverable { wireFlags["recoverable"] = true }
         return ["rooms": .strings(rooms), "except": .strings(except), "flags": .object(wireFlags)]
+    }
+}
+
+extension RecoveryLogSnapshot {
+    /// `{entries: [{origin, seq, packet, attachments?, stamp, opts, ttl}], complete: {origin: seq}, head}`: sequence
+    /// numbers as text (beyond JSON's exact integers), `ttl` in milliseconds.
+    fileprivate var json: JSONValue {
+        let entries: [JSONValue] = entries.map { entry in
+            var object: [String: JSONValue] = [
+                "origin": .string(entry.origin.origin), "seq": .string(String(entry.origin.sequence)),
+                "packet": .string(String(decoding: entry.packet.text, as: UTF8.self)), "stamp": .int(entry.stampLength),
+                "opts": entry.options.json, "ttl": .int(Int(entry.remaining / .milliseconds(1))),
+            ]
+            if !entry.packet.attachments.isEmpty { object["attachments"] = .array(entry.packet.attachments.map(JSONValue.binary)) }
+            return .object(object)
+        }
+        return [
+            "entries": .array(entries), "complete": .object(completeFrom.mapValues { .string(String($0)) }),
+            "head": .string(head.text),
+        ]
+    }
+
+    fileprivate init(wire log: WireObject) throws(ClusterMessageDecodingError) {
+        func sequence(_ text: String) throws(ClusterMessageDecodingError) -> UInt64 {
+            guard let sequence = UInt64(text) else { throw ClusterMessageDecodingError(description: "recovery log: \(text) is not a sequence number") }
+            return sequence
+        }
+        var entries: [Entry] = []
+        for value in try log.array("entries") {
+            let entry = try WireObject(value, "recovery log entry")
+            let packet = EncodedSocketIOPacket(text: Array(try entry.string("packet").utf8), attachments: try entry.optionalBinaries("attachments"))
+            let stamp = try entry.int("stamp")
+            guard Entry.isStamp(stamp, of: packet.text) else {
+                throw ClusterMessageDecodingError(description: "recovery log entry: its last \(stamp) bytes are not an offset")
+            }
+            entries.append(Entry(origin: PacketOrigin(origin: try entry.string("origin"), sequence: try sequence(entry.string("seq"))),
+                                 packet: packet, stampLength: stamp, options: try entry.options(),
+                                 remaining: .milliseconds(try entry.int("ttl"))))
+        }
+        var completeFrom: [String: UInt64] = [:]
+        for (origin, text) in try log.stringDictionary("complete") { completeFrom[origin] = try sequence(text) }
+        guard let head = RecoveryPosition(text: try log.string("head")) else {
+            throw ClusterMessageDecodingError(description: "recovery log: head is not a position")
+        }
+        self.init(entries: entries, completeFrom: completeFrom, head: head)
     }
 }
 

@@ -50,6 +50,12 @@ public final class ClusterSessionStore: SessionStore {
         log.missed(by: session, in: namespace)
     }
 
+    public func snapshot(of namespace: String) -> RecoveryLogSnapshot { log.snapshot(of: namespace) }
+
+    public func adopt(_ snapshot: RecoveryLogSnapshot, in namespace: String, retention: Duration) {
+        log.adopt(snapshot, in: namespace, retention: retention)
+    }
+
     // MARK: Writing (in the background: sockets come and go on their event loops)
 
     /// A failure is logged, and the client connects anew when it comes back.

@@ -153,6 +153,51 @@ public final class InMemorySessionStore: SessionStore {
         }
     }
 
+    public func snapshot(of namespace: String) -> RecoveryLogSnapshot {
+        let now = ContinuousClock.now
+        return state.withLock { state in
+            guard let log = state.logs[namespace] else { return RecoveryLogSnapshot() }
+            let entries = log.packets.filter { $0.expires > now }.map { packet in
+                RecoveryLogSnapshot.Entry(
+                    origin: PacketOrigin(origin: packet.origin, sequence: packet.sequence), packet: packet.packet,
+                    stampLength: packet.stampLength, options: packet.options, remaining: packet.expires - now)
+            }
+            return RecoveryLogSnapshot(entries: entries, completeFrom: log.origins.mapValues(\.completeFrom), head: log.head)
+        }
+    }
+
+    /// Puts another node's packets before this log's own, for each origin those older than what this log holds from
+    /// it (a node that started hears each origin from some packet on; the snapshot has what came before): the log is
+    /// then complete for an origin from where the snapshot was, if the two meet. Packets, origins and head as the
+    /// snapshot says, for the origins this log had not heard.
+    public func adopt(_ snapshot: RecoveryLogSnapshot, in namespace: String, retention: Duration) {
+        let now = ContinuousClock.now
+        evicting(in: namespace) { state in
+            var log = state.logs.removeValue(forKey: namespace) ?? NamespaceLog()
+            defer { state.logs[namespace] = log }
+            var older: Deque<LoggedPacket> = []
+            for entry in snapshot.entries where entry.origin.sequence < log.origins[entry.origin.origin]?.completeFrom ?? .max {
+                let bytes = entry.packet.attachments.reduce(Self.entryOverhead + entry.packet.text.count) { $0 + $1.count }
+                older.append(LoggedPacket(origin: entry.origin.origin, sequence: entry.origin.sequence, packet: entry.packet,
+                                          stampLength: entry.stampLength, options: entry.options, bytes: bytes,
+                                          expires: now + entry.remaining))
+                state.bytes += bytes
+            }
+            log.packets = older + log.packets
+            for (origin, from) in snapshot.completeFrom {
+                let head = snapshot.head[origin]
+                if let record = log.origins[origin] {
+                    // The snapshot reaches the first packet this log holds: complete from the snapshot's start.
+                    if head + 1 >= record.completeFrom { log.origins[origin]?.completeFrom = min(from, record.completeFrom) }
+                } else {
+                    log.origins[origin] = OriginRecord(completeFrom: from, forgetAt: now + retention * 2)
+                    log.forgotten.remove(origin)
+                }
+                if head > log.head[origin] { log.head.advance(origin, to: head) }
+            }
+        }
+    }
+
     /// Whether the log of `namespace` has heard every packet up to `position`: a cluster's node waits for what its
     /// client had from another node to reach it.
     func hasHeard(_ position: RecoveryPosition, in namespace: String) -> Bool {

@@ -40,6 +40,11 @@ public protocol SessionStore: AnyObject, Sendable {
     /// Removes the session `pid` as the window of its `disconnection` ends; whether it was still there (nobody
     /// recovered it, and it is not a later disconnection's).
     func expire(pid: String, disconnection: String, in namespace: String) async -> Bool
+    /// What the log of `namespace` holds: for a node that starts.
+    func snapshot(of namespace: String) -> RecoveryLogSnapshot
+    /// Takes in another node's snapshot of `namespace` (at start): the packets it has from before this log heard each
+    /// origin.
+    func adopt(_ snapshot: RecoveryLogSnapshot, in namespace: String, retention: Duration)
     /// Waits until the sessions persisted so far are kept where they outlive this process (at shutdown).
     func flush() async
     /// Packets and sessions evicted for the memory budget since start.
