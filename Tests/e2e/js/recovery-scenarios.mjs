@@ -181,10 +181,10 @@ export async function lateJoin(env) {
   return { first, again, seen };
 }
 
-/** A's node dies unseen (`control("kill")`: the test kills it with SIGKILL and cuts A) while B, on another node,
- *  publishes to A's room: nobody wrote A's session at the disconnection, yet A comes back through B's node with its
- *  id, rooms, data and user, and every room message once and in order. */
-export async function nodeKilled(env) {
+/** A (in room r, with data and a user) hears a quarter of B's room messages, then its node goes down — the proxy's
+ *  `down` action, run by the test, while the proxy refuses A — and B, on another node, publishes the rest; after the
+ *  `up` action (if any) A comes back and must recover everything. */
+async function awayWithItsNode(env, down, up) {
   const { next } = env;
   const { control, call, until, transports } = tools(env);
   const { a, seen, first } = await connectA(env, transports);
@@ -196,32 +196,19 @@ export async function nodeKilled(env) {
   await until(() => seen.room.length === ROOM_MESSAGES / 4, "A's first room messages");
   const gone = next(a, "disconnect");
   await control("block");
-  await control("kill");
+  await control(down);
   await gone;
   for (let n = ROOM_MESSAGES / 4; n < ROOM_MESSAGES; n++) await call(b, "publish", { n });
+  if (up) await control(up);
   return comeBackAndLeave(env, { a, b, seen, first }, () => seen.room.length >= ROOM_MESSAGES);
 }
 
-/** A's node stops (`control("stop")`: SIGTERM, A's session kept as it leaves) while B, on another node, publishes to
- *  A's room, and starts again (`control("start")`) with an empty log: it takes in the other node's as it starts, so A,
- *  back on it, recovers every room message once and in order, those sent while it was down too. */
-export async function nodeRestarted(env) {
-  const { next } = env;
-  const { control, call, until, transports } = tools(env);
-  const { a, seen, first } = await connectA(env, transports);
-  seen.acks.push(await call(a, "join", "r"));
-  seen.acks.push(await call(a, "keep", { x: 1 }));
-  seen.acks.push(await call(a, "signIn", "ann"));
-  const b = await connectB(env);
-  for (let n = 0; n < ROOM_MESSAGES / 4; n++) await call(b, "publish", { n });
-  await until(() => seen.room.length === ROOM_MESSAGES / 4, "A's first room messages");
-  const gone = next(a, "disconnect");
-  await control("block");
-  await control("stop");
-  await gone;
-  for (let n = ROOM_MESSAGES / 4; n < ROOM_MESSAGES; n++) await call(b, "publish", { n });
-  await control("start");
-  return comeBackAndLeave(env, { a, b, seen, first }, () => seen.room.length >= ROOM_MESSAGES);
-}
+/** A's node dies unseen (`kill`: SIGKILL, and A cut): nobody wrote A's session at the disconnection, yet A comes back
+ *  through B's node with its id, rooms, data and user, and every room message once and in order. */
+export const nodeKilled = (env) => awayWithItsNode(env, "kill");
+
+/** A's node stops (`stop`: SIGTERM, A's session kept as it leaves) and starts again (`start`) with an empty log: it
+ *  takes in the other node's as it starts, so A, back on it, recovers what was sent while it was down too. */
+export const nodeRestarted = (env) => awayWithItsNode(env, "stop", "start");
 
 export const scenarios = { recover, expire, overflow, lateJoin, nodeKilled, nodeRestarted };
