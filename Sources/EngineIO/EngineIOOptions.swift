@@ -18,6 +18,8 @@ public struct EngineIOOptions: Sendable {
     /// Bytes one connection may have waiting to be sent (frames a WebSocket client is not reading, packets no poll
     /// has collected); past that the session is closed with `transport error` instead of the buffer growing.
     public var maxOutboundBufferBytes: Int = 1 << 20
+    /// Bytes waiting for clients across every session (``OutboundBudget``); 0: no bound beyond each session's.
+    public var maxOutboundTotalBytes: Int = 256 << 20
     public var transports: Set<Transport> = [.polling, .websocket]
     public var cors: CORSPolicy = .disabled
     /// New sessions one client address may open a second (in bursts of as many); past it handshakes are answered

@@ -98,7 +98,7 @@ extension EngineServer {
         if parameters.session == nil, let refusal = admitsNewSession(from: channel.remoteAddress) { return .limited(refusal) }
         let webSocket = WebSocketTransport(
             channel: channel, version: parameters.version, limit: options.maxOutboundBufferBytes,
-            flusher: flusher(for: channel.eventLoop))
+            budget: environment.outboundBudget, flusher: flusher(for: channel.eventLoop))
         return .admitted(parameters, HandshakeRequest(request: request, remoteAddress: channel.remoteAddress), webSocket)
     }
 }

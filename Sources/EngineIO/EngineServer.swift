@@ -13,7 +13,8 @@ import Synchronization
 package final class EngineServer: Sendable {
     package let options: EngineIOOptions
     let logger: Logger
-    private let sessions = Mutex<[String: EngineSession]>([:])
+    /// What the sessions share, their table among it.
+    package let environment: EngineSessionEnvironment
     private let makeDelegate: @Sendable (EngineSession) -> any EngineSessionDelegate
     let eventLoops: any EventLoopGroup
     /// One per event loop a WebSocket was served on.
@@ -27,19 +28,20 @@ package final class EngineServer: Sendable {
     ) {
         self.options = options
         self.logger = logger
+        self.environment = EngineSessionEnvironment(options: options, logger: logger)
         self.eventLoops = eventLoops
         self.makeDelegate = makeDelegate
         self.connectRate = options.maxSessionsPerSecondPerAddress.map(AddressConnectRate.init)
     }
 
-    var sessionCount: Int { sessions.withLock { $0.count } }
+    var sessionCount: Int { environment.sessions.withLock { $0.count } }
 
-    func hasSession(_ id: String) -> Bool { sessions.withLock { $0[id] != nil } }
+    func hasSession(_ id: String) -> Bool { environment.sessions.withLock { $0[id] != nil } }
 
     /// Closes every session (reason `server shutting down`); held polls are answered at once. Returns once every
     /// session's loop has run its close (and what the session's delegate does then).
     package func closeAll() async {
-        let all = sessions.withLock { Array($0.values) }
+        let all = environment.sessions.withLock { Array($0.values) }
         // Each closes on its own loop, after what was sent to it before (the results of the handlers that just finished).
         for session in all { session.close(reason: .serverShuttingDown) }
         var loops: [ObjectIdentifier: any EventLoop] = [:]
@@ -68,7 +70,7 @@ package final class EngineServer: Sendable {
         if transport == .websocket, !isUpgrade { return .failure(.badRequest) }
         let forceBase64 = query["b64"] == "1" || query["b64"] == "true"
         if let sid = query["sid"] {
-            guard let session = sessions.withLock({ $0[sid] }) else { return .failure(.unknownSession) }
+            guard let session = environment.sessions.withLock({ $0[sid] }) else { return .failure(.unknownSession) }
             guard session.version == version else { return .failure(.badRequest) }
             // Whether the session takes this request now (polling, upgrading, closed) it decides on its own loop.
             return .success(RequestParameters(version: version, transport: transport, session: session, forceBase64: forceBase64))
@@ -114,11 +116,10 @@ package final class EngineServer: Sendable {
     ) rethrows -> EngineSession {
         let session = EngineSession(
             id: SessionID.make(on: options.cluster?.node), version: version, transport: transport, handshake: handshake,
-            options: options, eventLoop: eventLoop, logger: logger,
-            onClose: { [weak self] session in self?.sessions.withLock { _ = $0.removeValue(forKey: session.id) } }
+            environment: environment, eventLoop: eventLoop
         )
         try attach(session)
-        sessions.withLock { $0[session.id] = session }
+        environment.sessions.withLock { $0[session.id] = session }
         let canUpgrade = transport == nil && options.transports.contains(WebSocketTransport.name)
         let upgrades = canUpgrade ? [WebSocketTransport.name.rawValue] : []
         session.start(upgrades: upgrades) { [makeDelegate] in makeDelegate(session) }

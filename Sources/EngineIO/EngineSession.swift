@@ -42,12 +42,15 @@ package final class EngineSession: Sendable {
         var heartbeatDeadline: NIODeadline?
         var upgradeTimeout: Scheduled<Void>?
         var fastUpgrade: Scheduled<Void>?
+        /// The bytes of the polling outbox counted in the server's ``OutboundBudget``.
+        var countedOutbox = 0
     }
 
     package let id: String
     package let version: EngineProtocolVersion
     package let handshake: HandshakeRequest
-    private let timing: EngineIOOptions
+    /// The server's options, logger, session table and outbound budget, shared by its sessions.
+    private let environment: EngineSessionEnvironment
     /// Where the session's state, timers and delegate calls live.
     package let eventLoop: any EventLoop
     private let state: NIOLoopBoundBox<LoopState>
@@ -69,28 +72,24 @@ package final class EngineSession: Sendable {
     /// Packets read from a WebSocket on another loop and handed to the session's, not yet handled there: while there
     /// are any, the upgraded WebSocket's messages follow them there, so that they reach the delegate in order.
     private let receivesOnTheirWay = Atomic<Int>(0)
-    private let onClose: @Sendable (EngineSession) -> Void
-    /// The server's logger, shared: a session's own copy with its id in the metadata cost every connection 400 bytes.
-    private let serverLogger: Logger
 
     /// `transport`: the WebSocket of a session opened over WebSocket (then `eventLoop` must be its channel's), or nil
     /// for long-polling.
     init(
         id: String, version: EngineProtocolVersion, transport: WebSocketTransport?, handshake: HandshakeRequest,
-        options: EngineIOOptions, eventLoop: any EventLoop, logger: Logger,
-        onClose: @escaping @Sendable (EngineSession) -> Void
+        environment: EngineSessionEnvironment, eventLoop: any EventLoop
     ) {
         self.id = id
         self.version = version
         self.handshake = handshake
-        self.timing = options
+        self.environment = environment
         self.eventLoop = eventLoop
-        let machine = StateMachine(transport: transport, version: version, outboxLimit: options.maxOutboundBufferBytes)
+        let machine = StateMachine(transport: transport, version: version, outboxLimit: environment.options.maxOutboundBufferBytes)
         self.state = .makeBoxSendingValue(LoopState(machine: machine), eventLoop: eventLoop)
         self.overWebSocket = Atomic(transport != nil)
-        self.onClose = onClose
-        self.serverLogger = logger
     }
+
+    private var timing: EngineIOOptions { environment.options }
 
     /// The transport carrying the session now.
     package var transport: EngineIOOptions.Transport {
@@ -99,7 +98,7 @@ package final class EngineSession: Sendable {
 
     /// A logger whose messages name this session (`engine.sid`), made when something is logged.
     package var logger: Logger {
-        var logger = serverLogger
+        var logger = environment.logger
         logger[metadataKey: "engine.sid"] = .string(id)
         return logger
     }
@@ -212,20 +211,37 @@ package final class EngineSession: Sendable {
             webSocket.send(outbound)
         case .answer(let poll, let batch):
             poll.send(batch)
+            countOutbox()
         case .none:
-            break
+            if countOutbox() { closeForOverflow(pastTotal: true) }
         case .overflowed:
-            closeForOverflow()
+            closeForOverflow(pastTotal: false)
         }
     }
 
+    /// Brings the polling outbox's count in the server's budget up to date; whether it grew past the total.
+    @discardableResult
+    private func countOutbox() -> Bool {
+        let delta = state.value.machine.outboxBytes - state.value.countedOutbox
+        guard delta != 0 else { return false }
+        state.value.countedOutbox += delta
+        return environment.outboundBudget.add(delta) && delta > 0
+    }
+
     /// The client stopped collecting what it is sent (a WebSocket it does not read, polls it does not make): the
-    /// session ends with `transport error` rather than the buffer growing without bound.
-    func closeForOverflow() {
+    /// session ends with `transport error` rather than the buffer growing without bound — past its own limit, or
+    /// while what waits for all clients together is past ``EngineIOOptions/maxOutboundTotalBytes``.
+    func closeForOverflow(pastTotal: Bool) {
         EngineMetrics.outboundClosed.increment()
-        logger.warning("closing a session whose client does not take what it is sent", metadata: [
-            "limit": "\(timing.maxOutboundBufferBytes)",
-        ])
+        if pastTotal {
+            logger.warning("closing a session whose client does not take what it is sent: the output waiting for all clients passed the total", metadata: [
+                "limit": "\(environment.outboundBudget.limit)",
+            ])
+        } else {
+            logger.warning("closing a session whose client does not take what it is sent", metadata: [
+                "limit": "\(timing.maxOutboundBufferBytes)",
+            ])
+        }
         close(reason: .transportError, webSocketCode: .policyViolation)
     }
 
@@ -239,6 +255,7 @@ package final class EngineSession: Sendable {
             switch self.state.value.machine.poll(PollRequest(promise)) {
             case .answer(let poll, let outcome):
                 poll.answer(outcome)
+                self.countOutbox()
             case .refuseAfterWrites(let refusals):
                 self.refuseAfterWrites(refusals)
             case .hold:
@@ -359,7 +376,10 @@ package final class EngineSession: Sendable {
     }
 
     private func releaseHeldPoll() {
-        if case let (poll, packets)? = state.value.machine.releaseHeldPoll() { poll.send(packets) }
+        if case let (poll, packets)? = state.value.machine.releaseHeldPoll() {
+            poll.send(packets)
+            countOutbox()
+        }
     }
 
     private func cancelUpgradeTimers() {
@@ -394,6 +414,7 @@ package final class EngineSession: Sendable {
             overWebSocket.store(true, ordering: .relaxed)
             cancelUpgradeTimers()
             webSocket.send(waiting)
+            countOutbox()
             if webSocket.eventLoop !== eventLoop, let delegate = state.value.delegate {
                 upgraded.withLock { $0 = Upgraded(webSocket: webSocket, delegate: delegate) }
             }
@@ -450,7 +471,7 @@ package final class EngineSession: Sendable {
     private func logHeartbeat(
         _ message: Logger.Message, _ key: String, _ amount: TimeAmount, _ metadata: Logger.Metadata = [:]
     ) {
-        guard serverLogger.logLevel <= .debug else { return }
+        guard environment.logger.logLevel <= .debug else { return }
         let milliseconds = Double(amount.nanoseconds / 10_000) / 100
         logger.debug(message, metadata: metadata.merging([key: "\(milliseconds)"]) { $1 })
     }
@@ -476,9 +497,10 @@ package final class EngineSession: Sendable {
 
     private func closeOnLoop(reason: EngineCloseReason, webSocketCode: WebSocketErrorCode, pollAnswer: EnginePacket) {
         guard let closed = state.value.machine.close(releasingPollWith: pollAnswer) else { return }
+        countOutbox()
         upgraded.withLock { $0 = nil }
         let transport = closed.webSocket == nil ? PollRequest.name : WebSocketTransport.name
-        serverLogger.debug("engine session closed", metadata: [
+        environment.logger.debug("engine session closed", metadata: [
             "engine.sid": .string(id), "reason": .string(reason.rawValue), "transport": .string(transport.rawValue),
         ])
         state.value.heartbeat?.cancel()
@@ -493,9 +515,9 @@ package final class EngineSession: Sendable {
         delegate?.engineSessionDidClose(self, reason: reason)
         if case .closed(let latePollAnswer?) = state.value.machine.state, latePollAnswer.kind == .noop {
             // Kept a moment for the GET that may still be in flight.
-            eventLoop.scheduleTask(in: .seconds(1)) { self.onClose(self) }
+            eventLoop.scheduleTask(in: .seconds(1)) { self.environment.closed(self) }
         } else {
-            onClose(self)
+            environment.closed(self)
         }
     }
 }

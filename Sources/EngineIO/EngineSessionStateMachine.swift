@@ -62,6 +62,12 @@ struct EngineSessionStateMachine<Poll, Socket: AnyObject> {
         return false
     }
 
+    /// Payload bytes waiting for the next poll (none once a WebSocket carries the session, or it closed).
+    var outboxBytes: Int {
+        if case .polling(let polling) = state { return polling.outboxBytes }
+        return 0
+    }
+
     // MARK: Sending
 
     enum SendAction {

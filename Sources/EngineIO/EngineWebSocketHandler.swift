@@ -159,8 +159,8 @@ final class EngineWebSocketHandler: ChannelDuplexHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         switch event {
-        case is WebSocketTransport.Overflowed:
-            session.closeForOverflow()
+        case let overflow as WebSocketTransport.Overflowed:
+            session.closeForOverflow(pastTotal: overflow.pastTotal)
         case is ChannelShouldQuiesceEvent:
             endTransport(reason: .serverShuttingDown, code: .normalClosure)
         case ChannelEvent.inputClosed:
@@ -174,6 +174,7 @@ final class EngineWebSocketHandler: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        transport.channelClosed()
         closeDeadline?.cancel()
         endTransport(reason: .transportClose, code: .normalClosure)
         context.fireChannelInactive()

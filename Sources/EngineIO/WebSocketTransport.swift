@@ -13,9 +13,10 @@ import Synchronization
 /// every frame queued before `close`; ``EngineWebSocketHandler`` then finishes the close handshake.
 ///
 /// Backpressure: while the channel is not writable (its outbound buffer is past NIO's high-water mark, the client
-/// is not reading) frames wait here instead, and once more than `limit` bytes wait, the pipeline hears ``Overflowed``
+/// is not reading) frames wait here instead, counted in the server's ``OutboundBudget``; once more than `limit` bytes
+/// wait, or they grow while the budget's total is past its limit, the pipeline hears ``Overflowed``
 /// (``EngineWebSocketHandler`` closes the session with `transport error`) and nothing more is kept: a client that stops
-/// reading cannot grow the daemon.
+/// reading cannot grow the daemon, nor can many of them together.
 ///
 /// A transport is made before its handshake response is written (an upgrade's probe must be taken in by the session
 /// first), so it writes nothing until ``pipelineAttached()``: what it is sent or asked to do meanwhile waits.
@@ -36,20 +37,26 @@ final class WebSocketTransport: EngineTransport {
         var awaitingFlush = false
         /// The channel speaks WebSocket and ``EngineWebSocketHandler`` is in its pipeline.
         var attached = false
+        /// The bytes of `frames` counted in the budget: those found waiting by the last write.
+        var counted = 0
+        /// The connection is gone: nothing more is kept.
+        var channelClosed = false
     }
 
     private let channel: any Channel
     /// The framing of the client's protocol version.
     private let version: EngineProtocolVersion
     private let limit: Int
+    private let budget: OutboundBudget
     private let flusher: ChannelFlusher
     private let pending = Mutex(Pending())
 
-    /// `flusher`: the one of the channel's event loop.
-    init(channel: any Channel, version: EngineProtocolVersion, limit: Int, flusher: ChannelFlusher) {
+    /// `flusher`: the one of the channel's event loop; `budget`: the server's.
+    init(channel: any Channel, version: EngineProtocolVersion, limit: Int, budget: OutboundBudget, flusher: ChannelFlusher) {
         self.channel = channel
         self.version = version
         self.limit = limit
+        self.budget = budget
         self.flusher = flusher
     }
 
@@ -64,22 +71,36 @@ final class WebSocketTransport: EngineTransport {
     func send(_ outbound: OutboundPackets) {
         if channel.eventLoop.inEventLoop, writeInPlace(outbound) { return }
         let frames = outbound.webSocketFrames(for: version)
-        var overflowed = false
+        var released: Int?
         schedule { pending in
-            guard pending.closeCode == nil, !pending.overflowed else { return }
+            guard pending.closeCode == nil, !pending.overflowed, !pending.channelClosed else { return }
             pending.frames.append(contentsOf: frames)
             pending.bytes += frames.reduce(0) { $0 + $1.readableBytes }
-            if pending.bytes > limit {
-                pending.overflowed = true
-                pending.frames.removeAll()
-                pending.bytes = 0
-                overflowed = true
-            }
+            if pending.bytes > limit { released = Self.overflow(&pending) }
         }
         // Not in place: the session is in the middle of sending.
-        if overflowed {
-            channel.eventLoop.execute { [channel] in channel.pipeline.syncOperations.fireUserInboundEventTriggered(Overflowed()) }
+        if let released {
+            _ = budget.add(-released)
+            channel.eventLoop.execute { [channel] in
+                channel.pipeline.syncOperations.fireUserInboundEventTriggered(Overflowed(pastTotal: false))
+            }
         }
+    }
+
+    /// Drops what waits, for good; the bytes it had counted in the budget.
+    private static func overflow(_ pending: inout Pending) -> Int {
+        pending.overflowed = true
+        return dropWaiting(&pending)
+    }
+
+    /// Drops the frames that wait; the bytes they had counted in the budget.
+    private static func dropWaiting(_ pending: inout Pending) -> Int {
+        defer {
+            pending.frames.removeAll()
+            pending.bytes = 0
+            pending.counted = 0
+        }
+        return pending.counted
     }
 
     /// On the loop: writes the frames now if nothing waits to go before them and the channel takes writes; the loop's
@@ -118,8 +139,21 @@ final class WebSocketTransport: EngineTransport {
         }
     }
 
-    /// The user event fired, once, when the frames waiting for the client pass the limit.
-    struct Overflowed {}
+    /// The user event fired, once, when the frames waiting for the client pass the limit, or grow while the total
+    /// waiting for all clients is past the budget's (`pastTotal`).
+    struct Overflowed {
+        var pastTotal: Bool
+    }
+
+    /// On the event loop, once the connection is gone: what waits is dropped and leaves the budget, and nothing more
+    /// is kept.
+    func channelClosed() {
+        let released = pending.withLock { pending in
+            pending.channelClosed = true
+            return Self.dropWaiting(&pending)
+        }
+        if released > 0 { _ = budget.add(-released) }
+    }
 
     /// Whether the connection takes writes now (NIO's writability: its outbound buffer is below the high mark).
     var isWritable: Bool { channel.isWritable }
@@ -167,16 +201,31 @@ final class WebSocketTransport: EngineTransport {
     /// for ``channelBecameWritable()``), then the close frame if one was asked for, and flushes once.
     func writeQueued() {
         let writable = channel.isWritable
-        let (frames, closeCode, disconnects) = pending.withLock { pending -> ([ByteBuffer], WebSocketErrorCode?, Bool) in
+        let (frames, closeCode, disconnects, waiting) = pending.withLock {
+            pending -> ([ByteBuffer], WebSocketErrorCode?, Bool, Int) in
             defer { pending.flushScheduled = false }
             let closing = pending.closeCode != nil && !pending.closeWritten
-            guard pending.attached, writable || closing else { return ([], nil, false) }
+            guard pending.attached, writable || closing else {
+                // The frames wait: counted in the budget as they are now (those of a handshake still under way are
+                // not: it ends in moments either way).
+                guard pending.attached else { return ([], nil, false, 0) }
+                defer { pending.counted = pending.bytes }
+                return ([], nil, false, pending.bytes - pending.counted)
+            }
             defer {
                 pending.frames.removeAll()
                 pending.bytes = 0
+                pending.counted = 0
                 if closing { pending.closeWritten = true }
             }
-            return (pending.frames, closing ? pending.closeCode : nil, pending.disconnectsAfterClose)
+            return (pending.frames, closing ? pending.closeCode : nil, pending.disconnectsAfterClose, -pending.counted)
+        }
+        if waiting != 0, budget.add(waiting), waiting > 0 {
+            // More waits for this client while the total is past the budget: it goes, as one past its own limit does.
+            let released = pending.withLock { Self.overflow(&$0) }
+            _ = budget.add(-released)
+            channel.pipeline.syncOperations.fireUserInboundEventTriggered(Overflowed(pastTotal: true))
+            return
         }
         for frame in frames { channel.write(EngineWebSocketHandler.Outbound.frame(frame), promise: nil) }
         if let closeCode {

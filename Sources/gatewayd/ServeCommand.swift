@@ -69,6 +69,8 @@ struct ServeCommand: AsyncParsableCommand {
     var connectTimeout: Int = EnvironmentDefault.value("GATEWAYD_CONNECT_TIMEOUT", 45_000)
     @Option(help: "Bytes one connection may have waiting to be sent before it is closed with 'transport error' (a client that stops reading) (env GATEWAYD_MAX_OUTBOUND_BUFFER).")
     var maxOutboundBuffer: Int = EnvironmentDefault.value("GATEWAYD_MAX_OUTBOUND_BUFFER", 1 << 20)
+    @Option(help: "Bytes waiting for all clients together (those that do not read) past which a connection whose output still grows is closed with 'transport error'; 0: no bound beyond each connection's (env GATEWAYD_MAX_OUTBOUND_TOTAL).")
+    var maxOutboundTotal: Int = EnvironmentDefault.value("GATEWAYD_MAX_OUTBOUND_TOTAL", 256 << 20)
     @Option(help: "Largest Socket.IO message in bytes (env GATEWAYD_MAX_PAYLOAD).")
     var maxPayload: Int = EnvironmentDefault.value("GATEWAYD_MAX_PAYLOAD", 1_000_000)
     @Option(help: "Milliseconds after its token's exp (and the auth:expired event) that a socket is disconnected (env GATEWAYD_AUTH_EXPIRY_GRACE).")
@@ -119,6 +121,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard socketDataLimit > 0 else { throw ValidationError("--socket-data-limit must be positive") }
         guard maxPayload > 0 else { throw ValidationError("--max-payload must be positive") }
         guard maxOutboundBuffer > 0 else { throw ValidationError("--max-outbound-buffer must be positive") }
+        guard maxOutboundTotal >= 0 else { throw ValidationError("--max-outbound-total must not be negative") }
         guard recoveryBuffer > 0 else { throw ValidationError("--recovery-buffer must be positive") }
         guard resultRetention >= 0 else { throw ValidationError("--result-retention must not be negative") }
         guard slowHandlerMs >= 0 else { throw ValidationError("--slow-handler-ms must not be negative") }
@@ -168,6 +171,7 @@ struct ServeCommand: AsyncParsableCommand {
         socketIO.engine.pingTimeout = .milliseconds(pingTimeout)
         socketIO.engine.maxHttpBufferSize = maxPayload
         socketIO.engine.maxOutboundBufferBytes = maxOutboundBuffer
+        socketIO.engine.maxOutboundTotalBytes = maxOutboundTotal
         socketIO.engine.maxSessionsPerSecondPerAddress = maxConnectRatePerIp > 0 ? maxConnectRatePerIp : nil
         socketIO.connectTimeout = .milliseconds(connectTimeout)
         socketIO.recoveryBufferBytes = recoveryBuffer

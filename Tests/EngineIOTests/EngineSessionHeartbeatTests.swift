@@ -23,7 +23,7 @@ import Testing
         let session = EngineSession(
             id: "sid", version: .v3, transport: nil,
             handshake: HandshakeRequest(headers: [:], query: [:], address: "", issued: 0, url: "/"),
-            options: options, eventLoop: loop, logger: Logger(label: "test"), onClose: { _ in })
+            environment: EngineSessionEnvironment(options: options, logger: Logger(label: "test")), eventLoop: loop)
         let started = NIODeadline.now()
         session.start(upgrades: []) { Silent() }
         #expect(await session.poll() != .refused(.unknownSession), "the open packet, while the heartbeat runs")

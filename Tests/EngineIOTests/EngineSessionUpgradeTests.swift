@@ -51,13 +51,13 @@ import Testing
         #expect(pipe(&fds) == 0)
         let channel = try await NIOPipeBootstrap(group: loopB).takingOwnershipOfDescriptors(input: fds[0], output: fds[1]).get()
         let webSocket = try await loopB.submit {
-            WebSocketTransport(channel: channel, version: .v4, limit: 1 << 20, flusher: ChannelFlusher(eventLoop: loopB))
+            WebSocketTransport(channel: channel, version: .v4, limit: 1 << 20, budget: OutboundBudget(limit: 0), flusher: ChannelFlusher(eventLoop: loopB))
         }.get()
 
         let session = EngineSession(
             id: "sid", version: .v4, transport: nil,
             handshake: HandshakeRequest(headers: [:], query: [:], address: "", issued: 0, url: "/"),
-            options: EngineIOOptions(), eventLoop: loopA, logger: Logger(label: "test"), onClose: { _ in })
+            environment: EngineSessionEnvironment(options: EngineIOOptions(), logger: Logger(label: "test")), eventLoop: loopA)
         let recorder = Recorder()
         session.start(upgrades: ["websocket"]) { recorder }
         try await session.beginUpgrade(with: webSocket).get()

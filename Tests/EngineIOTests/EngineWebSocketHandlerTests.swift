@@ -34,12 +34,12 @@ import Testing
             channel = EmbeddedChannel()
             try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
             let transport = WebSocketTransport(
-                channel: channel, version: version, limit: 1 << 20, flusher: ChannelFlusher(eventLoop: channel.eventLoop))
+                channel: channel, version: version, limit: 1 << 20, budget: OutboundBudget(limit: 0), flusher: ChannelFlusher(eventLoop: channel.eventLoop))
             let session = EngineSession(
                 id: "sid", version: version, transport: transport,
                 handshake: HandshakeRequest(headers: [:], query: [:], address: "", issued: 0, url: "/"),
-                options: EngineIOOptions(), eventLoop: channel.embeddedEventLoop, logger: Logger(label: "test"),
-                onClose: { _ in }
+                environment: EngineSessionEnvironment(options: EngineIOOptions(), logger: Logger(label: "test")),
+                eventLoop: channel.embeddedEventLoop
             )
             try channel.pipeline.syncOperations.addHandler(
                 EngineWebSocketHandler(session: session, transport: transport, messageLimit: Self.messageLimit))
@@ -81,7 +81,7 @@ import Testing
         let channel = EmbeddedChannel()
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         let transport = WebSocketTransport(
-            channel: channel, version: .v4, limit: 1 << 20, flusher: ChannelFlusher(eventLoop: channel.eventLoop))
+            channel: channel, version: .v4, limit: 1 << 20, budget: OutboundBudget(limit: 0), flusher: ChannelFlusher(eventLoop: channel.eventLoop))
         transport.send([EnginePacket(.pong, .text("probe"))])
         transport.close()
         channel.embeddedEventLoop.run()
@@ -90,8 +90,8 @@ import Testing
         let session = EngineSession(
             id: "sid", version: .v4, transport: nil,
             handshake: HandshakeRequest(headers: [:], query: [:], address: "", issued: 0, url: "/"),
-            options: EngineIOOptions(), eventLoop: channel.embeddedEventLoop, logger: Logger(label: "test"),
-            onClose: { _ in })
+            environment: EngineSessionEnvironment(options: EngineIOOptions(), logger: Logger(label: "test")),
+            eventLoop: channel.embeddedEventLoop)
         try channel.pipeline.syncOperations.addHandler(
             EngineWebSocketHandler(session: session, transport: transport, messageLimit: Connection.messageLimit))
         transport.pipelineAttached()

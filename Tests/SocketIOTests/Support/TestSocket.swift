@@ -14,8 +14,8 @@ struct TestSocket {
     init(namespace: Namespace, server: SocketIOServer, rooms: Set<String>) {
         let request = HandshakeRequest(headers: ["user-agent": "test"], query: [:], address: "127.0.0.1", issued: 0, url: "/socket.io/")
         session = EngineSession(
-            id: SessionID.make(), version: .v4, transport: nil, handshake: request, options: EngineIOOptions(),
-            eventLoop: MultiThreadedEventLoopGroup.singleton.next(), logger: Logger(label: "test"), onClose: { _ in })
+            id: SessionID.make(), version: .v4, transport: nil, handshake: request, environment: EngineSessionEnvironment(options: EngineIOOptions(), logger: Logger(label: "test")),
+            eventLoop: MultiThreadedEventLoopGroup.singleton.next())
         socket = Socket(
             id: SessionID.make(), namespace: namespace, handshake: Handshake(request: request, auth: [:], extraQuery: [:]),
             client: Client(session: session, server: server))
