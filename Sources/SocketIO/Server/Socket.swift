@@ -77,8 +77,13 @@ public final class Socket: Sendable {
     public var data: JSONValue {
         get { state.withLock { $0.data } }
         set {
-            state.withLock { $0.data = newValue }
-            track()
+            guard isTracked else { return state.withLock { $0.data = newValue } }
+            // Handlers may store the same data run after run: only a change is written.
+            let changed = state.withLock { state in
+                defer { state.data = newValue }
+                return state.data != newValue
+            }
+            if changed { track() }
         }
     }
 
@@ -257,10 +262,13 @@ public final class Socket: Sendable {
                          data: data, start: recoveryStart)
     }
 
+    /// Whether the store keeps this connected socket's state (recovery on, in a cluster).
+    private var isTracked: Bool { pid != nil && namespace.recovery != nil && namespace.sessions.tracksConnectedSockets }
+
     /// Has the store keep the connected socket's state, where it tracks connected sockets (a cluster's): on connecting
     /// and when its rooms or data change.
     func track() {
-        guard let pid, let recovery = namespace.recovery, namespace.sessions.tracksConnectedSockets else { return }
+        guard isTracked, let pid, let recovery = namespace.recovery else { return }
         namespace.sessions.track(pid: pid, in: namespace.name, retention: recovery.maxDisconnection) { [weak self] in
             guard let self, self.isConnected else { return nil }
             return self.session(pid: pid)
