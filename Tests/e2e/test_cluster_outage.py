@@ -1,7 +1,8 @@
 """PostgreSQL goes away under a running cluster and comes back (issue 22): while it is down each node keeps serving
 its own sockets and says so in `/healthz`; once it is back every node recovers without a restart — the bus carries
 broadcasts across nodes again, `DB` works, config changes made on one node reach the other, and the registry lists
-both nodes."""
+both nodes. The state of sockets of a gateway with recovery on cannot be written meanwhile: that is logged once for
+the outage, however many writes fail, and the first write that lands again says so."""
 import uuid
 
 import pytest
@@ -23,30 +24,38 @@ HANDLERS = {
     "events/echo.lua": "return BODY",
     "events/write.lua": "return DB.items.create{data = BODY}.n",
 }
+# A gateway with recovery on: in a cluster, its sockets' state is written to PostgreSQL as they join rooms.
+LIVE_HANDLERS = {
+    "gateway.json": '{"path": "/live", "defaultAck": "result", "recovery": {"enabled": true}}',
+    "events/join.lua": "SOCKET.join(BODY) return true",
+}
+WRITE_FAILED = "keeping a connected socket's state failed"
+WRITES_BACK = "recovery session writes reach the shared table again"
 
 
 @pytest.fixture
 def cluster(tmp_path):
-    handlers = tmp_path / "handlers" / "outage"
-    for name, text in HANDLERS.items():
-        (handlers / name).parent.mkdir(parents=True, exist_ok=True)
-        (handlers / name).write_text(text)
-    started = GatewaydCluster(tmp_path, handlers.parent, count=2)
+    for folder, files in (("outage", HANDLERS), ("live", LIVE_HANDLERS)):
+        for name, text in files.items():
+            path = tmp_path / "handlers" / folder / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+    started = GatewaydCluster(tmp_path, tmp_path / "handlers", count=2)
     yield started
     started.stop()
 
 
 class Member:
-    """A python-socketio client of `/outage` connected to one node directly, and what it received."""
+    """A python-socketio client of `/outage` (and `/live`) connected to one node directly, and what it received."""
 
     def __init__(self, node):
         self.received = Recorder()
         self.client = socketio.Client(reconnection=False)
         self.client.on("*", self.received.add, namespace=NAMESPACE)
-        self.client.connect(node.url, namespaces=[NAMESPACE], transports=["websocket"], wait_timeout=TIMEOUT)
+        self.client.connect(node.url, namespaces=[NAMESPACE, "/live"], transports=["websocket"], wait_timeout=TIMEOUT)
 
-    def call(self, event, data=None):
-        return self.client.call(event, data, namespace=NAMESPACE, timeout=TIMEOUT)
+    def call(self, event, data=None, namespace=NAMESPACE):
+        return self.client.call(event, data, namespace=namespace, timeout=TIMEOUT)
 
     def got(self, payload):
         return (payload,) in self.received.named("room")
@@ -86,6 +95,10 @@ def test_nodes_keep_serving_through_a_postgresql_outage_and_recover_without_a_re
         assert wait_until(lambda: near.got("during") and beside.got("during"), timeout=TIMEOUT)
         failed = near.call("write", {"n": 0})
         assert isinstance(failed, dict) and failed.get("error", {}).get("code"), failed
+        # Five joins on /live whose state cannot be written: one warning for the outage.
+        for n in range(5):
+            assert near.call("join", f"live-{n}", namespace="/live") is True
+        assert wait_until(lambda: WRITE_FAILED in "".join(first.errors), timeout=TIMEOUT)
 
         cluster.postgres.resume()
         for node in cluster.nodes:
@@ -95,6 +108,10 @@ def test_nodes_keep_serving_through_a_postgresql_outage_and_recover_without_a_re
                           and wait_until(lambda: far.got("after"), timeout=1), timeout=RECOVERY_BOUND)
         assert far.call("toRoom", {"room": room, "payload": "back"}) is True
         assert wait_until(lambda: all(member.got("back") for member in members), timeout=TIMEOUT)
+        # A join's state lands again, and says so; the failures of the outage were logged once.
+        assert near.call("join", "live-after", namespace="/live") is True
+        assert wait_until(lambda: WRITES_BACK in "".join(first.errors), timeout=TIMEOUT)
+        assert "".join(first.errors).count(WRITE_FAILED) == 1, [line for line in first.errors if "failed" in line]
         # `DB` works again, on both nodes.
         assert near.call("write", {"n": 1}) == 1
         assert far.call("write", {"n": 2}) == 2

@@ -1,6 +1,7 @@
 import EngineIO
 import JSONCore
 import Logging
+import Synchronization
 
 /// The session store of a cluster's node: the packet log in memory (an ``InMemorySessionStore``, which records every
 /// node's recoverable packets as they reach this one, this node's own under an origin named at start), the sessions
@@ -22,6 +23,8 @@ public final class ClusterSessionStore: SessionStore {
     /// How long a recovery waits for the packets its client had to reach this node.
     let catchUp: Duration
     private let writes = SessionWrites()
+    /// The last session write failed: further failures are not logged until one lands.
+    private let failing = Atomic<Bool>(false)
 
     public init(maxBytes: Int, node: String, table: any SharedSessionTable, catchUp: Duration = .seconds(1),
                 logger: Logger = Logger(label: "socketio.recovery")) {
@@ -82,12 +85,18 @@ public final class ClusterSessionStore: SessionStore {
         }
     }
 
+    /// A failure is logged once per outage (every socket's writes fail while the database is away), and the first
+    /// write that lands again says so.
     private func write(to namespace: String, pid: String, _ failure: Logger.Message,
                        _ operation: @escaping @Sendable (any SharedSessionTable) async throws -> Void) {
-        writes.enqueue({ [table, logger] in
+        writes.enqueue({ [self] in
             do {
                 try await operation(table)
+                if failing.exchange(false, ordering: .relaxed) {
+                    logger.notice("recovery session writes reach the shared table again", metadata: ["nsp": .string(namespace)])
+                }
             } catch {
+                guard !failing.exchange(true, ordering: .relaxed) else { return }
                 logger.warning(failure, metadata: ["nsp": .string(namespace), "error": "\(error)"])
             }
         }, for: SessionWrites.Key(namespace: namespace, pid: pid))
