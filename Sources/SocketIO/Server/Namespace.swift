@@ -216,7 +216,7 @@ public final class Namespace: Sendable {
             stale.client.session.close(reason: .transportError)
         }
         // Either way, what its socket left (kept, or dropped for good) is written before the answer.
-        await sessions.flush()
+        await sessions.flush(pid: pid, in: name)
         return stale != nil
     }
 

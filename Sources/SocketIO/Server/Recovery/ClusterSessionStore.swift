@@ -107,16 +107,20 @@ public final class ClusterSessionStore: SessionStore {
         await writes.settled()
     }
 
+    public func flush(pid: String, in namespace: String) async {
+        await writes.settled(SessionWrites.Key(namespace: namespace, pid: pid))
+    }
+
     // MARK: Recovering
 
     public func isConnectedElsewhere(pid: String, in namespace: String) async -> Bool {
-        await writes.settled(SessionWrites.Key(namespace: namespace, pid: pid))
+        await flush(pid: pid, in: namespace)
         guard let node = await read(pid: pid, in: namespace)?.connectedOn else { return false }
         return node != self.node
     }
 
     public func take(pid: String, after position: RecoveryPosition?, in namespace: String) async -> PersistedSession? {
-        await writes.settled(SessionWrites.Key(namespace: namespace, pid: pid))
+        await flush(pid: pid, in: namespace)
         guard let row = await read(pid: pid, in: namespace),
               var session = PersistedSession(pid: pid, disconnection: row.disconnection, sharedState: row.state) else {
             return nil

@@ -27,6 +27,8 @@ public protocol SessionStore: AnyObject, Sendable {
     /// Drops the state tracked for the socket `pid`, which left under `disconnection` for a reason it does not
     /// recover from.
     func forget(pid: String, disconnection: String, in namespace: String)
+    /// Waits until the writes of the session `pid` asked for so far have landed (``flush()`` for one session).
+    func flush(pid: String, in namespace: String) async
     /// Whether the session `pid` belongs to a socket another node still has connected, as far as this store knows:
     /// that node is asked to let it go (or found gone) before ``take(pid:after:in:)``.
     func isConnectedElsewhere(pid: String, in namespace: String) async -> Bool
@@ -56,6 +58,7 @@ extension SessionStore {
     public var tracksConnectedSockets: Bool { false }
     public func track(pid: String, in namespace: String, retention: Duration, state: @escaping @Sendable () -> PersistedSession?) {}
     public func forget(pid: String, disconnection: String, in namespace: String) {}
+    public func flush(pid: String, in namespace: String) async {}
     public func isConnectedElsewhere(pid: String, in namespace: String) async -> Bool { false }
 }
 
