@@ -30,8 +30,11 @@ def test_a_node_restarted_under_load_loses_the_others_nothing_and_its_clients_re
     # the kill found clients on the node.
     for name, row in nodes.items():
         assert row["clients"] == 10 and row["acked"] > 0 and row["answered_once"] == row["acked"] - row["unanswered"], (name, row)
-    assert nodes["n2"]["recovered"] == 10 and nodes["n2"]["disconnects"] == {"transport close": 10}, nodes["n2"]
-    killed = nodes["n2 (wave 1, connected after its restart)"]
-    assert killed["disconnects"].get("transport close") == 10 and killed["recovered"] == 10, killed
-    assert killed["numbers_missed"] == 0, killed
+    # Every client of node 2 lost its connection (those that came back to node 2 itself after the SIGTERM lost it
+    # again at the kill) and recovered every time.
+    for name in ("n2", "n2 (wave 1, connected after its restart)"):
+        row = nodes[name]
+        assert set(row["disconnects"]) == {"transport close"} and row["disconnects"]["transport close"] >= 10, (name, row)
+        assert row["recovered"] == row["disconnects"]["transport close"] and row["not_recovered"] == 0, (name, row)
+    assert nodes["n2 (wave 1, connected after its restart)"]["numbers_missed"] == 0
     assert report["published"] > duration * 10, report
