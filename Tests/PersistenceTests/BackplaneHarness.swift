@@ -38,14 +38,14 @@ enum BackplaneHarness {
 
     /// Waits until `condition` holds, checking every 20 ms, for at most `limit`: a bound on a hang, not a verdict
     /// on how fast anything is.
-    static func eventually(within limit: Duration = .seconds(30), _ condition: () throws -> Bool) async throws -> Bool {
+    static func eventually(within limit: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws -> Bool {
         let clock = ContinuousClock()
         let deadline = clock.now + limit
         while clock.now < deadline {
-            if try condition() { return true }
+            if try await condition() { return true }
             try await Task.sleep(for: .milliseconds(20))
         }
-        return try condition()
+        return try await condition()
     }
 }
 
