@@ -1142,7 +1142,7 @@ static int build_sandbox(lua_State *L) {
     lua_pushnil(L);
     lua_setfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
     lua_settop(L, 0);
-    lua_gc(L, LUA_GCGEN, 0, 0);
+    lua_gc(L, LUA_GCGEN, 100, 0);
     return 0;
 }
 

@@ -60,7 +60,7 @@ final class EventDispatcher: Sendable {
                 let began = GatewayMetrics.now
                 pool.submit(
                     handler.script, context: connection.context(for: handler.script, event: event.name, args: event.args, requestId: requestId),
-                    socket: connection.live, services: services.forRun(user: connection.user),
+                    socket: connection.live, services: services.forRun(handler.script, user: connection.user),
                     limits: settings.limits(timeoutMilliseconds: handler.timeoutMs), owner: run
                 ) { [self] outcome in
                     deliver(outcome, of: event, requestId: requestId, mode: mode, on: connection, metricName: handler.metricName,
@@ -102,7 +102,7 @@ final class EventDispatcher: Sendable {
     func dispatchDisconnect(of connection: GatewayConnection, reason: DisconnectReason) {
         guard let gateway = gateways.gateway(at: connection.path), let script = gateway.disconnectScript else { return }
         let pool = pool, logger = logger, limits = settings.limits(timeoutMilliseconds: gateway.record.connectionTimeoutMs)
-        let services = services.forRun(user: connection.user)
+        let services = services.forRun(script, user: connection.user)
         let job = JobQueue.Job(
             gateway: connection.path, kind: .disconnect, name: "disconnect",
             start: { run in

@@ -229,7 +229,7 @@ public final class GatewayRuntime: Service, Sendable {
     private func runConnectionHandler(
         _ script: CompiledScript, on connection: GatewayConnection, timeoutMs: Int
     ) async throws(ConnectionRefusal) -> HandlerOutcome {
-        let pool = pool, services = services.forRun(user: connection.user), limits = settings.limits(timeoutMilliseconds: timeoutMs)
+        let pool = pool, services = services.forRun(script, user: connection.user), limits = settings.limits(timeoutMilliseconds: timeoutMs)
         let capacity = queue.capacity
         let result: Result<HandlerOutcome, ConnectionRefusal> = await withCheckedContinuation { continuation in
             let job = JobQueue.Job(

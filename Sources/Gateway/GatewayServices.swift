@@ -7,8 +7,9 @@ struct GatewayServices: Sendable {
     let auth: GatewayAuthenticator
     let hooks: ChangeHooks
 
-    /// The services of one run for a socket whose user is `user` (nil: anonymous).
-    func forRun(user: JSONValue?) -> HandlerServices {
-        HandlerServices(auth: auth, data: hooks.data(userId: HandlerUser.id(of: user), depth: 0))
+    /// The services of one run of `script` for a socket whose user is `user` (nil: anonymous); `DB` only for a script
+    /// that may call it.
+    func forRun(_ script: CompiledScript, user: JSONValue?) -> HandlerServices {
+        HandlerServices(auth: auth, data: script.mayUseData ? hooks.data(userId: HandlerUser.id(of: user), depth: 0) : nil)
     }
 }

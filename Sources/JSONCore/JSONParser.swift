@@ -140,6 +140,9 @@ struct JSONParser {
             position += 1
             return .array(items)
         }
+        // Room for a socket.io event's name and its first arguments: growing from one element costs an allocation
+        // per doubling.
+        items.reserveCapacity(4)
         while true {
             skipWhitespace()
             items.append(try parseValue(depth: depth))

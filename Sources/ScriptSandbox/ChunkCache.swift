@@ -3,9 +3,16 @@ import CLuaShim
 /// The loaded functions of recently run scripts in one Lua state, by ``CompiledScript/id``, least
 /// recently used evicted first. Each function is kept in the registry; runs swap its `_ENV` upvalue.
 struct ChunkCache {
-    private struct Entry {
-        var reference: Int32
+    /// A class, so a hit updates `lastUse` without mutating the dictionary: a mutation through its subscript is a
+    /// `modify` coroutine whose frame is heap-allocated, three allocations per lookup and two lookups per run.
+    private final class Entry {
+        let reference: Int32
         var lastUse: UInt64
+
+        init(reference: Int32, lastUse: UInt64) {
+            self.reference = reference
+            self.lastUse = lastUse
+        }
     }
 
     let capacity: Int
@@ -21,7 +28,7 @@ struct ChunkCache {
     mutating func push(_ script: CompiledScript, state: OpaquePointer, sandbox: OpaquePointer) -> Int32 {
         clock += 1
         if let entry = entries[script.id] {
-            entries[script.id]?.lastUse = clock
+            entry.lastUse = clock
             lua_rawgeti(state, CLUA_REGISTRYINDEX, lua_Integer(entry.reference))
             return LUA_OK
         }

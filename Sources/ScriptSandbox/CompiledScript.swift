@@ -20,6 +20,9 @@ public struct CompiledScript: Sendable, Hashable {
     /// `_ENV`, `load`). A run of any other script is not given it, which saves converting the whole handshake
     /// (headers, query, auth) into Lua on every event.
     public let mayReadHandshake: Bool
+    /// Whether a run may call `DB`, by the same test as ``mayReadHandshake``: the host gives the runs of any other
+    /// script no collection services, which saves building them for every event.
+    public let mayUseData: Bool
 
     /// Lua's `LUA_IDSIZE` (60) less its terminating NUL.
     static let maxLuaChunkNameBytes = 59
@@ -47,7 +50,12 @@ public struct CompiledScript: Sendable, Hashable {
         return CompiledScript(
             id: nextID.wrappingAdd(1, ordering: .relaxed).oldValue, source: source, chunkName: chunkName,
             luaChunkName: luaChunkName,
-            mayReadHandshake: ["HANDSHAKE", "_G", "_ENV", "load"].contains { source.contains($0) })
+            mayReadHandshake: mayName("HANDSHAKE", in: source), mayUseData: mayName("DB", in: source))
+    }
+
+    /// Whether `source` names the global `name`, or could reach any global by a computed name.
+    private static func mayName(_ name: String, in source: String) -> Bool {
+        [name, "_G", "_ENV", "load"].contains { source.contains($0) }
     }
 
     /// `name`, or `...` and as much of its tail as Lua keeps.

@@ -28,6 +28,9 @@ import Testing
     @Test func handshakeReachableByComputedName() throws {
         #expect(try !Harness.compile("return BODY").mayReadHandshake)
         #expect(try Harness.compile("return HANDSHAKE.address").mayReadHandshake)
+        #expect(try !Harness.compile("return BODY").mayUseData)
+        #expect(try Harness.compile("return DB.notes.count{}").mayUseData)
+        #expect(try Harness.compile("return _ENV['D' .. 'B']").mayUseData)
         let computed = try Harness.run("""
             local name = "HAND" .. "SHAKE"
             return _G[name].address, _ENV[name].query.room, load("return " .. name)().auth.token

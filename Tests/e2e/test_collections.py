@@ -52,6 +52,8 @@ def server(start_server, tmp_path):
                     {"ack": "result", "timeoutMs": 200}),
         "loop": ("while true do DB.notes.count{} end", {"ack": "result", "timeoutMs": 100}),
         "eval": ("return load(BODY, 'hostile.lua')()", {"ack": "result", "timeoutMs": 2000}),
+        "computed_env": ("return _ENV['D' .. 'B'].notes.count{}", {"ack": "result"}),
+        "computed_g": ("local name = 'D' .. 'B' return _G[name].notes.count{}", {"ack": "result"}),
     }, indexes={"people": ["city"]})
     (gateway / "hooks").mkdir()
     (gateway / "hooks" / "messages.lua").write_text(WATCH_HOOK)
@@ -168,6 +170,16 @@ def test_find_is_capped_at_1000_rows_and_meta_total_tells_the_truth(client):
     assert len(db(client, "many", "find")["data"]) == 1000
     tail = db(client, "many", "find", {"sort": "n", "offset": 1000})
     assert [row["n"] for row in tail["data"]] == [1001, 1002, 1003, 1004, 1005]
+
+
+def test_a_script_that_reaches_db_by_a_computed_name_gets_it(client):
+    """Runs of a script that cannot name `DB` get no collection services; one that may reach it by a computed name
+    (`_ENV`, `_G`, `load`) does."""
+    for n in range(3):
+        db(client, "notes", "create", {"data": {"n": n}})
+    assert client.call("computed_env", {}, namespace="/data") == 3
+    assert client.call("computed_g", {}, namespace="/data") == 3
+    assert client.call("eval", "return DB.notes.count{}", namespace="/data") == 3
 
 
 def test_a_failed_transaction_leaves_nothing_behind(client):
