@@ -55,7 +55,7 @@ final class EventDispatcher: Sendable {
         let requestId = RequestID.make()
         let mode = handler.ack
         let job = JobQueue.Job(
-            gateway: connection.path, kind: handler.kind, name: event.name, bytes: event.wireBytes,
+            gateway: connection.path, kind: handler.kind, name: event.name, bytes: event.wireBytes, duration: handler.metrics.duration,
             start: { [self] run in
                 let began = GatewayMetrics.now
                 pool.submit(
@@ -63,7 +63,7 @@ final class EventDispatcher: Sendable {
                     socket: connection.live, services: services.forRun(handler.script, user: connection.user),
                     limits: settings.limits(timeoutMilliseconds: handler.timeoutMs), owner: run
                 ) { [self] outcome in
-                    deliver(outcome, of: event, requestId: requestId, mode: mode, on: connection, metricName: handler.metricName,
+                    deliver(outcome, of: event, requestId: requestId, mode: mode, on: connection, metrics: handler.metrics,
                             began: began)
                     if let request = connection.live.takeDisconnectRequest() {
                         connection.socket.disconnect(close: request == .connection)
@@ -74,7 +74,7 @@ final class EventDispatcher: Sendable {
             abandon: { [self] in
                 let failure = HandlerFailure(code: .serviceUnavailable, message: "the server shut down before the handler ran")
                 deliver(.failure(failure), of: event, requestId: requestId, mode: mode, on: connection,
-                        metricName: handler.metricName, code: GatewayErrorCode.shuttingDown.rawValue)
+                        metrics: handler.metrics, code: GatewayErrorCode.shuttingDown.rawValue)
             })
         let admission = queue.submit(job, lane: connection.socket.id) {
             if mode == .queued { event.ack?.send([GatewayReplies.accepted(requestId: requestId, eventName: event.name)]) }
@@ -163,19 +163,19 @@ final class EventDispatcher: Sendable {
         }
     }
 
-    /// Sends the outcome the way the event's ack mode says, counts it under `metricName`, and logs it (a failure at
+    /// Sends the outcome the way the event's ack mode says, counts it in `metrics`, and logs it (a failure at
     /// info, with its code; a success at debug) with the run's time since `began` when it ran. `code` overrides the
     /// failure's own code.
     private func deliver(
         _ outcome: HandlerOutcome, of event: SocketEvent, requestId: String, mode: AckMode,
-        on connection: GatewayConnection, metricName: String, began: UInt64? = nil, code: String? = nil
+        on connection: GatewayConnection, metrics: GatewayMetrics.EventHandles, began: UInt64? = nil, code: String? = nil
     ) {
         let outcomeCode: String
         switch outcome {
         case .success: outcomeCode = "ok"
         case .failure(let failure): outcomeCode = code ?? failure.code.rawValue
         }
-        GatewayMetrics.shared.event(gateway: connection.path, event: metricName, outcome: outcomeCode)
+        metrics.answered(outcomeCode)
         let level: Logger.Level = outcomeCode == "ok" ? .debug : .info
         if logger.logLevel <= level {
             var fields: Logger.Metadata = [

@@ -72,13 +72,38 @@ final class GatewayMetrics: Sendable {
         counter(.events, gateway, event, outcome).increment()
     }
 
-    /// Records a run that started at `start` (``now``); how long it took, in nanoseconds.
-    @discardableResult
-    func handlerRan(gateway: String, kind: HandlerKind, since start: UInt64) -> UInt64 {
-        let elapsed = DispatchTime.now().uptimeNanoseconds &- start
+    /// The run-time handle of a gateway's handlers of `kind`.
+    func handlerDuration(gateway: String, kind: HandlerKind) -> CoreMetrics.Timer {
         Self.cached(in: timers, .handlerDuration, gateway, kind.rawValue) { CoreMetrics.Timer(label: $0, dimensions: $1) }
-            .recordNanoseconds(Int64(elapsed))
+    }
+
+    /// Records in `duration` a run that started at `start` (``now``); how long it took, in nanoseconds.
+    @discardableResult
+    func handlerRan(_ duration: CoreMetrics.Timer, since start: UInt64) -> UInt64 {
+        let elapsed = DispatchTime.now().uptimeNanoseconds &- start
+        duration.recordNanoseconds(Int64(elapsed))
         return elapsed
+    }
+
+    /// The handles an event handler's runs record into, resolved once per handler instead of on every event (a lookup
+    /// hashes four strings): its run time, and its `ok` count (an error code's count is looked up when it happens).
+    final class EventHandles: Sendable {
+        let duration: CoreMetrics.Timer
+        private let succeeded: CoreMetrics.Counter
+        private let gateway: String
+        private let event: String
+
+        init(gateway: String, event: String, kind: HandlerKind) {
+            self.gateway = gateway
+            self.event = event
+            duration = GatewayMetrics.shared.handlerDuration(gateway: gateway, kind: kind)
+            succeeded = GatewayMetrics.shared.counter(.events, gateway, event, "ok")
+        }
+
+        /// An event answered: `outcome` is `ok` or its error code.
+        func answered(_ outcome: String) {
+            if outcome == "ok" { succeeded.increment() } else { GatewayMetrics.shared.event(gateway: gateway, event: event, outcome: outcome) }
+        }
     }
 
     /// A job started `since` (its submission's `DispatchTime` nanoseconds) after it was queued.

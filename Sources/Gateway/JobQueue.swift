@@ -1,3 +1,4 @@
+import CoreMetrics
 import DequeModule
 import Logging
 import ScriptSandbox
@@ -32,15 +33,19 @@ final class JobQueue: Sendable {
         var abandon: @Sendable () -> Void
         /// The size of what it holds (an event's payload as it came), counted against `maxPendingBytes`.
         var bytes: Int
+        /// Where its run time is recorded.
+        var duration: CoreMetrics.Timer
         /// When it was accepted (``GatewayMetrics/now``).
         fileprivate var submitted: UInt64 = 0
 
-        init(gateway: String, kind: GatewayMetrics.HandlerKind, name: String, bytes: Int = 0,
+        /// `duration` defaults to the handle of `gateway` and `kind` (a lookup: the event path passes its own).
+        init(gateway: String, kind: GatewayMetrics.HandlerKind, name: String, bytes: Int = 0, duration: CoreMetrics.Timer? = nil,
              start: @escaping @Sendable (_ run: JobRun) -> Void, abandon: @escaping @Sendable () -> Void) {
             self.gateway = gateway
             self.kind = kind
             self.name = name
             self.bytes = bytes
+            self.duration = duration ?? GatewayMetrics.shared.handlerDuration(gateway: gateway, kind: kind)
             self.start = start
             self.abandon = abandon
         }
@@ -180,7 +185,7 @@ final class JobQueue: Sendable {
 
     /// Measures a finished run, and logs it when it was slow.
     fileprivate func ran(_ job: Job, lane laneID: String, since began: UInt64) {
-        let elapsed = GatewayMetrics.shared.handlerRan(gateway: job.gateway, kind: job.kind, since: began)
+        let elapsed = GatewayMetrics.shared.handlerRan(job.duration, since: began)
         guard elapsed > slowRunNanoseconds else { return }
         logger.warning("slow handler", metadata: [
             "gateway": "\(job.gateway)", "kind": "\(job.kind.rawValue)", "name": "\(job.name)",

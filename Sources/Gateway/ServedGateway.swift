@@ -11,6 +11,7 @@ final class ServedGateway: Sendable {
     struct Event: Sendable {
         var record: EventRecord
         var script: CompiledScript
+        var metrics: GatewayMetrics.EventHandles
     }
 
     /// What runs for one incoming event, and how it is answered.
@@ -22,6 +23,8 @@ final class ServedGateway: Sendable {
         var kind: GatewayMetrics.HandlerKind
         /// The event's name in metrics: `_unknown` for the fallback's events, so that clients cannot grow the labels.
         var metricName: String
+        /// Where its runs are counted and timed (under `metricName`).
+        var metrics: GatewayMetrics.EventHandles
     }
 
     let record: GatewayRecord
@@ -29,6 +32,7 @@ final class ServedGateway: Sendable {
     let disconnectScript: CompiledScript?
     /// Runs for events that have no handler of its own, in the gateway's `defaultAck` mode.
     let fallbackScript: CompiledScript?
+    private let fallbackMetrics: GatewayMetrics.EventHandles
     /// Enabled events by name.
     let events: [String: Event]
     /// Change hooks by collection name.
@@ -51,12 +55,15 @@ final class ServedGateway: Sendable {
         hooks = sameGateway ? previous?.hooks ?? [:] : stored.gateway.hooks.reduce(into: [:]) { hooks, hook in
             hooks[hook.key] = Self.compile(hook.value, chunkName: "hooks/\(hook.key).lua", path: stored.gateway.path, logger: logger)
         }
+        fallbackMetrics = GatewayMetrics.EventHandles(gateway: stored.gateway.path, event: GatewayMetrics.unknownEvent, kind: .fallback)
         var events: [String: Event] = [:]
         for event in stored.events where event.enabled {
+            // `previous` is what was served at this path, so a kept event's metric handles carry the right labels.
             if let kept = previous?.events[event.eventName], kept.record.version == event.version, kept.record.id == event.id {
                 events[event.eventName] = kept
             } else if let script = Self.compile(event.script, chunkName: "\(event.eventName).lua", path: stored.gateway.path, logger: logger) {
-                events[event.eventName] = Event(record: event, script: script)
+                let metrics = GatewayMetrics.EventHandles(gateway: stored.gateway.path, event: event.eventName, kind: .event)
+                events[event.eventName] = Event(record: event, script: script, metrics: metrics)
             }
         }
         self.events = events
@@ -65,11 +72,12 @@ final class ServedGateway: Sendable {
     /// The event's own handler, else the fallback; nil when the gateway has neither.
     func handler(for eventName: String) -> Handler? {
         if let event = events[eventName] {
-            return Handler(script: event.script, timeoutMs: event.record.timeoutMs, ack: event.record.ack, kind: .event, metricName: eventName)
+            return Handler(script: event.script, timeoutMs: event.record.timeoutMs, ack: event.record.ack, kind: .event, metricName: eventName,
+                           metrics: event.metrics)
         }
         return fallbackScript.map {
             Handler(script: $0, timeoutMs: ConfigRules.defaultTimeoutMs, ack: record.defaultAck, kind: .fallback,
-                    metricName: GatewayMetrics.unknownEvent)
+                    metricName: GatewayMetrics.unknownEvent, metrics: fallbackMetrics)
         }
     }
 

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from conftest import ROOT, wait_until
-from gateway_support import TIMEOUT, Client, serve, write_gateway
+from gateway_support import TIMEOUT, Client, connect_when_served, serve, write_gateway
 
 TOKEN = "metrics-admin-token-0123456789"
 LINE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$')
@@ -126,3 +126,24 @@ def test_the_grafana_dashboard_reads_documented_metrics_that_the_daemon_serves(s
                "gatewayd_outbound_closed_total", "gatewayd_recovery_evictions_total"}
     served = {name.removesuffix("_bucket") if name.removesuffix("_bucket") in histograms else name for name in scraped}
     assert {name.removesuffix("_bucket") for name in queried} - special <= served
+
+
+def test_a_renamed_gateways_events_count_under_its_new_path(start_server, tmp_path, handlers):
+    """Event handlers keep their metric handles from one reload to the next while their script is unchanged; a renamed
+    gateway's runs count under its new path."""
+    server = serve(start_server, tmp_path, handlers)
+    gateways = requests.get(server.url + "/admin/gateways", headers=server.admin_headers, timeout=TIMEOUT).json()["gateways"]
+    gateway_id = next(gateway["id"] for gateway in gateways if gateway["path"] == "/metered")
+    renamed = requests.patch(f"{server.url}/admin/gateways/{gateway_id}", json={"path": "/renamed"},
+                             headers=server.admin_headers, timeout=TIMEOUT)
+    assert renamed.status_code == 200, renamed.text
+    client = connect_when_served(server, "/renamed")
+    assert client is not None, "the renamed gateway was never served"
+    try:
+        assert client.call("save", {"text": "a"}, namespace="/renamed") is True
+    finally:
+        client.close()
+    samples = scrape(server)
+    assert value(samples, "gatewayd_events_total", gateway="/renamed", event="save", outcome="ok") == 1
+    assert value(samples, "gatewayd_handler_duration_seconds_count", gateway="/renamed", kind="event") == 1
+    assert value(samples, "gatewayd_events_total", gateway="/metered", event="save", outcome="ok") == 0
