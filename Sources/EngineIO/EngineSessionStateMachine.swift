@@ -13,6 +13,9 @@ struct EngineSessionStateMachine<Poll, Socket: AnyObject> {
         /// `latePollAnswer`: a client that closes over POST may have its last GET still in flight; that GET gets this
         /// noop once, as it would had it arrived first, instead of an error.
         case closed(latePollAnswer: EnginePacket?)
+        /// While a method changes the polling state it took out (swift-nio's pattern): `state` then holds no second
+        /// reference to the outbox, so appending to it or taking a batch does not copy it. Never seen outside one.
+        case modifying
     }
 
     struct Polling {
@@ -87,8 +90,11 @@ struct EngineSessionStateMachine<Poll, Socket: AnyObject> {
             return .none
         case .webSocket(let socket):
             return .write(to: socket)
+        case .modifying:
+            preconditionFailure("send while the state is being modified")
         case .polling(var polling):
             guard !volatile || polling.heldPoll != nil else { return .none }
+            state = .modifying
             let packets = packets()
             polling.outbox.append(contentsOf: packets)
             polling.outboxBytes += packets.reduce(0) { $0 + $1.payloadBytes }
@@ -124,8 +130,11 @@ struct EngineSessionStateMachine<Poll, Socket: AnyObject> {
             return .answer(poll, late.map { .packets([$0]) } ?? .refused(.unknownSession))
         case .webSocket(let socket):
             return .refuseAfterWrites(RefusalsAfterWrites(transport: socket, poll: poll))
+        case .modifying:
+            preconditionFailure("poll while the state is being modified")
         case .polling(var polling):
             if polling.heldPoll != nil { return .refuseOverlap(poll) }
+            state = .modifying
             if !polling.outbox.isEmpty, polling.probe?.answered != true {
                 let batch = polling.takeBatch()
                 state = .polling(polling)
@@ -143,6 +152,7 @@ struct EngineSessionStateMachine<Poll, Socket: AnyObject> {
         case .closed: .unknownSession
         case .webSocket: .badRequest
         case .polling: nil
+        case .modifying: preconditionFailure("admitPost while the state is being modified")
         }
     }
 
@@ -196,6 +206,8 @@ struct EngineSessionStateMachine<Poll, Socket: AnyObject> {
             return .none
         case (.webSocket, .post):
             return .none
+        case (.modifying, _):
+            preconditionFailure("receive while the state is being modified")
         default:
             break
         }
@@ -273,6 +285,7 @@ struct EngineSessionStateMachine<Poll, Socket: AnyObject> {
     /// polling and sends `upgrade`; what waits goes over the WebSocket), otherwise with what waited, or a noop.
     mutating func releaseHeldPoll() -> (Poll, [EnginePacket])? {
         guard case .polling(var polling) = state, let poll = polling.heldPoll else { return nil }
+        state = .modifying
         polling.heldPoll = nil
         var answer = [EnginePacket(.noop)]
         if polling.probe?.answered != true, !polling.outbox.isEmpty {
@@ -312,6 +325,8 @@ struct EngineSessionStateMachine<Poll, Socket: AnyObject> {
         switch state {
         case .closed:
             return nil
+        case .modifying:
+            preconditionFailure("close while the state is being modified")
         case .webSocket(let socket):
             state = .closed(latePollAnswer: nil)
             return CloseAction(webSocket: socket)
