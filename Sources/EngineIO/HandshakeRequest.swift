@@ -7,8 +7,8 @@ import NIOCore
 /// The HTTP request that opened an Engine.IO session, as the application sees it in the handshake.
 public struct HandshakeRequest: Sendable {
     /// Header names lowercased; repeated headers joined with ", ".
-    public var headers: [String: String]
-    public var query: [String: String]
+    public var headers: HandshakeFields
+    public var query: HandshakeFields
     /// The peer's IP address.
     public var address: String
     /// When the session opened, milliseconds since 1970.
@@ -16,7 +16,7 @@ public struct HandshakeRequest: Sendable {
     /// The request target (path and query).
     public var url: String
 
-    public init(headers: [String: String], query: [String: String], address: String, issued: Int, url: String) {
+    public init(headers: HandshakeFields, query: HandshakeFields, address: String, issued: Int, url: String) {
         self.headers = headers
         self.query = query
         self.address = address
@@ -25,15 +25,10 @@ public struct HandshakeRequest: Sendable {
     }
 
     init(request: Request, remoteAddress: SocketAddress?) {
-        // Sized once: grown field by field, it was reallocated three times for a browser's dozen headers.
-        var headers = [String: String](minimumCapacity: request.headers.count)
-        for field in request.headers {
-            let name = field.name.canonicalName
-            headers[name] = headers[name].map { "\($0), \(field.value)" } ?? field.value
-        }
         self.init(
-            headers: headers, query: Self.queryParameters(of: request), address: remoteAddress?.ipAddress ?? "",
-            issued: Int(Date().timeIntervalSince1970 * 1000), url: request.uri.description
+            headers: HandshakeFields(request.headers.map { (name: $0.name.canonicalName, value: $0.value) }, repeats: .joined(", ")),
+            query: HandshakeFields(FormQuery(of: request.uri).parameters, repeats: .lastWins),
+            address: remoteAddress?.ipAddress ?? "", issued: Int(Date().timeIntervalSince1970 * 1000), url: request.uri.description
         )
     }
 

@@ -49,8 +49,8 @@ final class GatewayConnection: Sendable {
             if let value { return value }
             let handshake = socket.handshake
             var fields: [String: JSONValue] = [
-                "headers": .object(handshake.headers.mapValues(JSONValue.string)),
-                "query": .object(handshake.query.mapValues(JSONValue.string)),
+                "headers": .object(handshake.headers.dictionary.mapValues(JSONValue.string)),
+                "query": .object(handshake.query.dictionary.mapValues(JSONValue.string)),
                 "auth": handshake.auth,
                 "address": .string(handshake.address),
                 "time": .string(handshake.time),

@@ -16,7 +16,9 @@ import Synchronization
 final class Client: EngineSessionDelegate {
     private struct State {
         var decoder = SocketIOPacketDecoder()
-        var sockets: [String: Socket] = [:]
+        /// One per namespace joined, found by a scan: a client joins one or a few, and a scan costs less than hashing the
+        /// name on every packet (and holds less than a dictionary on every idle connection).
+        var sockets: [Socket] = []
         /// A NIO timer, not a sleeping task: a cancelled `Task.sleep` keeps its task and timer until the deadline
         /// would have passed, 45 s of memory for every connection that came and went.
         var connectTimer: Scheduled<Void>?
@@ -89,7 +91,7 @@ final class Client: EngineSessionDelegate {
 
     func forget(_ socket: Socket) {
         state.withLock { state in
-            if state.sockets[socket.namespace.name] === socket { state.sockets.removeValue(forKey: socket.namespace.name) }
+            if let index = state.sockets.firstIndex(where: { $0 === socket }) { state.sockets.remove(at: index) }
         }
     }
 
@@ -115,10 +117,10 @@ final class Client: EngineSessionDelegate {
     func engineSessionDidClose(_ session: EngineSession, reason: EngineCloseReason) {
         let (sockets, timer) = state.withLock { state in
             defer {
-                state.sockets = [:]
+                state.sockets = []
                 state.heldBack = []
             }
-            return (Array(state.sockets.values), state.connectTimer)
+            return (state.sockets, state.connectTimer)
         }
         timer?.cancel()
         for socket in sockets { socket.didDisconnect(reason: DisconnectReason(reason)) }
@@ -205,7 +207,7 @@ final class Client: EngineSessionDelegate {
     }
 
     private func socket(for namespace: String) -> Socket? {
-        state.withLock { $0.sockets[namespace] }
+        state.withLock { state in state.sockets.first { $0.namespace.name == namespace } }
     }
 
     /// Joins a namespace: middleware, then the CONNECT answer, then the connection handler.
@@ -235,8 +237,8 @@ final class Client: EngineSessionDelegate {
             return
         }
         let admitted = state.withLock { state in
-            guard state.sockets[name] == nil else { return false }
-            state.sockets[name] = socket
+            guard !state.sockets.contains(where: { $0.namespace.name == name }) else { return false }
+            state.sockets.append(socket)
             state.connectTimer?.cancel()
             state.connectTimer = nil
             return true

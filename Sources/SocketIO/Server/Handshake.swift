@@ -7,8 +7,8 @@ import JSONCore
 /// Mirrors socket.io's `socket.handshake`. Protocol v4 clients (socket.io 2.x) have no auth payload:
 /// their credentials arrive in the query string, which includes any query on the namespace CONNECT.
 public struct Handshake: Sendable, Equatable {
-    public var headers: [String: String]
-    public var query: [String: String]
+    public var headers: HandshakeFields
+    public var query: HandshakeFields
     /// The CONNECT packet's payload (an object; `{}` when the client sent none).
     public var auth: JSONValue
     public var address: String
@@ -18,12 +18,14 @@ public struct Handshake: Sendable, Equatable {
 
     init(request: HandshakeRequest, auth: JSONValue, extraQuery: [String: String]) {
         self.init(
-            headers: request.headers, query: request.query.merging(extraQuery) { _, namespaceQuery in namespaceQuery },
+            headers: request.headers,
+            query: extraQuery.isEmpty ? request.query
+                : HandshakeFields(request.query.dictionary.merging(extraQuery) { _, namespaceQuery in namespaceQuery }),
             auth: auth, address: request.address, issued: request.issued, url: request.url)
     }
 
     /// A handshake as another node described it (``SocketSnapshot``).
-    public init(headers: [String: String], query: [String: String], auth: JSONValue, address: String, issued: Int, url: String) {
+    public init(headers: HandshakeFields, query: HandshakeFields, auth: JSONValue, address: String, issued: Int, url: String) {
         self.headers = headers
         self.query = query
         self.auth = auth

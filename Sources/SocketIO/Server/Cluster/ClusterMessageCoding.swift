@@ -1,3 +1,4 @@
+import EngineIO
 import JSONCore
 
 /// A ``ClusterMessage`` on the wire: socket.io's `{"uid","nsp","type","data"}` as JSON text, with every binary value
@@ -246,8 +247,8 @@ extension SocketSnapshot {
         [
             "id": .string(id),
             "handshake": [
-                "headers": .object(handshake.headers.mapValues(JSONValue.string)),
-                "query": .object(handshake.query.mapValues(JSONValue.string)),
+                "headers": .object(handshake.headers.dictionary.mapValues(JSONValue.string)),
+                "query": .object(handshake.query.dictionary.mapValues(JSONValue.string)),
                 "auth": handshake.auth, "address": .string(handshake.address), "issued": .int(handshake.issued),
                 "url": .string(handshake.url),
             ],
@@ -261,7 +262,8 @@ extension SocketSnapshot {
         self.init(
             id: try socket.string("id"),
             handshake: Handshake(
-                headers: try handshake.stringDictionary("headers"), query: try handshake.stringDictionary("query"),
+                headers: HandshakeFields(try handshake.stringDictionary("headers")),
+                query: HandshakeFields(try handshake.stringDictionary("query")),
                 auth: handshake["auth"] ?? .null, address: try handshake.string("address"),
                 issued: try handshake.int("issued"), url: try handshake.string("url")),
             rooms: Set(try socket.strings("rooms")), data: socket["data"] ?? .null,
