@@ -3,9 +3,10 @@ import Foundation
 import Synchronization
 
 /// What the gateways count and time, through swift-metrics (the daemon bootstraps Prometheus; without a backend every
-/// handle is a no-op). Handles are made once per label set and kept: the event path pays a dictionary lookup, not a
-/// factory call. Label values are bounded — gateway paths, configured event names (others count as `_unknown`), error
-/// codes, disconnect reasons, handler kinds.
+/// handle is a no-op). Handles are made once per label set and kept, so a lookup is a dictionary's, not a factory
+/// call; an event's own handles are resolved once per handler (``EventHandles``), so its success costs no lookup at
+/// all. Label values are bounded — gateway paths, configured event names (others count as `_unknown`), error codes,
+/// disconnect reasons, handler kinds.
 final class GatewayMetrics: Sendable {
     /// The process's: metrics are the process's too (swift-metrics' `MetricsSystem`).
     static let shared = GatewayMetrics()
