@@ -30,14 +30,15 @@ struct EngineIOPollingMiddleware<Context: RemoteAddressRequestContext>: RouterMi
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard server.matchesPath(request) else { return try await next(request, context) }
-        let query = HandshakeRequest.queryParameters(of: request)
+        let form = FormQuery(of: request.uri)
+        let query = form.lastByName
         var response: Response
         if let target = forwardingTarget(of: request, sid: query["sid"]) {
             // The owner's answer carries its own CORS headers.
             if let answer = await server.relayPolling(request, to: target) { return answer }
             response = EngineServer.errorResponse(.unknownSession)
         } else {
-            response = await respond(to: request, query: query, context: context)
+            response = await respond(to: request, form: form, query: query, context: context)
         }
         response.headers.append(contentsOf: server.corsHeaders(for: request, preflight: request.method == .options))
         return response
@@ -49,7 +50,8 @@ struct EngineIOPollingMiddleware<Context: RemoteAddressRequestContext>: RouterMi
         return server.forwardingTarget(sid: sid, forwardedBy: request.headers[PollingRelay.forwardedBy])
     }
 
-    private func respond(to request: Request, query: [String: String], context: Context) async -> Response {
+    /// `query` is `form` by name (the last value of a repeated one).
+    private func respond(to request: Request, form: FormQuery, query: [String: String], context: Context) async -> Response {
         if request.method == .options, server.options.cors.isEnabled {
             return Response(status: .noContent)
         }
@@ -62,7 +64,7 @@ struct EngineIOPollingMiddleware<Context: RemoteAddressRequestContext>: RouterMi
             }
             return await server.handlePolling(
                 request, parameters: parameters,
-                handshake: HandshakeRequest(request: request, remoteAddress: context.remoteAddress)
+                handshake: HandshakeRequest(request: request, query: form, remoteAddress: context.remoteAddress)
             )
         }
     }
@@ -88,7 +90,8 @@ extension EngineServer {
         guard let head = try? HTTPRequest(head, secure: false, splitCookie: false) else { return .refused }
         let request = Request(head: head, body: .init(buffer: ByteBuffer()))
         guard matchesPath(request) else { return .refused }
-        let query = HandshakeRequest.queryParameters(of: request)
+        let form = FormQuery(of: request.uri)
+        let query = form.lastByName
         guard case .success(let parameters) = verify(method: request.method, query: query, isUpgrade: true),
               parameters.transport == .websocket
         else {
@@ -99,6 +102,6 @@ extension EngineServer {
         let webSocket = WebSocketTransport(
             channel: channel, version: parameters.version, limit: options.maxOutboundBufferBytes,
             budget: environment.outboundBudget, flusher: flusher(for: channel.eventLoop))
-        return .admitted(parameters, HandshakeRequest(request: request, remoteAddress: channel.remoteAddress), webSocket)
+        return .admitted(parameters, HandshakeRequest(request: request, query: form, remoteAddress: channel.remoteAddress), webSocket)
     }
 }

@@ -24,20 +24,12 @@ public struct HandshakeRequest: Sendable {
         self.url = url
     }
 
-    init(request: Request, remoteAddress: SocketAddress?) {
+    /// `query`: the request's, as the route already decoded it.
+    init(request: Request, query: FormQuery, remoteAddress: SocketAddress?) {
         self.init(
             headers: HandshakeFields(request.headers.map { (name: $0.name.canonicalName, value: $0.value) }, repeats: .joined(", ")),
-            query: HandshakeFields(FormQuery(of: request.uri).parameters, repeats: .lastWins),
+            query: HandshakeFields(query.parameters, repeats: .lastWins),
             address: remoteAddress?.ipAddress ?? "", issued: Int(Date().timeIntervalSince1970 * 1000), url: request.uri.description
         )
-    }
-
-    /// The query parameters, decoded the form way (``FormQuery``); for a repeated name the last one wins.
-    package static func queryParameters(of request: Request) -> [String: String] {
-        queryParameters(of: request.uri)
-    }
-
-    package static func queryParameters(of uri: URI) -> [String: String] {
-        FormQuery(of: uri).lastByName
     }
 }

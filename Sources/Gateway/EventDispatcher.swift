@@ -84,16 +84,16 @@ final class EventDispatcher: Sendable {
             break
         case .queueFull:
             refuse(event, mode: mode, on: connection, code: .queueFull,
-                   message: "the server's job queue is full (\(queue.capacity) pending runs); retry later", metricName: handler.metricName)
+                   message: "the server's job queue is full (\(queue.capacity) pending runs); retry later", metricName: handler.metrics.event)
         case .queueBytesFull:
-            refuse(event, mode: mode, on: connection, code: .queueFull, message: queue.bytesFullMessage, metricName: handler.metricName)
+            refuse(event, mode: mode, on: connection, code: .queueFull, message: queue.bytesFullMessage, metricName: handler.metrics.event)
         case .laneFull:
             refuse(event, mode: mode, on: connection, code: .tooManyRequests,
                    message: "this connection has \(queue.maxPendingPerLane) events pending; wait for their results",
-                   metricName: handler.metricName)
+                   metricName: handler.metrics.event)
         case .closed:
             refuse(event, mode: mode, on: connection, code: .shuttingDown, message: "the server is shutting down",
-                   metricName: handler.metricName)
+                   metricName: handler.metrics.event)
         }
     }
 

@@ -90,9 +90,10 @@ final class GatewayMetrics: Sendable {
     /// hashes four strings): its run time, and its `ok` count (an error code's count is looked up when it happens).
     final class EventHandles: Sendable {
         let duration: CoreMetrics.Timer
+        /// The `event` label: the event's name, or `_unknown` for the fallback's.
+        let event: String
         private let succeeded: CoreMetrics.Counter
         private let gateway: String
-        private let event: String
 
         init(gateway: String, event: String, kind: HandlerKind) {
             self.gateway = gateway

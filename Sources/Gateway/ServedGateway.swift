@@ -21,9 +21,8 @@ final class ServedGateway: Sendable {
         var ack: AckMode
         /// `event` or `fallback`.
         var kind: GatewayMetrics.HandlerKind
-        /// The event's name in metrics: `_unknown` for the fallback's events, so that clients cannot grow the labels.
-        var metricName: String
-        /// Where its runs are counted and timed (under `metricName`).
+        /// Where its runs are counted and timed: under the event's name, or `_unknown` for the fallback's events, so
+        /// that clients cannot grow the labels.
         var metrics: GatewayMetrics.EventHandles
     }
 
@@ -32,7 +31,8 @@ final class ServedGateway: Sendable {
     let disconnectScript: CompiledScript?
     /// Runs for events that have no handler of its own, in the gateway's `defaultAck` mode.
     let fallbackScript: CompiledScript?
-    private let fallbackMetrics: GatewayMetrics.EventHandles
+    /// The fallback script as the handler of such events, made once.
+    private let fallback: Handler?
     /// Enabled events by name.
     let events: [String: Event]
     /// Change hooks by collection name.
@@ -55,7 +55,10 @@ final class ServedGateway: Sendable {
         hooks = sameGateway ? previous?.hooks ?? [:] : stored.gateway.hooks.reduce(into: [:]) { hooks, hook in
             hooks[hook.key] = Self.compile(hook.value, chunkName: "hooks/\(hook.key).lua", path: stored.gateway.path, logger: logger)
         }
-        fallbackMetrics = GatewayMetrics.EventHandles(gateway: stored.gateway.path, event: GatewayMetrics.unknownEvent, kind: .fallback)
+        fallback = fallbackScript.map {
+            Handler(script: $0, timeoutMs: ConfigRules.defaultTimeoutMs, ack: stored.gateway.defaultAck, kind: .fallback,
+                    metrics: GatewayMetrics.EventHandles(gateway: stored.gateway.path, event: GatewayMetrics.unknownEvent, kind: .fallback))
+        }
         var events: [String: Event] = [:]
         for event in stored.events where event.enabled {
             // `previous` is what was served at this path, so a kept event's metric handles carry the right labels.
@@ -72,13 +75,9 @@ final class ServedGateway: Sendable {
     /// The event's own handler, else the fallback; nil when the gateway has neither.
     func handler(for eventName: String) -> Handler? {
         if let event = events[eventName] {
-            return Handler(script: event.script, timeoutMs: event.record.timeoutMs, ack: event.record.ack, kind: .event, metricName: eventName,
-                           metrics: event.metrics)
+            return Handler(script: event.script, timeoutMs: event.record.timeoutMs, ack: event.record.ack, kind: .event, metrics: event.metrics)
         }
-        return fallbackScript.map {
-            Handler(script: $0, timeoutMs: ConfigRules.defaultTimeoutMs, ack: record.defaultAck, kind: .fallback,
-                    metricName: GatewayMetrics.unknownEvent, metrics: fallbackMetrics)
-        }
+        return fallback
     }
 
     /// Whether a connection script exists but could not be compiled.

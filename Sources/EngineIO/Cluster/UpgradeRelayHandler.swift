@@ -102,7 +102,7 @@ final class UpgradeRelayHandler: ChannelInboundHandler, RemovableChannelHandler 
         let uri = URI(head.uri)
         guard engine.matchesPath(uri.path) else { return nil }
         return engine.forwardingTarget(
-            sid: HandshakeRequest.queryParameters(of: uri)["sid"],
+            sid: FormQuery(of: uri).lastByName["sid"],
             forwardedBy: head.headers.first(name: EngineCluster.forwardedByHeader))
     }
 

@@ -217,7 +217,7 @@ final class Client: EngineSessionDelegate {
         var namespaceQuery: [String: String] = [:]
         if let mark = requested.firstIndex(of: "?") {
             name = String(requested[..<mark])
-            namespaceQuery = HandshakeRequest.queryParameters(of: URI("/" + requested[mark...]))
+            namespaceQuery = FormQuery(of: URI("/" + requested[mark...])).lastByName
         }
         if socket(for: name) != nil { return }
         guard let namespace = server.namespace(named: name) else {
